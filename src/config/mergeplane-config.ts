@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+const stringMap = z.record(z.string(), z.string());
+
+const clusterSchema = z
+  .object({
+    name: z.string().min(1),
+    server: z.string().min(1),
+    labels: stringMap.default({}),
+    annotations: stringMap.default({}),
+  })
+  .strict();
+
+const ignoreDifferenceSchema = z
+  .object({
+    group: z.string().optional(),
+    kind: z.string().min(1),
+    name: z.string().optional(),
+    namespace: z.string().optional(),
+    jsonPointers: z.array(z.string()).optional(),
+    jqPathExpressions: z.array(z.string()).optional(),
+    managedFieldsManagers: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/**
+ * `.github/mergeplane.yml`. Every key has a default, so an empty file is valid.
+ * Objects are strict: a misspelt key is reported rather than silently ignored.
+ */
+export const mergeplaneConfigSchema = z
+  .object({
+    repository: z
+      .object({
+        /** This repository's clone URL; Applications whose source repoURL matches it are planned. Default: the `origin` remote. */
+        url: z.string().optional(),
+        /** Other URLs that name this repository (SSH form, old names, mirrors). */
+        aliases: z.array(z.string()).default([]),
+        /** The branch Applications track (`targetRevision`). Default: the plan's base branch, else the remote's default branch. */
+        baseBranch: z.string().optional(),
+      })
+      .strict()
+      .default({ aliases: [] }),
+    discovery: z
+      .object({
+        /** Globs (repository-relative) of files searched for Applications and ApplicationSets. */
+        include: z.array(z.string()).default(['**/*.yaml', '**/*.yml', '**/*.json']),
+        exclude: z.array(z.string()).default([]),
+        /** Nesting limit for app-of-apps. */
+        maxAppOfAppsDepth: z.number().int().min(1).max(20).default(5),
+      })
+      .strict()
+      .default({ include: ['**/*.yaml', '**/*.yml', '**/*.json'], exclude: [], maxAppOfAppsDepth: 5 }),
+    /** Cluster registry for the ApplicationSet clusters generator (in addition to committed Argo CD cluster Secrets). */
+    clusters: z.array(clusterSchema).default([]),
+    render: z
+      .object({
+        concurrency: z.number().int().min(1).max(64).default(4),
+        timeoutSeconds: z.number().int().min(1).max(3600).default(120),
+        maxOutputBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(32 * 1024 * 1024),
+        /** Remote Kustomize bases and Helm chart repositories are refused unless listed here (URL prefixes). */
+        allowedRemotes: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ concurrency: 4, timeoutSeconds: 120, maxOutputBytes: 32 * 1024 * 1024, allowedRemotes: [] }),
+    diff: z
+      .object({
+        /** Applied to every application, in addition to its own spec.ignoreDifferences. */
+        ignoreDifferences: z.array(ignoreDifferenceSchema).default([]),
+        /** Lines of context around each change in a resource diff. */
+        contextLines: z.number().int().min(0).max(50).default(3),
+      })
+      .strict()
+      .default({ ignoreDifferences: [], contextLines: 3 }),
+    approval: z
+      .object({
+        /** Deleting any of these kinds needs `/mergeplane approve`. */
+        destructiveKinds: z
+          .array(z.string())
+          .default(['Namespace', 'PersistentVolumeClaim', 'CustomResourceDefinition']),
+        /** Who may approve; empty means anyone with write access. */
+        users: z.array(z.string()).default([]),
+        teams: z.array(z.string()).default([]),
+        allowAuthorSelfApproval: z.boolean().default(false),
+        /** Approvals are tied to the head SHA; new commits drop them. */
+        dismissOnNewCommits: z.boolean().default(true),
+      })
+      .strict()
+      .default({
+        destructiveKinds: ['Namespace', 'PersistentVolumeClaim', 'CustomResourceDefinition'],
+        users: [],
+        teams: [],
+        allowAuthorSelfApproval: false,
+        dismissOnNewCommits: true,
+      }),
+    delivery: z
+      .object({
+        sync: z.boolean().default(true),
+        prune: z.boolean().default(false),
+        timeoutSeconds: z.number().int().min(10).default(900),
+      })
+      .strict()
+      .default({ sync: true, prune: false, timeoutSeconds: 900 }),
+    comment: z
+      .object({
+        /** What to post when no application is affected. */
+        onNoChanges: z.enum(['comment', 'none']).default('comment'),
+      })
+      .strict()
+      .default({ onNoChanges: 'comment' }),
+  })
+  .strict();
+
+export type MergeplaneConfig = z.infer<typeof mergeplaneConfigSchema>;
+
+export const DEFAULT_CONFIG: MergeplaneConfig = mergeplaneConfigSchema.parse({});

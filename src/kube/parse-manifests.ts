@@ -1,0 +1,51 @@
+import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { isRecord } from './kube-object.ts';
+
+export interface ParsedDocument {
+  /** The document's value; `null` for an empty document. */
+  value: unknown;
+  /** 1-based line where the document starts. */
+  line: number;
+}
+
+export class ManifestParseError extends Error {
+  override readonly name = 'ManifestParseError';
+  readonly line: number | undefined;
+  constructor(message: string, line?: number) {
+    super(message);
+    this.line = line;
+  }
+}
+
+/**
+ * Parses a multi-document YAML (or JSON) text. Empty documents are dropped and `kind: List`
+ * objects are flattened, the way kubectl and Argo CD read manifests. Throws ManifestParseError on invalid YAML.
+ */
+export function parseManifests(text: string): ParsedDocument[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const out: ParsedDocument[] = [];
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error) {
+      const line = lineCounter.linePos(error.pos[0]).line;
+      throw new ManifestParseError(`line ${line}: ${error.message.split('\n')[0]}`, line);
+    }
+    if (doc.contents === null) continue;
+    const contents = doc.contents;
+    const line = lineCounter.linePos(contents.range?.[0] ?? 0).line;
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) continue;
+    if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items) && isMap(contents)) {
+      const items = contents.get('items', true);
+      value.items.forEach((item, index) => {
+        const node = isSeq(items) ? items.items[index] : undefined;
+        const range = (node as { range?: [number, number, number] } | undefined)?.range;
+        out.push({ value: item, line: range ? lineCounter.linePos(range[0]).line : line });
+      });
+      continue;
+    }
+    out.push({ value, line });
+  }
+  return out;
+}
