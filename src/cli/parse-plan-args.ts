@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './usage-error.ts';
+
+export interface PlanArgs {
+  repo: string;
+  base: string;
+  head: string;
+  format: 'markdown' | 'json';
+  config?: string;
+  out?: string;
+  cacheDir?: string;
+  noCache: boolean;
+}
+
+/** `mergeplane plan --repo DIR --base REF --head REF [--format markdown|json] [--config FILE] [--out FILE]` */
+export function parsePlanArgs(argv: string[]): PlanArgs {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0]! : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
+  for (const required of ['repo', 'base', 'head'] as const) {
+    if (!values[required]) throw new UsageError(`--${required} is required`);
+  }
+  const format = values.format ?? 'markdown';
+  if (format !== 'markdown' && format !== 'json') {
+    throw new UsageError(`--format must be markdown or json, not "${format}"`);
+  }
+  return {
+    repo: values.repo!,
+    base: values.base!,
+    head: values.head!,
+    format,
+    noCache: values['no-cache'] ?? false,
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
+  };
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      repo: { type: 'string' },
+      base: { type: 'string' },
+      head: { type: 'string' },
+      format: { type: 'string' },
+      config: { type: 'string' },
+      out: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'no-cache': { type: 'boolean' },
+    },
+  });
+}

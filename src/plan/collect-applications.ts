@@ -1,0 +1,179 @@
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { collectAppInputs } from '../gitops/app-inputs.ts';
+import {
+  type Application,
+  applicationKey,
+  InvalidApplicationError,
+  isApplicationObject,
+  isApplicationSetObject,
+  parseApplication,
+} from '../gitops/application.ts';
+import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
+import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
+import type { ClusterEntry } from '../gitops/cluster.ts';
+import { clusterFromSecret } from '../gitops/cluster-secret.ts';
+import { discoverManifests } from '../gitops/discover-manifests.ts';
+import { isTrackedApp } from '../gitops/is-tracked-app.ts';
+import { isRecord, type KubeObject } from '../kube/kube-object.ts';
+import type { AppEntry } from './app-entry.ts';
+import type { TreeIndex } from './tree-index.ts';
+
+export interface CollectOptions {
+  index: TreeIndex;
+  config: MergeplaneConfig;
+  isThisRepo: (url: string) => boolean;
+  baseBranch: string | undefined;
+  /** Renders a (possible) parent app to find its child Applications; errors surface when the app itself is diffed. */
+  renderObjects: (app: Application) => Promise<KubeObject[] | undefined>;
+}
+
+export interface CollectedApplications {
+  entries: Map<string, AppEntry>;
+  /** YAML files that failed to parse (other than Helm templates). */
+  parseErrors: { file: string; line?: number; message: string }[];
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function objectName(object: Record<string, unknown>): { name: string; namespace: string | undefined } {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  return {
+    name: typeof metadata.name === 'string' ? metadata.name : '',
+    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
+  };
+}
+
+/** Whether any file the app reads mentions Argo CD's API group: only such apps can be app-of-apps parents. */
+async function mayContainApplications(app: Application, options: CollectOptions): Promise<boolean> {
+  const inputs = await collectAppInputs(app, options.index.root, { isThisRepo: options.isThisRepo });
+  const files = new Set(inputs.files);
+  for (const dir of inputs.dirs) for (const file of await options.index.filesUnder(dir)) files.add(file);
+  for (const file of files) {
+    if (!/\.(ya?ml|json|tpl)$/.test(file)) continue;
+    const text = await options.index.text(file);
+    if (text?.includes('argoproj.io')) return true;
+  }
+  return false;
+}
+
+/**
+ * Every Application Mergeplane plans at one revision: committed Applications, ApplicationSets expanded
+ * natively, and (recursively) the children that app-of-apps parents render — children replace a
+ * committed copy of themselves, since in the cluster they exist through their parent.
+ */
+export async function collectApplications(options: CollectOptions): Promise<CollectedApplications> {
+  const { index, config } = options;
+  const discovery = await discoverManifests(index.root, {
+    include: config.discovery.include,
+    exclude: config.discovery.exclude,
+  });
+  const clusters: ClusterEntry[] = config.clusters.map((c) => ({ ...c }));
+  for (const found of discovery.clusterSecrets) {
+    const cluster = clusterFromSecret(found.object);
+    if (cluster && !clusters.some((c) => c.server === cluster.server)) clusters.push(cluster);
+  }
+  const entries = new Map<string, AppEntry>();
+  const pending: { app: Application; depth: number }[] = [];
+
+  const addApplication = (
+    object: Record<string, unknown>,
+    where: { origin: string; file?: string; line?: number; defaultNamespace?: string },
+    depth: number,
+  ): void => {
+    let app: Application;
+    try {
+      app = parseApplication(object, where);
+    } catch (error) {
+      if (!(error instanceof InvalidApplicationError)) throw error;
+      const { name, namespace } = objectName(object);
+      const ns = namespace ?? where.defaultNamespace ?? 'argocd';
+      const key = name ? `${ns}/${name}` : `invalid:${where.file ?? where.origin}:${where.line ?? 0}`;
+      entries.set(key, {
+        key,
+        kind: 'error',
+        name: name || '(unnamed)',
+        namespace: ns,
+        origin: where.origin,
+        message: error.message,
+        ...(where.file !== undefined ? { file: where.file } : {}),
+        ...(where.line !== undefined ? { line: where.line } : {}),
+      });
+      return;
+    }
+    if (!isTrackedApp(app, { isThisRepo: options.isThisRepo, baseBranch: options.baseBranch })) return;
+    const key = applicationKey(app);
+    entries.set(key, { key, kind: 'app', app });
+    pending.push({ app, depth });
+  };
+
+  const addApplicationSet = (
+    object: Record<string, unknown>,
+    where: { file?: string; line?: number; defaultNamespace?: string },
+    depth: number,
+  ): void => {
+    const { name, namespace } = objectName(object);
+    const origin = `applicationset:${name}`;
+    const appsetNamespace = namespace ?? where.defaultNamespace ?? 'argocd';
+    let generated: Record<string, unknown>[];
+    try {
+      generated = expandApplicationSet(
+        { ...object, metadata: { ...(isRecord(object.metadata) ? object.metadata : {}), namespace: appsetNamespace } },
+        { root: index.root, clusters, isThisRepo: options.isThisRepo },
+      );
+    } catch (error) {
+      if (!(error instanceof ApplicationSetError)) throw error;
+      const key = `applicationset:${appsetNamespace}/${name}`;
+      entries.set(key, {
+        key,
+        kind: 'error',
+        name,
+        namespace: appsetNamespace,
+        origin,
+        message: error.message,
+        ...(where.file !== undefined ? { file: where.file } : {}),
+        ...(where.line !== undefined ? { line: where.line } : {}),
+      });
+      return;
+    }
+    for (const app of generated) {
+      addApplication(app, { ...where, origin, defaultNamespace: appsetNamespace }, depth);
+    }
+  };
+
+  for (const found of discovery.applications) {
+    addApplication(found.object, { origin: found.file, file: found.file, line: found.line }, 0);
+  }
+  for (const found of discovery.applicationSets) {
+    addApplicationSet(found.object, { file: found.file, line: found.line }, 0);
+  }
+
+  // Breadth-first over parents; `expanded` guards against cycles (an app that renders itself or its ancestor).
+  const expanded = new Set<string>();
+  while (pending.length > 0) {
+    const { app, depth } = pending.shift()!;
+    const key = applicationKey(app);
+    if (expanded.has(key) || depth >= config.discovery.maxAppOfAppsDepth) continue;
+    expanded.add(key);
+    if (!(await mayContainApplications(app, options))) continue;
+    const objects = await options.renderObjects(app);
+    if (!objects) continue;
+    const file = app.sources.find((s) => s.path !== undefined)?.path;
+    const where = {
+      origin: `app-of-apps:${app.name}`,
+      ...(file !== undefined ? { file } : {}),
+      defaultNamespace: app.destination.namespace ?? app.namespace,
+    };
+    for (const object of objects) {
+      if (isApplicationObject(object)) {
+        const childKey = `${objectName(object).namespace ?? where.defaultNamespace}/${objectName(object).name}`;
+        if (expanded.has(childKey)) continue;
+        addApplication(object, where, depth + 1);
+      } else if (isApplicationSetObject(object)) {
+        addApplicationSet(object, where, depth + 1);
+      }
+    }
+  }
+  return { entries, parseErrors: discovery.parseErrors };
+}

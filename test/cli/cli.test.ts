@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
+import { SAMPLE_ORIGIN, sampleBaseTree, sampleHeadChange } from '../support/sample-gitops-repo.ts';
+
+const bin = new URL('../../bin/mergeplane.js', import.meta.url).pathname;
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, MERGEPLANE_CACHE_DIR: cacheDir },
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let repo: GitFixture;
+let broken: GitFixture;
+let cacheDir: string;
+
+beforeAll(() => {
+  cacheDir = mkdtempSync(join(tmpdir(), 'mergeplane-cli-cache-'));
+  repo = createGitFixture({ origin: SAMPLE_ORIGIN });
+  repo.commit(sampleBaseTree(), 'base');
+  repo.git('checkout', '-q', '-b', 'change');
+  repo.commit(sampleHeadChange(), 'head');
+  broken = createGitFixture({ origin: SAMPLE_ORIGIN });
+  broken.commit(sampleBaseTree(), 'base');
+  broken.commit({ 'charts/web/templates/broken.yaml': '{{ fail "chart is broken on purpose" }}\n' }, 'break');
+});
+
+afterAll(() => {
+  repo.cleanup();
+  broken.cleanup();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+describe('mergeplane plan', () => {
+  it('exits 0 and prints the JSON report', () => {
+    const result = cli(['plan', '--repo', repo.dir, '--base', 'main', '--head', 'change', '--format', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.version).toBe(1);
+    expect(report.head).toBe(repo.git('rev-parse', 'change'));
+    expect(report.apps.find((a: { name: string }) => a.name === 'kust').status).toBe('changed');
+  });
+
+  it('prints the Markdown comment by default, and writes --out files', () => {
+    const markdown = cli(['plan', '--repo', repo.dir, '--base', 'main', '--head', 'change']);
+    expect(markdown.status).toBe(0);
+    expect(markdown.stdout).toContain('Mergeplane');
+    expect(markdown.stdout).toContain('kust');
+    const out = join(cacheDir, 'plan.md');
+    const written = cli(['plan', '--repo', repo.dir, '--base', 'main', '--head', 'change', '--out', out]);
+    expect(written.status).toBe(0);
+    expect(written.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(markdown.stdout);
+  });
+
+  it('exits 1 when a gate fails', () => {
+    const result = cli(['plan', '--repo', broken.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json']);
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.gates.some((g: { status: string }) => g.status === 'fail')).toBe(true);
+  });
+
+  it.each([
+    ['a missing --head', ['plan', '--repo', '.', '--base', 'main'], /--head is required/],
+    ['an unknown option', ['plan', '--repo', '.', '--base', 'a', '--head', 'b', '--colour'], /colour/],
+    ['a bad --format', ['plan', '--repo', '.', '--base', 'a', '--head', 'b', '--format', 'xml'], /--format/],
+    ['an unknown command', ['deploy'], /unknown command/],
+  ])('exits 2 on %s', (_name, args, message) => {
+    const result = cli(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 2 with one line for an unknown ref, a non-repository and an unreadable config', () => {
+    const cases = [
+      cli(['plan', '--repo', repo.dir, '--base', 'no-such-branch', '--head', 'change']),
+      cli(['plan', '--repo', tmpdir(), '--base', 'main', '--head', 'change']),
+      cli(['plan', '--repo', repo.dir, '--base', 'main', '--head', 'change', '--config', '/nonexistent/mp.yml']),
+    ];
+    for (const result of cases) {
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^mergeplane: /);
+    }
+    expect(cases[0]!.stderr).toContain('no-such-branch');
+  });
+});
