@@ -1,0 +1,107 @@
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { stringify } from 'yaml';
+import type { IgnoreDifference } from '../gitops/application.ts';
+import type { KubeObject } from '../kube/kube-object.ts';
+import type { ResourceChange } from '../report/plan-report.ts';
+import { applyIgnoreDifferences } from './ignore-differences.ts';
+import { parseJqPathExpression } from './jq-path-expression.ts';
+import { normalizeObject } from './normalize-object.ts';
+import { redactSecrets } from './redact-secrets.ts';
+import { clusterScopedCrdKinds, type ResourceId, resourceId, resourceKey } from './resource-key.ts';
+
+export interface DiffResourcesOptions {
+  base: readonly KubeObject[];
+  head: readonly KubeObject[];
+  /** Application and repository rules; see `applyIgnoreDifferences`. */
+  ignoreDifferences: readonly IgnoreDifference[];
+  /** The Application's destination namespace, given to namespaced objects without one. */
+  defaultNamespace: string;
+  /** Unchanged lines around each change in the unified diff; default 3. */
+  contextLines?: number;
+}
+
+interface Side {
+  id: ResourceId;
+  object: KubeObject;
+}
+
+function index(objects: readonly KubeObject[], defaultNamespace: string, scoped: ReadonlySet<string>) {
+  // Duplicates within one render: the last one wins, as a later `kubectl apply` of the same object would.
+  const out = new Map<string, Side>();
+  for (const obj of objects) {
+    const id = resourceId(obj, defaultNamespace, scoped);
+    const object = normalizeObject(obj, defaultNamespace, scoped);
+    out.set(resourceKey(id), { id, object });
+  }
+  return out;
+}
+
+/** YAML with sorted keys and no line folding, so a diff line is a field and equal objects render equally. */
+function toYaml(obj: KubeObject | undefined): string {
+  if (obj === undefined) return '';
+  return stringify(obj, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+function compare(a: ResourceChange, b: ResourceChange): number {
+  for (const field of ['group', 'kind', 'namespace', 'name'] as const) {
+    if (a[field] < b[field]) return -1;
+    if (a[field] > b[field]) return 1;
+  }
+  return 0;
+}
+
+function label(side: 'base' | 'head', id: ResourceId): string {
+  return [side, id.kind, ...(id.namespace ? [id.namespace] : []), id.name].join('/');
+}
+
+/**
+ * The per-resource changes between two renders of one Application: objects pair by
+ * group/kind/namespace/name; each pair is normalized, stripped of ignored fields and redacted
+ * (Secrets) before its YAML is compared and diffed. Unchanged pairs are left out; the result is
+ * sorted by group, kind, namespace, name. Throws UnsupportedJqExpressionError for a jq rule outside
+ * the supported subset.
+ */
+export function diffResources(options: DiffResourcesOptions): ResourceChange[] {
+  const { defaultNamespace, ignoreDifferences } = options;
+  const context = Math.max(0, Math.floor(options.contextLines ?? 3));
+  // Checked even when no object matches, so a bad rule surfaces on every plan, not only some.
+  for (const rule of ignoreDifferences)
+    for (const e of rule.jqPathExpressions ?? []) parseJqPathExpression(e);
+  // The scope of a kind does not depend on the revision, so CRDs from either side count.
+  const scoped = clusterScopedCrdKinds([...options.base, ...options.head]);
+  const base = index(options.base, defaultNamespace, scoped);
+  const head = index(options.head, defaultNamespace, scoped);
+  const changes: ResourceChange[] = [];
+  for (const key of new Set([...base.keys(), ...head.keys()])) {
+    const before = base.get(key);
+    const after = head.get(key);
+    const redacted = redactSecrets(
+      before && applyIgnoreDifferences(before.object, ignoreDifferences),
+      after && applyIgnoreDifferences(after.object, ignoreDifferences),
+    );
+    const oldText = toYaml(redacted.base);
+    const newText = toYaml(redacted.head);
+    if (before && after && oldText === newText) continue;
+    const id = (after ?? before)!.id;
+    const action = !before ? 'create' : !after ? 'delete' : 'update';
+    const patch = createTwoFilesPatch(
+      before ? label('base', id) : '/dev/null',
+      after ? label('head', id) : '/dev/null',
+      oldText,
+      newText,
+      undefined,
+      undefined,
+      { context, headerOptions: FILE_HEADERS_ONLY },
+    );
+    changes.push({
+      group: id.group,
+      version: id.version,
+      kind: id.kind,
+      namespace: id.namespace,
+      name: id.name,
+      action,
+      diff: patch,
+    });
+  }
+  return changes.sort(compare);
+}

@@ -1,0 +1,223 @@
+import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
+import type { AppReport, AppStatus, GateResult, PlanReport, ResourceChange } from './plan-report.ts';
+import { renderClaimsMarkdown } from './render-claims-markdown.ts';
+
+export interface MarkdownOptions {
+  /** Heading text; default "Mergeplane plan". */
+  title?: string;
+  /** Diff lines shown per resource before the rest is cut with a note; default 500. */
+  maxDiffLines?: number;
+}
+
+const DEFAULT_MAX_DIFF_LINES = 500;
+// Longer one-line gate messages are cut in the list and shown whole in a code block under it.
+const MAX_INLINE_MESSAGE = 300;
+
+const STATUS_LABEL: Record<AppStatus, string> = {
+  error: '❌ error',
+  added: '➕ added',
+  removed: '➖ removed',
+  changed: '✏️ changed',
+  unchanged: 'unchanged',
+};
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Full SHAs shortened to 7 characters; anything else (a ref name) is shown as given. */
+function shortRevision(revision: string): string {
+  return /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(revision) ? revision.slice(0, 7) : revision;
+}
+
+function compareText(a: string, b: string): number {
+  return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/** Errors first, then by name (namespace breaks ties). */
+function compareApps(a: AppReport, b: AppReport): number {
+  const errors = Number(b.status === 'error') - Number(a.status === 'error');
+  return errors || compareText(a.name, b.name) || compareText(a.namespace, b.namespace);
+}
+
+/** An app's name, qualified by its namespace only when another app in the report shares the name. */
+function appLabeler(apps: readonly AppReport[]): (app: AppReport) => string {
+  const seen = new Map<string, number>();
+  for (const app of apps) seen.set(app.name, (seen.get(app.name) ?? 0) + 1);
+  return (app) => ((seen.get(app.name) ?? 0) > 1 ? `${app.namespace}/${app.name}` : app.name);
+}
+
+function countActions(resources: readonly ResourceChange[] | undefined) {
+  const counts = { create: 0, update: 0, delete: 0 };
+  for (const resource of resources ?? []) counts[resource.action] += 1;
+  return counts;
+}
+
+function destination(app: AppReport): string {
+  const cluster = app.destination.name ?? app.destination.server ?? '';
+  const namespace = app.destination.namespace ?? '';
+  if (cluster && namespace) return `${cluster} / ${namespace}`;
+  return cluster || namespace || '—';
+}
+
+function location(gate: GateResult): string {
+  if (gate.file === undefined) return '';
+  return codeSpan(gate.line === undefined ? gate.file : `${gate.file}:${gate.line}`);
+}
+
+function heading(report: PlanReport, options: MarkdownOptions): string {
+  const title = escapeInline(options.title ?? 'Mergeplane plan');
+  const range = `${codeSpan(shortRevision(report.base))} → ${codeSpan(shortRevision(report.head))}`;
+  return `### ${title}\n\n${range}`;
+}
+
+function renderGate(gate: GateResult, errorApps: readonly AppReport[]): string {
+  const icon = gate.status === 'fail' ? '❌' : '⏸️';
+  const message = gate.message.replace(/\r\n?/g, '\n').trim();
+  const firstLine = message.split('\n', 1)[0] ?? '';
+  const whole = !message.includes('\n') && message.length <= MAX_INLINE_MESSAGE;
+  const shown = whole ? message : `${firstLine.slice(0, MAX_INLINE_MESSAGE)} …`;
+  const parts = [`- ${icon} **${escapeInline(gate.id)}**: ${escapeInline(shown)}`];
+  if (gate.app !== undefined) parts.push(`app **${escapeInline(gate.app)}**`);
+  const where = location(gate);
+  if (where) parts.push(where);
+  const line = parts.join(' · ');
+  if (whole) return line;
+  // A render failure repeats the app's error, which the Errors section already shows in full.
+  const shownBelow = errorApps.some(
+    (app) => app.name === gate.app && app.error !== undefined && message.includes(app.error.trim()),
+  );
+  if (shownBelow) return `${line} (full output under Errors)`;
+  const block = codeFence(message, 'text')
+    .split('\n')
+    .map((l) => (l === '' ? '' : `  ${l}`))
+    .join('\n');
+  return `${line}\n\n${block}`;
+}
+
+function gatesSection(gates: readonly GateResult[], errorApps: readonly AppReport[]): string {
+  // Failures before approvals; otherwise the order the gates were evaluated in.
+  const open = [
+    ...gates.filter((g) => g.status === 'fail'),
+    ...gates.filter((g) => g.status === 'needs-approval'),
+  ];
+  if (open.length === 0) return '';
+  const failing = open.filter((g) => g.status === 'fail').length;
+  const waiting = open.length - failing;
+  const title = [
+    ...(failing ? [`${plural(failing, 'gate', 'gates')} failing`] : []),
+    ...(waiting ? [`${waiting} awaiting approval`] : []),
+  ].join(', ');
+  const lines = [`#### Gates: ${title}`, '', ...open.map((g) => renderGate(g, errorApps))];
+  if (waiting) lines.push('', 'A user with write access can approve with a `/mergeplane approve` comment.');
+  return lines.join('\n');
+}
+
+function errorsSection(errorApps: readonly AppReport[], label: (app: AppReport) => string): string {
+  if (errorApps.length === 0) return '';
+  const blocks = ['#### Errors'];
+  for (const app of errorApps) {
+    blocks.push(`**${escapeInline(label(app))}**`, codeFence(app.error ?? 'no error message', 'text'));
+  }
+  return blocks.join('\n\n');
+}
+
+function summarySection(report: PlanReport, shown: readonly AppReport[], label: (app: AppReport) => string) {
+  const { apps, resources } = report.summary;
+  const appCounts = [
+    `${plural(apps.changed, 'app', 'apps')} changed`,
+    `${apps.added} added`,
+    `${apps.removed} removed`,
+    plural(apps.error, 'error', 'errors'),
+  ].join(', ');
+  const resourceCounts = `${resources.create} to create, ${resources.update} to update, ${resources.delete} to delete`;
+  const lines = [
+    `**${appCounts}** · ${resourceCounts}`,
+    '',
+    '| App | Status | Origin | Destination | Create | Update | Delete |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: |',
+  ];
+  for (const app of shown) {
+    const counts = countActions(app.resources);
+    const none = app.status === 'error' && (app.resources ?? []).length === 0;
+    const cells = [
+      `**${escapeInline(label(app))}**`,
+      STATUS_LABEL[app.status],
+      escapeInline(app.origin),
+      escapeInline(destination(app)),
+      ...(none ? ['—', '—', '—'] : [counts.create, counts.update, counts.delete].map(String)),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+function unchangedLine(count: number): string {
+  if (count === 0) return '';
+  return count === 1
+    ? '1 unchanged application is not shown.'
+    : `${count} unchanged applications are not shown.`;
+}
+
+function resourceTitle(resource: ResourceChange): string {
+  const kind = resource.group ? `${resource.group}/${resource.kind}` : resource.kind;
+  const name = resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name;
+  return `**${resource.action}** ${codeSpan(`${kind} ${name}`)}`;
+}
+
+function resourceDiff(resource: ResourceChange, maxLines: number): string {
+  const lines = resource.diff.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
+  if (lines.length <= maxLines) return codeFence(lines.join('\n'), 'diff');
+  const fence = codeFence(lines.slice(0, maxLines).join('\n'), 'diff');
+  return `${fence}\n\n_Diff truncated: ${maxLines} of ${lines.length} lines shown._`;
+}
+
+function appSummary(app: AppReport, label: string): string {
+  const counts = countActions(app.resources);
+  const parts = [
+    ...(counts.create ? [`${counts.create} to create`] : []),
+    ...(counts.update ? [`${counts.update} to update`] : []),
+    ...(counts.delete ? [`${counts.delete} to delete`] : []),
+  ];
+  const detail = parts.length ? ` · ${parts.join(', ')}` : '';
+  return `<summary><b>${escapeInline(label)}</b> — ${STATUS_LABEL[app.status]}${detail}</summary>`;
+}
+
+function appDetails(app: AppReport, label: string, maxLines: number): string {
+  // Blank lines after <summary> and before </details>: GitHub renders Markdown only in between.
+  const blocks = [`<details>${appSummary(app, label)}`];
+  const resources = app.resources ?? [];
+  if (app.status === 'error') blocks.push('Partial plan: the application has errors, see Errors above.');
+  else if (resources.length === 0) blocks.push('No resource changes.');
+  for (const resource of resources) blocks.push(resourceTitle(resource), resourceDiff(resource, maxLines));
+  blocks.push('</details>');
+  return blocks.join('\n\n');
+}
+
+/**
+ * The pull-request comment body (and the CLI's Markdown output) for a report: open gates, app errors,
+ * a summary table of the affected apps, the provisioning plan, then one collapsed diff per app.
+ * Every string from the repository is escaped, so it cannot close a code block, inject HTML or
+ * mention anyone. Deterministic: the same report always renders the same text.
+ */
+export function renderMarkdown(report: PlanReport, options: MarkdownOptions = {}): string {
+  const maxLines = Math.max(0, Math.floor(options.maxDiffLines ?? DEFAULT_MAX_DIFF_LINES));
+  const shown = report.apps.filter((app) => app.status !== 'unchanged').sort(compareApps);
+  const errorApps = shown.filter((app) => app.status === 'error');
+  const unchanged = report.apps.length - shown.length;
+  const label = appLabeler(report.apps);
+
+  const sections = [heading(report, options), gatesSection(report.gates, errorApps)];
+  if (shown.length === 0) {
+    sections.push('No Argo CD applications are affected by this change.', unchangedLine(unchanged));
+    sections.push(renderClaimsMarkdown(report.claims));
+  } else {
+    sections.push(errorsSection(errorApps, label));
+    sections.push(summarySection(report, shown, label), unchangedLine(unchanged));
+    sections.push(renderClaimsMarkdown(report.claims));
+    // An app that failed without a partial plan has nothing to expand: its error is shown above.
+    const expandable = shown.filter((app) => app.status !== 'error' || (app.resources ?? []).length > 0);
+    for (const app of expandable) sections.push(appDetails(app, label(app), maxLines));
+  }
+  return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
+}

@@ -1,0 +1,15 @@
+import type { AppReport, PlanSummary } from './plan-report.ts';
+
+/** Counts per app status and per resource action; unchanged apps contribute no resources. */
+export function summarizeReport(apps: readonly AppReport[]): PlanSummary {
+  const summary: PlanSummary = {
+    apps: { changed: 0, added: 0, removed: 0, unchanged: 0, error: 0 },
+    resources: { create: 0, update: 0, delete: 0 },
+  };
+  for (const app of apps) {
+    summary.apps[app.status] += 1;
+    if (app.status === 'unchanged') continue;
+    for (const resource of app.resources ?? []) summary.resources[resource.action] += 1;
+  }
+  return summary;
+}

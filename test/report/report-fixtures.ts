@@ -1,0 +1,35 @@
+import type { AppReport, GateResult, ResourceChange } from '../../src/report/plan-report.ts';
+
+export const BASE = '1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+export const HEAD = '2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+
+export function resource(overrides: Partial<ResourceChange> = {}): ResourceChange {
+  return {
+    group: 'apps',
+    version: 'v1',
+    kind: 'Deployment',
+    namespace: 'web',
+    name: 'frontend',
+    action: 'update',
+    diff: '--- base/Deployment/web/frontend\n+++ head/Deployment/web/frontend\n@@ -1,1 +1,1 @@\n-  replicas: 1\n+  replicas: 2\n',
+    ...overrides,
+  };
+}
+
+export function app(overrides: Partial<AppReport> = {}): AppReport {
+  return {
+    name: 'frontend',
+    namespace: 'argocd',
+    project: 'default',
+    origin: 'apps/frontend.yaml',
+    destination: { name: 'in-cluster', namespace: 'web' },
+    sourceType: 'kustomize',
+    status: 'changed',
+    resources: [resource()],
+    ...overrides,
+  };
+}
+
+export function gate(overrides: Partial<GateResult> = {}): GateResult {
+  return { id: 'render', status: 'pass', message: 'every affected application rendered', ...overrides };
+}
