@@ -1,0 +1,281 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { isRecord, splitApiVersion } from '../kube/kube-object.ts';
+import { parseCompositeInstance, type Xrd } from './crossplane-model.ts';
+import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
+
+export interface SchemaViolation {
+  /** Crossplane field path of the offending field (`spec.parameters.size`). */
+  path: string;
+  message: string;
+  line?: number;
+  file?: string;
+}
+
+export interface XrdValidation {
+  errors: SchemaViolation[];
+  /** The object with schema defaults applied, as the API server would store it (status dropped). */
+  defaulted: Record<string, unknown>;
+}
+
+const REF = {
+  type: 'object',
+  properties: { name: { type: 'string' } },
+  required: ['name'],
+  'x-kubernetes-preserve-unknown-fields': true,
+};
+const SELECTOR = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+const OPEN_OBJECT = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+const POLICY = { type: 'string', enum: ['Automatic', 'Manual'] };
+const SECRET_REF = {
+  type: 'object',
+  properties: { name: { type: 'string' }, namespace: { type: 'string' } },
+  required: ['name'],
+};
+
+/** Fields Crossplane adds to every claim's spec. */
+const CLAIM_FIELDS: Record<string, unknown> = {
+  compositionRef: REF,
+  compositionSelector: SELECTOR,
+  compositionRevisionRef: REF,
+  compositionRevisionSelector: SELECTOR,
+  compositionUpdatePolicy: POLICY,
+  resourceRef: OPEN_OBJECT,
+  writeConnectionSecretToRef: SECRET_REF,
+  publishConnectionDetailsTo: OPEN_OBJECT,
+};
+
+/** Fields Crossplane adds to a legacy (v1 / LegacyCluster) XR's spec. */
+const LEGACY_XR_FIELDS: Record<string, unknown> = {
+  ...CLAIM_FIELDS,
+  claimRef: OPEN_OBJECT,
+  resourceRefs: { type: 'array', items: OPEN_OBJECT },
+  environmentConfigRefs: { type: 'array', items: OPEN_OBJECT },
+};
+
+/** v2 XRs keep them under `spec.crossplane`. */
+const V2_XR_FIELDS: Record<string, unknown> = {
+  crossplane: {
+    type: 'object',
+    properties: {
+      compositionRef: REF,
+      compositionSelector: SELECTOR,
+      compositionRevisionRef: REF,
+      compositionRevisionSelector: SELECTOR,
+      compositionUpdatePolicy: POLICY,
+      resourceRefs: { type: 'array', items: OPEN_OBJECT },
+    },
+  },
+  writeConnectionSecretToRef: SECRET_REF,
+};
+
+/**
+ * Converts a Kubernetes structural OpenAPI v3 schema for ajv: `nullable`, `x-kubernetes-int-or-string`,
+ * and pruning (objects reject fields they do not declare unless `x-kubernetes-preserve-unknown-fields`).
+ */
+function convertSchema(schema: unknown, inJunctor = false): unknown {
+  if (!isRecord(schema)) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    if (k.startsWith('x-kubernetes-') || k === 'nullable') continue;
+    if (k === 'properties' && isRecord(v)) {
+      out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, convertSchema(s)]));
+    } else if (k === 'items' || k === 'not') {
+      out[k] = convertSchema(v, k === 'not');
+    } else if (k === 'additionalProperties' && isRecord(v)) {
+      out[k] = convertSchema(v);
+    } else if ((k === 'allOf' || k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) {
+      out[k] = v.map((s) => convertSchema(s, true));
+    } else {
+      out[k] = v;
+    }
+  }
+  if (schema['x-kubernetes-int-or-string'] === true) {
+    delete out.type;
+    if (!out.anyOf) out.type = ['integer', 'string'];
+  }
+  if (schema.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else if (Array.isArray(out.type)) out.type = [...out.type, 'null'];
+    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
+  }
+  const embedded = schema['x-kubernetes-embedded-resource'] === true;
+  if (embedded) {
+    out.properties = {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      ...(isRecord(out.properties) ? out.properties : {}),
+    };
+  }
+  const isObject = out.type === 'object' || (Array.isArray(out.type) && out.type.includes('object'));
+  if (
+    isObject &&
+    !inJunctor &&
+    out.additionalProperties === undefined &&
+    schema['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+function withCrossplaneFields(spec: unknown, fields: Record<string, unknown>): unknown {
+  const s = isRecord(spec) ? spec : { type: 'object' };
+  return { ...s, type: 'object', properties: { ...fields, ...(isRecord(s.properties) ? s.properties : {}) } };
+}
+
+function pointerToSegments(pointer: string, data: unknown): FieldPathSegment[] {
+  const segments: FieldPathSegment[] = [];
+  let current: unknown = data;
+  for (const raw of pointer.split('/').slice(1)) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(current) && /^\d+$/.test(token)) {
+      segments.push({ type: 'index', index: Number(token) });
+      current = current[Number(token)];
+    } else {
+      segments.push({ type: 'field', field: token });
+      current = isRecord(current) ? current[token] : undefined;
+    }
+  }
+  return segments;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? `integer ${value}` : `number ${value}`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  return typeof value;
+}
+
+function violation(
+  error: ErrorObject,
+  data: unknown,
+): { segments: FieldPathSegment[]; message: string } | undefined {
+  const segments = pointerToSegments(error.instancePath, data);
+  const value = segments.reduce<unknown>(
+    (v, s) =>
+      s.type === 'index' ? (Array.isArray(v) ? v[s.index] : undefined) : isRecord(v) ? v[s.field] : undefined,
+    data,
+  );
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const field = String((error.params as { additionalProperty: string }).additionalProperty);
+      return {
+        segments: [...segments, { type: 'field', field }],
+        message: `unknown field "${field}": Kubernetes prunes fields the schema does not declare, so its value would be lost`,
+      };
+    }
+    case 'required': {
+      const field = String((error.params as { missingProperty: string }).missingProperty);
+      return {
+        segments: [...segments, { type: 'field', field }],
+        message: `required field "${field}" is missing`,
+      };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return {
+        segments,
+        message: `unsupported value ${JSON.stringify(value)}: must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+      };
+    }
+    case 'type':
+      return {
+        segments,
+        message: `must be ${String((error.params as { type: unknown }).type)}, got ${describe(value)}`,
+      };
+    case 'anyOf':
+    case 'oneOf':
+    case 'allOf':
+      return undefined;
+    default:
+      return { segments, message: error.message ?? error.keyword };
+  }
+}
+
+/**
+ * Validates a claim or XR against the served version of its XRD's `openAPIV3Schema` the way the
+ * API server would (unknown fields, types, required, enums; CEL rules are not evaluated), and
+ * applies schema defaults. Crossplane's own fields (compositionRef, writeConnectionSecretToRef, …)
+ * are accepted where Crossplane injects them.
+ */
+export function validateAgainstXrd(
+  object: Record<string, unknown>,
+  xrd: Xrd,
+  options: { file?: string; line?: number; lineOf?: (path: string) => number | undefined } = {},
+): XrdValidation {
+  const defaulted = structuredClone(object);
+  delete defaulted.status;
+  const where = (path: string): Pick<SchemaViolation, 'line' | 'file'> => {
+    let line: number | undefined;
+    if (options.lineOf) {
+      let p = path;
+      while (line === undefined && p !== '') {
+        line = options.lineOf(p);
+        const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+        p = cut > 0 ? p.slice(0, cut) : '';
+      }
+    }
+    line ??= options.line;
+    return {
+      ...(line !== undefined ? { line } : {}),
+      ...(options.file !== undefined ? { file: options.file } : {}),
+    };
+  };
+  const { version: versionName } = splitApiVersion(String(object.apiVersion ?? ''));
+  const version = xrd.versions.find((v) => v.name === versionName);
+  if (!version?.served) {
+    return {
+      errors: [
+        {
+          path: 'apiVersion',
+          message: version
+            ? `version ${versionName} of ${xrd.name} is not served`
+            : `XRD ${xrd.name} does not define version ${versionName} (defines ${xrd.versions.map((v) => v.name).join(', ')})`,
+          ...where('apiVersion'),
+        },
+      ],
+      defaulted,
+    };
+  }
+  if (!version.schema) return { errors: [], defaulted };
+
+  const instance = parseCompositeInstance(object, xrd);
+  const fields =
+    instance.role === 'claim'
+      ? CLAIM_FIELDS
+      : xrd.crossplaneFieldsAt === 'spec'
+        ? LEGACY_XR_FIELDS
+        : V2_XR_FIELDS;
+  const declared = isRecord(version.schema.properties) ? version.schema.properties : {};
+  const { status: _status, ...rest } = declared;
+  void _status;
+  const root = convertSchema({
+    ...version.schema,
+    type: 'object',
+    properties: {
+      ...rest,
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      spec: withCrossplaneFields(declared.spec, fields),
+    },
+  });
+
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false });
+  const validate = ajv.compile(root as Record<string, unknown>);
+  validate(defaulted);
+  const seen = new Set<string>();
+  const errors: SchemaViolation[] = [];
+  for (const error of validate.errors ?? []) {
+    const v = violation(error, defaulted);
+    if (!v) continue;
+    const path = formatFieldPath(v.segments);
+    const key = `${path}\u0000${v.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    errors.push({ path, message: v.message, ...where(path) });
+  }
+  return { errors, defaulted };
+}
