@@ -22,6 +22,8 @@ export interface CollectOptions {
   index: TreeIndex;
   config: MergeplaneConfig;
   isThisRepo: (url: string) => boolean;
+  /** A URL naming this repository (config or `origin`), for the implicit roots Mergeplane synthesizes. */
+  thisRepoUrl: string;
   baseBranch: string | undefined;
   /** Renders a (possible) parent app to find its child Applications; errors surface when the app itself is diffed. */
   renderObjects: (app: Application) => Promise<KubeObject[] | undefined>;
@@ -56,6 +58,49 @@ async function mayContainApplications(app: Application, options: CollectOptions)
     if (text?.includes('argoproj.io')) return true;
   }
   return false;
+}
+
+/**
+ * Helm charts whose templates produce Applications but that no committed Application deploys: the usual
+ * app-of-apps root created by hand (`argocd app create apps --path apps`, as in argoproj's example apps).
+ * Planning them as implicit roots makes such a repository work with no Mergeplane-specific edits.
+ */
+async function implicitRoots(
+  index: TreeIndex,
+  entries: Map<string, AppEntry>,
+  isThisRepo: (url: string) => boolean,
+  thisRepoUrl: string,
+): Promise<{ dir: string; object: Record<string, unknown> }[]> {
+  const deployed = new Set<string>();
+  for (const entry of entries.values()) {
+    if (entry.kind !== 'app') continue;
+    for (const source of entry.app.sources) {
+      if (source.path !== undefined && isThisRepo(source.repoURL)) deployed.add(source.path.replace(/^\.\/|\/$/g, ''));
+    }
+  }
+  const files = await index.filesUnder('.');
+  const charts = new Set(files.filter((f) => /(^|\/)Chart\.yaml$/.test(f)).map((f) => f.replace(/\/?Chart\.yaml$/, '')));
+  const roots = new Set<string>();
+  for (const file of files) {
+    const match = /^(.*)\/templates\/[^/]+\.ya?ml$/.exec(file);
+    const dir = match?.[1];
+    if (dir === undefined || !charts.has(dir) || deployed.has(dir) || roots.has(dir)) continue;
+    const text = await index.text(file);
+    if (text && /^kind:\s*Application\s*$/m.test(text) && text.includes('argoproj.io')) roots.add(dir);
+  }
+  return [...roots].sort().map((dir) => ({
+    dir,
+    object: {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: dir.split('/').pop()!, namespace: 'argocd' },
+      spec: {
+        project: 'default',
+        source: { repoURL: thisRepoUrl, path: dir, targetRevision: 'HEAD' },
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'argocd' },
+      },
+    },
+  }));
 }
 
 /**
@@ -147,6 +192,9 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
   }
   for (const found of discovery.applicationSets) {
     addApplicationSet(found.object, { file: found.file, line: found.line }, 0);
+  }
+  for (const root of await implicitRoots(index, entries, options.isThisRepo, options.thisRepoUrl)) {
+    addApplication(root.object, { origin: root.dir, file: `${root.dir}/Chart.yaml` }, 0);
   }
 
   // Breadth-first over parents; `expanded` guards against cycles (an app that renders itself or its ancestor).

@@ -143,13 +143,14 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     });
   }
   const { config } = loaded;
-  const [originUrl, defaultBranch, changedFiles] = await Promise.all([
+  const [originUrl, defaultBranch, currentBranch, changedFiles] = await Promise.all([
     repo.originUrl(),
     repo.defaultBranch(),
+    repo.currentBranch(),
     repo.changedFiles(baseSha, headSha),
   ]);
   const isThisRepo = repoMatcher(config, originUrl);
-  const baseBranch = trackedBranch(config, options.base, defaultBranch);
+  const baseBranch = trackedBranch(config, options.base, defaultBranch, currentBranch);
   const cache = new RenderCache(options.cacheDir === false ? {} : { dir: options.cacheDir ?? defaultCacheDir(env) });
   const limit = pLimit(config.render.concurrency);
 
@@ -262,6 +263,7 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
         index,
         config,
         isThisRepo,
+        thisRepoUrl: config.repository.url ?? originUrl ?? 'local',
         baseBranch,
         renderObjects: async (app) => {
           const attempt = await renderOn(partial, app);

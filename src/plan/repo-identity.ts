@@ -16,16 +16,17 @@ export function repoMatcher(config: MergeplaneConfig, originUrl: string | undefi
 
 /**
  * The branch Applications must track to be planned: config wins, else the `--base` ref when it names
- * a branch, else the remote's default branch.
+ * a branch, else the remote's default branch, else the branch checked out locally.
  */
 export function trackedBranch(
   config: MergeplaneConfig,
   baseRef: string,
   defaultBranch: string | undefined,
+  currentBranch?: string,
 ): string | undefined {
   if (config.repository.baseBranch) return config.repository.baseBranch;
   if (!SHA_LIKE.test(baseRef) && !baseRef.includes('~') && !baseRef.includes('^') && baseRef !== 'HEAD') {
     return baseRef.replace(/^refs\/heads\//, '').replace(/^(refs\/remotes\/)?origin\//, '');
   }
-  return defaultBranch;
+  return defaultBranch ?? currentBranch;
 }

@@ -1,0 +1,333 @@
+import type { Dirent } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { parse } from 'yaml';
+import { isRecord } from '../kube/kube-object.ts';
+import type { Application, ApplicationSource } from './application.ts';
+
+/**
+ * What a render of an application reads from this repository: repository-relative POSIX paths, sorted and
+ * deduplicated. `dirs` stand for everything under them (`.` is the whole repository); `generatePaths` are
+ * the `manifest-generate-paths` annotation's entries (and globbed value files), which may be glob patterns.
+ */
+export interface AppInputs {
+  files: string[];
+  dirs: string[];
+  generatePaths?: string[];
+}
+
+const GENERATE_PATHS_ANNOTATION = 'argocd.argoproj.io/manifest-generate-paths';
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+type PathKind = { kind: 'file' | 'dir'; real: string } | { kind: 'missing' } | { kind: 'outside' };
+
+/** Joins `ref` onto the repository-relative `base`; undefined when the result leaves the repository. */
+function joinInside(base: string, ref: string): string | undefined {
+  const parts: string[] = [];
+  for (const part of `${base}/${ref}`.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else {
+      parts.push(part);
+    }
+  }
+  return parts.length === 0 ? '.' : parts.join('/');
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function records(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}
+
+/** kustomize fetches these itself (and Mergeplane's render refuses them unless allowed): nothing local to read. */
+function isRemote(ref: string): boolean {
+  return URL_SCHEME.test(ref) || ref.startsWith('git@') || ref.startsWith('git::') || ref.includes('?ref=');
+}
+
+function isGlob(path: string): boolean {
+  return picomatch.scan(path).isGlob;
+}
+
+async function readYaml(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value: unknown = parse(await readFile(path, 'utf8'), { uniqueKeys: false });
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+class InputCollector {
+  readonly files = new Set<string>();
+  readonly dirs = new Set<string>();
+  readonly generatePaths = new Set<string>();
+  private readonly root: string;
+  private realRoot: string | undefined;
+  private readonly kinds = new Map<string, Promise<PathKind>>();
+  private readonly kustomizations = new Set<string>();
+  private readonly charts = new Set<string>();
+  private readonly scanned = new Set<string>();
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** Where a repository path leads, following symlinks, and whether it stays inside the checkout. */
+  kindOf(path: string): Promise<PathKind> {
+    let kind = this.kinds.get(path);
+    if (!kind) {
+      kind = (async (): Promise<PathKind> => {
+        this.realRoot ??= await realpath(this.root);
+        let real: string;
+        try {
+          real = await realpath(join(this.root, path));
+        } catch {
+          return { kind: 'missing' };
+        }
+        const rel = relative(this.realRoot, real);
+        if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { kind: 'outside' };
+        const info = await stat(real);
+        return {
+          kind: info.isDirectory() ? 'dir' : 'file',
+          real: rel === '' ? '.' : rel.split(sep).join('/'),
+        };
+      })();
+      this.kinds.set(path, kind);
+    }
+    return kind;
+  }
+
+  async addFile(path: string): Promise<void> {
+    this.files.add(path);
+    const kind = await this.kindOf(path);
+    if (kind.kind === 'file') this.files.add(kind.real);
+    else if (kind.kind === 'dir') await this.addDir(path);
+  }
+
+  /** A whole directory, plus whatever its symlinks lead to elsewhere in the repository (tools follow them). */
+  async addDir(path: string): Promise<void> {
+    const kind = await this.kindOf(path);
+    if (kind.kind !== 'dir') {
+      if (kind.kind === 'missing') this.dirs.add(path);
+      return;
+    }
+    this.dirs.add(path);
+    this.dirs.add(kind.real);
+    await this.scanSymlinks(kind.real);
+  }
+
+  private async scanSymlinks(dir: string): Promise<void> {
+    for (const done of this.scanned) {
+      if (done === '.' || dir === done || dir.startsWith(`${done}/`)) return;
+    }
+    this.scanned.add(dir);
+    const visit = async (rel: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(join(this.root, rel), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        if (entry.name === '.git') continue;
+        const child = rel === '.' ? entry.name : `${rel}/${entry.name}`;
+        if (entry.isDirectory()) await visit(child);
+        else if (entry.isSymbolicLink()) {
+          const target = await this.kindOf(child);
+          if (target.kind === 'file') this.files.add(target.real);
+          else if (target.kind === 'dir') await this.addDir(target.real);
+        }
+      }
+    };
+    await visit(dir);
+  }
+
+  /** Adds every existing file matching a glob (and keeps the pattern, so a file added later still counts). */
+  async addGlob(pattern: string): Promise<void> {
+    this.generatePaths.add(pattern);
+    const base = joinInside('.', picomatch.scan(pattern).base) ?? '.';
+    const matches = picomatch(pattern, { dot: true });
+    const visit = async (rel: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(join(this.root, rel), { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        if (entry.name === '.git') continue;
+        const child = rel === '.' ? entry.name : `${rel}/${entry.name}`;
+        if (entry.isDirectory()) await visit(child);
+        else if (matches(child)) await this.addFile(child);
+      }
+    };
+    await visit(base);
+  }
+
+  /** A Helm chart directory: the chart itself plus its `file://` dependencies, recursively. */
+  async addChart(dir: string): Promise<void> {
+    if (this.charts.has(dir)) return;
+    this.charts.add(dir);
+    for (const name of ['Chart.yaml', 'requirements.yaml']) {
+      const doc = await readYaml(join(this.root, dir, name));
+      for (const dependency of records(doc?.dependencies)) {
+        const repository = dependency.repository;
+        if (typeof repository !== 'string' || !repository.startsWith('file://')) continue;
+        const local = repository.slice('file://'.length);
+        if (local.startsWith('/')) continue;
+        const depDir = joinInside(dir, local);
+        if (depDir === undefined) continue;
+        await this.addDir(depDir);
+        await this.addChart(depDir);
+      }
+    }
+  }
+
+  /** A local reference from a kustomization: a file, or a directory that may itself be a kustomization. */
+  private async addKustomizeRef(dir: string, ref: string): Promise<void> {
+    if (ref === '' || ref.includes('\n') || ref.startsWith('/') || isRemote(ref)) return;
+    const path = joinInside(dir, ref);
+    if (path === undefined) return;
+    const kind = await this.kindOf(path);
+    if (kind.kind === 'dir') {
+      await this.addDir(path);
+      await this.addKustomization(kind.real);
+    } else if (kind.kind !== 'outside') {
+      await this.addFile(path);
+    }
+  }
+
+  async addKustomization(dir: string): Promise<void> {
+    if (this.kustomizations.has(dir)) return;
+    this.kustomizations.add(dir);
+    let doc: Record<string, unknown> | undefined;
+    for (const name of KUSTOMIZATION_FILES) {
+      const file = dir === '.' ? name : `${dir}/${name}`;
+      doc = await readYaml(join(this.root, file));
+      if (doc) {
+        this.files.add(file);
+        break;
+      }
+    }
+    if (!doc) return;
+    const refs: string[] = [
+      ...strings(doc.resources),
+      ...strings(doc.bases),
+      ...strings(doc.components),
+      ...strings(doc.crds),
+      ...strings(doc.configurations),
+      ...strings(doc.generators),
+      ...strings(doc.transformers),
+      ...strings(doc.validators),
+      ...strings(doc.patchesStrategicMerge),
+      ...records(doc.patches).flatMap((p) => strings(p.path)),
+      ...records(doc.patchesJson6902).flatMap((p) => strings(p.path)),
+      ...records(doc.replacements).flatMap((r) => strings(r.path)),
+      ...(isRecord(doc.openapi) ? strings(doc.openapi.path) : []),
+    ];
+    for (const generator of [...records(doc.configMapGenerator), ...records(doc.secretGenerator)]) {
+      // `files` entries may be `key=path`.
+      refs.push(...strings(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
+      refs.push(...strings(generator.envs), ...strings(generator.env));
+    }
+    // Kustomize's own Helm inflation: not rendered by Mergeplane, but its inputs still decide the output.
+    const helmCharts = records(doc.helmCharts);
+    if (helmCharts.length > 0) {
+      const globals = isRecord(doc.helmGlobals) ? doc.helmGlobals : {};
+      refs.push(typeof globals.chartHome === 'string' ? globals.chartHome : 'charts');
+      for (const chart of helmCharts)
+        refs.push(...strings(chart.valuesFile), ...strings(chart.additionalValuesFiles));
+    }
+    for (const ref of refs) await this.addKustomizeRef(dir, ref);
+  }
+
+  async addSourceKustomize(dir: string, source: ApplicationSource): Promise<void> {
+    await this.addKustomization(dir);
+    for (const component of source.kustomize?.components ?? []) await this.addKustomizeRef(dir, component);
+    for (const patch of source.kustomize?.patches ?? []) {
+      for (const path of strings(patch.path)) await this.addKustomizeRef(dir, path);
+    }
+  }
+
+  /** A Helm value file or file parameter: relative to the chart, `/x` from the repository root, `$ref/x` via a ref source. */
+  async addHelmFile(app: Application, chartDir: string, ref: string, isThisRepo: (url: string) => boolean) {
+    let path: string | undefined;
+    const refMatch = /^\$([^/]+)\/(.*)$/.exec(ref);
+    if (refMatch) {
+      const refSource = app.sources.find((s) => s.ref === refMatch[1]);
+      if (!refSource || !isThisRepo(refSource.repoURL)) return;
+      path = joinInside('.', refMatch[2] ?? '');
+    } else if (URL_SCHEME.test(ref)) {
+      return;
+    } else if (ref.startsWith('/')) {
+      path = joinInside('.', ref);
+    } else {
+      path = joinInside(chartDir, ref);
+    }
+    if (path === undefined || path === '.') return;
+    if (isGlob(path)) await this.addGlob(path);
+    else await this.addFile(path);
+  }
+
+  addGeneratePaths(annotation: string, sourceDirs: string[]): void {
+    for (const raw of annotation.split(';')) {
+      const item = raw.trim();
+      if (item === '') continue;
+      const targets = item.startsWith('/')
+        ? [joinInside('.', item)]
+        : sourceDirs.map((d) => joinInside(d, item));
+      for (const target of targets) if (target !== undefined) this.generatePaths.add(target);
+    }
+  }
+}
+
+/**
+ * Every repository path a render of `app` reads, for each source that is this repository: the source
+ * directory; Helm value files (including `$ref/...` through a ref source), file parameters and `file://`
+ * dependency charts; Kustomize resources, bases, components, patches, generator files, CRDs, OpenAPI and
+ * replacement files, transitively; symlink targets inside the repository. Remote references, paths leaving
+ * the repository and unreadable kustomizations are skipped — the render reports those. The
+ * `manifest-generate-paths` annotation adds trigger paths (Argo CD uses them instead of the source dir;
+ * Mergeplane adds them, since what the render reads must still count).
+ */
+export async function collectAppInputs(
+  app: Application,
+  root: string,
+  options: { isThisRepo: (url: string) => boolean },
+): Promise<AppInputs> {
+  const collector = new InputCollector(root);
+  const sourceDirs: string[] = [];
+  for (const source of app.sources) {
+    if (!options.isThisRepo(source.repoURL) || source.path === undefined) continue;
+    // Argo CD joins the path securely onto the repository root, so `/apps` is `apps`.
+    const dir = joinInside('.', source.path);
+    if (dir === undefined) continue;
+    sourceDirs.push(dir);
+    await collector.addDir(dir);
+    const kind = await collector.kindOf(dir);
+    const realDir = kind.kind === 'dir' ? kind.real : dir;
+    // Both tool families are followed whatever the detected type: reading too much costs a render, too little misses a change.
+    for (const valueFile of source.helm?.valueFiles ?? []) {
+      if (typeof valueFile === 'string') await collector.addHelmFile(app, dir, valueFile, options.isThisRepo);
+    }
+    for (const parameter of source.helm?.fileParameters ?? []) {
+      if (typeof parameter?.path === 'string')
+        await collector.addHelmFile(app, dir, parameter.path, options.isThisRepo);
+    }
+    await collector.addChart(realDir);
+    await collector.addSourceKustomize(realDir, source);
+  }
+  const annotation = app.annotations[GENERATE_PATHS_ANNOTATION];
+  if (annotation !== undefined) collector.addGeneratePaths(annotation, sourceDirs);
+  const inputs: AppInputs = { files: [...collector.files].sort(), dirs: [...collector.dirs].sort() };
+  if (collector.generatePaths.size > 0) inputs.generatePaths = [...collector.generatePaths].sort();
+  return inputs;
+}
