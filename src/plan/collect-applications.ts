@@ -75,11 +75,14 @@ async function implicitRoots(
   for (const entry of entries.values()) {
     if (entry.kind !== 'app') continue;
     for (const source of entry.app.sources) {
-      if (source.path !== undefined && isThisRepo(source.repoURL)) deployed.add(source.path.replace(/^\.\/|\/$/g, ''));
+      if (source.path !== undefined && isThisRepo(source.repoURL))
+        deployed.add(source.path.replace(/^\.\/|\/$/g, ''));
     }
   }
   const files = await index.filesUnder('.');
-  const charts = new Set(files.filter((f) => /(^|\/)Chart\.yaml$/.test(f)).map((f) => f.replace(/\/?Chart\.yaml$/, '')));
+  const charts = new Set(
+    files.filter((f) => /(^|\/)Chart\.yaml$/.test(f)).map((f) => f.replace(/\/?Chart\.yaml$/, '')),
+  );
   const roots = new Set<string>();
   for (const file of files) {
     const match = /^(.*)\/templates\/[^/]+\.ya?ml$/.exec(file);
@@ -164,7 +167,10 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     let generated: Record<string, unknown>[];
     try {
       generated = expandApplicationSet(
-        { ...object, metadata: { ...(isRecord(object.metadata) ? object.metadata : {}), namespace: appsetNamespace } },
+        {
+          ...object,
+          metadata: { ...(isRecord(object.metadata) ? object.metadata : {}), namespace: appsetNamespace },
+        },
         { root: index.root, clusters, isThisRepo: options.isThisRepo },
       );
     } catch (error) {

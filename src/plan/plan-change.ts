@@ -4,20 +4,20 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
-import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
 import { diffResources } from '../diff/diff-resources.ts';
+import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
 import { evaluateGates, type GateInput } from '../gates/evaluate-gates.ts';
 import { type Checkout, type GitRepository, openGitRepository } from '../git/git-repository.ts';
 import { type AppInputs, collectAppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
-import { buildReport } from '../report/build-report.ts';
-import type { AppReport, AppStatus, PlanReport, SourceType } from '../report/plan-report.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
 import { renderApplication } from '../render/render-application.ts';
 import type { RenderContext } from '../render/render-context.ts';
 import { InvalidManifestError, RenderError } from '../render/render-error.ts';
 import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
+import { buildReport } from '../report/build-report.ts';
+import type { AppReport, AppStatus, PlanReport, SourceType } from '../report/plan-report.ts';
 import type { AppEntry } from './app-entry.ts';
 import { collectApplications } from './collect-applications.ts';
 import { type PlanLogger, silentLogger } from './plan-logger.ts';
@@ -68,7 +68,9 @@ async function readConfig(
     try {
       text = await readFile(configFile, 'utf8');
     } catch (error) {
-      throw new PlanInputError(`cannot read config ${configFile}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      throw new PlanInputError(
+        `cannot read config ${configFile}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      );
     }
     try {
       return { config: loadConfig(text, configFile) };
@@ -98,7 +100,13 @@ function inputsUnion(a: AppInputs | undefined, b: AppInputs | undefined): AppInp
 
 function baseReport(entry: AppEntry): Omit<AppReport, 'status' | 'sourceType'> {
   if (entry.kind === 'error') {
-    return { name: entry.name, namespace: entry.namespace, project: '', origin: entry.origin, destination: {} };
+    return {
+      name: entry.name,
+      namespace: entry.namespace,
+      project: '',
+      origin: entry.origin,
+      destination: {},
+    };
   }
   const { app } = entry;
   return {
@@ -151,7 +159,9 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
   ]);
   const isThisRepo = repoMatcher(config, originUrl);
   const baseBranch = trackedBranch(config, options.base, defaultBranch, currentBranch);
-  const cache = new RenderCache(options.cacheDir === false ? {} : { dir: options.cacheDir ?? defaultCacheDir(env) });
+  const cache = new RenderCache(
+    options.cacheDir === false ? {} : { dir: options.cacheDir ?? defaultCacheDir(env) },
+  );
   const limit = pLimit(config.render.concurrency);
 
   const tools = new Map<ToolName, { path: string; version: Promise<string> } | { error: Error }>();
@@ -192,7 +202,10 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     return attempt;
   };
 
-  const renderWithCache = async (side: Pick<Side, 'label' | 'index'>, app: Application): Promise<RenderAttempt> => {
+  const renderWithCache = async (
+    side: Pick<Side, 'label' | 'index'>,
+    app: Application,
+  ): Promise<RenderAttempt> => {
     const needed = new Set<ToolName>();
     for (const source of app.sources) {
       if (!isThisRepo(source.repoURL) && source.chart === undefined) continue;
@@ -381,7 +394,8 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     else if (!headApp) status = 'removed';
     const report: AppReport = { ...shell, sourceType, status, resources };
     // The base failing to render while the head renders is a fix, not a failure: report it, don't gate on it.
-    if (baseAttempt && !baseAttempt.ok) report.error = `base revision did not render: ${baseAttempt.error.message}`;
+    if (baseAttempt && !baseAttempt.ok)
+      report.error = `base revision did not render: ${baseAttempt.error.message}`;
     return report;
   }
 

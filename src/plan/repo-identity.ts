@@ -7,7 +7,10 @@ const SHA_LIKE = /^[0-9a-f]{7,40}$/i;
  * Which repoURLs name this repository: config `repository.url` (or the `origin` remote) plus aliases.
  * With no identity at all (a local repository without a remote), every source counts as this repository.
  */
-export function repoMatcher(config: MergeplaneConfig, originUrl: string | undefined): (url: string) => boolean {
+export function repoMatcher(
+  config: MergeplaneConfig,
+  originUrl: string | undefined,
+): (url: string) => boolean {
   const primary = config.repository.url ?? originUrl;
   const urls = [...(primary ? [primary] : []), ...config.repository.aliases];
   if (urls.length === 0) return () => true;

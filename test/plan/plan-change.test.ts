@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UnknownRefError } from '../../src/git/git-repository.ts';
-import type { PlanLogger } from '../../src/plan/plan-logger.ts';
 import { PlanInputError, planChange } from '../../src/plan/plan-change.ts';
+import type { PlanLogger } from '../../src/plan/plan-logger.ts';
 import type { AppReport, PlanReport } from '../../src/report/plan-report.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 import { SAMPLE_ORIGIN, sampleBaseTree, sampleHeadChange } from '../support/sample-gitops-repo.ts';
@@ -70,9 +70,14 @@ describe('planChange on a sample repository', () => {
     expect(kust.sourceType).toBe('kustomize');
     expect(kust.resources).toHaveLength(1);
     const [deployment] = kust.resources!;
-    expect(deployment).toMatchObject({ kind: 'Deployment', name: 'prod-kust', namespace: 'kust', action: 'update' });
-    expect(deployment!.diff).toContain('-          image: registry.example/kust:1.0.0');
-    expect(deployment!.diff).toContain('+          image: registry.example/kust:1.1.0');
+    expect(deployment).toMatchObject({
+      kind: 'Deployment',
+      name: 'prod-kust',
+      namespace: 'kust',
+      action: 'update',
+    });
+    expect(deployment!.diff).toMatch(/^-\s+- image: registry\.example\/kust:1\.0\.0$/m);
+    expect(deployment!.diff).toMatch(/^\+\s+- image: registry\.example\/kust:1\.1\.0$/m);
   });
 
   it('finds a change in a Helm values file outside the chart, honouring ignoreDifferences', () => {
@@ -80,7 +85,7 @@ describe('planChange on a sample repository', () => {
     expect(web.status).toBe('changed');
     expect(web.sourceType).toBe('helm');
     const diff = web.resources!.map((r) => r.diff).join('\n');
-    expect(diff).toContain('+          image: nginx:1.27');
+    expect(diff).toMatch(/^\+\s+- image: nginx:1\.27$/m);
     expect(diff).not.toMatch(/^[-+]\s+replicas:/m);
   });
 
@@ -97,7 +102,9 @@ describe('planChange on a sample repository', () => {
     const child = app(report, 'child-b');
     expect(child.status).toBe('added');
     expect(child.origin).toBe('app-of-apps:root');
-    expect(child.resources!.map((r) => `${r.action} ${r.kind} ${r.name}`)).toEqual(['create ConfigMap child-b']);
+    expect(child.resources!.map((r) => `${r.action} ${r.kind} ${r.name}`)).toEqual([
+      'create ConfigMap child-b',
+    ]);
   });
 
   it('expands the ApplicationSet and plans only the generated app whose files changed', () => {
@@ -113,9 +120,16 @@ describe('planChange on a sample repository', () => {
     expect(logger.rendered).toContain('head:kust');
   });
 
+  it('shows the app-of-apps parent changed by its new child Application', () => {
+    const root = app(report, 'root');
+    expect(root.status).toBe('changed');
+    expect(root.resources!.map((r) => `${r.action} ${r.kind} ${r.name}`)).toEqual([
+      'create Application child-b',
+    ]);
+  });
+
   it('summarizes and passes the gates', () => {
-    expect(report.summary.apps.added).toBe(1);
-    expect(report.summary.apps.changed).toBe(4);
+    expect(report.summary.apps).toEqual({ added: 1, changed: 5, removed: 0, unchanged: 2, error: 0 });
     expect(report.gates.every((g) => g.status === 'pass')).toBe(true);
   });
 });
@@ -133,7 +147,9 @@ describe('planChange failure handling', () => {
     expect(web.status).toBe('error');
     expect(web.error).toMatch(/nil pointer|missing|deeper/);
     expect(app(report, 'kust').status).toBe('changed');
-    expect(report.gates).toContainEqual(expect.objectContaining({ id: 'render', status: 'fail', app: 'web' }));
+    expect(report.gates).toContainEqual(
+      expect.objectContaining({ id: 'render', status: 'fail', app: 'web' }),
+    );
   });
 
   it('fails an app whose values file links outside the checkout, without leaking the target', async () => {
@@ -161,13 +177,31 @@ describe('planChange failure handling', () => {
     );
   });
 
-  it('reads the gates from the base revision, not from the change', async () => {
+  it('reads the gates from the base revision: a change cannot loosen its own gate', async () => {
+    const repo = fixture();
+    repo.commit({
+      ...sampleBaseTree(),
+      'manifests/plain/ns.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: plain\n',
+    });
+    repo.commit({
+      '.github/mergeplane.yml': 'approval:\n  destructiveKinds: []\n',
+      'manifests/plain/ns.yaml': null,
+    });
+    const report = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', cacheDir: false });
+    expect(report.gates).toContainEqual(
+      expect.objectContaining({ id: 'destructive', status: 'needs-approval', app: 'plain' }),
+    );
+  });
+
+  it('reports an app whose path disappeared as an error', async () => {
     const repo = fixture();
     repo.commit(sampleBaseTree());
-    repo.commit({ '.github/mergeplane.yml': 'approval:\n  destructiveKinds: []\n', 'manifests/child-a/cm.yaml': null });
+    repo.commit({ 'manifests/child-a/cm.yaml': null });
     const report = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', cacheDir: false });
-    expect(app(report, 'child-a').resources).toEqual([expect.objectContaining({ action: 'delete' })]);
-    expect(report.gates.find((g) => g.id === 'config')?.status).toBe('pass');
+    expect(app(report, 'child-a')).toMatchObject({
+      status: 'error',
+      error: expect.stringContaining('manifests/child-a'),
+    });
   });
 
   it('asks for approval when a destructive kind is deleted', async () => {
@@ -186,11 +220,17 @@ describe('planChange failure handling', () => {
   it('rejects an unknown ref and an unreadable config file as input errors', async () => {
     const repo = fixture();
     repo.commit(sampleBaseTree());
-    await expect(planChange({ repoDir: repo.dir, base: 'nope', head: 'HEAD', cacheDir: false })).rejects.toThrow(
-      UnknownRefError,
-    );
     await expect(
-      planChange({ repoDir: repo.dir, base: 'HEAD', head: 'HEAD', configFile: '/nonexistent.yml', cacheDir: false }),
+      planChange({ repoDir: repo.dir, base: 'nope', head: 'HEAD', cacheDir: false }),
+    ).rejects.toThrow(UnknownRefError);
+    await expect(
+      planChange({
+        repoDir: repo.dir,
+        base: 'HEAD',
+        head: 'HEAD',
+        configFile: '/nonexistent.yml',
+        cacheDir: false,
+      }),
     ).rejects.toThrow(PlanInputError);
   });
 
@@ -201,10 +241,22 @@ describe('planChange failure handling', () => {
     repo.commit(sampleBaseTree());
     repo.commit(sampleHeadChange());
     const first = recordingLogger();
-    const firstReport = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', cacheDir, logger: first });
+    const firstReport = await planChange({
+      repoDir: repo.dir,
+      base: 'HEAD~1',
+      head: 'HEAD',
+      cacheDir,
+      logger: first,
+    });
     expect(first.rendered.length).toBeGreaterThan(0);
     const second = recordingLogger();
-    const secondReport = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', cacheDir, logger: second });
+    const secondReport = await planChange({
+      repoDir: repo.dir,
+      base: 'HEAD~1',
+      head: 'HEAD',
+      cacheDir,
+      logger: second,
+    });
     expect(second.rendered).toEqual([]);
     expect(secondReport).toEqual(firstReport);
   });
