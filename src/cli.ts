@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
+import { createCliLogger } from './cli/create-cli-logger.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
 import { UsageError } from './cli/usage-error.ts';
 import { gatesFailed } from './gates/evaluate-gates.ts';
 import { GitCommandError, NotAGitRepositoryError, UnknownRefError } from './git/git-repository.ts';
 import { PlanInputError, planChange } from './plan/plan-change.ts';
-import { createCliLogger } from './cli/create-cli-logger.ts';
 import { renderJson } from './report/render-json.ts';
 import { renderMarkdown } from './report/render-markdown.ts';
 

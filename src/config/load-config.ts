@@ -50,7 +50,9 @@ export function loadConfig(text: string | undefined, file: string = CONFIG_PATH)
   let line: number | undefined;
   if (issue.code === 'unrecognized_keys' && (isMap(node) || isSeq(node))) {
     const key = issue.keys[0];
-    const pair = isMap(node) ? node.items.find((p) => String((p.key as { value?: unknown })?.value) === key) : undefined;
+    const pair = isMap(node)
+      ? node.items.find((p) => String((p.key as { value?: unknown })?.value) === key)
+      : undefined;
     const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
     if (range) line = lineOf(text ?? '', range[0]);
   }

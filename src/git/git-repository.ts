@@ -230,7 +230,9 @@ function createGitRepository(dir: string): GitRepository {
     },
 
     async currentBranch() {
-      const result = await runGit(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowFailure: true });
+      const result = await runGit(dir, ['symbolic-ref', '--quiet', '--short', 'HEAD'], {
+        allowFailure: true,
+      });
       const branch = result.stdout.trim();
       return result.code === 0 && branch !== '' ? branch : undefined;
     },

@@ -130,7 +130,9 @@ export function parseApplication(
   const multiSource = Array.isArray(spec.sources) && spec.sources.length > 0;
   let sources: ApplicationSource[];
   if (multiSource) {
-    sources = (spec.sources as unknown[]).map((s, i) => parseSource(s, `Application ${name} spec.sources[${i}]`));
+    sources = (spec.sources as unknown[]).map((s, i) =>
+      parseSource(s, `Application ${name} spec.sources[${i}]`),
+    );
   } else if (spec.source !== undefined) {
     sources = [parseSource(spec.source, `Application ${name} spec.source`)];
   } else {

@@ -35,10 +35,6 @@ export interface CollectedApplications {
   parseErrors: { file: string; line?: number; message: string }[];
 }
 
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function objectName(object: Record<string, unknown>): { name: string; namespace: string | undefined } {
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   return {

@@ -39,7 +39,17 @@ afterAll(() => {
 
 describe('mergeplane plan', () => {
   it('exits 0 and prints the JSON report', () => {
-    const result = cli(['plan', '--repo', repo.dir, '--base', 'main', '--head', 'change', '--format', 'json']);
+    const result = cli([
+      'plan',
+      '--repo',
+      repo.dir,
+      '--base',
+      'main',
+      '--head',
+      'change',
+      '--format',
+      'json',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
@@ -61,7 +71,17 @@ describe('mergeplane plan', () => {
   });
 
   it('exits 1 when a gate fails', () => {
-    const result = cli(['plan', '--repo', broken.dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', 'json']);
+    const result = cli([
+      'plan',
+      '--repo',
+      broken.dir,
+      '--base',
+      'HEAD~1',
+      '--head',
+      'HEAD',
+      '--format',
+      'json',
+    ]);
     expect(result.status).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.gates.some((g: { status: string }) => g.status === 'fail')).toBe(true);
@@ -83,7 +103,17 @@ describe('mergeplane plan', () => {
     const cases = [
       cli(['plan', '--repo', repo.dir, '--base', 'no-such-branch', '--head', 'change']),
       cli(['plan', '--repo', tmpdir(), '--base', 'main', '--head', 'change']),
-      cli(['plan', '--repo', repo.dir, '--base', 'main', '--head', 'change', '--config', '/nonexistent/mp.yml']),
+      cli([
+        'plan',
+        '--repo',
+        repo.dir,
+        '--base',
+        'main',
+        '--head',
+        'change',
+        '--config',
+        '/nonexistent/mp.yml',
+      ]),
     ];
     for (const result of cases) {
       expect(result.status).toBe(2);

@@ -20,7 +20,9 @@ describe('loadConfig', () => {
   });
 
   it('keeps defaults for keys a partial file leaves out', () => {
-    const config = loadConfig('render:\n  concurrency: 8\nclusters:\n  - name: prod\n    server: https://prod\n');
+    const config = loadConfig(
+      'render:\n  concurrency: 8\nclusters:\n  - name: prod\n    server: https://prod\n',
+    );
     expect(config.render.concurrency).toBe(8);
     expect(config.render.timeoutSeconds).toBe(DEFAULT_CONFIG.render.timeoutSeconds);
     expect(config.clusters).toEqual([{ name: 'prod', server: 'https://prod', labels: {}, annotations: {} }]);
@@ -56,7 +58,9 @@ describe('docs/mergeplane.schema.json', () => {
   it('is regenerated from the zod schema (node scripts/generate-config-schema.ts)', async () => {
     const { readFileSync } = await import('node:fs');
     const { configJsonSchema } = await import('../../src/config/config-json-schema.ts');
-    const committed = JSON.parse(readFileSync(new URL('../../docs/mergeplane.schema.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(new URL('../../docs/mergeplane.schema.json', import.meta.url), 'utf8'),
+    );
     expect(committed).toEqual(configJsonSchema());
   });
 });

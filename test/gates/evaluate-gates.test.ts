@@ -4,7 +4,15 @@ import { evaluateGates, gatesFailed } from '../../src/gates/evaluate-gates.ts';
 import type { AppReport, ResourceChange } from '../../src/report/plan-report.ts';
 
 function appDeleting(kind: string, name: string): AppReport {
-  const resource: ResourceChange = { group: '', version: 'v1', kind, namespace: '', name, action: 'delete', diff: '' };
+  const resource: ResourceChange = {
+    group: '',
+    version: 'v1',
+    kind,
+    namespace: '',
+    name,
+    action: 'delete',
+    diff: '',
+  };
   return {
     name: 'app',
     namespace: 'argocd',
@@ -48,9 +56,17 @@ describe('evaluateGates', () => {
   });
 
   it('needs approval for deleting a destructive kind, per config', () => {
-    const defaults = evaluateGates({ apps: [appDeleting('Namespace', 'prod')], failures: [], config: loadConfig('') });
+    const defaults = evaluateGates({
+      apps: [appDeleting('Namespace', 'prod')],
+      failures: [],
+      config: loadConfig(''),
+    });
     expect(defaults).toContainEqual(
-      expect.objectContaining({ id: 'destructive', status: 'needs-approval', message: 'deletes Namespace prod' }),
+      expect.objectContaining({
+        id: 'destructive',
+        status: 'needs-approval',
+        message: 'deletes Namespace prod',
+      }),
     );
     expect(gatesFailed(defaults)).toBe(false);
     const custom = loadConfig('approval:\n  destructiveKinds: [Bucket]\n');

@@ -90,8 +90,10 @@ metadata:
 stringData:
   password: hunter2-base-value
 `,
-    'manifests/child-a/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child-a\ndata:\n  k: v\n',
-    'manifests/child-b/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child-b\ndata:\n  k: v\n',
+    'manifests/child-a/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child-a\ndata:\n  k: v\n',
+    'manifests/child-b/cm.yaml':
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child-b\ndata:\n  k: v\n',
     'kustomize/base/kustomization.yaml': 'resources:\n  - deployment.yaml\n',
     'kustomize/base/deployment.yaml': deployment('kust', 'registry.example/kust:1.0.0'),
     'kustomize/overlays/prod/kustomization.yaml': 'resources:\n  - ../../base\nnamePrefix: prod-\n',
