@@ -3,8 +3,18 @@ import type { AppReport, GateResult } from '../report/plan-report.ts';
 
 export interface GateInput {
   apps: AppReport[];
-  /** Errors that block the plan: invalid config, unparsable changed YAML, failed renders at head. */
-  failures: { id: string; message: string; app?: string; file?: string; line?: number }[];
+  /**
+   * What the plan found wrong: invalid config, unparsable changed YAML, failed renders at head (`fail`),
+   * and sources that cannot be rendered offline (`needs-approval`: a person has to review those by hand).
+   */
+  failures: {
+    id: string;
+    message: string;
+    status?: 'fail' | 'needs-approval';
+    app?: string;
+    file?: string;
+    line?: number;
+  }[];
   config: MergeplaneConfig;
 }
 
@@ -17,7 +27,7 @@ export function evaluateGates(input: GateInput): GateResult[] {
   const byId = new Map<string, number>();
   for (const failure of input.failures) {
     byId.set(failure.id, (byId.get(failure.id) ?? 0) + 1);
-    gates.push({ status: 'fail', ...failure });
+    gates.push({ ...failure, status: failure.status ?? 'fail' });
   }
   const destructive = new Set(input.config.approval.destructiveKinds);
   for (const app of input.apps) {
@@ -38,6 +48,7 @@ export function evaluateGates(input: GateInput): GateResult[] {
     render: 'every affected application rendered',
     manifests: 'rendered manifests are valid Kubernetes objects',
     destructive: 'no destructive change',
+    unsupported: 'every affected application could be rendered offline',
   };
   for (const [id, message] of Object.entries(checked)) {
     if (!byId.has(id)) gates.push({ id, status: 'pass', message });

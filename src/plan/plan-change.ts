@@ -14,7 +14,7 @@ import { isAffected } from '../gitops/is-affected.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
 import { renderApplication } from '../render/render-application.ts';
 import type { RenderContext } from '../render/render-context.ts';
-import { InvalidManifestError, RenderError } from '../render/render-error.ts';
+import { InvalidManifestError, RenderError, UnsupportedSourceError } from '../render/render-error.ts';
 import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
 import { buildReport } from '../report/build-report.ts';
 import type { AppReport, AppStatus, PlanReport, SourceType } from '../report/plan-report.ts';
@@ -403,8 +403,11 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     const located = error instanceof RenderError ? error : undefined;
     const file = located?.file ?? app.file;
     const line = located?.file !== undefined ? located.line : app.line;
+    // An unsupported source is not the change's fault; it needs a human review rather than blocking.
+    const unsupported = error instanceof UnsupportedSourceError;
     failures.push({
-      id: error instanceof InvalidManifestError ? 'manifests' : 'render',
+      id: error instanceof InvalidManifestError ? 'manifests' : unsupported ? 'unsupported' : 'render',
+      ...(unsupported ? { status: 'needs-approval' as const } : {}),
       message: error.message,
       app: app.name,
       ...(file !== undefined ? { file } : {}),

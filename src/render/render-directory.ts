@@ -6,7 +6,7 @@ import type { KubeObject } from '../kube/kube-object.ts';
 import { assertTreeInsideRoot } from './assert-inside-root.ts';
 import { parseRenderedObjects } from './parse-rendered-objects.ts';
 import type { RenderContext } from './render-context.ts';
-import { UnsupportedSourceError } from './render-error.ts';
+import { RenderError, UnsupportedSourceError } from './render-error.ts';
 
 const MANIFEST = /\.(ya?ml|json)$/;
 const JSONNET = /\.(jsonnet|libsonnet)$/;
@@ -47,9 +47,7 @@ export async function renderDirectory(
   try {
     files = await listFiles(dir, source.directory?.recurse ?? false);
   } catch {
-    throw new UnsupportedSourceError(
-      `application ${app.name}: path ${path} does not exist in the repository`,
-    );
+    throw new RenderError(`application ${app.name}: path ${path} does not exist in the repository`);
   }
   const objects: KubeObject[] = [];
   let bytes = 0;
@@ -68,9 +66,7 @@ export async function renderDirectory(
     const text = await readFile(join(dir, file), 'utf8');
     bytes += text.length;
     if (bytes > ctx.maxOutputBytes) {
-      throw new UnsupportedSourceError(
-        `application ${app.name}: manifests exceed ${ctx.maxOutputBytes} bytes`,
-      );
+      throw new RenderError(`application ${app.name}: manifests exceed ${ctx.maxOutputBytes} bytes`);
     }
     const repoFile = path === '.' ? file : `${path}/${file}`;
     objects.push(

@@ -7,7 +7,7 @@ import { isRecord, type KubeObject } from '../kube/kube-object.ts';
 import { assertTreeInsideRoot, resolveInsideRoot } from './assert-inside-root.ts';
 import { parseRenderedObjects } from './parse-rendered-objects.ts';
 import type { RenderContext } from './render-context.ts';
-import { UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
+import { RenderError, UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
 import { runTool } from './run-tool.ts';
 import { toRenderError } from './to-render-error.ts';
 
@@ -43,7 +43,7 @@ async function materializeChart(
   label: string,
   depth = 0,
 ): Promise<void> {
-  if (depth > 10) throw new UnsupportedSourceError(`${label}: chart dependencies nest deeper than 10 levels`);
+  if (depth > 10) throw new RenderError(`${label}: chart dependencies nest deeper than 10 levels`);
   const src = await resolveInsideRoot(ctx.root, repoChartDir, label);
   await assertTreeInsideRoot(ctx.root, repoChartDir, label);
   await cp(src, dest, { recursive: true, dereference: true });
@@ -89,7 +89,7 @@ async function resolveValueFile(
     await readFile(full);
   } catch {
     if (source.helm?.ignoreMissingValueFiles) return undefined;
-    throw new UnsupportedSourceError(`${label}: value file ${repoPath} does not exist`, { file: repoPath });
+    throw new RenderError(`${label}: value file ${repoPath} does not exist`, { file: repoPath });
   }
   return full;
 }

@@ -33,6 +33,7 @@ describe('evaluateGates', () => {
       ['render', 'pass'],
       ['manifests', 'pass'],
       ['destructive', 'pass'],
+      ['unsupported', 'pass'],
     ]);
     expect(gatesFailed(gates)).toBe(false);
   });
@@ -53,6 +54,19 @@ describe('evaluateGates', () => {
     });
     expect(gates.filter((g) => g.id === 'render')).toHaveLength(1);
     expect(gatesFailed(gates)).toBe(true);
+  });
+
+  it('asks for a human review of what cannot be rendered offline, without failing', () => {
+    const gates = evaluateGates({
+      apps: [],
+      failures: [
+        { id: 'unsupported', status: 'needs-approval', message: 'config management plugin', app: 'cmp' },
+      ],
+      config: loadConfig(''),
+    });
+    expect(gates[0]).toMatchObject({ id: 'unsupported', status: 'needs-approval', app: 'cmp' });
+    expect(gates.filter((g) => g.id === 'unsupported')).toHaveLength(1);
+    expect(gatesFailed(gates)).toBe(false);
   });
 
   it('needs approval for deleting a destructive kind, per config', () => {
