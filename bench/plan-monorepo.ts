@@ -1,0 +1,632 @@
+// Plans a one-file change in a generated Argo CD monorepo and compares the plan's wall time with the
+// time the raw tools need to render the affected applications alone.
+// Usage: node bench/plan-monorepo.ts [--apps N] [--json] [--keep] [--skip-plan]
+// No assertions on times: machines are noisy. The numbers are for humans and for trend lines.
+import { type ExecFileSyncOptions, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { PlanReport } from '../src/report/plan-report.ts';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const toolsDir = join(projectRoot, '.tools', 'bin');
+const ORIGIN = 'https://github.com/bench/monorepo.git';
+
+type PlanChange = (o: {
+  repoDir: string;
+  base: string;
+  head: string;
+  configFile?: string;
+  cacheDir?: string;
+}) => Promise<PlanReport>;
+
+type AppType = 'kustomize' | 'helm' | 'directory';
+
+export interface BenchApp {
+  name: string;
+  type: AppType;
+  namespace: string;
+  /** Source path of the Application. */
+  path: string;
+  /** Helm value files, repository-relative. */
+  valueFiles: string[];
+}
+
+export interface GeneratedMonorepo {
+  dir: string;
+  apps: BenchApp[];
+  base: string;
+  head: string;
+  changedFile: string;
+  /** The one app the change should affect. */
+  changedApp: string;
+}
+
+const KUSTOMIZE_BASES = ['web', 'worker', 'api', 'gateway'] as const;
+const HELM_CHARTS = ['service', 'worker', 'cron'] as const;
+
+function write(root: string, path: string, text: string): void {
+  const full = join(root, path);
+  mkdirSync(dirname(full), { recursive: true });
+  writeFileSync(full, text);
+}
+
+function appType(index: number): AppType {
+  const slot = index % 10;
+  if (slot < 4) return 'kustomize';
+  if (slot < 7) return 'helm';
+  return 'directory';
+}
+
+function deployment(name: string, image: string, replicas: number, configMap: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  labels:
+    app.kubernetes.io/name: ${name}
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${name}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ${name}
+    spec:
+      containers:
+        - name: app
+          image: ${image}
+          envFrom:
+            - configMapRef:
+                name: ${configMap}
+          ports:
+            - name: http
+              containerPort: 8080
+          readinessProbe:
+            httpGet:
+              path: /healthz
+              port: http
+          resources:
+            requests:
+              cpu: 50m
+              memory: 64Mi
+            limits:
+              memory: 128Mi
+`;
+}
+
+function service(name: string): string {
+  return `apiVersion: v1
+kind: Service
+metadata:
+  name: ${name}
+  labels:
+    app.kubernetes.io/name: ${name}
+spec:
+  selector:
+    app.kubernetes.io/name: ${name}
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+`;
+}
+
+function configMap(name: string, data: Record<string, string>): string {
+  const lines = Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+data:
+${lines.join('\n')}
+`;
+}
+
+function writeKustomizeBase(root: string, base: string): void {
+  const dir = `kustomize/bases/${base}`;
+  write(
+    root,
+    `${dir}/deployment.yaml`,
+    deployment(base, `registry.example.com/${base}:1.0.0`, 1, `${base}-config`),
+  );
+  write(root, `${dir}/service.yaml`, service(base));
+  write(root, `${dir}/configmap.yaml`, configMap(`${base}-config`, { LOG_LEVEL: 'info', ROLE: base }));
+  write(
+    root,
+    `${dir}/kustomization.yaml`,
+    `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - deployment.yaml
+  - service.yaml
+  - configmap.yaml
+`,
+  );
+}
+
+function writeHelmChart(root: string, chart: string): void {
+  const dir = `charts/${chart}`;
+  write(
+    root,
+    `${dir}/Chart.yaml`,
+    `apiVersion: v2
+name: ${chart}
+type: application
+version: 1.0.0
+appVersion: "1.0.0"
+`,
+  );
+  write(
+    root,
+    `${dir}/values.yaml`,
+    `replicaCount: 1
+image:
+  repository: registry.example.com/${chart}
+  tag: "1.0.0"
+env:
+  LOG_LEVEL: info
+resources:
+  requests:
+    cpu: 50m
+    memory: 64Mi
+`,
+  );
+  write(
+    root,
+    `${dir}/templates/_helpers.tpl`,
+    `{{- define "${chart}.labels" -}}
+app.kubernetes.io/name: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+{{- define "${chart}.selector" -}}
+app.kubernetes.io/name: {{ .Release.Name }}
+{{- end -}}
+`,
+  );
+  write(
+    root,
+    `${dir}/templates/deployment.yaml`,
+    `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  labels:
+    {{- include "${chart}.labels" . | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicaCount }}
+  selector:
+    matchLabels:
+      {{- include "${chart}.selector" . | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "${chart}.selector" . | nindent 8 }}
+    spec:
+      containers:
+        - name: app
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          envFrom:
+            - configMapRef:
+                name: {{ .Release.Name }}
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+`,
+  );
+  write(
+    root,
+    `${dir}/templates/configmap.yaml`,
+    `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}
+  labels:
+    {{- include "${chart}.labels" . | nindent 4 }}
+data:
+  {{- range $k, $v := .Values.env }}
+  {{ $k }}: {{ $v | quote }}
+  {{- end }}
+`,
+  );
+  if (chart !== 'cron') {
+    write(
+      root,
+      `${dir}/templates/service.yaml`,
+      `apiVersion: v1
+kind: Service
+metadata:
+  name: {{ .Release.Name }}
+  labels:
+    {{- include "${chart}.labels" . | nindent 4 }}
+spec:
+  selector:
+    {{- include "${chart}.selector" . | nindent 4 }}
+  ports:
+    - name: http
+      port: 80
+      targetPort: 8080
+`,
+    );
+  }
+}
+
+function overlayKustomization(app: string, base: string, tag: string): string {
+  return `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: ${app}
+namePrefix: ${app}-
+labels:
+  - pairs:
+      team: team-${app.slice(-1)}
+resources:
+  - ../../bases/${base}
+images:
+  - name: registry.example.com/${base}
+    newTag: ${tag}
+patches:
+  - path: patch.yaml
+`;
+}
+
+function applicationYaml(app: BenchApp): string {
+  const helm =
+    app.type === 'helm'
+      ? `    helm:
+      releaseName: ${app.name}
+      valueFiles:
+${app.valueFiles.map((f) => `        - ${f}`).join('\n')}
+`
+      : '';
+  return `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${app.name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: ${ORIGIN}
+    targetRevision: main
+    path: ${app.path}
+${helm}  destination:
+    server: https://kubernetes.default.svc
+    namespace: ${app.namespace}
+  syncPolicy:
+    syncOptions:
+      - CreateNamespace=true
+`;
+}
+
+function gitIn(dir: string): (...args: string[]) => string {
+  return (...args) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'Bench',
+        GIT_AUTHOR_EMAIL: 'bench@example.invalid',
+        GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+        GIT_COMMITTER_NAME: 'Bench',
+        GIT_COMMITTER_EMAIL: 'bench@example.invalid',
+        GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+      },
+    }).trim();
+}
+
+/** Writes a monorepo of `count` Applications (~40% kustomize, ~30% helm, ~30% directory), commits it, then commits a one-file change. */
+export function generateMonorepo(dir: string, count: number): GeneratedMonorepo {
+  const git = gitIn(dir);
+  git('init', '-q', '-b', 'main');
+  git('remote', 'add', 'origin', ORIGIN);
+  for (const base of KUSTOMIZE_BASES) writeKustomizeBase(dir, base);
+  for (const chart of HELM_CHARTS) writeHelmChart(dir, chart);
+
+  const apps: BenchApp[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `app-${String(i).padStart(4, '0')}`;
+    const type = appType(i);
+    const replicas = 1 + (i % 3);
+    if (type === 'kustomize') {
+      const base = KUSTOMIZE_BASES[i % KUSTOMIZE_BASES.length]!;
+      const path = `kustomize/overlays/${name}`;
+      write(dir, `${path}/kustomization.yaml`, overlayKustomization(name, base, '1.4.0'));
+      write(
+        dir,
+        `${path}/patch.yaml`,
+        `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${base}
+spec:
+  replicas: ${replicas}
+`,
+      );
+      apps.push({ name, type, namespace: name, path, valueFiles: [] });
+    } else if (type === 'helm') {
+      const chart = HELM_CHARTS[i % HELM_CHARTS.length]!;
+      const values = `values/${name}.yaml`;
+      write(
+        dir,
+        values,
+        `replicaCount: ${replicas}
+image:
+  tag: "1.${i % 7}.0"
+env:
+  LOG_LEVEL: info
+  APP_NAME: ${name}
+`,
+      );
+      apps.push({
+        name,
+        type,
+        namespace: name,
+        path: `charts/${chart}`,
+        valueFiles: ['values.yaml', `../../${values}`],
+      });
+    } else {
+      const path = `manifests/${name}`;
+      write(
+        dir,
+        `${path}/deployment.yaml`,
+        deployment(name, `registry.example.com/${name}:2.0.0`, replicas, name),
+      );
+      write(dir, `${path}/service.yaml`, service(name));
+      write(dir, `${path}/configmap.yaml`, configMap(name, { LOG_LEVEL: 'info', APP_NAME: name }));
+      apps.push({ name, type, namespace: name, path, valueFiles: [] });
+    }
+  }
+  for (const app of apps) write(dir, `argocd/apps/${app.name}.yaml`, applicationYaml(app));
+  git('add', '-A');
+  git('commit', '-q', '-m', `${count} applications`);
+  const base = git('rev-parse', 'HEAD');
+
+  // The change: one overlay's image tag, in the kustomize app nearest the middle of the repository.
+  const changed = apps.slice(Math.floor(apps.length / 2)).find((a) => a.type === 'kustomize') ?? apps[0]!;
+  const changedFile = `${changed.path}/kustomization.yaml`;
+  const overlay = readFileSync(join(dir, changedFile), 'utf8');
+  writeFileSync(join(dir, changedFile), overlay.replace('newTag: 1.4.0', 'newTag: 1.4.1'));
+  git('checkout', '-q', '-b', 'change');
+  git('commit', '-q', '-am', `${changed.name}: image 1.4.1`);
+  const head = git('rev-parse', 'HEAD');
+  git('checkout', '-q', 'main');
+  return { dir, apps, base, head, changedFile, changedApp: changed.name };
+}
+
+function toolEnv(home: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HELM_CACHE_HOME: join(home, 'cache'),
+    HELM_CONFIG_HOME: join(home, 'config'),
+    HELM_DATA_HOME: join(home, 'data'),
+  };
+}
+
+/** Renders one app the way the raw tool would, returning the wall time in milliseconds. */
+export function timeRawRender(app: BenchApp, tree: string, env: NodeJS.ProcessEnv): number {
+  const started = performance.now();
+  const options: ExecFileSyncOptions = {
+    cwd: tree,
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  };
+  if (app.type === 'kustomize') {
+    execFileSync(join(toolsDir, 'kubectl'), ['kustomize', app.path], options);
+  } else if (app.type === 'helm') {
+    const files = app.valueFiles.flatMap((f) => ['-f', join(app.path, f)]);
+    execFileSync(
+      join(toolsDir, 'helm'),
+      ['template', app.name, app.path, '--namespace', app.namespace, ...files],
+      options,
+    );
+  } else {
+    // A directory app has no tool: reading its files is all Argo CD's repo server does before parsing.
+    for (const file of readdirSync(join(tree, app.path))) readFileSync(join(tree, app.path, file));
+  }
+  return performance.now() - started;
+}
+
+function toolVersion(tool: 'helm' | 'kubectl'): string {
+  try {
+    const args = tool === 'helm' ? ['version', '--short'] : ['version', '--client', '-o', 'json'];
+    const out = execFileSync(join(toolsDir, tool), args, { encoding: 'utf8' }).trim();
+    if (tool === 'helm') return out.split('+')[0] ?? out;
+    return (
+      (JSON.parse(out) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? 'unknown'
+    );
+  } catch {
+    return 'missing';
+  }
+}
+
+interface BenchResult {
+  apps: number;
+  appsByType: Record<AppType, number>;
+  changedFile: string;
+  expectedAffected: string;
+  affected: number;
+  affectedApps: { name: string; status: string; sourceType: string }[];
+  planColdMs: number | null;
+  planWarmMs: number | null;
+  rawRenderMs: number;
+  rawRenders: number;
+  ratioCold: number | null;
+  ratioWarm: number | null;
+  generateMs: number;
+  node: string;
+  helm: string;
+  kubectl: string;
+}
+
+function seconds(ms: number | null): string {
+  return ms === null ? '-' : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function ratio(value: number | null): string {
+  return value === null ? '-' : `${value.toFixed(1)}x`;
+}
+
+function printTable(r: BenchResult): void {
+  const types = Object.entries(r.appsByType)
+    .map(([t, n]) => `${n} ${t}`)
+    .join(', ');
+  const lines = [
+    `Mergeplane plan benchmark — node ${r.node}, helm ${r.helm}, kubectl ${r.kubectl}`,
+    `repository: ${r.apps} applications (${types}), generated in ${seconds(r.generateMs)}`,
+    `change:     ${r.changedFile} (expected to affect ${r.expectedAffected})`,
+    `affected:   ${r.affectedApps.map((a) => `${a.name} [${a.status}, ${a.sourceType}]`).join(', ') || 'none'}`,
+    '',
+  ];
+  const header = ['apps', 'affected', 'plan cold', 'plan warm', 'raw render', 'cold/raw', 'warm/raw'];
+  const row = [
+    String(r.apps),
+    String(r.affected),
+    seconds(r.planColdMs),
+    seconds(r.planWarmMs),
+    `${seconds(r.rawRenderMs)} (${r.rawRenders})`,
+    ratio(r.ratioCold),
+    ratio(r.ratioWarm),
+  ];
+  const widths = header.map((h, i) => Math.max(h.length, row[i]!.length));
+  const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  lines.push(fmt(header), fmt(row));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function loadPlanChange(): Promise<PlanChange> {
+  const module = (await import('../src/plan/plan-change.ts')) as { planChange: PlanChange };
+  return module.planChange;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      apps: { type: 'string', default: '600' },
+      json: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      'skip-plan': { type: 'boolean', default: false },
+    },
+  });
+  const count = Number(values.apps);
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`--apps must be a positive integer, got ${values.apps}`);
+  const log = (message: string): void => {
+    if (!values.json) process.stderr.write(`${message}\n`);
+  };
+
+  let planChange: PlanChange | undefined;
+  if (!values['skip-plan']) {
+    try {
+      planChange = await loadPlanChange();
+    } catch (error) {
+      throw new Error(
+        `cannot load src/plan/plan-change.ts (${(error as Error).message}); use --skip-plan to time the raw renders only`,
+      );
+    }
+  }
+
+  const work = mkdtempSync(join(tmpdir(), 'mergeplane-bench-'));
+  try {
+    const repoDir = join(work, 'repo');
+    mkdirSync(repoDir);
+    log(`generating ${count} applications in ${repoDir}`);
+    const started = performance.now();
+    const repo = generateMonorepo(repoDir, count);
+    const generateMs = performance.now() - started;
+
+    let planColdMs: number | null = null;
+    let planWarmMs: number | null = null;
+    let affectedApps: BenchResult['affectedApps'];
+    if (planChange) {
+      const cacheDir = join(work, 'render-cache');
+      mkdirSync(cacheDir);
+      const plan = (): Promise<PlanReport> => planChange({ repoDir, base: 'main', head: 'change', cacheDir });
+      log('planning (cold cache)');
+      let t = performance.now();
+      const cold = await plan();
+      planColdMs = performance.now() - t;
+      log('planning (warm cache)');
+      t = performance.now();
+      const warm = await plan();
+      planWarmMs = performance.now() - t;
+      affectedApps = cold.apps
+        .filter((a) => a.status !== 'unchanged')
+        .map((a) => ({ name: a.name, status: a.status, sourceType: a.sourceType }));
+      const warmAffected = warm.apps.filter((a) => a.status !== 'unchanged').map((a) => a.name);
+      if (warmAffected.join() !== affectedApps.map((a) => a.name).join()) {
+        log(`warning: the warm plan disagrees with the cold one: ${warmAffected.join(', ')}`);
+      }
+      if (!affectedApps.some((a) => a.name === repo.changedApp)) {
+        log(`warning: ${repo.changedApp} was changed but the plan does not report it`);
+      }
+    } else {
+      affectedApps = [{ name: repo.changedApp, status: 'changed (expected)', sourceType: 'kustomize' }];
+    }
+
+    log('timing raw renders of the affected applications');
+    const trees = { base: join(work, 'base'), head: join(work, 'head') };
+    const git = gitIn(repoDir);
+    git('worktree', 'add', '-q', '--detach', trees.base, repo.base);
+    git('worktree', 'add', '-q', '--detach', trees.head, repo.head);
+    const env = toolEnv(join(work, 'helm-home'));
+    const byName = new Map(repo.apps.map((a) => [a.name, a]));
+    let rawRenderMs = 0;
+    let rawRenders = 0;
+    for (const affected of affectedApps) {
+      const app = byName.get(affected.name);
+      if (!app) {
+        log(`note: ${affected.name} is not a generated app; no raw render to compare`);
+        continue;
+      }
+      // An added app has no base render and a removed one no head render.
+      const sides =
+        affected.status === 'added' ? ['head'] : affected.status === 'removed' ? ['base'] : ['base', 'head'];
+      for (const side of sides as ('base' | 'head')[]) {
+        rawRenderMs += timeRawRender(app, trees[side], env);
+        rawRenders++;
+      }
+    }
+
+    const appsByType: Record<AppType, number> = { kustomize: 0, helm: 0, directory: 0 };
+    for (const app of repo.apps) appsByType[app.type]++;
+    const result: BenchResult = {
+      apps: repo.apps.length,
+      appsByType,
+      changedFile: repo.changedFile,
+      expectedAffected: repo.changedApp,
+      affected: affectedApps.length,
+      affectedApps,
+      planColdMs,
+      planWarmMs,
+      rawRenderMs,
+      rawRenders,
+      ratioCold: planColdMs !== null && rawRenderMs > 0 ? planColdMs / rawRenderMs : null,
+      ratioWarm: planWarmMs !== null && rawRenderMs > 0 ? planWarmMs / rawRenderMs : null,
+      generateMs,
+      node: process.version,
+      helm: toolVersion('helm'),
+      kubectl: toolVersion('kubectl'),
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else printTable(result);
+  } finally {
+    if (values.keep) log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
