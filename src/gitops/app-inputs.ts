@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { isRecord } from '../kube/kube-object.ts';
+import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
 
 /**
@@ -56,9 +57,13 @@ function isGlob(path: string): boolean {
   return picomatch.scan(path).isGlob;
 }
 
-async function readYaml(path: string): Promise<Record<string, unknown> | undefined> {
+async function readYaml(
+  path: string,
+  cache: YamlCache | undefined,
+): Promise<Record<string, unknown> | undefined> {
   try {
-    const value: unknown = parse(await readFile(path, 'utf8'), { uniqueKeys: false });
+    const text = await readFile(path, 'utf8');
+    const value: unknown = cache ? cache.parseValue(text) : parse(text, { uniqueKeys: false });
     return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
@@ -76,8 +81,11 @@ class InputCollector {
   private readonly charts = new Set<string>();
   private readonly scanned = new Set<string>();
 
-  constructor(root: string) {
+  private readonly yamlCache: YamlCache | undefined;
+
+  constructor(root: string, yamlCache: YamlCache | undefined) {
     this.root = root;
+    this.yamlCache = yamlCache;
   }
 
   /** Where a repository path leads, following symlinks, and whether it stays inside the checkout. */
@@ -177,7 +185,7 @@ class InputCollector {
     if (this.charts.has(dir)) return;
     this.charts.add(dir);
     for (const name of ['Chart.yaml', 'requirements.yaml']) {
-      const doc = await readYaml(join(this.root, dir, name));
+      const doc = await readYaml(join(this.root, dir, name), this.yamlCache);
       for (const dependency of records(doc?.dependencies)) {
         const repository = dependency.repository;
         if (typeof repository !== 'string' || !repository.startsWith('file://')) continue;
@@ -211,7 +219,7 @@ class InputCollector {
     let doc: Record<string, unknown> | undefined;
     for (const name of KUSTOMIZATION_FILES) {
       const file = dir === '.' ? name : `${dir}/${name}`;
-      doc = await readYaml(join(this.root, file));
+      doc = await readYaml(join(this.root, file), this.yamlCache);
       if (doc) {
         this.files.add(file);
         break;
@@ -301,9 +309,9 @@ class InputCollector {
 export async function collectAppInputs(
   app: Application,
   root: string,
-  options: { isThisRepo: (url: string) => boolean },
+  options: { isThisRepo: (url: string) => boolean; yamlCache?: YamlCache },
 ): Promise<AppInputs> {
-  const collector = new InputCollector(root);
+  const collector = new InputCollector(root, options.yamlCache);
   const sourceDirs: string[] = [];
   for (const source of app.sources) {
     if (!options.isThisRepo(source.repoURL) || source.path === undefined) continue;

@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import { isRecord } from '../kube/kube-object.ts';
 import { ManifestParseError, type ParsedDocument, parseManifests } from '../kube/parse-manifests.ts';
+import type { YamlCache } from '../kube/yaml-cache.ts';
 import { isApplicationObject, isApplicationSetObject } from './application.ts';
 
 export interface FoundObject {
@@ -70,7 +71,7 @@ async function listFiles(root: string): Promise<string[]> {
  */
 export async function discoverManifests(
   root: string,
-  options: { include: string[]; exclude: string[] },
+  options: { include: string[]; exclude: string[]; yamlCache?: YamlCache },
 ): Promise<Discovery> {
   const included = picomatch(options.include.length > 0 ? options.include : ['**'], { dot: true });
   const excluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
@@ -87,7 +88,10 @@ export async function discoverManifests(
         }
         if (!text.includes('argoproj.io') && !text.includes('secret-type')) return undefined;
         try {
-          return { file, docs: parseManifests(text) };
+          return {
+            file,
+            docs: options.yamlCache ? options.yamlCache.parseManifests(text) : parseManifests(text),
+          };
         } catch (error) {
           if (!(error instanceof ManifestParseError)) throw error;
           if (text.includes('{{')) return undefined;

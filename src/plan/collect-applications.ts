@@ -1,5 +1,5 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
-import { collectAppInputs } from '../gitops/app-inputs.ts';
+import type { AppInputs } from '../gitops/app-inputs.ts';
 import {
   type Application,
   applicationKey,
@@ -15,6 +15,7 @@ import { clusterFromSecret } from '../gitops/cluster-secret.ts';
 import { discoverManifests } from '../gitops/discover-manifests.ts';
 import { isTrackedApp } from '../gitops/is-tracked-app.ts';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
+import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
 import type { TreeIndex } from './tree-index.ts';
 
@@ -25,6 +26,10 @@ export interface CollectOptions {
   /** A URL naming this repository (config or `origin`), for the implicit roots Mergeplane synthesizes. */
   thisRepoUrl: string;
   baseBranch: string | undefined;
+  /** Shared by both revisions of one plan, so each distinct file text is parsed once. */
+  yamlCache: YamlCache;
+  /** The files an app's render reads (memoized by the caller, which needs them again for the diff). */
+  appInputs: (app: Application) => Promise<AppInputs>;
   /** Renders a (possible) parent app to find its child Applications; errors surface when the app itself is diffed. */
   renderObjects: (app: Application) => Promise<KubeObject[] | undefined>;
 }
@@ -45,7 +50,7 @@ function objectName(object: Record<string, unknown>): { name: string; namespace:
 
 /** Whether any file the app reads mentions Argo CD's API group: only such apps can be app-of-apps parents. */
 async function mayContainApplications(app: Application, options: CollectOptions): Promise<boolean> {
-  const inputs = await collectAppInputs(app, options.index.root, { isThisRepo: options.isThisRepo });
+  const inputs = await options.appInputs(app);
   const files = new Set(inputs.files);
   for (const dir of inputs.dirs) for (const file of await options.index.filesUnder(dir)) files.add(file);
   for (const file of files) {
@@ -112,6 +117,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
   const discovery = await discoverManifests(index.root, {
     include: config.discovery.include,
     exclude: config.discovery.exclude,
+    yamlCache: options.yamlCache,
   });
   const clusters: ClusterEntry[] = config.clusters.map((c) => ({ ...c }));
   for (const found of discovery.clusterSecrets) {

@@ -11,6 +11,7 @@ import { type Checkout, type GitRepository, openGitRepository } from '../git/git
 import { type AppInputs, collectAppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
+import { YamlCache } from '../kube/yaml-cache.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
 import { renderApplication } from '../render/render-application.ts';
 import type { RenderContext } from '../render/render-context.ts';
@@ -180,12 +181,13 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     return resolved;
   };
 
+  const yamlCache = new YamlCache();
   const inputsMemo = new Map<string, Promise<AppInputs>>();
   const inputsOf = (side: Pick<Side, 'label' | 'index'>, app: Application): Promise<AppInputs> => {
     const key = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.sources)}`;
     let inputs = inputsMemo.get(key);
     if (!inputs) {
-      inputs = collectAppInputs(app, side.index.root, { isThisRepo });
+      inputs = collectAppInputs(app, side.index.root, { isThisRepo, yamlCache });
       inputsMemo.set(key, inputs);
     }
     return inputs;
@@ -263,11 +265,8 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
   const failures: GateInput['failures'] = [];
   const checkouts: Checkout[] = [];
   try {
-    const sides: Side[] = [];
-    for (const [label, sha] of [
-      ['base', baseSha],
-      ['head', headSha],
-    ] as const) {
+    // Both revisions are independent until pairing: check out and collect them concurrently.
+    const collectSide = async (label: 'base' | 'head', sha: string): Promise<Side> => {
       const checkout = await repo.checkout(sha);
       checkouts.push(checkout);
       const index = new TreeIndex(checkout.dir);
@@ -278,12 +277,13 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
         isThisRepo,
         thisRepoUrl: config.repository.url ?? originUrl ?? 'local',
         baseBranch,
+        yamlCache,
+        appInputs: (app) => inputsOf(partial, app),
         renderObjects: async (app) => {
           const attempt = await renderOn(partial, app);
           return attempt.ok ? attempt.render.objects : undefined;
         },
       });
-      sides.push({ label, checkout, index, entries: collected.entries });
       if (label === 'head') {
         for (const parseError of collected.parseErrors) {
           if (!changedFiles.includes(parseError.file)) continue;
@@ -295,7 +295,14 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
           });
         }
       }
-    }
+      return { label, checkout, index, entries: collected.entries };
+    };
+    // allSettled: a failure on one side must not leave the other's worktree behind undisposed.
+    const settled = await Promise.allSettled([collectSide('base', baseSha), collectSide('head', headSha)]);
+    const sides = settled.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
     const [base, head] = sides as [Side, Side];
     const keys = [...new Set([...base.entries.keys(), ...head.entries.keys()])].sort();
     const apps = await Promise.all(
