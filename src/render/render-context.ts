@@ -1,10 +1,12 @@
+/** Everything a render needs besides the Application; built by the orchestrator for one checkout. */
 export interface RenderContext {
   /** Absolute directory of the checkout at one revision; nothing outside it may be read. */
   root: string;
+  /** True when a source's repoURL is this repository. */
   isThisRepo: (url: string) => boolean;
   tools: { helm: string; kubectl: string };
   timeoutMs: number;
   maxOutputBytes: number;
-  /** URL prefixes of remote Kustomize bases and Helm chart repositories that may be used. */
+  /** URL prefixes allowed for remote Kustomize bases and Helm chart repositories ([] refuses all). */
   allowedRemotes: string[];
 }

@@ -1,26 +1,36 @@
-/** A render failed; the message is user-facing and names the app, the source and the tool's error. */
+/** Where a render error points: a repository-relative POSIX path, and a 1-based line when known. */
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+}
+
+/**
+ * A render that failed for a reason the user can fix in the repository. The message is user-facing:
+ * it names the application, the source and the tool's error (with temp paths rewritten to repository paths).
+ */
 export class RenderError extends Error {
   override readonly name: string = 'RenderError';
-  readonly file: string | undefined;
-  readonly line: number | undefined;
-  constructor(message: string, where: { file?: string; line?: number } = {}) {
-    super(message);
-    this.file = where.file;
-    this.line = where.line;
+  readonly file?: string;
+  readonly line?: number;
+
+  constructor(message: string, location: ErrorLocation = {}, options?: ErrorOptions) {
+    super(message, options);
+    if (location.file !== undefined) this.file = location.file;
+    if (location.line !== undefined) this.line = location.line;
   }
 }
 
-/** Pull-request content tried to reach outside the checkout or run code: symlink escape, exec plugin, remote base. */
+/** Content that could make the render read outside the checkout or run code: symlink escapes, exec plugins, remote bases or charts. */
 export class UnsafeContentError extends RenderError {
-  override readonly name = 'UnsafeContentError';
+  override readonly name: string = 'UnsafeContentError';
 }
 
-/** A source Mergeplane does not render offline: config management plugins, Jsonnet, remote charts. */
+/** A source Mergeplane cannot render: config management plugins, jsonnet, charts from Helm repositories, other repositories. */
 export class UnsupportedSourceError extends RenderError {
-  override readonly name = 'UnsupportedSourceError';
+  override readonly name: string = 'UnsupportedSourceError';
 }
 
-/** A rendered document is not a Kubernetes object (no apiVersion, kind or metadata.name). */
+/** A rendered document that is not a Kubernetes object (or not valid YAML). */
 export class InvalidManifestError extends RenderError {
-  override readonly name = 'InvalidManifestError';
+  override readonly name: string = 'InvalidManifestError';
 }

@@ -1,189 +1,370 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
 import { parse, stringify } from 'yaml';
-import type { Application, ApplicationSource } from '../gitops/application.ts';
+import type { HelmSource } from '../gitops/application.ts';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
-import { assertTreeInsideRoot, resolveInsideRoot } from './assert-inside-root.ts';
-import { parseRenderedObjects } from './parse-rendered-objects.ts';
-import type { RenderContext } from './render-context.ts';
-import { RenderError, UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
+import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
+import { parseRendered } from './parse-rendered.ts';
+import { hasUrlScheme, isAllowedRemote } from './remote-ref.ts';
+import {
+  type ErrorLocation,
+  RenderError,
+  UnsafeContentError,
+  UnsupportedSourceError,
+} from './render-error.ts';
+import { RepoFiles } from './repo-files.ts';
 import { runTool } from './run-tool.ts';
-import { toRenderError } from './to-render-error.ts';
+import { type SourceJob, scrubPaths, toolRenderError } from './source-job.ts';
 
-const REMOTE_URL = /^(https?|oci):\/\//;
+const NO_NETWORK =
+  'renders have no network access and chart repositories are refused unless listed in render.allowedRemotes';
 
-interface Dependency {
+interface ChartInfo {
+  rel: string;
   name: string;
-  repository: string;
+  /** file:// dependencies: dependency name → repository-relative chart dir. */
+  localDeps: Map<string, string>;
 }
 
-async function readDependencies(chartDir: string): Promise<Dependency[]> {
-  let chart: unknown;
+function records(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}
+
+async function readYamlRecord(job: SourceJob, rel: string): Promise<Record<string, unknown> | undefined> {
+  const text = await job.files.readText(rel);
+  if (text === undefined) return undefined;
   try {
-    chart = parse(await readFile(join(chartDir, 'Chart.yaml'), 'utf8'));
+    const value: unknown = parse(text, { uniqueKeys: false });
+    return isRecord(value) ? value : undefined;
   } catch {
-    return [];
+    return undefined; // helm reports the syntax error
   }
-  if (!isRecord(chart) || !Array.isArray(chart.dependencies)) return [];
-  return chart.dependencies.filter(isRecord).map((d) => ({
-    name: typeof d.name === 'string' ? d.name : '',
-    repository: typeof d.repository === 'string' ? d.repository : '',
-  }));
+}
+
+/** Names in a chart's charts/ directory that satisfy a dependency: an unpacked `name/` or a `name-*.tgz`. */
+async function vendored(job: SourceJob, chartRel: string): Promise<string[]> {
+  const checked = await job.files.check(chartRel === '.' ? 'charts' : `${chartRel}/charts`);
+  if (checked.kind !== 'dir') return [];
+  return readdir(checked.real!);
+}
+
+function isVendored(entries: string[], name: string): boolean {
+  return entries.some((e) => e === name || (e.startsWith(`${name}-`) && e.endsWith('.tgz')));
 }
 
 /**
- * Copies a chart and places its `file://` dependencies, unpacked, under `charts/` — what
- * `helm dependency build` would do, without network, and without writing into the shared checkout.
+ * Reads the chart's dependencies (Chart.yaml, or requirements.yaml for v1 charts): `file://` ones must stay in
+ * the repository and are collected recursively; repository ones must be vendored in charts/ unless allowed.
+ * Returns whether `helm dependency build` is needed for the top chart.
  */
-async function materializeChart(
-  ctx: RenderContext,
-  repoChartDir: string,
-  dest: string,
-  label: string,
-  depth = 0,
-): Promise<void> {
-  if (depth > 10) throw new RenderError(`${label}: chart dependencies nest deeper than 10 levels`);
-  const src = await resolveInsideRoot(ctx.root, repoChartDir, label);
-  await assertTreeInsideRoot(ctx.root, repoChartDir, label);
-  await cp(src, dest, { recursive: true, dereference: true });
-  for (const dep of await readDependencies(src)) {
-    if (dep.repository === '' || !dep.repository.startsWith('file://')) continue;
-    const depRepoDir = posix.normalize(posix.join(repoChartDir, dep.repository.slice('file://'.length)));
-    await rm(join(dest, 'charts', dep.name), { recursive: true, force: true });
-    await materializeChart(ctx, depRepoDir, join(dest, 'charts', dep.name), label, depth + 1);
-  }
+async function collectCharts(
+  job: SourceJob,
+  top: string,
+): Promise<{ charts: ChartInfo[]; needsBuild: boolean }> {
+  const charts = new Map<string, ChartInfo>();
+  let needsBuild = false;
+  const visit = async (rel: string, isTop: boolean): Promise<void> => {
+    if (charts.has(rel)) return;
+    const chartFile = rel === '.' ? 'Chart.yaml' : `${rel}/Chart.yaml`;
+    const chart = await readYamlRecord(job, chartFile);
+    const info: ChartInfo = {
+      rel,
+      name: typeof chart?.name === 'string' ? chart.name : rel.slice(rel.lastIndexOf('/') + 1),
+      localDeps: new Map(),
+    };
+    charts.set(rel, info);
+    const requirements = await readYamlRecord(
+      job,
+      rel === '.' ? 'requirements.yaml' : `${rel}/requirements.yaml`,
+    );
+    const deps = [...records(chart?.dependencies), ...records(requirements?.dependencies)];
+    const present = deps.length > 0 ? await vendored(job, rel) : [];
+    for (const dep of deps) {
+      const name = typeof dep.name === 'string' ? dep.name : '';
+      const repository = typeof dep.repository === 'string' ? dep.repository : '';
+      const has = isVendored(present, name);
+      if (repository.startsWith('file://')) {
+        const local = repository.slice('file://'.length);
+        const depRel = local.startsWith('/') ? undefined : RepoFiles.join(rel, local);
+        if (depRel === undefined) {
+          throw new UnsafeContentError(
+            `${job.where}: ${chartFile}: dependency ${name} (${repository}) leaves the repository`,
+            { file: chartFile },
+          );
+        }
+        info.localDeps.set(name, depRel);
+        if ((await job.files.check(depRel)).kind === 'dir') await visit(depRel, false);
+        if (isTop && !has) needsBuild = true;
+      } else if (repository !== '' && !has) {
+        if (!isAllowedRemote(repository, job.ctx.allowedRemotes)) {
+          throw new UnsafeContentError(
+            `${job.where}: ${chartFile}: dependency ${name} comes from ${repository}, which cannot be fetched: ${NO_NETWORK} (vendor it in charts/ or use a file:// dependency)`,
+            { file: chartFile },
+          );
+        }
+        if (isTop) needsBuild = true;
+      }
+    }
+  };
+  await visit(top, true);
+  return { charts: [...charts.values()], needsBuild };
 }
 
-async function resolveValueFile(
-  app: Application,
-  source: ApplicationSource,
-  chartPath: string,
-  file: string,
-  ctx: RenderContext,
-  label: string,
-): Promise<string | undefined> {
-  if (REMOTE_URL.test(file)) {
-    throw new UnsafeContentError(`${label}: remote value file ${file} is not fetched`);
-  }
-  let repoPath: string;
-  if (file.startsWith('$')) {
-    const slash = file.indexOf('/');
-    const ref = file.slice(1, slash === -1 ? undefined : slash);
-    const refSource = app.sources.find((s) => s.ref === ref);
-    if (!refSource)
-      throw new UnsupportedSourceError(`${label}: value file ${file} names an unknown source ref $${ref}`);
-    if (!ctx.isThisRepo(refSource.repoURL)) {
+type ResolvedFile =
+  | { kind: 'path'; path: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'missing'; shown: string };
+
+/** Resolves a value file or file parameter: `$ref/x` via a ref source, `/x` from the root, else relative to the chart. */
+async function resolveHelmFile(
+  job: SourceJob,
+  chartRel: string | undefined,
+  ref: string,
+  what: string,
+  allowGlob: boolean,
+): Promise<ResolvedFile[]> {
+  let rel: string | undefined;
+  const refMatch = /^\$([^/]+)\/(.*)$/.exec(ref);
+  if (refMatch) {
+    const refSource = job.app.sources.find((s) => s.ref === refMatch[1]);
+    if (!refSource) throw new RenderError(`${job.where}: ${what} ${ref}: no source has ref ${refMatch[1]}`);
+    if (!job.ctx.isThisRepo(refSource.repoURL)) {
       throw new UnsupportedSourceError(
-        `${label}: value file ${file} comes from another repository (${refSource.repoURL}), which is not fetched`,
+        `${job.where}: ${what} ${ref}: ref ${refMatch[1]} points at another repository (${refSource.repoURL}); only this repository can be read`,
       );
     }
-    repoPath = posix.normalize(slash === -1 ? '.' : file.slice(slash + 1));
-  } else if (file.startsWith('/')) {
-    repoPath = posix.normalize(file.slice(1));
+    rel = RepoFiles.join('.', refMatch[2] ?? '');
+  } else if (hasUrlScheme(ref)) {
+    // As Argo CD: only a URL is remote; `env.d/prod.yaml` is a path relative to the chart.
+    if (isAllowedRemote(ref, job.ctx.allowedRemotes)) return [{ kind: 'url', url: ref }];
+    throw new UnsafeContentError(
+      `${job.where}: ${what} ${ref} is remote and cannot be fetched: ${NO_NETWORK}`,
+    );
+  } else if (ref.startsWith('/')) {
+    rel = RepoFiles.join('.', ref);
+  } else if (chartRel !== undefined) {
+    rel = RepoFiles.join(chartRel, ref);
   } else {
-    repoPath = posix.normalize(posix.join(chartPath, file));
-  }
-  const full = await resolveInsideRoot(ctx.root, repoPath, `${label}: value file`);
-  try {
-    await readFile(full);
-  } catch {
-    if (source.helm?.ignoreMissingValueFiles) return undefined;
-    throw new RenderError(`${label}: value file ${repoPath} does not exist`, { file: repoPath });
-  }
-  return full;
-}
-
-/** `helm template` with the Application's helm block, as Argo CD's repo-server runs it. */
-export async function renderHelm(
-  app: Application,
-  source: ApplicationSource,
-  ctx: RenderContext,
-): Promise<KubeObject[]> {
-  const label = `application ${app.name}`;
-  const helm = source.helm ?? {};
-  if (source.chart !== undefined) {
     throw new UnsupportedSourceError(
-      `${label}: chart ${source.chart} from Helm repository ${source.repoURL} is not fetched; Mergeplane renders charts stored in this repository`,
+      `${job.where}: ${what} ${ref} is relative to a chart from a Helm repository; use $ref/... or an absolute repository path`,
     );
   }
-  const chartPath = posix.normalize(source.path ?? '.');
-  const work = await mkdtemp(join(tmpdir(), 'mergeplane-helm-'));
-  try {
-    const chartDir = await resolveInsideRoot(ctx.root, chartPath, label);
-    await assertTreeInsideRoot(ctx.root, chartPath, label);
-    const deps = await readDependencies(chartDir);
-    const remote = deps.find((d) => d.repository !== '' && !d.repository.startsWith('file://'));
-    if (remote && !ctx.allowedRemotes.some((p) => remote.repository.startsWith(p))) {
-      throw new UnsafeContentError(
-        `${label}: chart dependency ${remote.name} from ${remote.repository} is not fetched (not in render.allowedRemotes)`,
-        { file: `${chartPath}/Chart.yaml` },
-      );
-    }
-    let chart = chartDir;
-    if (deps.some((d) => d.repository.startsWith('file://'))) {
-      chart = join(work, 'chart');
-      await materializeChart(ctx, chartPath, chart, label);
-    }
-    const args = ['template', helm.releaseName || app.name, chart];
-    const namespace = helm.namespace || app.destination.namespace;
-    if (namespace) args.push('--namespace', namespace);
-    args.push(helm.skipCrds ? '--skip-crds' : '--include-crds');
-    if (helm.skipTests) args.push('--skip-tests');
-    if (helm.skipSchemaValidation) args.push('--skip-schema-validation');
-    for (const file of helm.valueFiles ?? []) {
-      const full = await resolveValueFile(app, source, chartPath, file, ctx, label);
-      if (full) args.push('--values', full);
-    }
-    if (helm.values !== undefined && helm.values !== '') {
-      const valuesFile = join(work, 'values-inline.yaml');
-      await writeFile(valuesFile, typeof helm.values === 'string' ? helm.values : stringify(helm.values));
-      args.push('--values', valuesFile);
-    }
-    if (helm.valuesObject !== undefined) {
-      // valuesObject wins over values, as in Argo CD.
-      const valuesFile = join(work, 'values-object.yaml');
-      await writeFile(valuesFile, stringify(helm.valuesObject));
-      args.push('--values', valuesFile);
-    }
-    for (const p of helm.parameters ?? []) {
-      args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${p.value}`);
-    }
-    for (const p of helm.fileParameters ?? []) {
-      const full = await resolveInsideRoot(
-        ctx.root,
-        posix.normalize(posix.join(chartPath, p.path)),
-        `${label}: file parameter`,
-      );
-      args.push('--set-file', `${p.name}=${full}`);
-    }
-    for (const v of helm.apiVersions ?? []) args.push('--api-versions', v);
-    if (helm.kubeVersion) args.push('--kube-version', helm.kubeVersion);
-    const home = join(work, 'helm');
-    const { stdout } = await runTool({
-      command: ctx.tools.helm,
-      args,
-      cwd: work,
-      env: {
-        HELM_CACHE_HOME: join(home, 'cache'),
-        HELM_CONFIG_HOME: join(home, 'config'),
-        HELM_DATA_HOME: join(home, 'data'),
-        HELM_PLUGINS: join(home, 'plugins'),
-        HELM_REGISTRY_CONFIG: join(home, 'registry.json'),
-        HELM_REPOSITORY_CONFIG: join(home, 'repositories.yaml'),
-        HELM_REPOSITORY_CACHE: join(home, 'repository'),
-      },
-      timeoutMs: ctx.timeoutMs,
-      maxOutputBytes: ctx.maxOutputBytes,
-    });
-    return parseRenderedObjects(stdout, { label: `${label}: helm output of ${chartPath}` });
-  } catch (error) {
-    throw toRenderError(error, `${label}: helm template ${chartPath} failed`, [
-      join(work, 'chart'),
-      work,
-      ctx.root,
-    ]);
-  } finally {
-    await rm(work, { recursive: true, force: true });
+  if (rel === undefined || rel === '.') {
+    throw new UnsafeContentError(`${job.where}: ${what} ${ref} leaves the repository`);
   }
+  if (allowGlob && picomatch.scan(rel).isGlob) {
+    const base = RepoFiles.join('.', picomatch.scan(rel).base) ?? '.';
+    const matches = picomatch(rel, { dot: true });
+    const found = (await job.files.walk(base, { recurse: true }))
+      .map((f) => ({ rel: base === '.' ? f.rel : `${base}/${f.rel}`, real: f.real }))
+      .filter((f) => matches(f.rel))
+      .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    if (found.length === 0) return [{ kind: 'missing', shown: rel }];
+    return found.map((f) => ({ kind: 'path', path: f.real }));
+  }
+  const checked = await job.files.check(rel);
+  if (checked.kind !== 'file') return [{ kind: 'missing', shown: rel }];
+  return [{ kind: 'path', path: checked.real! }];
+}
+
+/** Argo CD escapes commas in --set values (helm would split on them) unless the value is a `{a,b}` list. */
+function setValue(value: string): string {
+  if (value.startsWith('{') && value.endsWith('}')) return value;
+  return value.replace(/(?<!\\),/g, '\\,');
+}
+
+async function helmArgs(job: SourceJob, chartRel: string | undefined): Promise<string[]> {
+  const helm: HelmSource = job.source.helm ?? {};
+  const args: string[] = [];
+  const namespace = helm.namespace || job.app.destination.namespace;
+  if (namespace) args.push('--namespace', namespace);
+  if (helm.kubeVersion) args.push('--kube-version', helm.kubeVersion);
+  for (const valueFile of helm.valueFiles ?? []) {
+    for (const resolved of await resolveHelmFile(job, chartRel, valueFile, 'value file', true)) {
+      if (resolved.kind === 'missing') {
+        if (helm.ignoreMissingValueFiles) continue;
+        throw new RenderError(`${job.where}: value file ${valueFile} not found (${resolved.shown})`, {
+          file: resolved.shown,
+        });
+      }
+      args.push('--values', resolved.kind === 'path' ? resolved.path : resolved.url);
+    }
+  }
+  // Argo CD: valuesObject wins over the values string.
+  const inline =
+    helm.valuesObject !== undefined && helm.valuesObject !== null
+      ? stringify(helm.valuesObject)
+      : typeof helm.values === 'string' && helm.values.trim() !== ''
+        ? helm.values
+        : undefined;
+  if (inline !== undefined) {
+    const path = join(job.tempDir, 'values', 'inline-values.yaml');
+    await mkdir(join(job.tempDir, 'values'), { recursive: true });
+    await writeFile(path, inline);
+    args.push('--values', path);
+  }
+  for (const p of helm.parameters ?? []) {
+    args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${setValue(String(p.value ?? ''))}`);
+  }
+  for (const p of helm.fileParameters ?? []) {
+    const [resolved] = await resolveHelmFile(job, chartRel, p.path, `file parameter ${p.name}:`, false);
+    if (!resolved || resolved.kind === 'missing') {
+      throw new RenderError(`${job.where}: file parameter ${p.name}: ${p.path} not found`);
+    }
+    if (resolved.kind === 'url')
+      throw new UnsupportedSourceError(`${job.where}: file parameter ${p.name} cannot be a URL`);
+    args.push('--set-file', `${p.name}=${resolved.path}`);
+  }
+  for (const apiVersion of helm.apiVersions ?? []) args.push('--api-versions', apiVersion);
+  if (!helm.skipCrds) args.push('--include-crds');
+  if (helm.skipTests) args.push('--skip-tests');
+  if (helm.skipSchemaValidation) args.push('--skip-schema-validation');
+  return args;
+}
+
+/** `template: NAME/templates/x.yaml:12:3: ...` or `parse error at (NAME/templates/x.yaml:12)` → repository file/line. */
+function locateHelmError(message: string, charts: ChartInfo[], top: ChartInfo): ErrorLocation {
+  const match = /([\w.-]+(?:\/[\w.-]+)*\.(?:ya?ml|tpl|txt|json)):(\d+)/.exec(message);
+  if (!match) return { file: top.rel === '.' ? 'Chart.yaml' : `${top.rel}/Chart.yaml` };
+  const file = mapChartPath(match[1]!, charts, top);
+  return file !== undefined ? { file, line: Number(match[2]) } : { file: top.rel };
+}
+
+/** `top/charts/dep/templates/x.yaml` (helm's naming) → the repository file, through file:// dependencies. */
+function mapChartPath(path: string, charts: ChartInfo[], top: ChartInfo): string | undefined {
+  const parts = path.split('/');
+  if (parts[0] !== top.name) return undefined;
+  let chart = top;
+  let i = 1;
+  while (parts[i] === 'charts' && parts[i + 2] !== undefined) {
+    const depRel = chart.localDeps.get(parts[i + 1]!);
+    const dep = depRel !== undefined ? charts.find((c) => c.rel === depRel) : undefined;
+    if (!dep) break;
+    chart = dep;
+    i += 2;
+  }
+  const rest = parts.slice(i).join('/');
+  return chart.rel === '.' ? rest : `${chart.rel}/${rest}`;
+}
+
+/** Line → repository file of the template that produced it, from helm's `# Source:` comments. */
+function sourceLocator(
+  output: string,
+  charts: ChartInfo[],
+  top: ChartInfo,
+): (line: number) => string | undefined {
+  const marks: [number, string][] = [];
+  output.split('\n').forEach((text, index) => {
+    const m = /^# Source: (.+)$/.exec(text);
+    if (m) marks.push([index + 1, m[1]!.trim()]);
+  });
+  return (line) => {
+    let found: string | undefined;
+    for (const [at, path] of marks) if (at <= line) found = path;
+    return found !== undefined ? mapChartPath(found, charts, top) : undefined;
+  };
+}
+
+/**
+ * A Helm chart in this repository: dependencies checked and collected, the chart and its file:// dependencies
+ * copied symlink-free into the render's temp dir, `helm dependency build` (offline) when charts/ lacks them,
+ * then `helm template` with the Application's helm options.
+ */
+export async function renderHelmChart(job: SourceJob, chartRel: string): Promise<KubeObject[]> {
+  const { charts, needsBuild } = await collectCharts(job, chartRel);
+  const top = charts[0]!;
+  const copyRoot = join(job.tempDir, 'repo');
+  await job.files.copy(
+    charts.map((c) => c.rel),
+    copyRoot,
+  );
+  const chartDir = chartRel === '.' ? copyRoot : join(copyRoot, ...chartRel.split('/'));
+  const common = { timeoutMs: job.ctx.timeoutMs, maxOutputBytes: job.ctx.maxOutputBytes };
+  const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
+  await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
+  if (needsBuild) {
+    try {
+      await runTool({
+        command: job.ctx.tools.helm,
+        args: ['dependency', 'build', '--skip-refresh', chartDir],
+        cwd: chartDir,
+        env: helmEnv,
+        ...common,
+      });
+    } catch (error) {
+      throw toolRenderError(error, job, {
+        step: 'helm dependency build',
+        copyRoot,
+        location: { file: chartRel === '.' ? 'Chart.yaml' : `${chartRel}/Chart.yaml` },
+      });
+    }
+  }
+  const unsafeSchema = await findUnsafeHelmSchema(chartDir);
+  if (unsafeSchema !== undefined) {
+    const shown = chartRel === '.' ? unsafeSchema : `${chartRel}/${unsafeSchema}`;
+    throw new UnsafeContentError(
+      `${job.where}: ${shown} refers to an external JSON schema ($ref/$schema to a file or URL); only local #/ references are allowed`,
+      { file: shown.split('!/')[0]! },
+    );
+  }
+  const release = job.source.helm?.releaseName || job.app.name;
+  const args = ['template', release, chartDir, ...(await helmArgs(job, chartRel))];
+  let stdout: string;
+  try {
+    ({ stdout } = await runTool({
+      command: job.ctx.tools.helm,
+      args,
+      cwd: chartDir,
+      env: helmEnv,
+      ...common,
+    }));
+  } catch (error) {
+    const message = error instanceof Error ? scrubPaths(error.message, job, copyRoot) : '';
+    throw toolRenderError(error, job, {
+      step: 'helm template',
+      copyRoot,
+      location: locateHelmError(message, charts, top),
+    });
+  }
+  return parseRendered(stdout, { where: job.where, locate: sourceLocator(stdout, charts, top) });
+}
+
+/**
+ * A chart from a Helm (or OCI) repository. Refused unless the repository is in render.allowedRemotes; when it
+ * is, helm fetches it itself (which fails without network access, with helm's message).
+ */
+export async function renderRemoteChart(job: SourceJob): Promise<KubeObject[]> {
+  const { chart = '', repoURL, targetRevision } = job.source;
+  if (!isAllowedRemote(repoURL, job.ctx.allowedRemotes)) {
+    throw new UnsupportedSourceError(
+      `${job.where}: charts from Helm repositories are not supported: ${NO_NETWORK} (${repoURL} is not listed)`,
+    );
+  }
+  const isOci = repoURL.startsWith('oci://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(repoURL);
+  const chartRef = isOci ? `oci://${repoURL.replace(/^oci:\/\//, '').replace(/\/$/, '')}/${chart}` : chart;
+  const release = job.source.helm?.releaseName || job.app.name;
+  const args = ['template', release, chartRef];
+  if (!isOci) args.push('--repo', repoURL);
+  if (targetRevision && targetRevision !== '*') args.push('--version', targetRevision);
+  args.push(...(await helmArgs(job, undefined)));
+  const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
+  await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
+  let stdout: string;
+  try {
+    ({ stdout } = await runTool({
+      command: job.ctx.tools.helm,
+      args,
+      cwd: job.tempDir,
+      env: helmEnv,
+      timeoutMs: job.ctx.timeoutMs,
+      maxOutputBytes: job.ctx.maxOutputBytes,
+    }));
+  } catch (error) {
+    throw toolRenderError(error, job, {
+      step: 'helm template',
+      hint: ' (renders may have no network access)',
+    });
+  }
+  return parseRendered(stdout, { where: job.where });
 }

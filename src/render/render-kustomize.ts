@@ -1,126 +1,68 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
-import { stringify } from 'yaml';
-import type { Application, ApplicationSource, KustomizeSource } from '../gitops/application.ts';
-import type { KubeObject } from '../kube/kube-object.ts';
-import { assertTreeInsideRoot } from './assert-inside-root.ts';
-import { assertKustomizeSafe } from './kustomize-safety.ts';
-import { parseRenderedObjects } from './parse-rendered-objects.ts';
-import type { RenderContext } from './render-context.ts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { isRecord, type KubeObject } from '../kube/kube-object.ts';
+import {
+  applyKustomizeOverrides,
+  hasKustomizeOverrides,
+  KustomizeOverrideError,
+} from './apply-kustomize-overrides.ts';
+import { parseRendered } from './parse-rendered.ts';
+import { RenderError } from './render-error.ts';
 import { runTool } from './run-tool.ts';
-import { toRenderError } from './to-render-error.ts';
-
-/** `name=newName:tag`, `name:tag`, `name@digest` (Argo CD's `kustomize.images` forms) → a kustomize images entry. */
-export function parseKustomizeImage(spec: string): Record<string, string> {
-  const [name, override] = spec.includes('=') ? (spec.split('=', 2) as [string, string]) : [undefined, spec];
-  const entry: Record<string, string> = {};
-  let rest = override;
-  const at = rest.indexOf('@');
-  if (at !== -1) {
-    entry.digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  const colon = rest.lastIndexOf(':');
-  let image = rest;
-  if (colon > rest.lastIndexOf('/')) {
-    entry.newTag = rest.slice(colon + 1);
-    image = rest.slice(0, colon);
-  }
-  if (name !== undefined) {
-    entry.name = name;
-    if (image !== name) entry.newName = image;
-  } else {
-    entry.name = image;
-  }
-  return entry;
-}
-
-function hasOverrides(k: KustomizeSource | undefined): k is KustomizeSource {
-  if (!k) return false;
-  return Boolean(
-    k.namePrefix ||
-      k.nameSuffix ||
-      k.images?.length ||
-      (k.commonLabels && Object.keys(k.commonLabels).length) ||
-      (k.commonAnnotations && Object.keys(k.commonAnnotations).length) ||
-      k.namespace ||
-      k.replicas?.length ||
-      k.patches?.length ||
-      k.components?.length,
-  );
-}
+import { type SourceJob, toolRenderError } from './source-job.ts';
+import { walkKustomization } from './walk-kustomization.ts';
 
 /**
- * The Application's `kustomize` block as a wrapper kustomization layered over the app's own — Argo CD
- * edits the app's kustomization in place; a wrapper gives the same result without touching the checkout
- * shared by parallel renders. (Difference: an existing namePrefix in the app is prefixed, not replaced.)
+ * A Kustomize source: the graph is checked (no escapes, remotes or exec plugins), the directories it reaches are
+ * copied into a private temp tree (symlink-free), the Application's `kustomize` block is applied to the copy's
+ * kustomization as Argo CD's `kustomize edit` would, and `kubectl kustomize` builds it with the default load
+ * restrictor and no plugin, exec or helm flags.
  */
-function wrapperKustomization(appPath: string, depth: number, k: KustomizeSource): Record<string, unknown> {
-  const up = '../'.repeat(depth);
-  const fromWrapper = (p: string) => posix.normalize(`${up}${appPath}/${p}`);
-  const out: Record<string, unknown> = {
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: [posix.normalize(`${up}${appPath}`)],
+export async function renderKustomize(job: SourceJob, dir: string): Promise<KubeObject[]> {
+  const options = job.source.kustomize;
+  const overrides = hasKustomizeOverrides(options) ? options : undefined;
+  const override = (doc: Record<string, unknown>) => {
+    try {
+      return applyKustomizeOverrides(doc, overrides!);
+    } catch (error) {
+      if (error instanceof KustomizeOverrideError) {
+        throw new RenderError(`${job.where}: kustomize options: ${error.message}`, { file: dir });
+      }
+      throw error;
+    }
   };
-  if (k.namePrefix) out.namePrefix = k.namePrefix;
-  if (k.nameSuffix) out.nameSuffix = k.nameSuffix;
-  if (k.namespace) out.namespace = k.namespace;
-  if (k.images?.length) out.images = k.images.map(parseKustomizeImage);
-  if (k.commonLabels && Object.keys(k.commonLabels).length) {
-    out.labels = [{ pairs: k.commonLabels, includeSelectors: !k.labelWithoutSelector }];
+  const graph = await walkKustomization({
+    files: job.files,
+    dir,
+    ...(overrides ? { rootOverride: override } : {}),
+    allowedRemotes: job.ctx.allowedRemotes,
+    appName: job.app.name,
+  });
+  const copyRoot = join(job.tempDir, 'repo');
+  await job.files.copy([dir, ...graph.dirs, ...graph.files], copyRoot);
+  if (overrides && graph.rootFile !== undefined) {
+    const parsed: unknown = parse((await job.files.readText(graph.rootFile)) ?? '', { uniqueKeys: false });
+    const edited = override(isRecord(parsed) ? parsed : {});
+    await writeFile(join(copyRoot, ...graph.rootFile.split('/')), stringify(edited));
   }
-  if (k.commonAnnotations && Object.keys(k.commonAnnotations).length)
-    out.commonAnnotations = k.commonAnnotations;
-  if (k.replicas?.length) out.replicas = k.replicas.map((r) => ({ name: r.name, count: Number(r.count) }));
-  if (k.patches?.length) {
-    out.patches = k.patches.map((p) =>
-      typeof p.path === 'string' ? { ...p, path: fromWrapper(p.path) } : p,
-    );
-  }
-  if (k.components?.length) out.components = k.components.map(fromWrapper);
-  return out;
-}
-
-export async function renderKustomize(
-  app: Application,
-  source: ApplicationSource,
-  ctx: RenderContext,
-): Promise<KubeObject[]> {
-  const path = posix.normalize(source.path ?? '.');
-  const label = `application ${app.name}`;
-  await assertTreeInsideRoot(ctx.root, path, label);
-  await assertKustomizeSafe(ctx.root, path, ctx.allowedRemotes, label);
-  for (const component of source.kustomize?.components ?? []) {
-    await assertKustomizeSafe(ctx.root, posix.join(path, component), ctx.allowedRemotes, label);
-  }
-  let target = join(ctx.root, path);
-  let wrapperDir: string | undefined;
-  if (hasOverrides(source.kustomize)) {
-    // Inside the checkout, so the load restrictor lets the wrapper reach the app dir as a resource.
-    const wrapperRel = `.mergeplane-render/${randomUUID()}`;
-    wrapperDir = join(ctx.root, wrapperRel);
-    await mkdir(wrapperDir, { recursive: true });
-    const depth = wrapperRel.split('/').length;
-    await writeFile(
-      join(wrapperDir, 'kustomization.yaml'),
-      stringify(wrapperKustomization(path === '.' ? '' : path, depth, source.kustomize)),
-    );
-    target = wrapperDir;
-  }
+  const buildDir = dir === '.' ? copyRoot : join(copyRoot, ...dir.split('/'));
+  let stdout: string;
   try {
-    const { stdout } = await runTool({
-      command: ctx.tools.kubectl,
-      args: ['kustomize', target],
-      cwd: ctx.root,
-      timeoutMs: ctx.timeoutMs,
-      maxOutputBytes: ctx.maxOutputBytes,
-    });
-    return parseRenderedObjects(stdout, { label: `${label}: kustomize output of ${path}` });
+    ({ stdout } = await runTool({
+      command: job.ctx.tools.kubectl,
+      // Defaults only: load restrictor on, no --enable-alpha-plugins / --enable-exec / --enable-helm.
+      args: ['kustomize', buildDir],
+      cwd: buildDir,
+      timeoutMs: job.ctx.timeoutMs,
+      maxOutputBytes: job.ctx.maxOutputBytes,
+    }));
   } catch (error) {
-    throw toRenderError(error, `${label}: kustomize build ${path} failed`, [ctx.root]);
-  } finally {
-    if (wrapperDir) await rm(wrapperDir, { recursive: true, force: true });
+    throw toolRenderError(error, job, {
+      step: 'kustomize build',
+      copyRoot,
+      location: { file: graph.rootFile ?? dir },
+    });
   }
+  return parseRendered(stdout, { where: job.where });
 }

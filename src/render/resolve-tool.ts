@@ -1,18 +1,25 @@
-import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runTool } from './run-tool.ts';
 
 export type ToolName = 'helm' | 'kubectl';
 
 export class ToolNotFoundError extends Error {
   override readonly name = 'ToolNotFoundError';
+  readonly tool: ToolName;
+  constructor(tool: ToolName, message: string) {
+    super(message);
+    this.tool = tool;
+  }
 }
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ENV_VARS: Record<ToolName, string> = { helm: 'MERGEPLANE_HELM', kubectl: 'MERGEPLANE_KUBECTL' };
 
-function isExecutable(path: string): boolean {
+/** src/render → project root. */
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function isExecutableFile(path: string): boolean {
   try {
     if (!statSync(path).isFile()) return false;
     accessSync(path, constants.X_OK);
@@ -22,36 +29,62 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** Finds a render tool: the env var override, then the project's `.tools/bin` (from `npm ci`), then PATH. */
+/**
+ * Finds a render tool: the MERGEPLANE_HELM / MERGEPLANE_KUBECTL variable, then `<project>/.tools/bin`, then
+ * PATH. A variable that is set but not an executable file is an error rather than a silent fallback, since
+ * whoever set it expects that binary to be used.
+ */
 export function resolveTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
-  const override = env[ENV_VARS[name]];
-  if (override) {
-    if (isExecutable(override)) return override;
-    throw new ToolNotFoundError(`${name} not found: ${ENV_VARS[name]}=${override} is not an executable file`);
+  const variable = ENV_VARS[name];
+  const explicit = env[variable];
+  if (explicit !== undefined && explicit !== '') {
+    const path = resolve(explicit);
+    if (isExecutableFile(path)) return path;
+    throw new ToolNotFoundError(name, `${name} not found: ${variable}=${explicit} is not an executable file`);
   }
-  const bundled = join(projectRoot, '.tools', 'bin', name);
-  if (isExecutable(bundled)) return bundled;
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
+  const local = join(PROJECT_ROOT, '.tools', 'bin', name);
+  if (isExecutableFile(local)) return local;
+  const dirs = (env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  for (const dir of dirs) {
+    const candidate = resolve(dir, name);
+    if (isExecutableFile(candidate)) return candidate;
   }
   throw new ToolNotFoundError(
-    `${name} not found: set ${ENV_VARS[name]}, run \`npm ci\` to install it into .tools/bin, or put it on PATH`,
+    name,
+    `${name} not found: ${variable} is not set, ${local} does not exist (run npm ci), and it is not on PATH`,
   );
 }
 
 const versions = new Map<string, Promise<string>>();
 
-/** The tool's version string, part of every render cache key. */
+async function readVersion(path: string, name: ToolName): Promise<string> {
+  const common = { command: path, cwd: PROJECT_ROOT, timeoutMs: 30_000, maxOutputBytes: 1024 * 1024 };
+  if (name === 'helm') {
+    const { stdout } = await runTool({ ...common, args: ['version', '--short'] });
+    return `helm ${stdout.trim()}`;
+  }
+  const { stdout } = await runTool({ ...common, args: ['version', '--client', '--output=json'] });
+  const parsed = JSON.parse(stdout) as { clientVersion?: { gitVersion?: string }; kustomizeVersion?: string };
+  return `kubectl ${parsed.clientVersion?.gitVersion ?? 'unknown'} kustomize ${parsed.kustomizeVersion ?? 'unknown'}`;
+}
+
+/** The tool's version string (part of render cache keys); memoized per path for the process. */
 export function toolVersion(path: string, name: ToolName): Promise<string> {
-  let version = versions.get(path);
+  const key = `${name}\0${path}`;
+  let version = versions.get(key);
   if (!version) {
-    const args = name === 'helm' ? ['version', '--short'] : ['version', '--client', '-o', 'json'];
-    version = new Promise((resolve) => {
-      execFile(path, args, { timeout: 10_000, env: { PATH: process.env.PATH ?? '' } }, (error, stdout) => {
-        resolve(error ? `${name}@${path}` : stdout.trim());
-      });
+    // A tool that cannot report its version still gets a key that changes with the binary; the render itself
+    // will then fail (or not) with a proper RenderError instead of the whole plan failing here.
+    version = readVersion(path, name).catch(() => {
+      versions.delete(key);
+      try {
+        const info = statSync(path);
+        return `${name} unknown-version ${info.size}-${Math.round(info.mtimeMs)}`;
+      } catch {
+        return `${name} unknown-version`;
+      }
     });
-    versions.set(path, version);
+    versions.set(key, version);
   }
   return version;
 }

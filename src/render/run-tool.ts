@@ -1,105 +1,165 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
+export interface RunToolOptions {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** Added on top of the minimal environment (wins over it). */
+  env?: Record<string, string>;
+  timeoutMs: number;
+  /** Cap on stdout; stderr keeps only its first STDERR_KEEP_BYTES. */
+  maxOutputBytes: number;
+}
+
+export interface ToolOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** The tool exited non-zero; `stderr` is trimmed. */
 export class ToolFailedError extends Error {
   override readonly name = 'ToolFailedError';
+  readonly tool: string;
   readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly stderr: string;
-  constructor(message: string, exitCode: number | null, stderr: string) {
-    super(message);
+  constructor(tool: string, exitCode: number | null, signal: NodeJS.Signals | null, stderr: string) {
+    const how = exitCode !== null ? `exited with code ${exitCode}` : `was killed by ${signal ?? 'a signal'}`;
+    // The tool's own words are the message; the exit code is a field.
+    super(stderr || `${tool} ${how}`);
+    this.tool = tool;
     this.exitCode = exitCode;
+    this.signal = signal;
     this.stderr = stderr;
   }
 }
 
 export class ToolTimeoutError extends Error {
   override readonly name = 'ToolTimeoutError';
+  readonly tool: string;
+  readonly timeoutMs: number;
+  constructor(tool: string, timeoutMs: number) {
+    super(`${tool} did not finish within ${formatDuration(timeoutMs)}`);
+    this.tool = tool;
+    this.timeoutMs = timeoutMs;
+  }
 }
 
 export class OutputTooLargeError extends Error {
   override readonly name = 'OutputTooLargeError';
+  readonly tool: string;
+  readonly maxOutputBytes: number;
+  constructor(tool: string, maxOutputBytes: number) {
+    super(`${tool} output exceeded the limit of ${maxOutputBytes} bytes`);
+    this.tool = tool;
+    this.maxOutputBytes = maxOutputBytes;
+  }
 }
 
-export interface RunToolOptions {
-  command: string;
-  args: string[];
-  cwd: string;
-  /** Extra variables on top of the minimal environment. */
-  env?: Record<string, string>;
-  timeoutMs: number;
-  maxOutputBytes: number;
-}
+const STDERR_KEEP_BYTES = 64 * 1024;
 
-const STDERR_LIMIT = 64 * 1024;
+function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 /**
- * Runs a render tool without a shell, in a minimal environment: PATH plus a private, throw-away HOME
- * and XDG dirs — no cloud, GitHub or kube credentials of the parent process reach it. The whole process
- * group is killed on timeout or when stdout passes the cap, so a hostile chart cannot hang or flood us.
+ * The environment a tool sees: PATH plus home/config/cache/data directories inside `home`. Nothing else from
+ * the parent, so credentials (KUBECONFIG, AWS_*, GITHUB_*, registry logins) never reach a tool that renders
+ * pull-request content.
  */
-export async function runTool(options: RunToolOptions): Promise<{ stdout: string; stderr: string }> {
-  const home = await mkdtemp(join(tmpdir(), 'mergeplane-tool-'));
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
+function minimalEnv(home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: home,
     XDG_CONFIG_HOME: join(home, 'config'),
     XDG_CACHE_HOME: join(home, 'cache'),
     XDG_DATA_HOME: join(home, 'data'),
-    LANG: 'C.UTF-8',
-    ...options.env,
+    HELM_CONFIG_HOME: join(home, 'helm', 'config'),
+    HELM_CACHE_HOME: join(home, 'helm', 'cache'),
+    HELM_DATA_HOME: join(home, 'helm', 'data'),
+    HELM_PLUGINS: join(home, 'helm', 'plugins'),
+    HELM_REGISTRY_CONFIG: join(home, 'helm', 'config', 'registry', 'config.json'),
+    HELM_REPOSITORY_CONFIG: join(home, 'helm', 'config', 'repositories.yaml'),
+    HELM_REPOSITORY_CACHE: join(home, 'helm', 'cache', 'repository'),
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    LANG: 'C',
   };
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
   try {
-    return await new Promise((resolve, reject) => {
-      const child = spawn(options.command, options.args, {
-        cwd: options.cwd,
-        env,
+    // Negative pid: the whole process group, so helpers the tool started (git, plugins) die with it.
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Runs a tool without a shell, in its own process group, with a minimal environment and a fresh temp home
+ * (removed afterwards). Rejects with ToolFailedError, ToolTimeoutError or OutputTooLargeError.
+ */
+export async function runTool(o: RunToolOptions): Promise<ToolOutput> {
+  const tool = basename(o.command);
+  const home = await mkdtemp(join(tmpdir(), 'mergeplane-tool-'));
+  try {
+    await mkdir(join(home, 'helm', 'plugins'), { recursive: true });
+    return await new Promise<ToolOutput>((resolve, reject) => {
+      const child = spawn(o.command, o.args, {
+        cwd: o.cwd,
+        env: { ...minimalEnv(home), ...o.env },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
+        shell: false,
       });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let stdoutBytes = 0;
       let stderrBytes = 0;
       let failure: Error | undefined;
-      const kill = (error: Error) => {
+      const fail = (error: Error) => {
         if (failure) return;
         failure = error;
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
+        killGroup(child.pid);
       };
-      const timer = setTimeout(
-        () => kill(new ToolTimeoutError(`timed out after ${Math.round(options.timeoutMs / 1000)}s`)),
-        options.timeoutMs,
-      );
+      const timer = setTimeout(() => fail(new ToolTimeoutError(tool, o.timeoutMs)), o.timeoutMs);
       child.stdout.on('data', (chunk: Buffer) => {
+        if (failure) return;
         stdoutBytes += chunk.length;
-        if (stdoutBytes > options.maxOutputBytes) {
-          kill(new OutputTooLargeError(`output exceeds ${options.maxOutputBytes} bytes`));
+        if (stdoutBytes > o.maxOutputBytes) {
+          fail(new OutputTooLargeError(tool, o.maxOutputBytes));
           return;
         }
         stdout.push(chunk);
       });
       child.stderr.on('data', (chunk: Buffer) => {
-        if (stderrBytes < STDERR_LIMIT) stderr.push(chunk);
+        if (stderrBytes >= STDERR_KEEP_BYTES) return;
+        stderr.push(chunk.subarray(0, STDERR_KEEP_BYTES - stderrBytes));
         stderrBytes += chunk.length;
       });
       child.on('error', (error) => {
         clearTimeout(timer);
-        reject(error);
+        reject(failure ?? new ToolFailedError(tool, null, null, error.message));
       });
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         clearTimeout(timer);
-        const errText = Buffer.concat(stderr).toString('utf8').trim();
-        if (failure) return reject(failure);
-        if (code !== 0) {
-          return reject(new ToolFailedError(errText || `exited with status ${code}`, code, errText));
+        // A tool that exits while a child it started still holds the pipes: don't leave that child behind.
+        killGroup(child.pid);
+        if (failure) {
+          reject(failure);
+          return;
         }
-        resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: errText });
+        const err = Buffer.concat(stderr).toString('utf8');
+        if (code !== 0) {
+          reject(new ToolFailedError(tool, code, signal, err.trim()));
+          return;
+        }
+        resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: err.trim() });
       });
     });
   } finally {

@@ -1,0 +1,205 @@
+import { isAbsolute } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { isRecord } from '../kube/kube-object.ts';
+import { KUSTOMIZATION_FILES } from './detect-source-type.ts';
+import { isAllowedRemote, isCertainlyRemoteRef, isRemoteRef } from './remote-ref.ts';
+import { UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
+import { RepoFiles } from './repo-files.ts';
+
+export interface KustomizationGraph {
+  /** Repository-relative kustomization directories reached (each may read anything under it). */
+  dirs: string[];
+  /** Files referenced explicitly (usually under one of `dirs`; kustomize's load restrictor judges the rest). */
+  files: string[];
+  /** Repository-relative path of the root kustomization file, when there is one. */
+  rootFile?: string;
+}
+
+export interface WalkKustomizationOptions {
+  files: RepoFiles;
+  /** Repository-relative directory of the app's kustomization. */
+  dir: string;
+  /** The root kustomization as it will be built (after the Application's overrides). */
+  rootOverride?: (original: Record<string, unknown>) => Record<string, unknown>;
+  allowedRemotes: readonly string[];
+  appName: string;
+}
+
+const FUNCTION_ANNOTATIONS = ['config.kubernetes.io/function', 'config.k8s.io/function'];
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function records(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}
+
+/** A plugin config kustomize would run as an external program: anything not `apiVersion: builtin`, or a KRM function. */
+function pluginProblem(doc: unknown): string | undefined {
+  if (!isRecord(doc)) return undefined;
+  const metadata = isRecord(doc.metadata) ? doc.metadata : {};
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  const kind = typeof doc.kind === 'string' ? doc.kind : 'unknown kind';
+  const name = typeof metadata.name === 'string' ? ` ${metadata.name}` : '';
+  if (FUNCTION_ANNOTATIONS.some((a) => a in annotations))
+    return `${kind}${name} is a KRM function (exec or container)`;
+  if (isRecord(doc.spec) && ('exec' in doc.spec || 'container' in doc.spec)) {
+    return `${kind}${name} is a KRM function (exec or container)`;
+  }
+  if (doc.apiVersion !== 'builtin') return `${kind}${name} (${String(doc.apiVersion)}) is an external plugin`;
+  return undefined;
+}
+
+/**
+ * Walks the kustomization graph from `dir` before kustomize runs: every local reference must stay inside the
+ * repository; remote bases/files are refused unless allowed; generators/transformers/validators may only be
+ * builtin plugin configs; `helmCharts` (needs --enable-helm) is refused. Returns what the build may read.
+ */
+export async function walkKustomization(o: WalkKustomizationOptions): Promise<KustomizationGraph> {
+  const { files } = o;
+  const dirs = new Set<string>();
+  const referenced = new Set<string>();
+  let rootFile: string | undefined;
+
+  const checkPluginText = (text: string, where: string) => {
+    let docs: unknown[];
+    try {
+      docs = parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+    } catch {
+      return;
+    }
+    for (const doc of docs) {
+      const problem = pluginProblem(doc);
+      if (problem) {
+        throw new UnsafeContentError(
+          `application ${o.appName}: ${where}: ${problem}; kustomize exec/KRM function plugins are not allowed`,
+          { file: where },
+        );
+      }
+    }
+  };
+
+  const visit = async (dir: string, isRoot: boolean, pluginContext: boolean): Promise<void> => {
+    const key = `${dir}\0${pluginContext}`;
+    if (dirs.has(key)) return;
+    dirs.add(key);
+    let fileRel: string | undefined;
+    let text: string | undefined;
+    for (const name of KUSTOMIZATION_FILES) {
+      const candidate = dir === '.' ? name : `${dir}/${name}`;
+      text = await files.readText(candidate);
+      if (text !== undefined) {
+        fileRel = candidate;
+        break;
+      }
+    }
+    if (fileRel === undefined || text === undefined) return;
+    if (isRoot) rootFile = fileRel;
+    let doc: Record<string, unknown>;
+    try {
+      const parsed: unknown = parse(text, { uniqueKeys: false });
+      doc = isRecord(parsed) ? parsed : {};
+    } catch {
+      return; // kustomize reports the syntax error itself, with its own wording.
+    }
+    if (isRoot && o.rootOverride) doc = o.rootOverride(doc);
+
+    if (records(doc.helmCharts).length > 0 || isRecord(doc.helmGlobals) || doc.helmChartInflationGenerator) {
+      throw new UnsupportedSourceError(
+        `application ${o.appName}: ${fileRel}: kustomize helmCharts need --enable-helm, which Mergeplane does not use; use a Helm source instead`,
+        { file: fileRel },
+      );
+    }
+
+    const resolveRef = async (
+      ref: string,
+    ): Promise<{ rel: string; kind: 'file' | 'dir' | 'missing' } | undefined> => {
+      // kustomize reads `config.d/` or `v1.2/` locally when it exists; only a missing one could be a remote.
+      if (!isCertainlyRemoteRef(ref) && !isAbsolute(ref)) {
+        const local = RepoFiles.join(dir, ref);
+        if (local !== undefined) {
+          const checked = await files.check(local);
+          if (checked.kind !== 'missing') return { rel: local, kind: checked.kind };
+        }
+      }
+      if (isRemoteRef(ref)) {
+        if (isAllowedRemote(ref, o.allowedRemotes)) return undefined;
+        throw new UnsafeContentError(
+          `application ${o.appName}: ${fileRel}: remote reference ${ref} is not allowed (add its URL prefix to render.allowedRemotes; renders have no network access by default)`,
+          { file: fileRel },
+        );
+      }
+      const rel = isAbsolute(ref) ? undefined : RepoFiles.join(dir, ref);
+      if (rel === undefined) {
+        throw new UnsafeContentError(
+          `application ${o.appName}: ${fileRel}: ${ref} leaves the repository; only paths inside it can be used`,
+          { file: fileRel },
+        );
+      }
+      const checked = await files.check(rel);
+      return { rel, kind: checked.kind };
+    };
+
+    // Directories that are kustomizations (or plain files) — resources and their older/companion fields.
+    const dirRefs = [...strings(doc.resources), ...strings(doc.bases), ...strings(doc.components)];
+    for (const ref of dirRefs) {
+      const target = await resolveRef(ref);
+      if (!target) continue;
+      if (target.kind === 'dir') await visit(target.rel, false, pluginContext);
+      else if (target.kind === 'file') {
+        referenced.add(target.rel);
+        if (pluginContext) checkPluginText((await files.readText(target.rel)) ?? '', target.rel);
+      }
+    }
+
+    for (const field of ['generators', 'transformers', 'validators']) {
+      for (const entry of Array.isArray(doc[field]) ? doc[field] : []) {
+        if (isRecord(entry)) {
+          checkPluginText(JSON.stringify(entry), fileRel);
+          continue;
+        }
+        if (typeof entry !== 'string') continue;
+        if (entry.includes('\n') || /^\s*(apiVersion|kind)\s*:/m.test(entry)) {
+          checkPluginText(entry, fileRel);
+          continue;
+        }
+        const target = await resolveRef(entry);
+        if (!target) continue;
+        if (target.kind === 'dir') await visit(target.rel, false, true);
+        else if (target.kind === 'file') {
+          referenced.add(target.rel);
+          checkPluginText((await files.readText(target.rel)) ?? '', target.rel);
+        }
+      }
+    }
+
+    const fileRefs: string[] = [
+      ...records(doc.patches).flatMap((p) => strings(p.path)),
+      ...records(doc.patchesJson6902).flatMap((p) => strings(p.path)),
+      ...records(doc.replacements).flatMap((r) => strings(r.path)),
+      // patchesStrategicMerge entries are file paths or inline patches.
+      ...strings(doc.patchesStrategicMerge).filter((p) => !p.includes('\n') && !/^\s*\w+\s*:/.test(p)),
+      ...strings(doc.crds),
+      ...strings(doc.configurations),
+      ...(isRecord(doc.openapi) ? strings(doc.openapi.path) : []),
+    ];
+    for (const generator of [...records(doc.configMapGenerator), ...records(doc.secretGenerator)]) {
+      fileRefs.push(...strings(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
+      fileRefs.push(...strings(generator.envs), ...strings(generator.env));
+    }
+    for (const ref of fileRefs) {
+      const target = await resolveRef(ref);
+      if (target && target.kind !== 'missing') referenced.add(target.rel);
+    }
+  };
+
+  await visit(o.dir, true, false);
+  const graph: KustomizationGraph = {
+    dirs: [...new Set([...dirs].map((k) => k.split('\0')[0]!))].sort(),
+    files: [...referenced].sort(),
+  };
+  if (rootFile !== undefined) graph.rootFile = rootFile;
+  return graph;
+}

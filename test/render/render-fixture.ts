@@ -1,0 +1,146 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Application, parseApplication } from '../../src/gitops/application.ts';
+import type { KubeObject } from '../../src/kube/kube-object.ts';
+import { type RenderOutput, renderApplication } from '../../src/render/render-application.ts';
+import type { RenderContext } from '../../src/render/render-context.ts';
+import { resolveTool } from '../../src/render/resolve-tool.ts';
+
+export const REPO_URL = 'https://github.com/acme/gitops.git';
+
+/** path → content; `{ symlink }` makes a symbolic link (target taken verbatim). */
+export type Tree = Record<string, string | { symlink: string }>;
+
+export interface Sandbox {
+  /** The checkout handed to the renderer. */
+  root: string;
+  /** A sibling of the checkout: what pull-request content must never reach. */
+  outside: string;
+  write(tree: Tree, base?: string): void;
+  cleanup(): void;
+}
+
+function writeTree(base: string, tree: Tree): void {
+  for (const [path, content] of Object.entries(tree)) {
+    const full = join(base, path);
+    mkdirSync(dirname(full), { recursive: true });
+    if (typeof content === 'string') writeFileSync(full, content);
+    else symlinkSync(content.symlink, full);
+  }
+}
+
+export function createSandbox(tree: Tree = {}): Sandbox {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mergeplane-render-test-')));
+  const root = join(dir, 'repo');
+  const outside = join(dir, 'outside');
+  mkdirSync(root);
+  mkdirSync(outside);
+  writeTree(root, tree);
+  return {
+    root,
+    outside,
+    write: (t, base = root) => writeTree(base, t),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export const tools = { helm: resolveTool('helm'), kubectl: resolveTool('kubectl') };
+
+export function renderContext(root: string, overrides: Partial<RenderContext> = {}): RenderContext {
+  return {
+    root,
+    isThisRepo: (url) => url.replace(/\.git$/, '') === REPO_URL.replace(/\.git$/, ''),
+    tools,
+    timeoutMs: 20_000,
+    maxOutputBytes: 5 * 1024 * 1024,
+    allowedRemotes: [],
+    ...overrides,
+  };
+}
+
+/** An Application through the real parser; `source` may be one source or a list (multi-source). */
+export function makeApp(options: {
+  name?: string;
+  namespace?: string;
+  source?: Record<string, unknown>;
+  sources?: Record<string, unknown>[];
+}): Application {
+  const spec: Record<string, unknown> = {
+    project: 'default',
+    destination: {
+      server: 'https://kubernetes.default.svc',
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+    },
+  };
+  if (options.sources) spec.sources = options.sources.map((s) => ({ repoURL: REPO_URL, ...s }));
+  else spec.source = { repoURL: REPO_URL, ...options.source };
+  return parseApplication(
+    {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: options.name ?? 'demo', namespace: 'argocd' },
+      spec,
+    },
+    { origin: 'apps/demo.yaml', file: 'apps/demo.yaml' },
+  );
+}
+
+export function find(objects: KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) {
+    const have = objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ');
+    throw new Error(`no ${kind}/${name} among: ${have}`);
+  }
+  return found;
+}
+
+export function names(objects: KubeObject[]): string[] {
+  return objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+}
+
+/** Awaits a promise that must reject, and returns the error for closer assertions. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`rejected with a non-Error: ${String(error)}`);
+  }
+  throw new Error('expected the promise to reject');
+}
+
+export function configMap(name: string, data: Record<string, string> = { key: 'value' }): string {
+  const lines = Object.entries(data).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`);
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${lines.join('\n')}\n`;
+}
+
+export function deployment(name: string, image = 'nginx:1.25'): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: ${name}
+  template:
+    metadata:
+      labels:
+        app: ${name}
+    spec:
+      containers:
+        - name: main
+          image: ${image}
+`;
+}
+
+/** Renders `options` as an Application against the sandbox with the real tools. */
+export function render(
+  sandbox: Sandbox,
+  options: Parameters<typeof makeApp>[0],
+  ctx: Partial<RenderContext> = {},
+): Promise<RenderOutput> {
+  return renderApplication(makeApp(options), renderContext(sandbox.root, ctx));
+}
