@@ -104,6 +104,13 @@ export const mergeplaneConfigSchema = z
       })
       .strict()
       .default({ sync: true, prune: false, timeoutSeconds: 900 }),
+    crossplane: z
+      .object({
+        /** Claim/XR kinds (`Kind` or `group/Kind`) that yield a cluster to register with Argo CD, besides the `mergeplane.io/register-cluster` annotation. */
+        registerClusterKinds: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ registerClusterKinds: [] }),
     comment: z
       .object({
         /** What to post when no application is affected. */

@@ -49,6 +49,7 @@ export function evaluateGates(input: GateInput): GateResult[] {
     manifests: 'rendered manifests are valid Kubernetes objects',
     destructive: 'no destructive change',
     unsupported: 'every affected application could be rendered offline',
+    claims: 'Crossplane claims and composite resources match their XRD schemas',
   };
   for (const [id, message] of Object.entries(checked)) {
     if (!byId.has(id)) gates.push({ id, status: 'pass', message });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { type CrossplaneObject, planClaims } from '../crossplane/plan-claims.ts';
+import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { diffResources } from '../diff/diff-resources.ts';
 import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
 import { evaluateGates, type GateInput } from '../gates/evaluate-gates.ts';
@@ -13,7 +15,7 @@ import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
 import { YamlCache } from '../kube/yaml-cache.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
-import { renderApplication } from '../render/render-application.ts';
+import { isRendered, renderApplication } from '../render/render-application.ts';
 import type { RenderContext } from '../render/render-context.ts';
 import { InvalidManifestError, RenderError, UnsupportedSourceError } from '../render/render-error.ts';
 import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
@@ -193,12 +195,22 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     return inputs;
   };
 
+  // Everything rendered at each revision, for the Crossplane plan (claims usually arrive through apps).
+  const rendered: Record<Side['label'], CrossplaneObject[]> = { base: [], head: [] };
   const renderMemo = new Map<string, Promise<RenderAttempt>>();
   const renderOn = (side: Pick<Side, 'label' | 'index'>, app: Application): Promise<RenderAttempt> => {
     const memoKey = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.manifest)}`;
     let attempt = renderMemo.get(memoKey);
     if (!attempt) {
-      attempt = limit(() => renderWithCache(side, app));
+      attempt = limit(() => renderWithCache(side, app)).then((result) => {
+        if (result.ok) {
+          const namespace = app.destination.namespace;
+          for (const object of result.render.objects) {
+            rendered[side.label].push({ object, ...(namespace ? { namespace } : {}) });
+          }
+        }
+        return result;
+      });
       renderMemo.set(memoKey, attempt);
     }
     return attempt;
@@ -210,8 +222,9 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
   ): Promise<RenderAttempt> => {
     const needed = new Set<ToolName>();
     for (const source of app.sources) {
+      if (!isRendered(source, app.multiSource)) continue;
       if (!isThisRepo(source.repoURL) && source.chart === undefined) continue;
-      const type = source.path !== undefined ? detectSourceType(source, side.index.root) : 'helm';
+      const type = detectSourceType(source, side.index.root);
       if (type === 'helm') needed.add('helm');
       if (type === 'kustomize') needed.add('kubectl');
     }
@@ -308,10 +321,21 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     const apps = await Promise.all(
       keys.map((key) => planApp(base, head, base.entries.get(key), head.entries.get(key))),
     );
+    const [baseScan, headScan] = await Promise.all([
+      scanCrossplaneObjects(base.index.root),
+      scanCrossplaneObjects(head.index.root),
+    ]);
+    const claimsPlan = planClaims({
+      base: { objects: [...baseScan, ...rendered.base] },
+      head: { objects: [...headScan, ...rendered.head] },
+      registerClusterKinds: config.crossplane.registerClusterKinds,
+    });
+    for (const finding of claimsPlan.findings) failures.push(finding);
     const report = buildReport({
       base: baseSha,
       head: headSha,
       apps,
+      claims: claimsPlan.claims,
       gates: evaluateGates({ apps, config, failures }),
     });
     logger.info(
@@ -423,11 +447,10 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
   }
 
   function sourceTypeOf(app: Application, side: Pick<Side, 'index'>): SourceType {
-    const rendered = app.sources.filter((s) => s.path !== undefined || s.chart !== undefined);
+    const rendered = app.sources.filter((s) => isRendered(s, app.multiSource));
     if (rendered.length > 1) return 'multi';
     const source = rendered[0];
     if (!source) return 'unknown';
-    if (source.path === undefined) return 'helm';
     return detectSourceType(source, side.index.root);
   }
 }

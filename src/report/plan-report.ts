@@ -45,6 +45,19 @@ export interface ClaimReport {
   composition?: string;
   composed: ComposedResourcePlan[];
   destructive: boolean;
+  /** Repository file (and 1-based line) of the claim at head, or at base when it is removed. */
+  file?: string;
+  line?: number;
+  /** Terraform-style counts of the composed resources; orphaned resources are not destroyed. */
+  summary?: { add: number; change: number; destroy: number };
+  /** Where the connection details land (v1 `writeConnectionSecretToRef`; v2: a composed Secret). */
+  connectionSecret?: { namespace: string; name: string };
+  /** Workloads reading that Secret, e.g. `Deployment commerce/order-service`. */
+  consumers?: string[];
+  /** The claim yields a cluster Mergeplane registers with Argo CD once it is ready. */
+  registersCluster?: boolean;
+  /** What could not be predicted or is doubtful: unsupported steps, ambiguous selection, environment. */
+  notes?: string[];
 }
 
 export interface GateResult {

@@ -1,5 +1,7 @@
-import { escapeInline } from './escape-markdown.ts';
-import type { ClaimReport } from './plan-report.ts';
+import { KNOWN_AFTER_APPLY } from '../crossplane/known-after-apply.ts';
+import { isRecord } from '../kube/kube-object.ts';
+import { codeSpan, escapeInline } from './escape-markdown.ts';
+import type { ClaimReport, ComposedResourcePlan } from './plan-report.ts';
 
 const ACTION_LABEL: Record<ClaimReport['action'], string> = {
   create: '➕ create',
@@ -8,14 +10,103 @@ const ACTION_LABEL: Record<ClaimReport['action'], string> = {
   unchanged: 'unchanged',
 };
 
+/** Fields listed per composed resource before the rest is summarized; the JSON report has them all. */
+const MAX_FIELDS = 30;
+const MAX_VALUE_CHARS = 120;
+
 function claimName(claim: ClaimReport): string {
   const where = claim.namespace ? `${claim.namespace}/${claim.name}` : claim.name;
   return `${claim.kind} ${where}`;
 }
 
+function value(v: unknown): string {
+  if (v === undefined) return '_(absent)_';
+  if (v === KNOWN_AFTER_APPLY) return '_(known after apply)_';
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  return codeSpan(text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text);
+}
+
+interface FieldLine {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+function fieldLines(fields: unknown): FieldLine[] {
+  if (!Array.isArray(fields)) return [];
+  return fields
+    .filter(isRecord)
+    .filter((f) => typeof f.path === 'string')
+    .map((f) => ({ path: f.path as string, before: f.before, after: f.after }));
+}
+
+function composedLines(resource: ComposedResourcePlan): string[] {
+  const what = `${escapeInline(resource.kind)} ${codeSpan(resource.name)}`;
+  switch (resource.action) {
+    case 'unknown':
+      return [
+        `- ❔ ${typeof resource.fields === 'string' ? escapeInline(resource.fields) : `composed resources not predicted: function ${codeSpan(resource.name)}`}`,
+      ];
+    case 'orphan':
+      return [`- 🔓 orphan ${what}: will be orphaned, not deleted`];
+    case 'delete':
+      return [`- ➖ destroy ${what} ⚠️`];
+    case 'create':
+    case 'update': {
+      const head =
+        resource.action === 'create'
+          ? `- ➕ create ${what}${resource.apiVersion ? ` (${codeSpan(resource.apiVersion)})` : ''}`
+          : `- ✏️ update ${what}`;
+      const fields = fieldLines(resource.fields);
+      const lines = fields
+        .slice(0, MAX_FIELDS)
+        .map((f) =>
+          resource.action === 'create'
+            ? `  - ${codeSpan(f.path)}: ${value(f.after)}`
+            : `  - ${codeSpan(f.path)}: ${value(f.before)} → ${value(f.after)}`,
+        );
+      if (fields.length > MAX_FIELDS) lines.push(`  - … and ${fields.length - MAX_FIELDS} more fields`);
+      return [head, ...lines];
+    }
+    default:
+      return [`- ${escapeInline(resource.action)} ${what}`];
+  }
+}
+
+function claimDetails(claim: ClaimReport): string {
+  const composition = claim.composition ? ` via composition ${codeSpan(claim.composition)}` : '';
+  const header = `${claim.destructive ? '⚠️ ' : ''}**${claim.action}** ${escapeInline(claimName(claim))}${composition}${claim.destructive ? ' — destructive, needs approval' : ''}`;
+  const items = claim.composed.flatMap(composedLines);
+  if (claim.connectionSecret) {
+    const secret =
+      claim.connectionSecret.namespace && claim.connectionSecret.namespace !== claim.namespace
+        ? `${claim.connectionSecret.namespace}/${claim.connectionSecret.name}`
+        : claim.connectionSecret.name;
+    const chain = [
+      ...(claim.consumers && claim.consumers.length > 0 ? [escapeInline(claim.consumers.join(', '))] : []),
+      codeSpan(secret),
+      escapeInline(claimName(claim)),
+    ];
+    items.push(`- 🔑 connection secret: ${chain.join(' ← ')}`);
+  }
+  if (claim.registersCluster) items.push('- 🌐 registered as an Argo CD cluster once ready');
+  for (const note of claim.notes ?? []) items.push(`- ℹ️ ${escapeInline(note)}`);
+  const lines = [header];
+  if (items.length > 0) lines.push('', ...items);
+  if (claim.summary) {
+    lines.push(
+      '',
+      `Plan: ${claim.summary.add} to add, ${claim.summary.change} to change, ${claim.summary.destroy} to destroy.`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
- * The "Provisioning plan" section for Crossplane claims, or '' when there are none. Claims appear in
- * the order given (the report sorts them).
+ * The "Provisioning plan" section for Crossplane claims, or '' when there are none: an overview
+ * table, then per changed claim its composed resources Terraform-style (field changes, destroyed and
+ * orphaned resources, what could not be predicted), the connection secret and who reads it. Claims
+ * appear in the order given (the report sorts them).
  */
 export function renderClaimsMarkdown(claims: readonly ClaimReport[]): string {
   if (claims.length === 0) return '';
@@ -34,5 +125,7 @@ export function renderClaimsMarkdown(claims: readonly ClaimReport[]): string {
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  return lines.join('\n');
+  const sections = [lines.join('\n')];
+  for (const claim of claims) if (claim.action !== 'unchanged') sections.push(claimDetails(claim));
+  return sections.join('\n\n');
 }

@@ -34,6 +34,7 @@ describe('evaluateGates', () => {
       ['manifests', 'pass'],
       ['destructive', 'pass'],
       ['unsupported', 'pass'],
+      ['claims', 'pass'],
     ]);
     expect(gatesFailed(gates)).toBe(false);
   });

@@ -71,6 +71,10 @@ spec:
     repo.commit({ 'apps/values.yaml': 'apps: [alpha, beta]\n' });
     const report = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', cacheDir: false });
     const summary = report.apps.map((a) => `${a.name} ${a.status} ${a.origin}`);
-    expect(summary).toEqual(['alpha unchanged app-of-apps:apps', 'apps changed apps', 'beta added app-of-apps:apps']);
+    expect(summary).toEqual([
+      'alpha unchanged app-of-apps:apps',
+      'apps changed apps',
+      'beta added app-of-apps:apps',
+    ]);
   });
 });

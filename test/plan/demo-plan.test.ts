@@ -12,7 +12,12 @@ let report: PlanReport;
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'mergeplane-demo-plan-'));
   const repo = buildDemoRepo(join(tmp, 'repo'));
-  report = await planChange({ repoDir: repo.dir, base: DEMO_BASE_BRANCH, head: DEMO_HEAD_BRANCH, cacheDir: false });
+  report = await planChange({
+    repoDir: repo.dir,
+    base: DEMO_BASE_BRANCH,
+    head: DEMO_HEAD_BRANCH,
+    cacheDir: false,
+  });
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -42,7 +47,9 @@ describe('the demo repository plan (head commit: image tag, one cluster value, o
   it('plans every kind of app it found', () => {
     const origins = new Set(report.apps.map((a) => a.origin.split(':')[0]));
     expect(origins).toEqual(new Set(['bootstrap/root.yaml', 'app-of-apps', 'applicationset']));
-    expect(new Set(report.apps.map((a) => a.sourceType))).toEqual(new Set(['directory', 'kustomize', 'helm']));
+    expect(new Set(report.apps.map((a) => a.sourceType))).toEqual(
+      new Set(['directory', 'kustomize', 'helm']),
+    );
   });
 
   it('shows the image tag change of the production overlay', () => {

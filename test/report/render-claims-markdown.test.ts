@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
 import type { ClaimReport } from '../../src/report/plan-report.ts';
 import { renderClaimsMarkdown } from '../../src/report/render-claims-markdown.ts';
 
@@ -13,24 +14,165 @@ const claim: ClaimReport = {
   destructive: true,
 };
 
+const created: ClaimReport = {
+  apiVersion: 'database.mergeplane.io/v1alpha1',
+  kind: 'PostgreSQLInstance',
+  namespace: 'commerce',
+  name: 'order-service-db',
+  action: 'create',
+  composition: 'xpostgresqlinstances.aws.database.mergeplane.io',
+  composed: [
+    {
+      apiVersion: 'rds.aws.upbound.io/v1beta1',
+      kind: 'Instance',
+      name: 'rds-instance',
+      action: 'create',
+      fields: [
+        { path: 'spec.forProvider.allocatedStorage', before: undefined, after: 50 },
+        { path: 'spec.forProvider.instanceClass', before: undefined, after: 'db.m6g.large' },
+        { path: 'spec.writeConnectionSecretToRef.name', before: undefined, after: KNOWN_AFTER_APPLY },
+      ],
+    },
+    {
+      apiVersion: '',
+      kind: '(not predicted)',
+      name: 'function-go-templating',
+      action: 'unknown',
+      fields: 'composed resources not predicted: function function-go-templating',
+    },
+  ],
+  destructive: false,
+  summary: { add: 1, change: 0, destroy: 0 },
+  connectionSecret: { namespace: 'commerce', name: 'order-service-db-credentials' },
+  consumers: ['Deployment commerce/order-service'],
+  notes: ['step env: function-environment-configs loads EnvironmentConfigs that were not supplied'],
+};
+
 describe('renderClaimsMarkdown', () => {
   it('is empty without claims', () => {
     expect(renderClaimsMarkdown([])).toBe('');
   });
 
-  it('renders one escaped table row per claim', () => {
-    expect(
-      renderClaimsMarkdown([
-        claim,
-        { ...claim, name: 'cache', action: 'create', composition: undefined, destructive: false },
-      ]),
-    ).toMatchInlineSnapshot(`
-        "#### Provisioning plan
+  it('renders an escaped overview row per claim, details only for changed claims', () => {
+    const out = renderClaimsMarkdown([
+      claim,
+      { ...claim, name: 'cache', action: 'unchanged', composition: undefined, destructive: false },
+    ]);
+    expect(out).toMatchInlineSnapshot(`
+      "#### Provisioning plan
 
-        | Claim | Action | Composition | Destructive |
-        | --- | --- | --- | --- |
-        | PostgresInstance team-a/orders&#124;db | ➖ delete | postgres-&lt;aws&gt; | ⚠️ yes |
-        | PostgresInstance team-a/cache | ➕ create | — | no |"
-      `);
+      | Claim | Action | Composition | Destructive |
+      | --- | --- | --- | --- |
+      | PostgresInstance team-a/orders&#124;db | ➖ delete | postgres-&lt;aws&gt; | ⚠️ yes |
+      | PostgresInstance team-a/cache | unchanged | — | no |
+
+      ⚠️ **delete** PostgresInstance team-a/orders&#124;db via composition \`postgres-<aws>\` — destructive, needs approval"
+    `);
+  });
+
+  it('renders a created claim Terraform-style with its connection secret chain', () => {
+    const out = renderClaimsMarkdown([created]);
+    expect(out.slice(out.indexOf('**create**'))).toMatchInlineSnapshot(`
+      "**create** PostgreSQLInstance commerce/order-service-db via composition \`xpostgresqlinstances.aws.database.mergeplane.io\`
+
+      - ➕ create Instance \`rds-instance\` (\`rds.aws.upbound.io/v1beta1\`)
+        - \`spec.forProvider.allocatedStorage\`: \`50\`
+        - \`spec.forProvider.instanceClass\`: \`db.m6g.large\`
+        - \`spec.writeConnectionSecretToRef.name\`: _(known after apply)_
+      - ❔ composed resources not predicted: function function-go-templating
+      - 🔑 connection secret: Deployment commerce/order-service ← \`order-service-db-credentials\` ← PostgreSQLInstance commerce/order-service-db
+      - ℹ️ step env: function-environment-configs loads EnvironmentConfigs that were not supplied
+
+      Plan: 1 to add, 0 to change, 0 to destroy."
+    `);
+  });
+
+  it('shows updates as before → after, destroyed and orphaned resources, cluster registration', () => {
+    const out = renderClaimsMarkdown([
+      {
+        ...created,
+        action: 'update',
+        destructive: true,
+        composed: [
+          {
+            apiVersion: 'rds.aws.upbound.io/v1beta1',
+            kind: 'Instance',
+            name: 'rds-instance',
+            action: 'update',
+            fields: [
+              { path: 'spec.forProvider.instanceClass', before: 'db.m6g.large', after: 'db.r6g.xlarge' },
+            ],
+          },
+          {
+            apiVersion: 'ec2.aws.upbound.io/v1beta1',
+            kind: 'SecurityGroup',
+            name: 'sg',
+            action: 'delete',
+            fields: [],
+          },
+          {
+            apiVersion: 'ec2.aws.upbound.io/v1beta1',
+            kind: 'Subnet',
+            name: 'subnet',
+            action: 'orphan',
+            fields: [],
+          },
+        ],
+        summary: { add: 0, change: 1, destroy: 1 },
+        connectionSecret: { namespace: 'crossplane-system', name: 'kubeconfig' },
+        consumers: undefined,
+        registersCluster: true,
+        notes: undefined,
+      },
+    ]);
+    expect(out.slice(out.indexOf('⚠️ **update**'))).toMatchInlineSnapshot(`
+      "⚠️ **update** PostgreSQLInstance commerce/order-service-db via composition \`xpostgresqlinstances.aws.database.mergeplane.io\` — destructive, needs approval
+
+      - ✏️ update Instance \`rds-instance\`
+        - \`spec.forProvider.instanceClass\`: \`db.m6g.large\` → \`db.r6g.xlarge\`
+      - ➖ destroy SecurityGroup \`sg\` ⚠️
+      - 🔓 orphan Subnet \`subnet\`: will be orphaned, not deleted
+      - 🔑 connection secret: \`crossplane-system/kubeconfig\` ← PostgreSQLInstance commerce/order-service-db
+      - 🌐 registered as an Argo CD cluster once ready
+
+      Plan: 0 to add, 1 to change, 1 to destroy."
+    `);
+  });
+
+  it('keeps repository text inert: code spans cannot be closed, mentions and HTML are escaped', () => {
+    const out = renderClaimsMarkdown([
+      {
+        ...created,
+        name: '@org/team<script>',
+        composed: [
+          {
+            apiVersion: 'x.example.org/v1',
+            kind: 'Thing',
+            name: 'a`b',
+            action: 'create',
+            fields: [{ path: 'spec.x', before: undefined, after: '``</details>' }],
+          },
+        ],
+        notes: ['see @admin'],
+      },
+    ]);
+    expect(out).toContain('@\u200borg/team&lt;script&gt;');
+    expect(out).toContain('Thing ``a`b``');
+    expect(out).toContain('`spec.x`: ``` ``</details> ```');
+    expect(out).toContain('ℹ️ see @\u200badmin');
+  });
+
+  it('summarizes long field lists and truncates long values', () => {
+    const fields = Array.from({ length: 35 }, (_, i) => ({
+      path: `spec.f${i}`,
+      before: undefined,
+      after: 'v'.repeat(200),
+    }));
+    const out = renderClaimsMarkdown([
+      { ...created, composed: [{ apiVersion: 'a.b/v1', kind: 'K', name: 'k', action: 'create', fields }] },
+    ]);
+    expect(out).toContain('  - … and 5 more fields');
+    expect(out).toContain(`\`${'v'.repeat(119)}…\``);
+    expect(out).not.toContain('spec.f30');
   });
 });
