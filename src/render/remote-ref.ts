@@ -39,5 +39,15 @@ export function isRemoteRef(ref: string): boolean {
 /** True when `ref` starts with one of the configured prefixes (also tried with `https://` for scheme-less refs). */
 export function isAllowedRemote(ref: string, allowed: readonly string[]): boolean {
   const candidates = URL_SCHEME.test(ref) ? [ref] : [ref, `https://${ref}`];
-  return allowed.some((prefix) => prefix !== '' && candidates.some((c) => c.startsWith(prefix)));
+  return allowed.some((prefix) => prefix !== '' && candidates.some((c) => startsWithAtBoundary(c, prefix)));
+}
+
+/**
+ * `https://github.com/org` allows `https://github.com/org/repo` but not `https://github.com/org-evil/repo`:
+ * a prefix matches only where a path segment, query or ref ends.
+ */
+function startsWithAtBoundary(ref: string, prefix: string): boolean {
+  if (!ref.startsWith(prefix)) return false;
+  if (ref.length === prefix.length || /[/?#@:]$/.test(prefix)) return true;
+  return /^[/?#@.]/.test(ref.slice(prefix.length)) && !ref.slice(prefix.length).startsWith('..');
 }
