@@ -4,7 +4,7 @@ FROM node:24-bookworm-slim AS tools
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
-RUN npm ci --no-audit --no-fund
+RUN npm install --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates tini \
@@ -12,7 +12,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends git ca-certific
   && useradd --create-home --uid 10001 mergeplane
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=tools /src/.tools/bin /app/.tools/bin
 COPY bin ./bin
 COPY src ./src

@@ -3,6 +3,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
+import { joinRepoPath } from '../git/join-repo-path.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
@@ -23,21 +24,6 @@ const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomi
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 type PathKind = { kind: 'file' | 'dir'; real: string } | { kind: 'missing' } | { kind: 'outside' };
-
-/** Joins `ref` onto the repository-relative `base`; undefined when the result leaves the repository. */
-function joinInside(base: string, ref: string): string | undefined {
-  const parts: string[] = [];
-  for (const part of `${base}/${ref}`.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (parts.length === 0) return undefined;
-      parts.pop();
-    } else {
-      parts.push(part);
-    }
-  }
-  return parts.length === 0 ? '.' : parts.join('/');
-}
 
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
@@ -161,7 +147,7 @@ class InputCollector {
   /** Adds every existing file matching a glob (and keeps the pattern, so a file added later still counts). */
   async addGlob(pattern: string): Promise<void> {
     this.generatePaths.add(pattern);
-    const base = joinInside('.', picomatch.scan(pattern).base) ?? '.';
+    const base = joinRepoPath('.', picomatch.scan(pattern).base) ?? '.';
     const matches = picomatch(pattern, { dot: true });
     const visit = async (rel: string): Promise<void> => {
       let entries: Dirent[];
@@ -191,7 +177,7 @@ class InputCollector {
         if (typeof repository !== 'string' || !repository.startsWith('file://')) continue;
         const local = repository.slice('file://'.length);
         if (local.startsWith('/')) continue;
-        const depDir = joinInside(dir, local);
+        const depDir = joinRepoPath(dir, local);
         if (depDir === undefined) continue;
         await this.addDir(depDir);
         await this.addChart(depDir);
@@ -202,7 +188,7 @@ class InputCollector {
   /** A local reference from a kustomization: a file, or a directory that may itself be a kustomization. */
   private async addKustomizeRef(dir: string, ref: string): Promise<void> {
     if (ref === '' || ref.includes('\n') || ref.startsWith('/') || isRemote(ref)) return;
-    const path = joinInside(dir, ref);
+    const path = joinRepoPath(dir, ref);
     if (path === undefined) return;
     const kind = await this.kindOf(path);
     if (kind.kind === 'dir') {
@@ -272,13 +258,13 @@ class InputCollector {
     if (refMatch) {
       const refSource = app.sources.find((s) => s.ref === refMatch[1]);
       if (!refSource || !isThisRepo(refSource.repoURL)) return;
-      path = joinInside('.', refMatch[2] ?? '');
+      path = joinRepoPath('.', refMatch[2] ?? '');
     } else if (URL_SCHEME.test(ref)) {
       return;
     } else if (ref.startsWith('/')) {
-      path = joinInside('.', ref);
+      path = joinRepoPath('.', ref);
     } else {
-      path = joinInside(chartDir, ref);
+      path = joinRepoPath(chartDir, ref);
     }
     if (path === undefined || path === '.') return;
     if (isGlob(path)) await this.addGlob(path);
@@ -290,8 +276,8 @@ class InputCollector {
       const item = raw.trim();
       if (item === '') continue;
       const targets = item.startsWith('/')
-        ? [joinInside('.', item)]
-        : sourceDirs.map((d) => joinInside(d, item));
+        ? [joinRepoPath('.', item)]
+        : sourceDirs.map((d) => joinRepoPath(d, item));
       for (const target of targets) if (target !== undefined) this.generatePaths.add(target);
     }
   }
@@ -316,7 +302,7 @@ export async function collectAppInputs(
   for (const source of app.sources) {
     if (!options.isThisRepo(source.repoURL) || source.path === undefined) continue;
     // Argo CD joins the path securely onto the repository root, so `/apps` is `apps`.
-    const dir = joinInside('.', source.path);
+    const dir = joinRepoPath('.', source.path);
     if (dir === undefined) continue;
     sourceDirs.push(dir);
     await collector.addDir(dir);

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { joinRepoPath } from '../git/join-repo-path.ts';
 import { UnsafeContentError } from './render-error.ts';
 
 export type EntryKind = 'file' | 'dir' | 'missing';
@@ -37,17 +38,7 @@ export class RepoFiles {
 
   /** Joins `ref` onto repository-relative `base`; undefined when the result would leave the repository. */
   static join(base: string, ref: string): string | undefined {
-    const parts: string[] = [];
-    for (const part of `${base}/${ref}`.split('/')) {
-      if (part === '' || part === '.') continue;
-      if (part === '..') {
-        if (parts.length === 0) return undefined;
-        parts.pop();
-      } else {
-        parts.push(part);
-      }
-    }
-    return parts.length === 0 ? '.' : parts.join('/');
+    return joinRepoPath(base, ref);
   }
 
   abs(rel: string): string {
