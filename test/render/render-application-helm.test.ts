@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
-import { renderApplication } from '../../src/render/render-application.ts';
 import {
   InvalidManifestError,
   RenderError,
   UnsafeContentError,
   UnsupportedSourceError,
 } from '../../src/render/render-error.ts';
-import { appWith, contextFor, createTestRepo, failure, type TestRepo } from './render-test-repo.ts';
+import { createSandbox, find, rejection, render, type Sandbox, WEB } from './render-fixture.ts';
 
 const CHART = 'apiVersion: v2\nname: web\nversion: 0.1.0\n';
 const VALUES_CM = `apiVersion: v1
@@ -25,17 +23,10 @@ data:
   kube: {{ .Capabilities.KubeVersion.Version | quote }}
 `;
 
-const get = (objects: KubeObject[], kind: string, name: string) => {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found)
-    throw new Error(`no ${kind}/${name} in ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
-  return found;
-};
-
 describe('renderApplication: helm sources', () => {
-  let repo: TestRepo;
+  let sandbox: Sandbox;
   beforeAll(() => {
-    repo = createTestRepo({
+    sandbox = createSandbox({
       'charts/web/Chart.yaml': CHART,
       'charts/web/values.yaml': 'greeting: hello\nsize: 1\nlist: []\n',
       'charts/web/values-prod.yaml': 'greeting: prod\n',
@@ -64,19 +55,20 @@ describe('renderApplication: helm sources', () => {
         'apiVersion: v2\nname: rd\nversion: 0.1.0\ndependencies:\n  - name: redis\n    version: 1.0.0\n    repository: https://charts.example.com\n',
     });
   });
-  afterAll(() => repo.cleanup());
+  afterAll(() => sandbox.cleanup());
 
   it('renders with chart defaults, the app name as release and the destination namespace, CRDs included', async () => {
-    const out = await renderApplication(appWith({ source: { path: 'charts/web' } }), contextFor(repo.root));
+    const out = await render(sandbox, { ...WEB, source: { path: 'charts/web' } });
     expect(out.sourceType).toBe('helm');
-    expect(get(out.objects, 'ConfigMap', 'web-values').metadata.namespace).toBe('team');
-    expect(get(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({ greeting: 'hello', size: '1' });
-    get(out.objects, 'CustomResourceDefinition', 'widgets.acme.io');
-    get(out.objects, 'Pod', 'web-test');
+    expect(find(out.objects, 'ConfigMap', 'web-values').metadata.namespace).toBe('team');
+    expect(find(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({ greeting: 'hello', size: '1' });
+    find(out.objects, 'CustomResourceDefinition', 'widgets.acme.io');
+    find(out.objects, 'Pod', 'web-test');
   });
 
   it('layers value files, values, parameters and file parameters in Argo CD order', async () => {
-    const app = appWith({
+    const app = {
+      ...WEB,
       source: {
         path: 'charts/web',
         helm: {
@@ -95,9 +87,9 @@ describe('renderApplication: helm sources', () => {
           kubeVersion: '1.31.0',
         },
       },
-    });
-    const out = await renderApplication(app, contextFor(repo.root));
-    const values = get(out.objects, 'ConfigMap', 'rel-values');
+    };
+    const out = await render(sandbox, app);
+    const values = find(out.objects, 'ConfigMap', 'rel-values');
     expect(values.metadata.namespace).toBe('helm-ns');
     expect(values.data).toEqual({
       greeting: 'shared',
@@ -113,78 +105,67 @@ describe('renderApplication: helm sources', () => {
   });
 
   it('prefers valuesObject over the values string, and --set keeps commas', async () => {
-    const out = await renderApplication(
-      appWith({
-        source: {
-          path: 'charts/web',
-          helm: {
-            values: 'greeting: from-string\n',
-            valuesObject: { greeting: 'from-object' },
-            parameters: [{ name: 'cert', value: 'a,b' }],
-          },
+    const out = await render(sandbox, {
+      ...WEB,
+      source: {
+        path: 'charts/web',
+        helm: {
+          values: 'greeting: from-string\n',
+          valuesObject: { greeting: 'from-object' },
+          parameters: [{ name: 'cert', value: 'a,b' }],
         },
-      }),
-      contextFor(repo.root),
-    );
-    expect(get(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({
+      },
+    });
+    expect(find(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({
       greeting: 'from-object',
       cert: 'a,b',
     });
   });
 
   it('fails on a missing value file unless ignoreMissingValueFiles', async () => {
-    const ctx = contextFor(repo.root);
-    const error = await failure(
-      renderApplication(
-        appWith({ source: { path: 'charts/web', helm: { valueFiles: ['nope.yaml'] } } }),
-        ctx,
-      ),
+    const error = await rejection(
+      render(sandbox, { ...WEB, source: { path: 'charts/web', helm: { valueFiles: ['nope.yaml'] } } }),
     );
     expect(error).toBeInstanceOf(RenderError);
     expect(error.message).toContain('value file nope.yaml not found');
     expect((error as RenderError).file).toBe('charts/web/nope.yaml');
-    const out = await renderApplication(
-      appWith({
-        source: { path: 'charts/web', helm: { valueFiles: ['nope.yaml'], ignoreMissingValueFiles: true } },
-      }),
-      ctx,
-    );
-    expect(get(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({ greeting: 'hello' });
+    const out = await render(sandbox, {
+      ...WEB,
+      source: { path: 'charts/web', helm: { valueFiles: ['nope.yaml'], ignoreMissingValueFiles: true } },
+    });
+    expect(find(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({ greeting: 'hello' });
   });
 
   it('refuses value files that leave the repository', async () => {
-    const error = await failure(
-      renderApplication(
-        appWith({ source: { path: 'charts/web', helm: { valueFiles: ['../../../host/x.yaml'] } } }),
-        contextFor(repo.root),
-      ),
+    const error = await rejection(
+      render(sandbox, {
+        ...WEB,
+        source: { path: 'charts/web', helm: { valueFiles: ['../../../outside/x.yaml'] } },
+      }),
     );
     expect(error).toBeInstanceOf(UnsafeContentError);
   });
 
   it('builds a local file:// dependency offline in a copy', async () => {
     const { existsSync } = await import('node:fs');
-    const out = await renderApplication(
-      appWith({ source: { path: 'umbrella', helm: { valuesObject: { lib: { v: 'set' } } } } }),
-      contextFor(repo.root),
-    );
-    expect(get(out.objects, 'ConfigMap', 'from-lib').data).toEqual({ v: 'set' });
-    get(out.objects, 'ConfigMap', 'umbrella');
-    expect(existsSync(`${repo.root}/umbrella/charts`)).toBe(false);
+    const out = await render(sandbox, {
+      ...WEB,
+      source: { path: 'umbrella', helm: { valuesObject: { lib: { v: 'set' } } } },
+    });
+    expect(find(out.objects, 'ConfigMap', 'from-lib').data).toEqual({ v: 'set' });
+    find(out.objects, 'ConfigMap', 'umbrella');
+    expect(existsSync(`${sandbox.root}/umbrella/charts`)).toBe(false);
   });
 
   it('refuses dependencies from chart repositories and charts from Helm repositories', async () => {
-    const ctx = contextFor(repo.root);
-    const dep = await failure(renderApplication(appWith({ source: { path: 'remote-dep' } }), ctx));
+    const dep = await rejection(render(sandbox, { ...WEB, source: { path: 'remote-dep' } }));
     expect(dep).toBeInstanceOf(UnsafeContentError);
     expect(dep.message).toMatch(/redis comes from https:\/\/charts.example.com.*no network access/);
-    const chart = await failure(
-      renderApplication(
-        appWith({
-          source: { repoURL: 'https://charts.bitnami.com/bitnami', chart: 'nginx', targetRevision: '15.0.0' },
-        }),
-        ctx,
-      ),
+    const chart = await rejection(
+      render(sandbox, {
+        ...WEB,
+        source: { repoURL: 'https://charts.bitnami.com/bitnami', chart: 'nginx', targetRevision: '15.0.0' },
+      }),
     );
     expect(chart).toBeInstanceOf(UnsupportedSourceError);
     expect(chart.message).toMatch(
@@ -193,51 +174,43 @@ describe('renderApplication: helm sources', () => {
   });
 
   it("reports helm's error, located in the template when helm says where", async () => {
-    const ctx = contextFor(repo.root);
-    const required = await failure(renderApplication(appWith({ source: { path: 'broken' } }), ctx));
+    const required = await rejection(render(sandbox, { ...WEB, source: { path: 'broken' } }));
     expect(required).toBeInstanceOf(RenderError);
     expect(required.message).toMatch(
       /^application web: source path broken: helm template failed: .*name is required/s,
     );
     expect(required.message).not.toContain('mergeplane-render-');
     expect((required as RenderError).file).toBe('broken/templates/cm.yaml');
-    const syntax = await failure(renderApplication(appWith({ source: { path: 'syntax' } }), ctx));
+    const syntax = await rejection(render(sandbox, { ...WEB, source: { path: 'syntax' } }));
     expect(syntax).toBeInstanceOf(RenderError);
     expect((syntax as RenderError).file).toBe('syntax/templates/cm.yaml');
     expect((syntax as RenderError).line).toBe(5);
   });
 
   it('points an invalid rendered document at its template', async () => {
-    const error = await failure(
-      renderApplication(appWith({ source: { path: 'notobj' } }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'notobj' } }));
     expect(error).toBeInstanceOf(InvalidManifestError);
     expect((error as InvalidManifestError).file).toBe('notobj/templates/bad.yaml');
   });
 
   it('resolves $ref value files through a multi-source ref to this repository', async () => {
-    const ctx = contextFor(repo.root);
-    const out = await renderApplication(
-      appWith({
+    const out = await render(sandbox, {
+      ...WEB,
+      sources: [
+        { path: 'charts/web', helm: { valueFiles: ['$values/values/shared.yaml'] } },
+        { ref: 'values' },
+      ],
+    });
+    expect(out.sourceType).toBe('helm');
+    expect(find(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({ greeting: 'shared' });
+    const other = await rejection(
+      render(sandbox, {
+        ...WEB,
         sources: [
           { path: 'charts/web', helm: { valueFiles: ['$values/values/shared.yaml'] } },
-          { ref: 'values' },
+          { ref: 'values', repoURL: 'https://github.com/else/values.git' },
         ],
       }),
-      ctx,
-    );
-    expect(out.sourceType).toBe('helm');
-    expect(get(out.objects, 'ConfigMap', 'web-values').data).toMatchObject({ greeting: 'shared' });
-    const other = await failure(
-      renderApplication(
-        appWith({
-          sources: [
-            { path: 'charts/web', helm: { valueFiles: ['$values/values/shared.yaml'] } },
-            { ref: 'values', repoURL: 'https://github.com/else/values.git' },
-          ],
-        }),
-        ctx,
-      ),
     );
     expect(other).toBeInstanceOf(UnsupportedSourceError);
   });

@@ -1,44 +1,40 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/kube-object.ts';
-import { renderApplication } from '../../src/render/render-application.ts';
 import { RenderError, UnsafeContentError, UnsupportedSourceError } from '../../src/render/render-error.ts';
 import {
-  appWith,
-  cm,
-  contextFor,
-  createTestRepo,
-  deploy,
-  failure,
-  type TestRepo,
-} from './render-test-repo.ts';
+  configMap,
+  createSandbox,
+  deployment,
+  rejection,
+  render,
+  type Sandbox,
+  WEB,
+} from './render-fixture.ts';
 
 const byKind = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind);
 
 describe('renderApplication: kustomize sources', () => {
-  let repo: TestRepo;
+  let sandbox: Sandbox;
   beforeAll(() => {
-    repo = createTestRepo({
+    sandbox = createSandbox({
       'base/kustomization.yaml': 'resources:\n  - deploy.yaml\n  - cm.yaml\n',
-      'base/deploy.yaml': deploy('web'),
-      'base/cm.yaml': cm('settings'),
+      'base/deploy.yaml': deployment('web', 'nginx:1.25', { app: 'web' }),
+      'base/cm.yaml': configMap('settings', { k: 'v' }),
       'overlays/prod/kustomization.yaml':
         'resources:\n  - ../../base\npatches:\n  - path: replicas.yaml\nimages:\n  - name: nginx\n    newTag: "1.26"\n',
       'overlays/prod/replicas.yaml':
         'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n',
       'components/extra/kustomization.yaml':
         'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n  - extra.yaml\n',
-      'components/extra/extra.yaml': cm('extra'),
+      'components/extra/extra.yaml': configMap('extra', { k: 'v' }),
       'plain/Kustomization': 'resources:\n  - cm.yaml\n',
-      'plain/cm.yaml': cm('plain'),
+      'plain/cm.yaml': configMap('plain', { k: 'v' }),
     });
   });
-  afterAll(() => repo.cleanup());
+  afterAll(() => sandbox.cleanup());
 
   it('builds an overlay over a base', async () => {
-    const out = await renderApplication(
-      appWith({ source: { path: 'overlays/prod' } }),
-      contextFor(repo.root),
-    );
+    const out = await render(sandbox, { ...WEB, source: { path: 'overlays/prod' } });
     expect(out.sourceType).toBe('kustomize');
     const [web] = byKind(out.objects, 'Deployment');
     expect(web?.spec).toMatchObject({
@@ -49,12 +45,13 @@ describe('renderApplication: kustomize sources', () => {
   });
 
   it('finds a `Kustomization` file', async () => {
-    const out = await renderApplication(appWith({ source: { path: 'plain' } }), contextFor(repo.root));
+    const out = await render(sandbox, { ...WEB, source: { path: 'plain' } });
     expect(out.objects.map((o) => o.metadata.name)).toEqual(['plain']);
   });
 
   it('applies the Application kustomize block like Argo CD', async () => {
-    const app = appWith({
+    const app = {
+      ...WEB,
       source: {
         path: 'overlays/prod',
         kustomize: {
@@ -74,8 +71,8 @@ describe('renderApplication: kustomize sources', () => {
           components: ['../../components/extra'],
         },
       },
-    });
-    const out = await renderApplication(app, contextFor(repo.root));
+    };
+    const out = await render(sandbox, app);
     const [web] = byKind(out.objects, 'Deployment');
     expect(web?.metadata).toMatchObject({
       name: 'p-web-s',
@@ -93,39 +90,23 @@ describe('renderApplication: kustomize sources', () => {
     expect(out.objects.some((o) => o.metadata.name === 'p-extra-s')).toBe(true);
   });
 
-  it('supports image overrides by tag and digest', async () => {
-    const tagged = await renderApplication(
-      appWith({ source: { path: 'base', kustomize: { images: ['nginx:9.9'] } } }),
-      contextFor(repo.root),
-    );
-    expect(JSON.stringify(tagged.objects)).toContain('"image":"nginx:9.9"');
-    const digest = await renderApplication(
-      appWith({ source: { path: 'base', kustomize: { images: [`nginx@sha256:${'a'.repeat(64)}`] } } }),
-      contextFor(repo.root),
-    );
-    expect(JSON.stringify(digest.objects)).toContain(`"image":"nginx@sha256:${'a'.repeat(64)}"`);
-  });
-
   it('leaves the checkout untouched when applying overrides', async () => {
     const { readFileSync } = await import('node:fs');
-    const before = readFileSync(`${repo.root}/base/kustomization.yaml`, 'utf8');
-    await renderApplication(
-      appWith({ source: { path: 'base', kustomize: { namePrefix: 'x-' } } }),
-      contextFor(repo.root),
-    );
-    expect(readFileSync(`${repo.root}/base/kustomization.yaml`, 'utf8')).toBe(before);
+    const before = readFileSync(`${sandbox.root}/base/kustomization.yaml`, 'utf8');
+    await render(sandbox, { ...WEB, source: { path: 'base', kustomize: { namePrefix: 'x-' } } });
+    expect(readFileSync(`${sandbox.root}/base/kustomization.yaml`, 'utf8')).toBe(before);
   });
 });
 
 describe('renderApplication: kustomize safety', () => {
-  let repo: TestRepo;
+  let sandbox: Sandbox;
   beforeAll(() => {
-    repo = createTestRepo({
+    sandbox = createSandbox({
       'remote/kustomization.yaml': 'resources:\n  - https://github.com/acme/other//base?ref=v1\n',
       'remote-gh/kustomization.yaml': 'resources:\n  - github.com/acme/other/base?ref=main\n',
       'remote-nested/kustomization.yaml': 'resources:\n  - ../remote\n',
       'exec/kustomization.yaml': 'resources:\n  - cm.yaml\ngenerators:\n  - gen.yaml\n',
-      'exec/cm.yaml': cm('a'),
+      'exec/cm.yaml': configMap('a', { k: 'v' }),
       'exec/gen.yaml':
         'apiVersion: example.com/v1\nkind: SecretGen\nmetadata:\n  name: g\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: ./run.sh\n',
       'exec/run.sh': { script: '#!/bin/sh\necho pwned\n' },
@@ -133,28 +114,29 @@ describe('renderApplication: kustomize safety', () => {
         'resources: []\ntransformers:\n  - |\n    apiVersion: acme.io/v1\n    kind: Evil\n    metadata:\n      name: e\n',
       'builtin/kustomization.yaml':
         'resources:\n  - cm.yaml\ntransformers:\n  - |\n    apiVersion: builtin\n    kind: PrefixSuffixTransformer\n    metadata:\n      name: p\n    prefix: b-\n    fieldSpecs:\n      - path: metadata/name\n',
-      'builtin/cm.yaml': cm('a'),
+      'builtin/cm.yaml': configMap('a', { k: 'v' }),
       'helmcharts/kustomization.yaml': 'helmCharts:\n  - name: x\n    repo: https://charts.example.com\n',
       'escape/kustomization.yaml': 'resources:\n  - ../../outside-base\n',
       'restrictor/kustomization.yaml': 'resources:\n  - ../base-file.yaml\n',
-      'base-file.yaml': cm('outside-dir'),
+      'base-file.yaml': configMap('outside-dir', { k: 'v' }),
       'broken/kustomization.yaml': 'resources:\n  - missing.yaml\n',
     });
   });
-  afterAll(() => repo.cleanup());
+  afterAll(() => sandbox.cleanup());
 
   it.each(['remote', 'remote-gh', 'remote-nested'])('refuses a remote base (%s)', async (path) => {
-    const error = await failure(renderApplication(appWith({ source: { path } }), contextFor(repo.root)));
+    const error = await rejection(render(sandbox, { ...WEB, source: { path } }));
     expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toMatch(/remote reference .* is not allowed/);
     expect((error as UnsafeContentError).file).toMatch(/kustomization\.yaml$/);
   });
 
   it('lets kustomize fetch a remote base that allowedRemotes covers (which fails here: no network)', async () => {
-    const error = await failure(
-      renderApplication(
-        appWith({ source: { path: 'remote' } }),
-        contextFor(repo.root, { allowedRemotes: ['https://github.com/acme/'], timeoutMs: 8000 }),
+    const error = await rejection(
+      render(
+        sandbox,
+        { ...WEB, source: { path: 'remote' } },
+        { allowedRemotes: ['https://github.com/acme/'], timeoutMs: 8000 },
       ),
     );
     expect(error).toBeInstanceOf(RenderError);
@@ -164,7 +146,7 @@ describe('renderApplication: kustomize safety', () => {
 
   it('refuses exec and external plugins, in files or inline', async () => {
     for (const path of ['exec', 'inline-exec']) {
-      const error = await failure(renderApplication(appWith({ source: { path } }), contextFor(repo.root)));
+      const error = await rejection(render(sandbox, { ...WEB, source: { path } }));
       expect(error).toBeInstanceOf(UnsafeContentError);
       expect(error.message).toMatch(/plugins are not allowed/);
       expect(error.message).not.toContain('pwned');
@@ -172,42 +154,34 @@ describe('renderApplication: kustomize safety', () => {
   });
 
   it('allows builtin transformer configs', async () => {
-    const out = await renderApplication(appWith({ source: { path: 'builtin' } }), contextFor(repo.root));
+    const out = await render(sandbox, { ...WEB, source: { path: 'builtin' } });
     expect(out.objects.map((o) => o.metadata.name)).toEqual(['b-a']);
   });
 
   it('refuses helmCharts (would need --enable-helm)', async () => {
-    const error = await failure(
-      renderApplication(appWith({ source: { path: 'helmcharts' } }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'helmcharts' } }));
     expect(error).toBeInstanceOf(UnsupportedSourceError);
   });
 
   it('refuses a base outside the repository', async () => {
-    const error = await failure(
-      renderApplication(appWith({ source: { path: 'escape' } }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'escape' } }));
     expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toContain('leaves the repository');
   });
 
   it("keeps kustomize's load restrictor on", async () => {
-    const error = await failure(
-      renderApplication(appWith({ source: { path: 'restrictor' } }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'restrictor' } }));
     expect(error).toBeInstanceOf(RenderError);
     expect(error.message).toMatch(/kustomize build failed: .*(not in or below|security)/s);
   });
 
   it("reports kustomize's error with the kustomization file and repository paths only", async () => {
-    const error = await failure(
-      renderApplication(appWith({ source: { path: 'broken' } }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'broken' } }));
     expect(error).toBeInstanceOf(RenderError);
     expect(error.message).toMatch(/^application web: source path broken: kustomize build failed: /);
     expect(error.message).toContain('missing.yaml');
     expect(error.message).not.toContain('mergeplane-render-');
-    expect(error.message).not.toContain(repo.root);
+    expect(error.message).not.toContain(sandbox.root);
     expect((error as RenderError).file).toBe('broken/kustomization.yaml');
   });
 });

@@ -1,18 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderApplication } from '../../src/render/render-application.ts';
 import { RenderError, UnsafeContentError } from '../../src/render/render-error.ts';
 import { toolVersion } from '../../src/render/resolve-tool.ts';
-import {
-  appWith,
-  cm,
-  contextFor,
-  createTestRepo,
-  failure,
-  realTools,
-  type TestRepo,
-} from './render-test-repo.ts';
+import { configMap, createSandbox, rejection, render, type Sandbox, tools, WEB } from './render-fixture.ts';
 
 const MARKER = 'TOP-SECRET-MARKER-7f3a';
 const CHART = 'apiVersion: v2\nname: web\nversion: 0.1.0\n';
@@ -31,50 +22,50 @@ function exposed(error: unknown): string {
 }
 
 describe('renderApplication: untrusted content', () => {
-  let repo: TestRepo;
+  let sandbox: Sandbox;
   let secret: string;
   beforeAll(() => {
-    repo = createTestRepo();
-    secret = join(repo.outside, 'secret.yaml');
+    sandbox = createSandbox();
+    secret = join(sandbox.outside, 'secret.yaml');
     writeFileSync(secret, `v: ${MARKER}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${MARKER}\n`);
-    repo.add({ 'secret-dir/kustomization.yaml': `resources:\n  - secret.yaml\n` }, repo.outside);
-    repo.add({ 'secret-dir/secret.yaml': cm(MARKER) }, repo.outside);
-    repo.add({
+    sandbox.write({ 'secret-dir/kustomization.yaml': `resources:\n  - secret.yaml\n` }, sandbox.outside);
+    sandbox.write({ 'secret-dir/secret.yaml': configMap(MARKER, { k: 'v' }) }, sandbox.outside);
+    sandbox.write({
       'chart/Chart.yaml': CHART,
       'chart/templates/cm.yaml': TEMPLATE,
-      'chart/values-ok.yaml': { link: '../shared/values.yaml' },
-      'values/secret.yaml': { link: secret },
-      'values/host.yaml': { link: '/etc/hostname' },
+      'chart/values-ok.yaml': { symlink: '../shared/values.yaml' },
+      'values/secret.yaml': { symlink: secret },
+      'values/host.yaml': { symlink: '/etc/hostname' },
       'shared/values.yaml': 'v: linked-inside\n',
       'chart-tpl/Chart.yaml': CHART,
-      'chart-tpl/templates/leak.yaml': { link: secret },
+      'chart-tpl/templates/leak.yaml': { symlink: secret },
       'chart-indirect/Chart.yaml': CHART,
       'chart-indirect/templates/cm.yaml': TEMPLATE,
-      'chart-indirect/templates/more': { link: '../../indirect' },
-      'indirect/evil.yaml': { link: secret },
+      'chart-indirect/templates/more': { symlink: '../../indirect' },
+      'indirect/evil.yaml': { symlink: secret },
       'chart-schema/Chart.yaml': CHART,
       'chart-schema/templates/cm.yaml': TEMPLATE,
       'chart-schema/values.schema.json': JSON.stringify({
         type: 'object',
         properties: { v: { $ref: `file://${secret}` } },
       }),
-      'dep-escape/Chart.yaml': `${CHART}dependencies:\n  - name: x\n    version: 0.1.0\n    repository: file://../../host/secret-dir\n`,
-      'dir/a.yaml': cm('a'),
-      'dir/excluded/leak.yaml': { link: secret },
-      'dir-dangling/a.yaml': cm('a'),
-      'dir-dangling/gone.yaml': { link: join(repo.outside, 'does-not-exist.yaml') },
-      'linked-app': { link: join(repo.outside, 'secret-dir') },
+      'dep-escape/Chart.yaml': `${CHART}dependencies:\n  - name: x\n    version: 0.1.0\n    repository: file://../../outside/secret-dir\n`,
+      'dir/a.yaml': configMap('a', { k: 'v' }),
+      'dir/excluded/leak.yaml': { symlink: secret },
+      'dir-dangling/a.yaml': configMap('a', { k: 'v' }),
+      'dir-dangling/gone.yaml': { symlink: join(sandbox.outside, 'does-not-exist.yaml') },
+      'linked-app': { symlink: join(sandbox.outside, 'secret-dir') },
       'kust-file/kustomization.yaml': 'resources:\n  - leak.yaml\n',
-      'kust-file/leak.yaml': { link: secret },
+      'kust-file/leak.yaml': { symlink: secret },
       'kust-dir/kustomization.yaml': 'resources:\n  - ../secret-link\n',
-      'secret-link': { link: join(repo.outside, 'secret-dir') },
+      'secret-link': { symlink: join(sandbox.outside, 'secret-dir') },
       'kust-patch/kustomization.yaml': `resources:\n  - cm.yaml\n`,
-      'kust-patch/cm.yaml': cm('a'),
-      'kust-patch/patch.yaml': { link: secret },
-      'certs/tls.crt': { link: secret },
+      'kust-patch/cm.yaml': configMap('a', { k: 'v' }),
+      'kust-patch/patch.yaml': { symlink: secret },
+      'certs/tls.crt': { symlink: secret },
     });
   });
-  afterAll(() => repo.cleanup());
+  afterAll(() => sandbox.cleanup());
 
   const cases: { name: string; source: Record<string, unknown>; link: string }[] = [
     {
@@ -127,37 +118,31 @@ describe('renderApplication: untrusted content', () => {
   ];
 
   it.each(cases)('refuses $name, naming the link and never the content', async ({ source, link }) => {
-    const error = await failure(
-      renderApplication(appWith({ name: 'guarded', source }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, name: 'guarded', source }));
     expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toContain('application guarded');
     expect(error.message).toContain(link);
     expect((error as UnsafeContentError).file).toBe(link);
     expect(exposed(error)).not.toContain(MARKER);
-    expect(exposed(error)).not.toContain(repo.outside);
+    expect(exposed(error)).not.toContain(sandbox.outside);
   });
 
   it('follows links that stay inside the repository', async () => {
-    const out = await renderApplication(
-      appWith({ source: { path: 'chart', helm: { valueFiles: ['values-ok.yaml'] } } }),
-      contextFor(repo.root),
-    );
+    const out = await render(sandbox, {
+      ...WEB,
+      source: { path: 'chart', helm: { valueFiles: ['values-ok.yaml'] } },
+    });
     expect(out.objects[0]?.data).toEqual({ v: 'linked-inside' });
   });
 
   it('refuses a file:// dependency outside the repository', async () => {
-    const error = await failure(
-      renderApplication(appWith({ source: { path: 'dep-escape' } }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'dep-escape' } }));
     expect(error).toBeInstanceOf(UnsafeContentError);
     expect(exposed(error)).not.toContain(MARKER);
   });
 
   it('refuses a values schema that would load another document', async () => {
-    const error = await failure(
-      renderApplication(appWith({ source: { path: 'chart-schema' } }), contextFor(repo.root)),
-    );
+    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'chart-schema' } }));
     expect(error).toBeInstanceOf(UnsafeContentError);
     expect(error.message).toContain('chart-schema/values.schema.json');
     expect(exposed(error)).not.toContain(MARKER);
@@ -165,50 +150,45 @@ describe('renderApplication: untrusted content', () => {
 });
 
 describe('renderApplication: bounds', () => {
-  let repo: TestRepo;
+  let sandbox: Sandbox;
   beforeAll(() => {
-    repo = createTestRepo({
+    sandbox = createSandbox({
       'chart/Chart.yaml': CHART,
       'chart/templates/many.yaml':
         '{{- range until 400 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ . }}\ndata:\n  pad: {{ repeat 200 "x" | quote }}\n{{- end }}\n',
       'kust/kustomization.yaml': 'resources:\n  - cm.yaml\n',
-      'kust/cm.yaml': cm('a', `  pad: ${'y'.repeat(5000)}\n`),
+      'kust/cm.yaml': configMap('a', { k: 'v', pad: 'y'.repeat(5000) }),
       'slow/fake-helm': { script: '#!/bin/sh\nsleep 30\n' },
       'slow/broken-helm': { script: '#!/bin/sh\nexit 1\n' },
     });
   });
-  afterAll(() => repo.cleanup());
+  afterAll(() => sandbox.cleanup());
 
   it('fails a helm render whose output passes maxOutputBytes', async () => {
-    const error = await failure(
-      renderApplication(
-        appWith({ source: { path: 'chart' } }),
-        contextFor(repo.root, { maxOutputBytes: 16 * 1024 }),
-      ),
+    const error = await rejection(
+      render(sandbox, { ...WEB, source: { path: 'chart' } }, { maxOutputBytes: 16 * 1024 }),
     );
     expect(error).toBeInstanceOf(RenderError);
     expect(error.message).toMatch(/helm template output exceeded the limit of 16384 bytes/);
   });
 
   it('fails a kustomize render whose output passes maxOutputBytes', async () => {
-    const error = await failure(
-      renderApplication(
-        appWith({ source: { path: 'kust' } }),
-        contextFor(repo.root, { maxOutputBytes: 2048 }),
-      ),
+    const error = await rejection(
+      render(sandbox, { ...WEB, source: { path: 'kust' } }, { maxOutputBytes: 2048 }),
     );
     expect(error.message).toMatch(/kustomize build output exceeded the limit/);
   });
 
   it('kills a render that passes the timeout', async () => {
     const started = Date.now();
-    const error = await failure(
-      renderApplication(
-        appWith({ source: { path: 'chart' } }),
-        contextFor(repo.root, {
+    const error = await rejection(
+      render(
+        sandbox,
+        { ...WEB, source: { path: 'chart' } },
+        {
           timeoutMs: 300,
-          tools: { ...realTools, helm: join(repo.root, 'slow/fake-helm') },
-        }),
+          tools: { ...tools, helm: join(sandbox.root, 'slow/fake-helm') },
+        },
       ),
     );
     expect(error).toBeInstanceOf(RenderError);
@@ -217,19 +197,19 @@ describe('renderApplication: bounds', () => {
   });
 
   it('renders the same chart within bounds', async () => {
-    const out = await renderApplication(appWith({ source: { path: 'chart' } }), contextFor(repo.root));
+    const out = await render(sandbox, { ...WEB, source: { path: 'chart' } });
     expect(out.objects).toHaveLength(400);
   });
 
   it('gives a tool that cannot report its version a binary-specific key instead of failing the plan', async () => {
-    const version = await toolVersion(join(repo.root, 'slow/broken-helm'), 'helm');
+    const version = await toolVersion(join(sandbox.root, 'slow/broken-helm'), 'helm');
     expect(version).toMatch(/^helm unknown-version \d+-\d+$/);
   });
 
   it('reports tool versions for cache keys, memoized', async () => {
-    const helm = await toolVersion(realTools.helm, 'helm');
+    const helm = await toolVersion(tools.helm, 'helm');
     expect(helm).toMatch(/^helm v4\.1\./);
-    expect(await toolVersion(realTools.helm, 'helm')).toBe(helm);
-    expect(await toolVersion(realTools.kubectl, 'kubectl')).toMatch(/^kubectl v1\.35\.\d+ kustomize v5\.7/);
+    expect(await toolVersion(tools.helm, 'helm')).toBe(helm);
+    expect(await toolVersion(tools.kubectl, 'kubectl')).toMatch(/^kubectl v1\.35\.\d+ kustomize v5\.7/);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidManifestError, RenderError, UnsupportedSourceError } from '../../src/render/render-error.ts';
+import { InvalidManifestError, RenderError } from '../../src/render/render-error.ts';
 import { configMap, createSandbox, names, rejection, render, type Sandbox } from './render-fixture.ts';
 
 describe('directory sources', () => {
@@ -78,31 +78,11 @@ describe('directory sources', () => {
     expect((error as InvalidManifestError).file).toBe('app/bad.yaml');
   });
 
-  it('refuses Jsonnet as unsupported, naming the file', async () => {
-    sandbox = createSandbox({ 'app/a.yaml': configMap('a'), 'app/main.jsonnet': '{}' });
-    const error = await rejection(render(sandbox, { source: { path: 'app' } }));
-    expect(error).toBeInstanceOf(UnsupportedSourceError);
-    expect(error.message).toContain('app/main.jsonnet');
-  });
-
-  it('renders the rest when Jsonnet is excluded', async () => {
-    sandbox = createSandbox({ 'app/a.yaml': configMap('a'), 'app/main.jsonnet': '{}' });
-    const out = await render(sandbox, { source: { path: 'app', directory: { exclude: '*.jsonnet' } } });
-    expect(names(out.objects)).toEqual(['ConfigMap/a']);
-  });
-
   it('fails on a path that does not exist', async () => {
     sandbox = createSandbox({ 'app/a.yaml': configMap('a') });
     const error = await rejection(render(sandbox, { source: { path: 'missing' } }));
     expect(error).toBeInstanceOf(RenderError);
     expect(error.message).toContain('missing');
     expect(error.message).not.toContain(sandbox.root);
-  });
-
-  it('caps the total size of the manifests read', async () => {
-    sandbox = createSandbox({ 'app/a.yaml': configMap('a', { big: 'x'.repeat(4096) }) });
-    const error = await rejection(render(sandbox, { source: { path: 'app' } }, { maxOutputBytes: 1024 }));
-    expect(error).toBeInstanceOf(RenderError);
-    expect(error.message).toMatch(/1024 bytes/);
   });
 });

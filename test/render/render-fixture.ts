@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Application, parseApplication } from '../../src/gitops/application.ts';
@@ -9,8 +9,8 @@ import { resolveTool } from '../../src/render/resolve-tool.ts';
 
 export const REPO_URL = 'https://github.com/acme/gitops.git';
 
-/** path → content; `{ symlink }` makes a symbolic link (target taken verbatim). */
-export type Tree = Record<string, string | { symlink: string }>;
+/** path → content; `{ symlink }` makes a symbolic link (target taken verbatim), `{ script }` an executable file. */
+export type Tree = Record<string, string | { symlink: string } | { script: string }>;
 
 export interface Sandbox {
   /** The checkout handed to the renderer. */
@@ -26,7 +26,11 @@ function writeTree(base: string, tree: Tree): void {
     const full = join(base, path);
     mkdirSync(dirname(full), { recursive: true });
     if (typeof content === 'string') writeFileSync(full, content);
-    else symlinkSync(content.symlink, full);
+    else if ('symlink' in content) symlinkSync(content.symlink, full);
+    else {
+      writeFileSync(full, content.script);
+      chmodSync(full, 0o755);
+    }
   }
 }
 
@@ -86,6 +90,9 @@ export function makeApp(options: {
   );
 }
 
+/** The app the render-application-* tests use: errors name it `web`, helm releases it as `web` into `team`. */
+export const WEB = { name: 'web', namespace: 'team' } as const;
+
 export function find(objects: KubeObject[], kind: string, name: string): KubeObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (!found) {
@@ -115,11 +122,13 @@ export function configMap(name: string, data: Record<string, string> = { key: 'v
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n${lines.join('\n')}\n`;
 }
 
-export function deployment(name: string, image = 'nginx:1.25'): string {
+/** `labels` go on the Deployment's own metadata (the pod template is always labelled `app: <name>`). */
+export function deployment(name: string, image = 'nginx:1.25', labels: Record<string, string> = {}): string {
+  const own = Object.entries(labels).map(([k, v]) => `\n    ${k}: ${JSON.stringify(v)}`);
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: ${name}
+  name: ${name}${own.length > 0 ? `\n  labels:${own.join('')}` : ''}
 spec:
   replicas: 1
   selector:

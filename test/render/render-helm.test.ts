@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/kube-object.ts';
-import { RenderError, UnsafeContentError, UnsupportedSourceError } from '../../src/render/render-error.ts';
+import { RenderError, UnsafeContentError } from '../../src/render/render-error.ts';
 import { createSandbox, find, names, REPO_URL, rejection, render, type Sandbox } from './render-fixture.ts';
 
 const CHART_YAML = 'apiVersion: v2\nname: web\nversion: 0.1.0\n';
@@ -245,16 +245,6 @@ dependencies:
     expect((error as UnsafeContentError).file).toBe('charts/app/Chart.yaml');
   });
 
-  it('does not fetch a chart from a Helm repository', async () => {
-    sandbox = createSandbox();
-    const error = await rejection(
-      render(sandbox, {
-        source: { repoURL: 'https://charts.bitnami.com/bitnami', chart: 'redis', targetRevision: '18.0.0' },
-      }),
-    );
-    expect(error).toBeInstanceOf(UnsupportedSourceError);
-  });
-
   it("reports a broken template with helm's message and the template file", async () => {
     sandbox = createSandbox({
       'charts/web/Chart.yaml': CHART_YAML,
@@ -288,19 +278,6 @@ dependencies:
       ],
     });
     expect(info(out.objects).color).toBe('magenta');
-  });
-
-  it('refuses a $ref to a source in another repository', async () => {
-    sandbox = createSandbox(CHART);
-    const error = await rejection(
-      render(sandbox, {
-        sources: [
-          { path: 'charts/web', helm: { valueFiles: ['$values/env/prod/web.yaml'] } },
-          { repoURL: 'https://github.com/other/values.git', ref: 'values' },
-        ],
-      }),
-    );
-    expect(error).toBeInstanceOf(UnsupportedSourceError);
   });
 
   it('accepts a chart at the repository root', async () => {
