@@ -1,20 +1,22 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import type { AppReport, GateResult } from '../report/plan-report.ts';
 
+/**
+ * Something the plan found wrong: invalid config, unparsable changed YAML, a failed render at head (`fail`),
+ * or a source that cannot be rendered offline (`needs-approval`: a person has to review it by hand).
+ */
+export interface GateFinding {
+  id: string;
+  message: string;
+  status?: 'fail' | 'needs-approval';
+  app?: string;
+  file?: string;
+  line?: number;
+}
+
 export interface GateInput {
   apps: AppReport[];
-  /**
-   * What the plan found wrong: invalid config, unparsable changed YAML, failed renders at head (`fail`),
-   * and sources that cannot be rendered offline (`needs-approval`: a person has to review those by hand).
-   */
-  failures: {
-    id: string;
-    message: string;
-    status?: 'fail' | 'needs-approval';
-    app?: string;
-    file?: string;
-    line?: number;
-  }[];
+  failures: GateFinding[];
   config: MergeplaneConfig;
 }
 

@@ -30,13 +30,13 @@ function createMatcher(inputs: AppInputs): (file: string) => boolean {
 }
 
 /** Whether any changed file is something the app's render reads or one of its trigger paths. */
-export function isAffected(inputs: AppInputs, changedFiles: string[]): boolean {
+export function isAffected(inputs: AppInputs, changedFiles: readonly string[]): boolean {
   const matches = createMatcher(inputs);
   return changedFiles.some(matches);
 }
 
 /** The changed files that affect the app (sorted), to explain why it is planned. */
-export function affectingFiles(inputs: AppInputs, changedFiles: string[]): string[] {
+export function affectingFiles(inputs: AppInputs, changedFiles: readonly string[]): string[] {
   const matches = createMatcher(inputs);
   return [...new Set(changedFiles.filter(matches))].sort();
 }

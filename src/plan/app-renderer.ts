@@ -1,0 +1,157 @@
+import pLimit from 'p-limit';
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
+import { type AppInputs, collectAppInputs } from '../gitops/app-inputs.ts';
+import type { Application } from '../gitops/application.ts';
+import type { YamlCache } from '../kube/yaml-cache.ts';
+import { detectSourceType } from '../render/detect-source-type.ts';
+import { isRendered, renderApplication } from '../render/render-application.ts';
+import type { RenderContext } from '../render/render-context.ts';
+import { RenderError } from '../render/render-error.ts';
+import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
+import type { PlanLogger } from './plan-logger.ts';
+import { type CachedRender, RenderCache } from './render-cache.ts';
+import { stableStringify } from './stable-stringify.ts';
+import type { TreeIndex } from './tree-index.ts';
+
+/** One revision's checkout, as the renderer sees it. */
+export interface PlanSide {
+  label: 'base' | 'head';
+  index: TreeIndex;
+}
+
+export type RenderAttempt = { ok: true; render: CachedRender } | { ok: false; error: RenderError };
+
+export interface AppRenderer {
+  /** The files an app's render reads at one revision (memoized). */
+  inputsOf(side: PlanSide, app: Application): Promise<AppInputs>;
+  /** Renders an app at one revision: once per plan, through the content-addressed cache, bounded in parallel. */
+  render(side: PlanSide, app: Application): Promise<RenderAttempt>;
+  /** Every object rendered so far at a revision, with the namespace it is applied to. */
+  rendered(label: PlanSide['label']): CrossplaneObject[];
+}
+
+type ResolvedTool = { path: string; version: Promise<string> } | { error: ToolNotFoundError };
+
+export function createAppRenderer(options: {
+  config: MergeplaneConfig;
+  cache: RenderCache;
+  isThisRepo: (url: string) => boolean;
+  yamlCache: YamlCache;
+  env: NodeJS.ProcessEnv;
+  logger: PlanLogger;
+}): AppRenderer {
+  const { config, cache, isThisRepo, yamlCache, env, logger } = options;
+  const limit = pLimit(config.render.concurrency);
+  const tools = new Map<ToolName, ResolvedTool>();
+  const inputsMemo = new Map<string, Promise<AppInputs>>();
+  const renderMemo = new Map<string, Promise<RenderAttempt>>();
+  const rendered: Record<PlanSide['label'], CrossplaneObject[]> = { base: [], head: [] };
+
+  // Resolved lazily: a missing helm only fails the apps that need helm.
+  const tool = (name: ToolName): ResolvedTool => {
+    let resolved = tools.get(name);
+    if (!resolved) {
+      try {
+        const path = resolveTool(name, env);
+        resolved = { path, version: toolVersion(path, name) };
+      } catch (error) {
+        if (!(error instanceof ToolNotFoundError)) throw error;
+        resolved = { error };
+      }
+      tools.set(name, resolved);
+    }
+    return resolved;
+  };
+
+  const inputsOf = (side: PlanSide, app: Application): Promise<AppInputs> => {
+    const key = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.sources)}`;
+    let inputs = inputsMemo.get(key);
+    if (!inputs) {
+      inputs = collectAppInputs(app, side.index.root, { isThisRepo, yamlCache });
+      inputsMemo.set(key, inputs);
+    }
+    return inputs;
+  };
+
+  /** Everything the render reads, plus how it is run: equal keys mean equal output, whatever the revision. */
+  const cacheKey = async (side: PlanSide, app: Application, versions: Record<string, string>) => {
+    const inputs = await inputsOf(side, app);
+    const files = new Set(inputs.files);
+    for (const dir of inputs.dirs) for (const file of await side.index.filesUnder(dir)) files.add(file);
+    const digests: [string, string][] = [];
+    for (const file of [...files].sort()) digests.push([file, (await side.index.digest(file)) ?? 'absent']);
+    return RenderCache.key({
+      tools: versions,
+      allowedRemotes: config.render.allowedRemotes,
+      app: { name: app.name, destination: app.destination.namespace ?? '', sources: app.sources },
+      files: digests,
+    });
+  };
+
+  const renderWithCache = async (side: PlanSide, app: Application): Promise<RenderAttempt> => {
+    const needed = new Set<ToolName>();
+    for (const source of app.sources) {
+      if (!isRendered(source, app.multiSource)) continue;
+      if (!isThisRepo(source.repoURL) && source.chart === undefined) continue;
+      const type = detectSourceType(source, side.index.root);
+      if (type === 'helm') needed.add('helm');
+      if (type === 'kustomize') needed.add('kubectl');
+    }
+    const toolPaths = { helm: '', kubectl: '' };
+    const versions: Record<string, string> = {};
+    for (const name of needed) {
+      const resolved = tool(name);
+      if ('error' in resolved) {
+        return { ok: false, error: new RenderError(`application ${app.name}: ${resolved.error.message}`) };
+      }
+      toolPaths[name] = resolved.path;
+      versions[name] = await resolved.version;
+    }
+    const key = await cacheKey(side, app, versions);
+    const hit = await cache.get(key);
+    if (hit) return { ok: true, render: hit };
+    const context: RenderContext = {
+      root: side.index.root,
+      isThisRepo,
+      tools: toolPaths,
+      timeoutMs: config.render.timeoutSeconds * 1000,
+      maxOutputBytes: config.render.maxOutputBytes,
+      allowedRemotes: config.render.allowedRemotes,
+    };
+    const started = performance.now();
+    try {
+      const output = await renderApplication(app, context);
+      const render: CachedRender = { sourceType: output.sourceType, objects: output.objects };
+      await cache.set(key, render);
+      logger.debug(
+        { app: app.name, side: side.label, ms: Math.round(performance.now() - started) },
+        'application rendered',
+      );
+      return { ok: true, render };
+    } catch (error) {
+      if (error instanceof RenderError) return { ok: false, error };
+      throw error;
+    }
+  };
+
+  const render = (side: PlanSide, app: Application): Promise<RenderAttempt> => {
+    const memoKey = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.manifest)}`;
+    let attempt = renderMemo.get(memoKey);
+    if (!attempt) {
+      attempt = limit(() => renderWithCache(side, app)).then((result) => {
+        if (result.ok) {
+          const namespace = app.destination.namespace;
+          for (const object of result.render.objects) {
+            rendered[side.label].push({ object, ...(namespace ? { namespace } : {}) });
+          }
+        }
+        return result;
+      });
+      renderMemo.set(memoKey, attempt);
+    }
+    return attempt;
+  };
+
+  return { inputsOf, render, rendered: (label) => rendered[label] };
+}

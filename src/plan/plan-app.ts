@@ -1,0 +1,181 @@
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { diffResources } from '../diff/diff-resources.ts';
+import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
+import type { GateFinding } from '../gates/evaluate-gates.ts';
+import type { AppInputs } from '../gitops/app-inputs.ts';
+import type { Application } from '../gitops/application.ts';
+import { isAffected } from '../gitops/is-affected.ts';
+import { detectSourceType } from '../render/detect-source-type.ts';
+import { isRendered } from '../render/render-application.ts';
+import { InvalidManifestError, RenderError, UnsupportedSourceError } from '../render/render-error.ts';
+import type { AppReport, AppStatus, SourceType } from '../report/plan-report.ts';
+import type { AppEntry } from './app-entry.ts';
+import type { AppRenderer, PlanSide } from './app-renderer.ts';
+import { stableStringify } from './stable-stringify.ts';
+
+export interface PlanAppInput {
+  base: PlanSide;
+  head: PlanSide;
+  baseEntry: AppEntry | undefined;
+  headEntry: AppEntry | undefined;
+  renderer: AppRenderer;
+  changedFiles: readonly string[];
+  config: MergeplaneConfig;
+}
+
+export interface PlannedApp {
+  report: AppReport;
+  findings: GateFinding[];
+}
+
+function inputsUnion(a: AppInputs, b: AppInputs): AppInputs {
+  const generatePaths = [...new Set([...(a.generatePaths ?? []), ...(b.generatePaths ?? [])])];
+  return {
+    files: [...new Set([...a.files, ...b.files])],
+    dirs: [...new Set([...a.dirs, ...b.dirs])],
+    ...(generatePaths.length > 0 ? { generatePaths } : {}),
+  };
+}
+
+function shellOf(entry: AppEntry): Omit<AppReport, 'status' | 'sourceType'> {
+  if (entry.kind === 'error') {
+    return {
+      name: entry.name,
+      namespace: entry.namespace,
+      project: '',
+      origin: entry.origin,
+      destination: {},
+    };
+  }
+  const { app } = entry;
+  return {
+    name: app.name,
+    namespace: app.namespace,
+    project: app.project,
+    origin: app.origin,
+    destination: { ...app.destination },
+  };
+}
+
+export function sourceTypeOf(app: Application, side: PlanSide): SourceType {
+  const rendered = app.sources.filter((s) => isRendered(s, app.multiSource));
+  if (rendered.length > 1) return 'multi';
+  const source = rendered[0];
+  if (!source) return 'unknown';
+  return detectSourceType(source, side.index.root);
+}
+
+/** The gate finding for an app that failed at head, located at the failing file when the error knows it. */
+function findingFor(app: Application, error: Error): GateFinding {
+  const located = error instanceof RenderError ? error : undefined;
+  const file = located?.file ?? app.file;
+  const line = located?.file !== undefined ? located.line : app.line;
+  // An unsupported source is not the change's fault; it needs a human review rather than blocking.
+  const unsupported = error instanceof UnsupportedSourceError;
+  return {
+    id: error instanceof InvalidManifestError ? 'manifests' : unsupported ? 'unsupported' : 'render',
+    ...(unsupported ? { status: 'needs-approval' as const } : {}),
+    message: error.message,
+    app: app.name,
+    ...(file !== undefined ? { file } : {}),
+    ...(line !== undefined ? { line } : {}),
+  };
+}
+
+/**
+ * Plans one application slot across the two revisions: unchanged (not rendered) unless its definition
+ * or a file its render reads changed; otherwise rendered at both revisions and diffed.
+ */
+export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
+  const { base, head, baseEntry, headEntry, renderer, changedFiles, config } = input;
+  const shell = shellOf((headEntry ?? baseEntry)!);
+  if (headEntry?.kind === 'error') {
+    const unchanged = baseEntry?.kind === 'error' && baseEntry.message === headEntry.message;
+    const report: AppReport = {
+      ...shell,
+      sourceType: 'unknown',
+      status: 'error',
+      error: headEntry.message,
+      resources: [],
+    };
+    // A failure the change did not touch is still listed (never skipped silently) but does not block it.
+    if (unchanged && !(headEntry.file !== undefined && changedFiles.includes(headEntry.file))) {
+      return { report, findings: [] };
+    }
+    const finding: GateFinding = {
+      id: 'render',
+      message: `${headEntry.name}: ${headEntry.message}`,
+      app: headEntry.name,
+      ...(headEntry.file !== undefined ? { file: headEntry.file } : {}),
+      ...(headEntry.line !== undefined ? { line: headEntry.line } : {}),
+    };
+    return { report, findings: [finding] };
+  }
+  const headApp = headEntry?.app;
+  const baseApp = baseEntry?.kind === 'app' ? baseEntry.app : undefined;
+  if (headApp && baseApp) {
+    const definitionChanged = stableStringify(baseApp.manifest) !== stableStringify(headApp.manifest);
+    const inputs = inputsUnion(
+      await renderer.inputsOf(base, baseApp),
+      await renderer.inputsOf(head, headApp),
+    );
+    if (!definitionChanged && !isAffected(inputs, changedFiles)) {
+      return {
+        report: { ...shell, sourceType: sourceTypeOf(headApp, head), status: 'unchanged' },
+        findings: [],
+      };
+    }
+  }
+  const [baseAttempt, headAttempt] = await Promise.all([
+    baseApp ? renderer.render(base, baseApp) : undefined,
+    headApp ? renderer.render(head, headApp) : undefined,
+  ]);
+  const app = (headApp ?? baseApp)!;
+  if (headAttempt && !headAttempt.ok) {
+    return {
+      report: {
+        ...shell,
+        sourceType: sourceTypeOf(app, head),
+        status: 'error',
+        error: headAttempt.error.message,
+        resources: [],
+      },
+      findings: [findingFor(app, headAttempt.error)],
+    };
+  }
+  const sourceType = headAttempt?.ok
+    ? headAttempt.render.sourceType
+    : baseAttempt?.ok
+      ? baseAttempt.render.sourceType
+      : sourceTypeOf(app, base);
+  let resources: AppReport['resources'];
+  try {
+    resources = diffResources({
+      base: baseAttempt?.ok ? baseAttempt.render.objects : [],
+      head: headAttempt?.ok ? headAttempt.render.objects : [],
+      ignoreDifferences: [...app.ignoreDifferences, ...config.diff.ignoreDifferences],
+      defaultNamespace: app.destination.namespace ?? '',
+      contextLines: config.diff.contextLines,
+    });
+  } catch (error) {
+    if (!(error instanceof UnsupportedJqExpressionError)) throw error;
+    return {
+      report: {
+        ...shell,
+        sourceType,
+        status: 'error',
+        error: `${app.name}: ${error.message}`,
+        resources: [],
+      },
+      findings: [findingFor(app, error)],
+    };
+  }
+  let status: AppStatus = resources.length > 0 ? 'changed' : 'unchanged';
+  if (!baseApp) status = 'added';
+  else if (!headApp) status = 'removed';
+  const report: AppReport = { ...shell, sourceType, status, resources };
+  // The base failing to render while the head renders is a fix, not a failure: report it, don't gate on it.
+  if (baseAttempt && !baseAttempt.ok)
+    report.error = `base revision did not render: ${baseAttempt.error.message}`;
+  return { report, findings: [] };
+}
