@@ -217,6 +217,21 @@ describe('planChange failure handling', () => {
     );
   });
 
+  it('names the app and the tool when a render tool is missing, and plans the rest', async () => {
+    const repo = fixture();
+    repo.commit(sampleBaseTree());
+    repo.commit(sampleHeadChange());
+    const report = await planChange({
+      repoDir: repo.dir,
+      base: 'HEAD~1',
+      head: 'HEAD',
+      cacheDir: false,
+      env: { ...process.env, MERGEPLANE_HELM: '/nonexistent/helm' },
+    });
+    expect(app(report, 'web')).toMatchObject({ status: 'error', error: expect.stringMatching(/web.*helm/) });
+    expect(app(report, 'kust').status).toBe('changed');
+  });
+
   it('rejects an unknown ref and an unreadable config file as input errors', async () => {
     const repo = fixture();
     repo.commit(sampleBaseTree());
