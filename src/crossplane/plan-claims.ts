@@ -14,6 +14,7 @@ import {
   isXrdObject,
   type Xrd,
 } from './crossplane-model.ts';
+import { createReplacementDetector, type ReplacementDetector } from './detect-replacement.ts';
 import { diffComposed } from './diff-composed.ts';
 import {
   COMPOSITION_RESOURCE_NAME_ANNOTATION,
@@ -124,11 +125,20 @@ export function planClaims(o: {
   const findings: ClaimFinding[] = [];
   findings.push(...newCatalogErrors(base.catalog.errors, head.catalog.errors));
 
+  // Provider CRDs at head decide which composed fields are immutable (replaced, not updated).
+  const replacement = createReplacementDetector(o.head.objects);
   const keys = [...new Set([...base.instances.keys(), ...head.instances.keys()])].sort();
   for (const key of keys) {
     const b = base.instances.get(key);
     const h = head.instances.get(key);
-    const planned = planInstance({ base, head, b, h, registerClusterKinds: o.registerClusterKinds ?? [] });
+    const planned = planInstance({
+      base,
+      head,
+      b,
+      h,
+      registerClusterKinds: o.registerClusterKinds ?? [],
+      replacement,
+    });
     claims.push(planned.claim);
     findings.push(...planned.findings);
   }
@@ -143,6 +153,7 @@ function planInstance(o: {
   b: Instance | undefined;
   h: Instance | undefined;
   registerClusterKinds: readonly string[];
+  replacement: ReplacementDetector;
 }): { claim: ClaimReport; findings: ClaimFinding[] } {
   const { b, h } = o;
   const current = (h ?? b)!;
@@ -170,17 +181,45 @@ function planInstance(o: {
   const predictable = (!b || be?.rendered !== undefined) && (!h || he?.rendered !== undefined);
   const composed: ComposedResourcePlan[] = [];
   const destroyed: string[] = [];
+  const replaced: string[] = [];
   let summary: ClaimReport['summary'];
   let composedChanged = false;
   if (predictable) {
     const diff = diffComposed(be?.rendered, he?.rendered);
     const baseByName = new Map((be?.rendered?.resources ?? []).map((r) => [r.name, r.object]));
+    const headByName = new Map((he?.rendered?.resources ?? []).map((r) => [r.name, r.object]));
     summary = { add: 0, change: 0, destroy: 0 };
     for (const change of diff.resources) {
       if (change.action === 'unchanged') continue;
       composedChanged = true;
       let action: string = change.action;
-      if (change.action === 'create') summary.add++;
+      const immutable =
+        change.action === 'update'
+          ? o.replacement.check({
+              apiVersion: change.apiVersion,
+              kind: change.kind,
+              before: baseByName.get(change.name) ?? {},
+              after: headByName.get(change.name) ?? {},
+              changes: change.changes,
+            })
+          : { forced: [], unknown: [] };
+      for (const path of immutable.unknown) {
+        notes.push(
+          `${change.kind} ${change.name}: immutable field ${path} is known only after apply; a new value would force a replacement`,
+        );
+      }
+      let orphanedByReplace = false;
+      if (immutable.forced.length > 0) {
+        // Terraform-style: a replacement adds the new resource and destroys the old one (unless orphaned).
+        action = 'replace';
+        summary.add++;
+        const outcome = deleteOutcome(baseByName.get(change.name) ?? {});
+        if (outcome === 'orphan') orphanedByReplace = true;
+        else summary.destroy++;
+        if (outcome === 'destroy') {
+          replaced.push(`${change.kind} ${change.name} (immutable ${immutable.forced.join(', ')})`);
+        }
+      } else if (change.action === 'create') summary.add++;
       else if (change.action === 'update') summary.change++;
       else {
         const outcome = deleteOutcome(baseByName.get(change.name) ?? {});
@@ -195,7 +234,13 @@ function planInstance(o: {
         action,
         fields: change.changes
           .filter((c) => change.action === 'update' || !IDENTITY_PATHS.has(c.path))
-          .map((c) => ({ path: c.path, before: c.before, after: c.after })),
+          .map((c) => ({
+            path: c.path,
+            before: c.before,
+            after: c.after,
+            ...(immutable.forced.includes(c.path) ? { forcesReplacement: true } : {}),
+          })),
+        ...(orphanedByReplace ? { orphan: true } : {}),
       });
     }
   }
@@ -227,14 +272,22 @@ function planInstance(o: {
 
   // Deleting a claim whose composed resources are unknown is assumed to destroy them (the default policy).
   const unknownDeletion = action === 'delete' && (!be?.rendered || unsupported.size > 0);
-  const destructive = destroyed.length > 0 || unknownDeletion;
+  const destructive = destroyed.length > 0 || unknownDeletion || replaced.length > 0;
 
   const findings: ClaimFinding[] = [];
   const location = {
     ...(current.file !== undefined ? { file: current.file } : {}),
     ...(current.line !== undefined ? { line: current.line } : {}),
   };
-  if (destructive) {
+  if (replaced.length > 0) {
+    findings.push({
+      id: 'destructive',
+      status: 'needs-approval',
+      message: `replaces ${replaced.join('; ')} composed by ${label}: the API server rejects an in-place update of an immutable field, so applying it means destroying and recreating the resource`,
+      ...location,
+    });
+  }
+  if (destroyed.length > 0 || unknownDeletion) {
     const what =
       action === 'delete'
         ? destroyed.length > 0 && !unknownDeletion
@@ -309,7 +362,7 @@ function evaluate(side: Side, instance: Instance, pinned?: Composition): Evaluat
     ...(instance.line !== undefined ? { line: instance.line } : {}),
   });
   const selection = selectComposition(parsed, xrd, allCompositions(side.catalog));
-  const notes = [...selection.problems];
+  const notes = [...(validation.notes ?? []), ...selection.problems];
   if (selection.compositionRevisionRef) {
     notes.push(
       `pinned to CompositionRevision ${selection.compositionRevisionRef}; composed resources are predicted from the Composition as it is in the repository`,

@@ -50,8 +50,23 @@ export interface ComposedResult {
 }
 
 /** Functions that never add composed resources, so skipping them loses nothing. */
-const NO_COMPOSED_RESOURCES = new Set(['function-auto-ready']);
-const ENVIRONMENT_FUNCTIONS = new Set(['function-environment-configs']);
+const NO_COMPOSED_RESOURCES = ['function-auto-ready'];
+const ENVIRONMENT_FUNCTIONS = ['function-environment-configs'];
+
+/**
+ * A Function object's name is chosen by whoever installs the package: `function-auto-ready`,
+ * `crossplane-contrib-function-auto-ready` (what Upbound's tooling and lock files generate), or a
+ * suffixed copy. Match the package name as a whole dash-separated part of the Function's name.
+ */
+function isFunction(functionName: string, packages: readonly string[]): boolean {
+  return packages.some(
+    (p) =>
+      functionName === p ||
+      functionName.endsWith(`-${p}`) ||
+      functionName.startsWith(`${p}-`) ||
+      functionName.includes(`-${p}-`),
+  );
+}
 
 /** XR fields Crossplane fills in itself; when absent from the manifest they are known only after apply. */
 const SET_BY_CROSSPLANE = [
@@ -132,9 +147,9 @@ export function renderComposed(o: {
           environment: isRecord(input.environment) ? input.environment : undefined,
           legacy: false,
         });
-      } else if (NO_COMPOSED_RESOURCES.has(step.functionName)) {
+      } else if (isFunction(step.functionName, NO_COMPOSED_RESOURCES)) {
         // Readiness only.
-      } else if (ENVIRONMENT_FUNCTIONS.has(step.functionName)) {
+      } else if (isFunction(step.functionName, ENVIRONMENT_FUNCTIONS)) {
         if (!ctx.env.complete) {
           ctx.result.warnings.push(
             `step ${step.step}: ${step.functionName} loads EnvironmentConfigs that were not supplied; values read from the environment are known after apply`,
@@ -144,7 +159,7 @@ export function renderComposed(o: {
         ctx.result.unsupported.push({
           step: step.step,
           functionName: step.functionName,
-          reason: `composed resources not predicted: function ${step.functionName}`,
+          reason: `composed resources not predicted: function ${step.functionName}: ${whyUnsupported(step.input)}`,
         });
       }
     }
@@ -155,6 +170,33 @@ export function renderComposed(o: {
     unknownPaths: [...w.unknown].sort(),
   }));
   return ctx.result;
+}
+
+/** Inputs of well-known functions whose output depends on code Mergeplane does not run. */
+const UNSUPPORTED_INPUTS: { group: string; what: string }[] = [
+  { group: 'krm.kcl.dev', what: 'a KCL program, which Mergeplane does not run' },
+  { group: 'gotemplating.fn.crossplane.io', what: 'Go templates, which Mergeplane does not render' },
+  { group: 'python.fn.crossplane.io', what: 'a Python script, which Mergeplane does not run' },
+  { group: 'cue.fn.crossplane.io', what: 'a CUE program, which Mergeplane does not evaluate' },
+  {
+    group: 'cel.fn.crossplane.io',
+    what: 'CEL filters that may drop composed resources of earlier steps; Mergeplane does not evaluate them',
+  },
+  {
+    group: 'sequencer.fn.crossplane.io',
+    what: 'a sequence that delays composed resources of earlier steps until others are ready',
+  },
+];
+
+function whyUnsupported(input: Record<string, unknown> | undefined): string {
+  if (!input) return 'its logic is in the function package, not in the Composition';
+  const apiVersion = typeof input.apiVersion === 'string' ? input.apiVersion : '';
+  const group = apiVersion.split('/')[0] ?? '';
+  const known = UNSUPPORTED_INPUTS.find((k) => group === k.group);
+  if (known) return known.what;
+  const kind = typeof input.kind === 'string' ? input.kind : '';
+  const described = [apiVersion, kind].filter((p) => p !== '').join(' ');
+  return `its input${described ? ` (${described})` : ''} is not evaluated offline`;
 }
 
 interface PtInput {
@@ -468,7 +510,8 @@ function applyComposedPatch(ctx: Context, w: Working, raw: unknown, index: numbe
         try {
           markUnknown(w, target);
         } catch (inner) {
-          if (!(inner instanceof FieldPathError)) throw inner;
+          // A target that cannot be marked (an unexpandable wildcard) leaves nothing to mark.
+          if (!(inner instanceof FieldPathError || inner instanceof PatchError)) throw inner;
         }
       }
       return;

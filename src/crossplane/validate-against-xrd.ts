@@ -15,6 +15,8 @@ export interface XrdValidation {
   errors: SchemaViolation[];
   /** The object with schema defaults applied, as the API server would store it (status dropped). */
   defaulted: Record<string, unknown>;
+  /** What of the schema could not be checked offline (validation degrades instead of failing). */
+  notes?: string[];
 }
 
 const REF = {
@@ -32,8 +34,8 @@ const SECRET_REF = {
   required: ['name'],
 };
 
-/** Fields Crossplane adds to every claim's spec. */
-const CLAIM_FIELDS: Record<string, unknown> = {
+/** Fields Crossplane adds to the spec of every claim and legacy XR. */
+const COMMON_FIELDS: Record<string, unknown> = {
   compositionRef: REF,
   compositionSelector: SELECTOR,
   compositionRevisionRef: REF,
@@ -44,9 +46,15 @@ const CLAIM_FIELDS: Record<string, unknown> = {
   publishConnectionDetailsTo: OPEN_OBJECT,
 };
 
+/** Fields Crossplane adds to every claim's spec. */
+const CLAIM_FIELDS: Record<string, unknown> = {
+  ...COMMON_FIELDS,
+  compositeDeletePolicy: { type: 'string', enum: ['Background', 'Foreground'] },
+};
+
 /** Fields Crossplane adds to a legacy (v1 / LegacyCluster) XR's spec. */
 const LEGACY_XR_FIELDS: Record<string, unknown> = {
-  ...CLAIM_FIELDS,
+  ...COMMON_FIELDS,
   claimRef: OPEN_OBJECT,
   resourceRefs: { type: 'array', items: OPEN_OBJECT },
   environmentConfigRefs: { type: 'array', items: OPEN_OBJECT },
@@ -72,19 +80,24 @@ const V2_XR_FIELDS: Record<string, unknown> = {
  * Converts a Kubernetes structural OpenAPI v3 schema for ajv: `nullable`, `x-kubernetes-int-or-string`,
  * and pruning (objects reject fields they do not declare unless `x-kubernetes-preserve-unknown-fields`).
  */
-function convertSchema(schema: unknown, inJunctor = false): unknown {
+function convertSchema(schema: unknown, inJunctor = false, skipped: string[] = []): unknown {
   if (!isRecord(schema)) return schema;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) {
     if (k.startsWith('x-kubernetes-') || k === 'nullable') continue;
     if (k === 'properties' && isRecord(v)) {
-      out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, convertSchema(s)]));
+      out.properties = Object.fromEntries(
+        Object.entries(v).map(([p, s]) => [p, convertSchema(s, false, skipped)]),
+      );
     } else if (k === 'items' || k === 'not') {
-      out[k] = convertSchema(v, k === 'not');
+      out[k] = convertSchema(v, k === 'not', skipped);
     } else if (k === 'additionalProperties' && isRecord(v)) {
-      out[k] = convertSchema(v);
+      out[k] = convertSchema(v, false, skipped);
     } else if ((k === 'allOf' || k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) {
-      out[k] = v.map((s) => convertSchema(s, true));
+      out[k] = v.map((s) => convertSchema(s, true, skipped));
+    } else if (k === 'pattern' && !isJsRegExp(v)) {
+      // The API server uses Go's RE2: `(?i)`, `\z`, `\pL` … have no JavaScript equivalent.
+      skipped.push(`pattern ${JSON.stringify(v)} is not checked (Go regular expression syntax)`);
     } else {
       out[k] = v;
     }
@@ -117,6 +130,16 @@ function convertSchema(schema: unknown, inJunctor = false): unknown {
     out.additionalProperties = false;
   }
   return out;
+}
+
+function isJsRegExp(pattern: unknown): boolean {
+  if (typeof pattern !== 'string') return false;
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function withCrossplaneFields(spec: unknown, fields: Record<string, unknown>): unknown {
@@ -251,20 +274,48 @@ export function validateAgainstXrd(
   const declared = isRecord(version.schema.properties) ? version.schema.properties : {};
   const { status: _status, ...rest } = declared;
   void _status;
-  const root = convertSchema({
-    ...version.schema,
-    type: 'object',
-    properties: {
-      ...rest,
-      apiVersion: { type: 'string' },
-      kind: { type: 'string' },
-      metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-      spec: withCrossplaneFields(declared.spec, fields),
+  const skipped: string[] = [];
+  const root = convertSchema(
+    {
+      ...version.schema,
+      type: 'object',
+      properties: {
+        ...rest,
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        spec: withCrossplaneFields(declared.spec, fields),
+      },
     },
-  });
+    false,
+    skipped,
+  );
+  const notes = skipped.map((s) => `XRD ${xrd.name} schema: ${s}`);
 
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, validateFormats: false });
-  const validate = ajv.compile(root as Record<string, unknown>);
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    useDefaults: true,
+    validateFormats: false,
+    // Kubernetes patterns are RE2, closer to JavaScript's non-unicode syntax (`\-` outside a class).
+    unicodeRegExp: false,
+  });
+  let validate: ReturnType<typeof ajv.compile>;
+  try {
+    validate = ajv.compile(root as Record<string, unknown>);
+  } catch (error) {
+    // A schema the API server would refuse (or ajv cannot read): the claim cannot be checked here,
+    // and the XRD itself is what needs fixing; planning continues without validation or defaults.
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      errors: [],
+      defaulted,
+      notes: [
+        ...notes,
+        `XRD ${xrd.name} schema could not be read, so the claim was not validated: ${reason}`,
+      ],
+    };
+  }
   validate(defaulted);
   const seen = new Set<string>();
   const errors: SchemaViolation[] = [];
@@ -277,5 +328,5 @@ export function validateAgainstXrd(
     seen.add(key);
     errors.push({ path, message: v.message, ...where(path) });
   }
-  return { errors, defaulted };
+  return { errors, defaulted, ...(notes.length > 0 ? { notes } : {}) };
 }

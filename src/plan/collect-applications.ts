@@ -38,6 +38,10 @@ export interface CollectedApplications {
   entries: Map<string, AppEntry>;
   /** YAML files that failed to parse (other than Helm templates). */
   parseErrors: { file: string; line?: number; message: string }[];
+  /** The registry the clusters generator saw: config clusters plus committed Argo CD cluster Secrets. */
+  clusters: ClusterEntry[];
+  /** Every ApplicationSet found (committed or rendered by a parent), with the namespace it was expanded in. */
+  applicationSets: { object: Record<string, unknown>; file?: string; namespace: string }[];
 }
 
 function objectName(object: Record<string, unknown>): { name: string; namespace: string | undefined } {
@@ -125,6 +129,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     if (cluster && !clusters.some((c) => c.server === cluster.server)) clusters.push(cluster);
   }
   const entries = new Map<string, AppEntry>();
+  const applicationSets: CollectedApplications['applicationSets'] = [];
   const pending: { app: Application; depth: number }[] = [];
 
   const addApplication = (
@@ -166,6 +171,11 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     const { name, namespace } = objectName(object);
     const origin = `applicationset:${name}`;
     const appsetNamespace = namespace ?? where.defaultNamespace ?? 'argocd';
+    applicationSets.push({
+      object,
+      ...(where.file !== undefined ? { file: where.file } : {}),
+      namespace: appsetNamespace,
+    });
     let generated: Record<string, unknown>[];
     try {
       generated = expandApplicationSet(
@@ -231,5 +241,5 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
       }
     }
   }
-  return { entries, parseErrors: discovery.parseErrors };
+  return { entries, parseErrors: discovery.parseErrors, clusters, applicationSets };
 }

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { clusterTargets, findClaimObject, withClusterTargets } from '../crossplane/cluster-targets.ts';
 import { planClaims } from '../crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { evaluateGates, type GateFinding } from '../gates/evaluate-gates.ts';
@@ -150,7 +151,12 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
           });
         }
       }
-      return { side, entries: collected.entries };
+      return {
+        side,
+        entries: collected.entries,
+        clusters: collected.clusters,
+        applicationSets: collected.applicationSets,
+      };
     };
     // allSettled: a failure on one side must not leave the other's worktree behind undisposed.
     const settled = await Promise.allSettled([collectSide('base', baseSha), collectSide('head', headSha)]);
@@ -178,17 +184,33 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
       scanCrossplaneObjects(base.side.index.root),
       scanCrossplaneObjects(head.side.index.root),
     ]);
+    const headObjects = [...headScan, ...renderer.rendered('head')];
     const claimsPlan = planClaims({
       base: { objects: [...baseScan, ...renderer.rendered('base')] },
-      head: { objects: [...headScan, ...renderer.rendered('head')] },
+      head: { objects: headObjects },
       registerClusterKinds: config.crossplane.registerClusterKinds,
     });
     failures.push(...claimsPlan.findings);
+    // A claim that registers a cluster: which ApplicationSets will then generate apps on it (head state).
+    const claims = claimsPlan.claims.map((claim) => {
+      if (!claim.registersCluster || (claim.action !== 'create' && claim.action !== 'update')) return claim;
+      const claimObject = findClaimObject(headObjects, claim);
+      if (!claimObject) return claim;
+      const targets = clusterTargets({
+        claim,
+        claimObject,
+        applicationSets: head.applicationSets,
+        clusters: head.clusters,
+        root: head.side.index.root,
+        isThisRepo,
+      });
+      return withClusterTargets(claim, targets);
+    });
     const report = buildReport({
       base: baseSha,
       head: headSha,
       apps,
-      claims: claimsPlan.claims,
+      claims,
       gates: evaluateGates({ apps, config, failures }),
     });
     logger.info(

@@ -32,8 +32,20 @@ export interface ComposedResourcePlan {
   apiVersion: string;
   kind: string;
   name: string;
+  /**
+   * create, update, delete, orphan, unknown, or `replace`: an update of an immutable field (per the
+   * provider CRD's CEL rules), whose field entries carry `forcesReplacement: true`.
+   */
   action: string;
   fields: unknown;
+  /** A `replace` whose old external resource is orphaned (deletionPolicy Orphan), not destroyed. */
+  orphan?: boolean;
+}
+
+/** An ApplicationSet whose clusters generator targets a cluster a claim registers, and the apps it adds. */
+export interface ClusterTarget {
+  applicationSet: string;
+  apps: string[];
 }
 
 export interface ClaimReport {
@@ -56,6 +68,10 @@ export interface ClaimReport {
   consumers?: string[];
   /** The claim yields a cluster Mergeplane registers with Argo CD once it is ready. */
   registersCluster?: boolean;
+  /** The Argo CD cluster the claim registers; `server` is absent while it is known only after apply. */
+  cluster?: { name: string; server?: string };
+  /** ApplicationSets that will generate apps on that cluster (empty: none targets it). */
+  clusterTargets?: ClusterTarget[];
   /** What could not be predicted or is doubtful: unsupported steps, ambiguous selection, environment. */
   notes?: string[];
 }

@@ -13,6 +13,8 @@ const ACTION_LABEL: Record<ClaimReport['action'], string> = {
 /** Fields listed per composed resource before the rest is summarized; the JSON report has them all. */
 const MAX_FIELDS = 30;
 const MAX_VALUE_CHARS = 120;
+/** Apps named per ApplicationSet that targets a new cluster before the rest is counted. */
+const MAX_TARGET_APPS = 10;
 
 function claimName(claim: ClaimReport): string {
   const where = claim.namespace ? `${claim.namespace}/${claim.name}` : claim.name;
@@ -30,6 +32,7 @@ interface FieldLine {
   path: string;
   before: unknown;
   after: unknown;
+  forcesReplacement: boolean;
 }
 
 function fieldLines(fields: unknown): FieldLine[] {
@@ -37,7 +40,12 @@ function fieldLines(fields: unknown): FieldLine[] {
   return fields
     .filter(isRecord)
     .filter((f) => typeof f.path === 'string')
-    .map((f) => ({ path: f.path as string, before: f.before, after: f.after }));
+    .map((f) => ({
+      path: f.path as string,
+      before: f.before,
+      after: f.after,
+      forcesReplacement: f.forcesReplacement === true,
+    }));
 }
 
 function composedLines(resource: ComposedResourcePlan): string[] {
@@ -52,18 +60,23 @@ function composedLines(resource: ComposedResourcePlan): string[] {
     case 'delete':
       return [`- ➖ destroy ${what} ⚠️`];
     case 'create':
-    case 'update': {
+    case 'update':
+    case 'replace': {
       const head =
         resource.action === 'create'
           ? `- ➕ create ${what}${resource.apiVersion ? ` (${codeSpan(resource.apiVersion)})` : ''}`
-          : `- ✏️ update ${what}`;
+          : resource.action === 'update'
+            ? `- ✏️ update ${what}`
+            : resource.orphan
+              ? `- ♻️ replace ${what}: recreated; the old external resource is orphaned, not deleted`
+              : `- ♻️ replace ${what} (destroy then create) ⚠️`;
       const fields = fieldLines(resource.fields);
       const lines = fields
         .slice(0, MAX_FIELDS)
         .map((f) =>
           resource.action === 'create'
             ? `  - ${codeSpan(f.path)}: ${value(f.after)}`
-            : `  - ${codeSpan(f.path)}: ${value(f.before)} → ${value(f.after)}`,
+            : `  - ${codeSpan(f.path)}: ${value(f.before)} → ${value(f.after)}${f.forcesReplacement ? ' (immutable: forces replacement)' : ''}`,
         );
       if (fields.length > MAX_FIELDS) lines.push(`  - … and ${fields.length - MAX_FIELDS} more fields`);
       return [head, ...lines];
@@ -71,6 +84,21 @@ function composedLines(resource: ComposedResourcePlan): string[] {
     default:
       return [`- ${escapeInline(resource.action)} ${what}`];
   }
+}
+
+function clusterLines(claim: ClaimReport): string[] {
+  if (!claim.cluster || !claim.clusterTargets) return ['- 🌐 registered as an Argo CD cluster once ready'];
+  const cluster = `${codeSpan(claim.cluster.name)}${claim.cluster.server ? '' : ' (server known after apply)'}`;
+  if (claim.clusterTargets.length === 0) {
+    return [`- 🌐 registers cluster ${cluster} once ready; no ApplicationSet targets it`];
+  }
+  const verb = claim.action === 'create' ? 'creates' : 'generates';
+  return claim.clusterTargets.map((target) => {
+    const apps = target.apps.slice(0, MAX_TARGET_APPS).map(codeSpan).join(', ');
+    const more =
+      target.apps.length > MAX_TARGET_APPS ? ` and ${target.apps.length - MAX_TARGET_APPS} more` : '';
+    return `- 🌐 registers cluster ${cluster} → ApplicationSet ${codeSpan(target.applicationSet)} ${verb} ${apps}${more}`;
+  });
 }
 
 function claimDetails(claim: ClaimReport): string {
@@ -89,7 +117,7 @@ function claimDetails(claim: ClaimReport): string {
     ];
     items.push(`- 🔑 connection secret: ${chain.join(' ← ')}`);
   }
-  if (claim.registersCluster) items.push('- 🌐 registered as an Argo CD cluster once ready');
+  if (claim.registersCluster) items.push(...clusterLines(claim));
   for (const note of claim.notes ?? []) items.push(`- ℹ️ ${escapeInline(note)}`);
   const lines = [header];
   if (items.length > 0) lines.push('', ...items);

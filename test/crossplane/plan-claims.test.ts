@@ -230,7 +230,8 @@ describe('planClaims on the demo repository', () => {
       kind: '(not predicted)',
       name: 'function-go-templating',
       action: 'unknown',
-      fields: 'composed resources not predicted: function function-go-templating',
+      fields:
+        'composed resources not predicted: function function-go-templating: Go templates, which Mergeplane does not render',
     });
   });
 

@@ -370,7 +370,11 @@ spec:
 `);
       const result = renderComposed({ composite: xr, composition });
       expect(result.unsupported).toEqual([
-        { step: 'templates', functionName: fn, reason: `composed resources not predicted: function ${fn}` },
+        {
+          step: 'templates',
+          functionName: fn,
+          reason: `composed resources not predicted: function ${fn}: its input (example.fn.crossplane.io/v1beta1 Input) is not evaluated offline`,
+        },
       ]);
       expect(result.resources.map((r) => r.name)).toEqual(['a']);
     },

@@ -139,6 +139,99 @@ describe('renderClaimsMarkdown', () => {
     `);
   });
 
+  it('shows replacements forced by immutable fields, destroyed or orphaned', () => {
+    const replace = (orphan: boolean): ClaimReport['composed'][number] => ({
+      apiVersion: 'rds.aws.upbound.io/v1beta1',
+      kind: 'Instance',
+      name: orphan ? 'replica' : 'rds-instance',
+      action: 'replace',
+      fields: [
+        {
+          path: 'spec.forProvider.engine',
+          before: 'postgres',
+          after: 'aurora-postgresql',
+          forcesReplacement: true,
+        },
+        { path: 'spec.forProvider.instanceClass', before: 'db.m6g.large', after: 'db.r6g.xlarge' },
+      ],
+      ...(orphan ? { orphan: true } : {}),
+    });
+    const out = renderClaimsMarkdown([
+      {
+        ...created,
+        action: 'update',
+        destructive: true,
+        composed: [replace(false), replace(true)],
+        summary: { add: 2, change: 0, destroy: 1 },
+        connectionSecret: undefined,
+        consumers: undefined,
+        notes: undefined,
+      },
+    ]);
+    expect(out.slice(out.indexOf('⚠️ **update**'))).toMatchInlineSnapshot(`
+      "⚠️ **update** PostgreSQLInstance commerce/order-service-db via composition \`xpostgresqlinstances.aws.database.mergeplane.io\` — destructive, needs approval
+
+      - ♻️ replace Instance \`rds-instance\` (destroy then create) ⚠️
+        - \`spec.forProvider.engine\`: \`postgres\` → \`aurora-postgresql\` (immutable: forces replacement)
+        - \`spec.forProvider.instanceClass\`: \`db.m6g.large\` → \`db.r6g.xlarge\`
+      - ♻️ replace Instance \`replica\`: recreated; the old external resource is orphaned, not deleted
+        - \`spec.forProvider.engine\`: \`postgres\` → \`aurora-postgresql\` (immutable: forces replacement)
+        - \`spec.forProvider.instanceClass\`: \`db.m6g.large\` → \`db.r6g.xlarge\`
+
+      Plan: 2 to add, 0 to change, 1 to destroy."
+    `);
+  });
+
+  it.each([
+    {
+      name: 'lists the apps each ApplicationSet creates on a new cluster',
+      action: 'create' as const,
+      cluster: { name: 'prod-ap' },
+      clusterTargets: [
+        { applicationSet: 'addons', apps: ['cert-manager-prod-ap', 'external-dns-prod-ap'] },
+        { applicationSet: 'guestbook', apps: ['guestbook-prod-ap'] },
+      ],
+      expected: [
+        '- 🌐 registers cluster `prod-ap` (server known after apply) → ApplicationSet `addons` creates `cert-manager-prod-ap`, `external-dns-prod-ap`',
+        '- 🌐 registers cluster `prod-ap` (server known after apply) → ApplicationSet `guestbook` creates `guestbook-prod-ap`',
+      ],
+    },
+    {
+      name: 'says when no ApplicationSet targets the cluster',
+      action: 'update' as const,
+      cluster: { name: 'prod-ap', server: 'https://prod-ap.example.com' },
+      clusterTargets: [],
+      expected: ['- 🌐 registers cluster `prod-ap` once ready; no ApplicationSet targets it'],
+    },
+    {
+      name: 'names only the first apps of a large ApplicationSet',
+      action: 'update' as const,
+      cluster: { name: 'prod-ap', server: 'https://prod-ap.example.com' },
+      clusterTargets: [{ applicationSet: 'tenants', apps: Array.from({ length: 12 }, (_, i) => `t${i}`) }],
+      expected: [
+        '- 🌐 registers cluster `prod-ap` → ApplicationSet `tenants` generates `t0`, `t1`, `t2`, `t3`, `t4`, `t5`, `t6`, `t7`, `t8`, `t9` and 2 more',
+      ],
+    },
+  ])('$name', ({ action, cluster, clusterTargets, expected }) => {
+    const out = renderClaimsMarkdown([
+      {
+        ...created,
+        kind: 'KubernetesCluster',
+        name: 'prod-ap',
+        action,
+        composed: [],
+        summary: undefined,
+        connectionSecret: undefined,
+        consumers: undefined,
+        notes: undefined,
+        registersCluster: true,
+        cluster,
+        clusterTargets,
+      },
+    ]);
+    expect(out.split('\n').filter((l) => l.includes('🌐'))).toEqual(expected);
+  });
+
   it('keeps repository text inert: code spans cannot be closed, mentions and HTML are escaped', () => {
     const out = renderClaimsMarkdown([
       {

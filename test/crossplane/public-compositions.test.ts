@@ -1,0 +1,294 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
+import { type ClaimsPlan, type CrossplaneObject, planClaims } from '../../src/crossplane/plan-claims.ts';
+import { scanCrossplaneObjects } from '../../src/crossplane/scan-crossplane-objects.ts';
+import { parseManifests } from '../../src/kube/parse-manifests.ts';
+import type { ClaimReport, ComposedResourcePlan } from '../../src/report/plan-report.ts';
+
+// Compositions, XRDs and examples copied from public Apache-2.0 repositories (see each file's header):
+// what a new user points Mergeplane at first. Everything is planned as a create.
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+async function planDir(dir: string, extra: CrossplaneObject[] = []): Promise<ClaimsPlan> {
+  const objects = [...(await scanCrossplaneObjects(join(FIXTURES, dir))), ...extra];
+  return planClaims({ base: { objects: [] }, head: { objects } });
+}
+
+function only(plan: ClaimsPlan): ClaimReport {
+  expect(plan.claims).toHaveLength(1);
+  return plan.claims[0]!;
+}
+
+function resource(claim: ClaimReport, name: string): ComposedResourcePlan {
+  const found = claim.composed.find((c) => c.name === name);
+  if (!found) throw new Error(`no composed resource ${name}`);
+  return found;
+}
+
+function valueAfter(entry: ComposedResourcePlan, path: string): unknown {
+  if (!Array.isArray(entry.fields)) throw new Error(`${entry.name} has no field changes`);
+  return entry.fields.find((f) => f.path === path)?.after;
+}
+
+function notPredicted(claim: ClaimReport): [string, unknown][] {
+  return claim.composed.filter((c) => c.kind === '(not predicted)').map((c) => [c.name, c.fields]);
+}
+
+const yaml = (text: string): CrossplaneObject[] =>
+  parseManifests(text).map((d) => ({ object: d.value as Record<string, unknown> }));
+
+describe('public Compositions, planned as a new user would', () => {
+  it('crossplane e2e v1 claim, legacy mode Resources: patches and transforms the composed resource', async () => {
+    const plan = await planDir('crossplane/v1-patch-and-transform');
+    const claim = only(plan);
+    expect(claim).toMatchObject({
+      kind: 'NopResource',
+      namespace: 'default',
+      name: 'apiextensions-composition-pandt',
+      action: 'create',
+      composition: 'xnopresources.nop.example.org',
+      summary: { add: 1, change: 0, destroy: 0 },
+    });
+    const nop = resource(claim, 'nop-resource-1');
+    expect([nop.apiVersion, nop.kind, nop.action]).toEqual([
+      'nop.crossplane.io/v1alpha1',
+      'NopResource',
+      'create',
+    ]);
+    expect(valueAfter(nop, 'metadata.annotations.cool-field')).toBe("I'M COOL!");
+    expect(valueAfter(nop, 'metadata.name')).toBe(KNOWN_AFTER_APPLY);
+    // `compositeDeletePolicy` is a field Crossplane adds to every claim: not an unknown field.
+    expect(plan.findings).toEqual([]);
+    expect(claim.notes).toEqual([
+      'resource nop-resource-1: ToCompositeFieldPath patch to XR status.coolerField runs after the resource exists (not predicted)',
+    ]);
+  });
+
+  it('crossplane e2e v2 namespaced XR: a function it cannot run is listed as not predicted', async () => {
+    const plan = await planDir('crossplane/v2-basic-namespaced');
+    const claim = only(plan);
+    expect(claim).toMatchObject({
+      kind: 'Test',
+      namespace: 'default',
+      name: 'basic-xr-namespaced',
+      composition: 'basic-composition-namespaced',
+    });
+    expect(notPredicted(claim)).toEqual([
+      [
+        'function-dummy-ext-basic',
+        'composed resources not predicted: function function-dummy-ext-basic: its input (dummy.fn.crossplane.io/v1beta1 Response) is not evaluated offline',
+      ],
+    ]);
+    expect(claim.composed).toHaveLength(1);
+    expect(plan.findings).toEqual([]);
+  });
+
+  it('platform-ref-aws v1.0.0, Pipeline with function-patch-and-transform: seven composed XRs and Usages', async () => {
+    const plan = await planDir('platform-ref-aws/v1.0.0');
+    const claim = only(plan);
+    expect(claim).toMatchObject({
+      kind: 'Cluster',
+      name: 'platform-ref-aws',
+      composition: 'xclusters.aws.platformref.upbound.io',
+      summary: { add: 7, change: 0, destroy: 0 },
+      connectionSecret: { namespace: 'default', name: 'platform-ref-aws-kubeconfig' },
+    });
+    expect(claim.composed.map((c) => `${c.kind} ${c.name}`).sort()).toEqual([
+      'Usage usageXEksByArbitraryLabeledRelease',
+      'Usage usageXEksByXFlux',
+      'Usage usageXEksByXOss',
+      'XEKS XEKS',
+      'XFlux XFlux',
+      'XNetwork XNetwork',
+      'XOss XOss',
+    ]);
+    const network = resource(claim, 'XNetwork');
+    expect(valueAfter(network, 'spec.parameters.region')).toBe('us-west-2');
+    // spec.parameters.networkSelector is not in the claim: the XRD's default reaches the patch.
+    expect(valueAfter(network, 'spec.compositionSelector.matchLabels.type')).toBe('basic');
+    const eks = resource(claim, 'XEKS');
+    expect(valueAfter(eks, 'spec.parameters.nodes.count')).toBe(3);
+    expect(valueAfter(eks, 'spec.parameters.version')).toBe('1.27');
+    expect(valueAfter(eks, 'metadata.annotations[crossplane.io/external-name]')).toBe('platform-ref-aws');
+    // Patched from the XR's metadata.uid, which only exists once the XR does.
+    expect(valueAfter(eks, 'spec.writeConnectionSecretToRef.name')).toBe(KNOWN_AFTER_APPLY);
+    expect(valueAfter(resource(claim, 'XFlux'), 'spec.parameters.source.git.ref.name')).toBe(
+      'refs/heads/main',
+    );
+    expect(notPredicted(claim)).toEqual([]);
+    expect(plan.findings).toEqual([]);
+  });
+
+  it('platform-ref-aws v2.0.0, an embedded (KCL) function package: not predicted, auto-ready skipped', async () => {
+    const plan = await planDir('platform-ref-aws/v2.0.0');
+    const claim = only(plan);
+    expect(claim).toMatchObject({ kind: 'Cluster', namespace: 'default', name: 'platform-ref-aws' });
+    // `crossplane-contrib-function-auto-ready` is function-auto-ready under its package-derived name.
+    expect(notPredicted(claim)).toEqual([
+      [
+        'upbound-platform-ref-awscluster',
+        'composed resources not predicted: function upbound-platform-ref-awscluster: its logic is in the function package, not in the Composition',
+      ],
+    ]);
+    expect(plan.findings).toEqual([]);
+  });
+
+  it('function-go-templating: templates are not predicted; EnvironmentConfigs are called out', async () => {
+    const plan = await planDir('function-go-templating/environment');
+    const claim = only(plan);
+    expect(claim).toMatchObject({
+      kind: 'XR',
+      name: 'example-xr',
+      composition: 'go-template-context.example.crossplane.io',
+    });
+    expect(notPredicted(claim)).toEqual([
+      [
+        'crossplane-contrib-function-go-templating',
+        'composed resources not predicted: function crossplane-contrib-function-go-templating: Go templates, which Mergeplane does not render',
+      ],
+    ]);
+    expect(claim.notes).toEqual([
+      'step environmentConfigs: crossplane-contrib-function-environment-configs loads EnvironmentConfigs that were not supplied; values read from the environment are known after apply',
+    ]);
+  });
+
+  it('function-kcl: a KCL program is not predicted', async () => {
+    // The example ships no XRD; a minimal one stands in for the user's.
+    const xrd = yaml(`apiVersion: apiextensions.crossplane.io/v1
+kind: CompositeResourceDefinition
+metadata: { name: xrs.example.crossplane.io }
+spec:
+  group: example.crossplane.io
+  names: { kind: XR, plural: xrs }
+  versions:
+  - name: v1beta1
+    served: true
+    referenceable: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: { type: object, properties: { count: { type: integer } } }
+`);
+    const plan = await planDir('function-kcl/resources', xrd);
+    const claim = only(plan);
+    expect(claim).toMatchObject({ kind: 'XR', name: 'example', composition: 'kcl-function' });
+    expect(notPredicted(claim)).toEqual([
+      [
+        'kcl-function',
+        'composed resources not predicted: function kcl-function: a KCL program, which Mergeplane does not run',
+      ],
+    ]);
+    expect(plan.findings).toEqual([]);
+  });
+});
+
+describe('degrades instead of throwing on what real repositories contain', () => {
+  const xrd = (schema: string) =>
+    yaml(`apiVersion: apiextensions.crossplane.io/v1
+kind: CompositeResourceDefinition
+metadata: { name: xthings.example.org }
+spec:
+  group: example.org
+  names: { kind: XThing, plural: xthings }
+  claimNames: { kind: Thing, plural: things }
+  versions:
+  - name: v1
+    served: true
+    referenceable: true
+    schema:
+      openAPIV3Schema:
+${schema}
+`);
+  const composition = (steps: string) =>
+    yaml(`apiVersion: apiextensions.crossplane.io/v1
+kind: Composition
+metadata: { name: things }
+spec:
+  compositeTypeRef: { apiVersion: example.org/v1, kind: XThing }
+  mode: Pipeline
+  pipeline:
+${steps}
+`);
+  const PT = `  - step: pt
+    functionRef: { name: function-patch-and-transform }
+    input:
+      apiVersion: pt.fn.crossplane.io/v1beta1
+      kind: Resources
+      resources:
+      - name: cm
+        base: { apiVersion: v1, kind: ConfigMap, metadata: { name: cm }, data: { a: x } }
+        patches:
+        - { fromFieldPath: spec.name, toFieldPath: data.name }
+        - { fromFieldPath: spec.missing, toFieldPath: "items[*].broken", transforms: [{ type: bogus }] }
+`;
+  const claim = yaml(`apiVersion: example.org/v1
+kind: Thing
+metadata: { name: one, namespace: team }
+spec: { name: hello }
+`);
+  const SCHEMA = `        type: object
+        properties:
+          spec: { type: object, properties: { name: { type: string }, missing: { type: string } } }`;
+
+  it.each([
+    [
+      'an XRD schema the API server would refuse',
+      `        type: object
+        properties:
+          spec: { type: object, description: 42, properties: { name: { type: string } } }`,
+      'schema could not be read, so the claim was not validated',
+    ],
+    [
+      'a Go-only regular expression',
+      `        type: object
+        properties:
+          spec: { type: object, properties: { name: { type: string, pattern: "(?i)^HELLO$" } } }`,
+      'pattern "(?i)^HELLO$" is not checked (Go regular expression syntax)',
+    ],
+  ])('%s: planned without validation of that part, with a note', async (_label, schema, note) => {
+    const plan = planClaims({
+      base: { objects: [] },
+      head: { objects: [...xrd(schema), ...composition(PT), ...claim] },
+    });
+    const planned = only(plan);
+    expect(planned.notes?.some((n) => n.includes(note))).toBe(true);
+    expect(valueAfter(resource(planned, 'cm'), 'data.name')).toBe('hello');
+    expect(plan.findings).toEqual([]);
+  });
+
+  it('a patch whose wildcard target cannot be expanded is an error note, not a crash', () => {
+    const steps = PT.replace('fromFieldPath: spec.missing', 'fromFieldPath: spec.name');
+    const plan = planClaims({
+      base: { objects: [] },
+      head: { objects: [...xrd(SCHEMA), ...composition(steps), ...claim] },
+    });
+    const planned = only(plan);
+    expect(valueAfter(resource(planned, 'cm'), 'data.name')).toBe('hello');
+    expect(planned.notes?.some((n) => n.startsWith('cm patch 1:'))).toBe(true);
+  });
+
+  it.each([
+    'function-auto-ready',
+    'crossplane-contrib-function-auto-ready',
+    'upbound-function-auto-ready',
+    'function-auto-ready-ext-functions',
+  ])('%s composes nothing, so it is not listed as not predicted', (name) => {
+    const steps = `${PT}  - step: ready\n    functionRef: { name: ${name} }\n`;
+    const plan = planClaims({
+      base: { objects: [] },
+      head: { objects: [...xrd(SCHEMA), ...composition(steps), ...claim] },
+    });
+    expect(notPredicted(only(plan))).toEqual([]);
+  });
+
+  it('a lookalike name is still not predicted', () => {
+    const steps = `${PT}  - step: ready\n    functionRef: { name: my-function-auto-readyish }\n`;
+    const plan = planClaims({
+      base: { objects: [] },
+      head: { objects: [...xrd(SCHEMA), ...composition(steps), ...claim] },
+    });
+    expect(notPredicted(only(plan)).map(([name]) => name)).toEqual(['my-function-auto-readyish']);
+  });
+});

@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemoRepo } from '../../scripts/build-demo-repo.ts';
+import { planChange } from '../../src/plan/plan-change.ts';
+import type { PlanReport } from '../../src/report/plan-report.ts';
+import { renderMarkdown } from '../../src/report/render-markdown.ts';
+
+const NEW_CLUSTER = `apiVersion: platform.mergeplane.io/v1alpha1
+kind: KubernetesCluster
+metadata:
+  name: prod-sa
+  namespace: platform
+  annotations:
+    mergeplane.io/register-cluster: "true"
+    mergeplane.io/cluster-label.workload-cluster: "true"
+spec:
+  parameters:
+    region: us-east-1
+    version: "1.33"
+    nodeSize: medium
+    nodeCount: 3
+  compositionSelector:
+    matchLabels:
+      provider: aws
+  writeConnectionSecretToRef:
+    name: prod-sa-kubeconfig
+`;
+
+let tmp: string;
+let report: PlanReport;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'mergeplane-xp-plan-'));
+  const repo = buildDemoRepo(join(tmp, 'repo'));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo.dir });
+  git('checkout', '-q', '-b', 'new-cluster', 'main');
+  mkdirSync(join(repo.dir, 'infra/clusters'), { recursive: true });
+  writeFileSync(join(repo.dir, 'infra/clusters/prod-sa.yaml'), NEW_CLUSTER);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'add prod-sa cluster');
+  report = await planChange({ repoDir: repo.dir, base: 'main', head: 'new-cluster', cacheDir: false });
+});
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('a cluster claim that violates its XRD', () => {
+  it('fails the claims gate at the claim file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mergeplane-xp-invalid-'));
+    try {
+      const repo = buildDemoRepo(join(dir, 'repo'));
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+          cwd: repo.dir,
+        });
+      git('checkout', '-q', '-b', 'bad-region', 'main');
+      writeFileSync(
+        join(repo.dir, 'infra/clusters/prod-sa.yaml'),
+        NEW_CLUSTER.replace('us-east-1', 'sa-east-1'),
+      );
+      git('add', '-A');
+      git('commit', '-q', '-m', 'add a cluster in an unsupported region');
+      const invalid = await planChange({
+        repoDir: repo.dir,
+        base: 'main',
+        head: 'bad-region',
+        cacheDir: false,
+      });
+      const gate = invalid.gates.find((g) => g.id === 'claims' && g.status === 'fail');
+      expect(gate).toMatchObject({ file: 'infra/clusters/prod-sa.yaml', line: expect.any(Number) });
+      expect(gate!.message).toContain('region');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a pull request adding a cluster claim to the demo repository', () => {
+  it('plans the claim with its composed resources', () => {
+    const claim = report.claims.find((c) => c.name === 'prod-sa');
+    expect(claim).toMatchObject({ kind: 'KubernetesCluster', namespace: 'platform', action: 'create' });
+    expect(claim!.composed.length).toBeGreaterThan(0);
+    expect(claim!.composed.every((c) => c.action === 'create')).toBe(true);
+    expect(claim!.destructive).toBe(false);
+  });
+
+  it('shows which ApplicationSet will target the new cluster once it is registered', () => {
+    const claim = report.claims.find((c) => c.name === 'prod-sa')!;
+    expect(claim.registersCluster).toBe(true);
+    expect(claim.clusterTargets).toEqual([
+      expect.objectContaining({ applicationSet: 'guestbook', apps: ['guestbook-prod-sa'] }),
+    ]);
+  });
+
+  it('puts the provisioning plan in the comment and passes the gates', () => {
+    const markdown = renderMarkdown(report);
+    expect(markdown).toContain('Provisioning plan');
+    expect(markdown).toContain('prod-sa');
+    expect(markdown).toContain('guestbook-prod-sa');
+    expect(report.gates.filter((g) => g.status !== 'pass')).toEqual([]);
+    expect(report.claims.filter((c) => c.action !== 'unchanged').map((c) => c.name)).toEqual(['prod-sa']);
+  });
+});
