@@ -17,7 +17,9 @@ export const MAX_SCANNED_FILE_BYTES = 1024 * 1024;
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
-const CROSSPLANE_MARKERS = /crossplane\.io|compositionRef|compositeTypeRef/;
+// CRDs are included because a provider's CRD tells which managed-resource fields are immutable.
+const CROSSPLANE_MARKERS =
+  /crossplane\.io|compositionRef|compositeTypeRef|kind:\s*["']?CustomResourceDefinition\b/;
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -16,6 +16,7 @@ import { collectApplications } from './collect-applications.ts';
 import { planApp } from './plan-app.ts';
 import { type PlanLogger, silentLogger } from './plan-logger.ts';
 import { RenderCache } from './render-cache.ts';
+import { renderSecretConsumers } from './render-secret-consumers.ts';
 import { repoMatcher, trackedBranch } from './repo-identity.ts';
 import { TreeIndex } from './tree-index.ts';
 
@@ -184,12 +185,26 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
       scanCrossplaneObjects(base.side.index.root),
       scanCrossplaneObjects(head.side.index.root),
     ]);
-    const headObjects = [...headScan, ...renderer.rendered('head')];
-    const claimsPlan = planClaims({
-      base: { objects: [...baseScan, ...renderer.rendered('base')] },
-      head: { objects: headObjects },
-      registerClusterKinds: config.crossplane.registerClusterKinds,
+    const planClaimsNow = () =>
+      planClaims({
+        base: { objects: [...baseScan, ...renderer.rendered('base')] },
+        head: { objects: [...headScan, ...renderer.rendered('head')] },
+        registerClusterKinds: config.crossplane.registerClusterKinds,
+      });
+    let claimsPlan = planClaimsNow();
+    // Workloads reading a changed claim's connection Secret often live in apps the change did not touch:
+    // render those (cached) and plan again, so the comment can show who consumes the credentials.
+    const secretNames = claimsPlan.claims.flatMap((c) =>
+      c.action !== 'unchanged' && c.connectionSecret ? [c.connectionSecret.name] : [],
+    );
+    const consumersRendered = await renderSecretConsumers({
+      side: head.side,
+      entries: head.entries.values(),
+      renderer,
+      secretNames,
     });
+    if (consumersRendered > 0) claimsPlan = planClaimsNow();
+    const headObjects = [...headScan, ...renderer.rendered('head')];
     failures.push(...claimsPlan.findings);
     // A claim that registers a cluster: which ApplicationSets will then generate apps on it (head state).
     const claims = claimsPlan.claims.map((claim) => {

@@ -136,7 +136,12 @@ function claimDetails(claim: ClaimReport): string {
  * orphaned resources, what could not be predicted), the connection secret and who reads it. Claims
  * appear in the order given (the report sorts them).
  */
-export function renderClaimsMarkdown(claims: readonly ClaimReport[]): string {
+export function renderClaimsMarkdown(allClaims: readonly ClaimReport[]): string {
+  // Unchanged claims are counted, not listed: the section is about what this change provisions.
+  const claims = allClaims.filter((c) => c.action !== 'unchanged');
+  const unchanged = allClaims.length - claims.length;
+  const unchangedLine =
+    unchanged === 0 ? '' : `${unchanged} unchanged claim${unchanged === 1 ? ' is' : 's are'} not shown.`;
   if (claims.length === 0) return '';
   const lines = [
     '#### Provisioning plan',
@@ -154,6 +159,7 @@ export function renderClaimsMarkdown(claims: readonly ClaimReport[]): string {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const sections = [lines.join('\n')];
-  for (const claim of claims) if (claim.action !== 'unchanged') sections.push(claimDetails(claim));
+  if (unchangedLine) sections.push(unchangedLine);
+  for (const claim of claims) sections.push(claimDetails(claim));
   return sections.join('\n\n');
 }

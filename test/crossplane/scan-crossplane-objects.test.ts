@@ -78,6 +78,23 @@ describe('scanCrossplaneObjects', () => {
     ]);
   });
 
+  it('finds provider CRDs that never mention Crossplane, so immutable fields can be detected', async () => {
+    const dir = await tree({
+      'providers/crds/buckets.yaml': `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: buckets.s3.aws.example.com }
+spec:
+  group: s3.aws.example.com
+  names: { kind: Bucket, plural: buckets }
+  scope: Cluster
+  versions: [{ name: v1beta1, served: true, storage: true }]
+`,
+    });
+    expect(summary(await scanCrossplaneObjects(dir))).toEqual([
+      'providers/crds/buckets.yaml:1 CustomResourceDefinition',
+    ]);
+  });
+
   it('skips .git, node_modules, Helm templates, symlinks, big and unparseable files', async () => {
     const dir = await tree({
       'xrd.yaml': XRD,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,5 +102,43 @@ describe('a pull request adding a cluster claim to the demo repository', () => {
     expect(markdown).toContain('guestbook-prod-sa');
     expect(report.gates.filter((g) => g.status !== 'pass')).toEqual([]);
     expect(report.claims.filter((c) => c.action !== 'unchanged').map((c) => c.name)).toEqual(['prod-sa']);
+  });
+});
+
+describe('a pull request resizing the demo database', () => {
+  it('plans the instance class change and names the workload that reads the credentials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mergeplane-xp-resize-'));
+    try {
+      const repo = buildDemoRepo(join(dir, 'repo'));
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+          cwd: repo.dir,
+        });
+      git('checkout', '-q', '-b', 'bigger', 'main');
+      const file = join(repo.dir, 'infra/databases/order-service-db.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('size: medium', 'size: large'));
+      git('commit', '-q', '-am', 'bigger database');
+      const resized = await planChange({ repoDir: repo.dir, base: 'main', head: 'bigger', cacheDir: false });
+      const claim = resized.claims.find((c) => c.name === 'order-service-db')!;
+      expect(claim).toMatchObject({
+        action: 'update',
+        destructive: false,
+        summary: { add: 0, change: 1, destroy: 0 },
+      });
+      expect(claim.composed).toEqual([
+        expect.objectContaining({
+          kind: 'Instance',
+          action: 'update',
+          fields: [
+            expect.objectContaining({ path: 'spec.forProvider.instanceClass', after: 'db.r6g.xlarge' }),
+          ],
+        }),
+      ]);
+      expect(claim.consumers).toEqual(['Deployment commerce/order-service']);
+      // Rendering the consumer to find it does not make its app part of the diff.
+      expect(resized.apps.find((a) => a.name === 'order-service')?.status).toBe('unchanged');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

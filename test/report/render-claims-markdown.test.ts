@@ -53,7 +53,7 @@ describe('renderClaimsMarkdown', () => {
     expect(renderClaimsMarkdown([])).toBe('');
   });
 
-  it('renders an escaped overview row per claim, details only for changed claims', () => {
+  it('renders an escaped overview row per changed claim and counts the unchanged ones', () => {
     const out = renderClaimsMarkdown([
       claim,
       { ...claim, name: 'cache', action: 'unchanged', composition: undefined, destructive: false },
@@ -64,10 +64,15 @@ describe('renderClaimsMarkdown', () => {
       | Claim | Action | Composition | Destructive |
       | --- | --- | --- | --- |
       | PostgresInstance team-a/orders&#124;db | ➖ delete | postgres-&lt;aws&gt; | ⚠️ yes |
-      | PostgresInstance team-a/cache | unchanged | — | no |
+
+      1 unchanged claim is not shown.
 
       ⚠️ **delete** PostgresInstance team-a/orders&#124;db via composition \`postgres-<aws>\` — destructive, needs approval"
     `);
+  });
+
+  it('renders nothing when no claim changes', () => {
+    expect(renderClaimsMarkdown([{ ...claim, action: 'unchanged', destructive: false }])).toBe('');
   });
 
   it('renders a created claim Terraform-style with its connection secret chain', () => {
