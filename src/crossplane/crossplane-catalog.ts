@@ -15,6 +15,8 @@ export interface SourcedObject {
   object: Record<string, unknown>;
   file?: string;
   line?: number;
+  /** Line of a field of the object in `file` (dotted path with `[n]` indexes). */
+  lineOf?: (path: string) => number | undefined;
 }
 
 export interface Sourced<T> {
@@ -22,6 +24,7 @@ export interface Sourced<T> {
   object: Record<string, unknown>;
   file?: string;
   line?: number;
+  lineOf?: (path: string) => number | undefined;
 }
 
 export interface CatalogError {
@@ -52,6 +55,7 @@ export const typeRefKey = (apiVersion: string, kind: string): string => `${apiVe
 const source = (o: SourcedObject) => ({
   ...(o.file !== undefined ? { file: o.file } : {}),
   ...(o.line !== undefined ? { line: o.line } : {}),
+  ...(o.lineOf !== undefined ? { lineOf: o.lineOf } : {}),
 });
 
 /** Indexes XRDs, Compositions and the claims/XRs they define. Never throws for bad input. */

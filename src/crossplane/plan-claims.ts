@@ -29,6 +29,8 @@ export interface CrossplaneObject {
   object: Record<string, unknown>;
   file?: string;
   line?: number;
+  /** Line of a field of the object in `file`, for schema errors that point at the offending field. */
+  lineOf?: (path: string) => number | undefined;
   /**
    * The namespace the object is applied to when its manifest has none (the Argo CD application's
    * destination namespace, for rendered output).
@@ -74,6 +76,7 @@ interface Instance {
   object: Record<string, unknown>;
   file?: string;
   line?: number;
+  lineOf?: (path: string) => number | undefined;
   xrd: Xrd | undefined;
   parsed: CompositeInstance | undefined;
 }
@@ -360,6 +363,7 @@ function evaluate(side: Side, instance: Instance, pinned?: Composition): Evaluat
   const validation = validateAgainstXrd(instance.object, xrd, {
     ...(instance.file !== undefined ? { file: instance.file } : {}),
     ...(instance.line !== undefined ? { line: instance.line } : {}),
+    ...(instance.lineOf !== undefined ? { lineOf: instance.lineOf } : {}),
   });
   const selection = selectComposition(parsed, xrd, allCompositions(side.catalog));
   const notes = [...(validation.notes ?? []), ...selection.problems];
@@ -406,6 +410,7 @@ function buildSide(input: CrossplaneInput): Side {
       object,
       ...(entry.file !== undefined ? { file: entry.file } : {}),
       ...(entry.line !== undefined ? { line: entry.line } : {}),
+      ...(entry.lineOf !== undefined ? { lineOf: entry.lineOf } : {}),
       xrd: entry.xrd,
       parsed: object === entry.object ? entry.value : { ...entry.value, namespace },
     });
@@ -424,6 +429,7 @@ function buildSide(input: CrossplaneInput): Side {
       object,
       ...(o.file !== undefined ? { file: o.file } : {}),
       ...(o.line !== undefined ? { line: o.line } : {}),
+      ...(o.lineOf !== undefined ? { lineOf: o.lineOf } : {}),
       xrd: undefined,
       parsed: undefined,
     });
@@ -443,6 +449,7 @@ function buildSide(input: CrossplaneInput): Side {
       if (keep.file === undefined && i.file !== undefined) {
         keep.file = i.file;
         if (i.line !== undefined) keep.line = i.line;
+        if (i.lineOf !== undefined) keep.lineOf = i.lineOf;
       }
       if (!existing) instances.set(keep.key, keep);
       continue;
@@ -492,6 +499,7 @@ function dedupe(objects: readonly CrossplaneObject[]): CrossplaneObject[] {
       object: o.object,
       ...(located?.file !== undefined ? { file: located.file } : {}),
       ...(located?.line !== undefined ? { line: located.line } : {}),
+      ...(located?.lineOf !== undefined ? { lineOf: located.lineOf } : {}),
       ...(namespace !== undefined ? { namespace } : {}),
     });
   }

@@ -11,6 +11,8 @@ export interface ScannedObject {
   file: string;
   /** 1-based line where the object's document starts. */
   line: number;
+  /** 1-based line of a field (`spec.parameters.region`), for errors that point at the field. */
+  lineOf?: (path: string) => number | undefined;
 }
 
 export const MAX_SCANNED_FILE_BYTES = 1024 * 1024;
@@ -74,7 +76,12 @@ function parse(root: string, path: string, text: string): ScannedObject[] {
   const file = relative(root, path).split(sep).join('/');
   return docs
     .filter((d) => isRecord(d.value))
-    .map((d) => ({ object: d.value as Record<string, unknown>, file, line: d.line }));
+    .map((d) => ({
+      object: d.value as Record<string, unknown>,
+      file,
+      line: d.line,
+      ...(d.lineOf ? { lineOf: d.lineOf } : {}),
+    }));
 }
 
 /**

@@ -6,6 +6,23 @@ export interface ParsedDocument {
   value: unknown;
   /** 1-based line where the document starts. */
   line: number;
+  /** 1-based line of a field, by dotted path with `[n]` indexes (`spec.items[0].name`); undefined if absent. */
+  lineOf?: (path: string) => number | undefined;
+}
+
+/** `spec.parameters[0].name` → ['spec', 'parameters', 0, 'name']. */
+function pathKeys(path: string): (string | number)[] {
+  const keys: (string | number)[] = [];
+  for (const part of path.split('.')) {
+    const match = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (!match) {
+      keys.push(part);
+      continue;
+    }
+    if (match[1]) keys.push(match[1]);
+    for (const index of match[2]!.matchAll(/\[(\d+)\]/g)) keys.push(Number(index[1]));
+  }
+  return keys;
 }
 
 export class ManifestParseError extends Error {
@@ -45,7 +62,14 @@ export function parseManifests(text: string): ParsedDocument[] {
       });
       continue;
     }
-    out.push({ value, line });
+    out.push({
+      value,
+      line,
+      lineOf: (path) => {
+        const node = doc.getIn(pathKeys(path), true) as { range?: [number, number, number] } | undefined;
+        return node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
+      },
+    });
   }
   return out;
 }

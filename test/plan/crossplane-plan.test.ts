@@ -70,7 +70,8 @@ describe('a cluster claim that violates its XRD', () => {
         cacheDir: false,
       });
       const gate = invalid.gates.find((g) => g.id === 'claims' && g.status === 'fail');
-      expect(gate).toMatchObject({ file: 'infra/clusters/prod-sa.yaml', line: expect.any(Number) });
+      // The line of `region:` itself, not just the claim's first line.
+      expect(gate).toMatchObject({ file: 'infra/clusters/prod-sa.yaml', line: 11 });
       expect(gate!.message).toContain('region');
     } finally {
       rmSync(dir, { recursive: true, force: true });
