@@ -22,6 +22,7 @@ import {
   renderComposed,
   type UnsupportedStep,
 } from './render-composed.ts';
+import { isEnvironmentConfig, resolveEnvironment } from './resolve-environment.ts';
 import { type CompositionSelection, selectComposition } from './select-composition.ts';
 import { type SchemaViolation, validateAgainstXrd } from './validate-against-xrd.ts';
 
@@ -91,6 +92,8 @@ interface Side {
   catalog: CrossplaneCatalog;
   instances: Map<string, Instance>;
   workloads: Workload[];
+  /** EnvironmentConfigs found at this revision, for Compositions that read the environment. */
+  environmentConfigs: Record<string, unknown>[];
 }
 
 interface Evaluation {
@@ -382,7 +385,13 @@ function evaluate(side: Side, instance: Instance, pinned?: Composition): Evaluat
     xrd,
     compositionName: composition.name,
   });
-  const rendered = renderComposed({ composite, composition });
+  const resolved = resolveEnvironment(composition, composite, side.environmentConfigs);
+  notes.push(...resolved.notes);
+  const rendered = renderComposed({
+    composite,
+    composition,
+    ...(resolved.environment !== undefined ? { environment: resolved.environment } : {}),
+  });
   notes.push(...rendered.warnings);
   for (const error of rendered.errors) {
     notes.push(
@@ -456,7 +465,8 @@ function buildSide(input: CrossplaneInput): Side {
     }
     instances.set(i.key, i);
   }
-  return { catalog, instances, workloads: workloadsOf(objects) };
+  const environmentConfigs = objects.map((o) => o.object).filter(isEnvironmentConfig);
+  return { catalog, instances, workloads: workloadsOf(objects), environmentConfigs };
 }
 
 function identity(

@@ -149,6 +149,7 @@ describe('public Compositions, planned as a new user would', () => {
       ],
     ]);
     expect(claim.notes).toEqual([
+      'EnvironmentConfig sampletemplate is not in the repository',
       'step environmentConfigs: crossplane-contrib-function-environment-configs loads EnvironmentConfigs that were not supplied; values read from the environment are known after apply',
     ]);
   });
