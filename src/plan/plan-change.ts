@@ -165,6 +165,13 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
       if (result.status === 'rejected') throw result.reason;
       return result.value;
     }) as [Awaited<ReturnType<typeof collectSide>>, Awaited<ReturnType<typeof collectSide>>];
+    // The Crossplane scan reads the whole tree and needs no render: let it run while apps are planned.
+    const scans = Promise.all([
+      scanCrossplaneObjects(base.side.index.root),
+      scanCrossplaneObjects(head.side.index.root),
+    ]);
+    // Awaited below; this only keeps a failure while apps are planned from surfacing as unhandled.
+    scans.catch(() => {});
     const keys = [...new Set([...base.entries.keys(), ...head.entries.keys()])].sort();
     const planned = await Promise.all(
       keys.map((key) =>
@@ -181,10 +188,7 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     );
     const apps = planned.map((p) => p.report);
     for (const p of planned) failures.push(...p.findings);
-    const [baseScan, headScan] = await Promise.all([
-      scanCrossplaneObjects(base.side.index.root),
-      scanCrossplaneObjects(head.side.index.root),
-    ]);
+    const [baseScan, headScan] = await scans;
     const planClaimsNow = () =>
       planClaims({
         base: { objects: [...baseScan, ...renderer.rendered('base')] },
