@@ -2,72 +2,59 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { immutableFieldPaths } from '../../src/crossplane/detect-replacement.ts';
 import { type CrossplaneObject, planClaims } from '../../src/crossplane/plan-claims.ts';
+import { claim as claimObject, parametersSchema, ptComposition, xrd } from './crossplane-test-objects.ts';
 
 const obj = (yaml: string): CrossplaneObject => ({ object: parse(yaml) as Record<string, unknown> });
 
-const XRD = obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata:
-  name: xbuckets.storage.example.org
-spec:
-  group: storage.example.org
-  names: { kind: XBucket, plural: xbuckets }
-  claimNames: { kind: Bucket, plural: buckets }
-  versions:
-    - name: v1alpha1
-      served: true
-      referenceable: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                parameters:
-                  type: object
-                  properties:
-                    region: { type: string }
-                    storageClass: { type: string }
-                    bucketName: { type: string }
-                    expireDays: { type: integer }
-                    kmsKey: { type: string }
-                    deletionPolicy: { type: string }
-`);
+const XRD: CrossplaneObject = {
+  object: xrd({
+    group: 'storage.example.org',
+    kind: 'XBucket',
+    plural: 'xbuckets',
+    claimKind: 'Bucket',
+    version: 'v1alpha1',
+    schema: parametersSchema({
+      region: { type: 'string' },
+      storageClass: { type: 'string' },
+      bucketName: { type: 'string' },
+      expireDays: { type: 'integer' },
+      kmsKey: { type: 'string' },
+      deletionPolicy: { type: 'string' },
+    }),
+  }),
+};
 
-const COMPOSITION = obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata:
-  name: xbuckets.aws.storage.example.org
-spec:
-  compositeTypeRef: { apiVersion: storage.example.org/v1alpha1, kind: XBucket }
-  mode: Pipeline
-  pipeline:
-    - step: patch-and-transform
-      functionRef: { name: function-patch-and-transform }
-      input:
-        apiVersion: pt.fn.crossplane.io/v1beta1
-        kind: Resources
-        resources:
-          - name: bucket
-            base:
-              apiVersion: s3.aws.example.io/v1beta1
-              kind: Bucket
-              spec:
-                forProvider:
-                  lifecycleRule:
-                    - id: expire
-                      days: 30
-            patches:
-              - { type: FromCompositeFieldPath, fromFieldPath: spec.parameters.region, toFieldPath: spec.forProvider.region }
-              - { type: FromCompositeFieldPath, fromFieldPath: spec.parameters.storageClass, toFieldPath: spec.forProvider.storageClass }
-              - { type: FromCompositeFieldPath, fromFieldPath: spec.parameters.bucketName, toFieldPath: spec.forProvider.bucketName }
-              - { type: FromCompositeFieldPath, fromFieldPath: spec.parameters.expireDays, toFieldPath: "spec.forProvider.lifecycleRule[0].days" }
-              - { type: FromCompositeFieldPath, fromFieldPath: spec.parameters.kmsKey, toFieldPath: spec.forProvider.kmsKey }
-              - { type: FromCompositeFieldPath, fromFieldPath: spec.parameters.deletionPolicy, toFieldPath: spec.deletionPolicy }
-`);
+const fromParameter = (parameter: string, toFieldPath: string) => ({
+  type: 'FromCompositeFieldPath',
+  fromFieldPath: `spec.parameters.${parameter}`,
+  toFieldPath,
+});
+
+const COMPOSITION: CrossplaneObject = {
+  object: ptComposition({
+    name: 'xbuckets.aws.storage.example.org',
+    compositeType: { apiVersion: 'storage.example.org/v1alpha1', kind: 'XBucket' },
+    step: 'patch-and-transform',
+    resources: [
+      {
+        name: 'bucket',
+        base: {
+          apiVersion: 's3.aws.example.io/v1beta1',
+          kind: 'Bucket',
+          spec: { forProvider: { lifecycleRule: [{ id: 'expire', days: 30 }] } },
+        },
+        patches: [
+          fromParameter('region', 'spec.forProvider.region'),
+          fromParameter('storageClass', 'spec.forProvider.storageClass'),
+          fromParameter('bucketName', 'spec.forProvider.bucketName'),
+          fromParameter('expireDays', 'spec.forProvider.lifecycleRule[0].days'),
+          fromParameter('kmsKey', 'spec.forProvider.kmsKey'),
+          fromParameter('deletionPolicy', 'spec.deletionPolicy'),
+        ],
+      },
+    ],
+  }),
+};
 
 /** The provider CRD: region and lifecycle rule days immutable, bucketName through a parent rule. */
 const CRD_YAML = `
@@ -141,12 +128,13 @@ const DEFAULTS: Params = {
 
 function claim(parameters: Params): CrossplaneObject {
   return {
-    object: {
+    object: claimObject({
       apiVersion: 'storage.example.org/v1alpha1',
       kind: 'Bucket',
-      metadata: { name: 'logs', namespace: 'team-a' },
+      name: 'logs',
+      namespace: 'team-a',
       spec: { parameters, compositionRef: { name: 'xbuckets.aws.storage.example.org' } },
-    },
+    }),
     file: 'claims/logs.yaml',
     line: 1,
   };
@@ -161,7 +149,7 @@ function plan(base: Params, head: Params, crds: CrossplaneObject[] = [CRD]) {
 }
 
 describe('replacement of composed resources on immutable fields', () => {
-  const cases: {
+  interface Case {
     name: string;
     head: Params;
     base?: Params;
@@ -170,69 +158,46 @@ describe('replacement of composed resources on immutable fields', () => {
     destructive: boolean;
     summary: { add: number; change: number; destroy: number };
     forced?: string[];
-  }[] = [
-    {
-      name: 'an immutable leaf changed is replaced',
-      head: { ...DEFAULTS, region: 'us-east-1' },
-      action: 'replace',
-      destructive: true,
-      summary: { add: 1, change: 0, destroy: 1 },
-      forced: ['spec.forProvider.region'],
-    },
-    {
-      name: 'a mutable field changed is updated in place',
-      head: { ...DEFAULTS, storageClass: 'GLACIER' },
-      action: 'update',
-      destructive: false,
-      summary: { add: 0, change: 1, destroy: 0 },
-    },
-    {
-      name: 'without the provider CRD an immutable change is an update',
-      head: { ...DEFAULTS, region: 'us-east-1' },
-      crds: [],
-      action: 'update',
-      destructive: false,
-      summary: { add: 0, change: 1, destroy: 0 },
-    },
-    {
-      name: 'a CRD that does not serve the composed version says nothing',
-      head: { ...DEFAULTS, region: 'us-east-1' },
-      crds: [obj(CRD_YAML.replace('served: true', 'served: false'))],
-      action: 'update',
-      destructive: false,
-      summary: { add: 0, change: 1, destroy: 0 },
-    },
-    {
-      name: 'an immutable field inside a map-keyed list item is replaced',
-      head: { ...DEFAULTS, expireDays: 90 },
-      action: 'replace',
-      destructive: true,
-      summary: { add: 1, change: 0, destroy: 1 },
-      forced: ['spec.forProvider.lifecycleRule[0].days'],
-    },
-    {
-      name: 'under an atomic list the item rule is never evaluated',
-      head: { ...DEFAULTS, expireDays: 90 },
-      crds: [obj(CRD_YAML.replace('x-kubernetes-list-type: map', 'x-kubernetes-list-type: atomic'))],
-      action: 'update',
-      destructive: false,
-      summary: { add: 0, change: 1, destroy: 0 },
-    },
-    {
-      name: 'a parent rule self.x == oldSelf.x makes x immutable',
-      head: { ...DEFAULTS, bucketName: 'logs-v2' },
-      action: 'replace',
-      destructive: true,
-      summary: { add: 1, change: 0, destroy: 1 },
-      forced: ['spec.forProvider.bucketName'],
-    },
-    {
-      name: 'setting an immutable field that was unset is allowed in place',
-      head: { ...DEFAULTS, kmsKey: 'alias/logs' },
-      action: 'update',
-      destructive: false,
-      summary: { add: 0, change: 1, destroy: 0 },
-    },
+  }
+  /** `change` to the defaults replaces the bucket, forced by the `forced` field. */
+  const replaced = (name: string, change: Params, forced: string): Case => ({
+    name,
+    head: { ...DEFAULTS, ...change },
+    action: 'replace',
+    destructive: true,
+    summary: { add: 1, change: 0, destroy: 1 },
+    forced: [forced],
+  });
+  /** `change` to the defaults updates the bucket in place. */
+  const updated = (name: string, change: Params, crds?: CrossplaneObject[]): Case => ({
+    name,
+    head: { ...DEFAULTS, ...change },
+    ...(crds ? { crds } : {}),
+    action: 'update',
+    destructive: false,
+    summary: { add: 0, change: 1, destroy: 0 },
+  });
+  const cases: Case[] = [
+    replaced('an immutable leaf changed is replaced', { region: 'us-east-1' }, 'spec.forProvider.region'),
+    updated('a mutable field changed is updated in place', { storageClass: 'GLACIER' }),
+    updated('without the provider CRD an immutable change is an update', { region: 'us-east-1' }, []),
+    updated('a CRD that does not serve the composed version says nothing', { region: 'us-east-1' }, [
+      obj(CRD_YAML.replace('served: true', 'served: false')),
+    ]),
+    replaced(
+      'an immutable field inside a map-keyed list item is replaced',
+      { expireDays: 90 },
+      'spec.forProvider.lifecycleRule[0].days',
+    ),
+    updated('under an atomic list the item rule is never evaluated', { expireDays: 90 }, [
+      obj(CRD_YAML.replace('x-kubernetes-list-type: map', 'x-kubernetes-list-type: atomic')),
+    ]),
+    replaced(
+      'a parent rule self.x == oldSelf.x makes x immutable',
+      { bucketName: 'logs-v2' },
+      'spec.forProvider.bucketName',
+    ),
+    updated('setting an immutable field that was unset is allowed in place', { kmsKey: 'alias/logs' }),
     {
       name: 'an Orphan policy resource is replaced without destroying it',
       base: { ...DEFAULTS, deletionPolicy: 'Orphan' },

@@ -25,25 +25,24 @@ const bucket = {
   spec: { forProvider: { region: 'eu' } },
 };
 
+type Composed = ComposedResult['resources'][number];
+const composed = (name: string, object: Composed['object'], unknownPaths: string[] = []): Composed => ({
+  name,
+  object,
+  unknownPaths,
+});
+
 describe('diffComposed', () => {
   test('create, update, delete and unchanged, keyed by composition resource name', () => {
     const base = result([
-      { name: 'rds', object: rds('db.t3.small'), unknownPaths: [] },
-      { name: 'bucket', object: bucket, unknownPaths: [] },
-      {
-        name: 'old',
-        object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } },
-        unknownPaths: [],
-      },
+      composed('rds', rds('db.t3.small')),
+      composed('bucket', bucket),
+      composed('old', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'o' } }),
     ]);
     const head = result([
-      { name: 'rds', object: rds('db.t3.medium'), unknownPaths: [] },
-      { name: 'bucket', object: bucket, unknownPaths: [] },
-      {
-        name: 'new',
-        object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'n' } },
-        unknownPaths: [],
-      },
+      composed('rds', rds('db.t3.medium')),
+      composed('bucket', bucket),
+      composed('new', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'n' } }),
     ]);
     const diff = diffComposed(base, head);
     expect(diff.resources.map((r) => [r.name, r.kind, r.action])).toEqual([
@@ -62,25 +61,20 @@ describe('diffComposed', () => {
   });
 
   test('a new claim creates everything; a removed claim destroys everything', () => {
-    const head = result([{ name: 'rds', object: rds('db.t3.small'), unknownPaths: [] }]);
+    const head = result([composed('rds', rds('db.t3.small'))]);
     expect(diffComposed(undefined, head).summary).toEqual({ add: 1, change: 0, destroy: 0 });
     expect(diffComposed(head, undefined).summary).toEqual({ add: 0, change: 0, destroy: 1 });
   });
 
   test('unknown values show "(known after apply)"; unknown on both sides is not a change', () => {
     const base = result([
-      {
-        name: 'rds',
-        object: rds('db.t3.small', { host: KNOWN_AFTER_APPLY }),
-        unknownPaths: ['spec.forProvider.host'],
-      },
+      composed('rds', rds('db.t3.small', { host: KNOWN_AFTER_APPLY }), ['spec.forProvider.host']),
     ]);
     const head = result([
-      {
-        name: 'rds',
-        object: rds('db.t3.small', { host: KNOWN_AFTER_APPLY, port: KNOWN_AFTER_APPLY }),
-        unknownPaths: ['spec.forProvider.host', 'spec.forProvider.port'],
-      },
+      composed('rds', rds('db.t3.small', { host: KNOWN_AFTER_APPLY, port: KNOWN_AFTER_APPLY }), [
+        'spec.forProvider.host',
+        'spec.forProvider.port',
+      ]),
     ]);
     const diff = diffComposed(base, head);
     expect(diff.resources[0]).toMatchObject({

@@ -7,74 +7,25 @@ import {
   setFieldValue,
 } from '../../src/crossplane/field-path.ts';
 
+const field = (name: string) => ({ type: 'field', field: name });
+const index = (i: number) => ({ type: 'index', index: i });
+
 describe('parseFieldPath (crossplane-runtime fieldpath syntax)', () => {
   test.each([
-    [
-      'spec.parameters.size',
-      [
-        { type: 'field', field: 'spec' },
-        { type: 'field', field: 'parameters' },
-        { type: 'field', field: 'size' },
-      ],
-    ],
+    ['spec.parameters.size', [field('spec'), field('parameters'), field('size')]],
     [
       'metadata.labels[app.kubernetes.io/name]',
-      [
-        { type: 'field', field: 'metadata' },
-        { type: 'field', field: 'labels' },
-        { type: 'field', field: 'app.kubernetes.io/name' },
-      ],
+      [field('metadata'), field('labels'), field('app.kubernetes.io/name')],
     ],
-    [
-      'spec.forProvider.tags[0]',
-      [
-        { type: 'field', field: 'spec' },
-        { type: 'field', field: 'forProvider' },
-        { type: 'field', field: 'tags' },
-        { type: 'index', index: 0 },
-      ],
-    ],
-    [
-      'metadata.annotations["x"]',
-      [
-        { type: 'field', field: 'metadata' },
-        { type: 'field', field: 'annotations' },
-        { type: 'field', field: 'x' },
-      ],
-    ],
+    ['spec.forProvider.tags[0]', [field('spec'), field('forProvider'), field('tags'), index(0)]],
+    ['metadata.annotations["x"]', [field('metadata'), field('annotations'), field('x')]],
     [
       "metadata.annotations['crossplane.io/external-name']",
-      [
-        { type: 'field', field: 'metadata' },
-        { type: 'field', field: 'annotations' },
-        { type: 'field', field: 'crossplane.io/external-name' },
-      ],
+      [field('metadata'), field('annotations'), field('crossplane.io/external-name')],
     ],
-    [
-      'spec.items[0][8]',
-      [
-        { type: 'field', field: 'spec' },
-        { type: 'field', field: 'items' },
-        { type: 'index', index: 0 },
-        { type: 'index', index: 8 },
-      ],
-    ],
-    [
-      'spec.containers[0].name',
-      [
-        { type: 'field', field: 'spec' },
-        { type: 'field', field: 'containers' },
-        { type: 'index', index: 0 },
-        { type: 'field', field: 'name' },
-      ],
-    ],
-    [
-      'data[.config.yml]',
-      [
-        { type: 'field', field: 'data' },
-        { type: 'field', field: '.config.yml' },
-      ],
-    ],
+    ['spec.items[0][8]', [field('spec'), field('items'), index(0), index(8)]],
+    ['spec.containers[0].name', [field('spec'), field('containers'), index(0), field('name')]],
+    ['data[.config.yml]', [field('data'), field('.config.yml')]],
   ])('%s', (path, expected) => {
     expect(parseFieldPath(path)).toEqual(expected);
   });

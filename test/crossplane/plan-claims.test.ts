@@ -6,6 +6,7 @@ import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
 import { type CrossplaneObject, planClaims } from '../../src/crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../../src/crossplane/scan-crossplane-objects.ts';
 import { parseManifests } from '../../src/kube/parse-manifests.ts';
+import { claim, ptComposition, specSchema, xrd } from './crossplane-test-objects.ts';
 
 const DEMO = join(import.meta.dirname, '../../fixtures/demo');
 const DB_FILE = 'infra/databases/order-service-db.yaml';
@@ -315,15 +316,15 @@ describe('planClaims on the demo repository', () => {
   });
 
   it('plans only the claim-level change of a claim whose XRD is not in the repository', () => {
-    const bucket = (region: string) =>
-      obj(`
-apiVersion: storage.example.org/v1
-kind: Bucket
-metadata: { name: assets, namespace: web }
-spec:
-  region: ${region}
-  compositionRef: { name: bucket-s3 }
-`);
+    const bucket = (region: string): CrossplaneObject => ({
+      object: claim({
+        apiVersion: 'storage.example.org/v1',
+        kind: 'Bucket',
+        name: 'assets',
+        namespace: 'web',
+        spec: { region, compositionRef: { name: 'bucket-s3' } },
+      }),
+    });
     const updated = plan([bucket('eu-west-1')], [bucket('us-east-1')]);
     expect(updated.findings).toEqual([]);
     expect(updated.claims).toEqual([
@@ -344,60 +345,42 @@ spec:
 
   it('plans a Crossplane v2 namespaced XR: composed Secret as connection secret, MRs deleted by default', () => {
     const v2 = [
-      obj(`
-apiVersion: apiextensions.crossplane.io/v2
-kind: CompositeResourceDefinition
-metadata: { name: caches.example.org }
-spec:
-  group: example.org
-  names: { kind: Cache, plural: caches }
-  versions:
-  - name: v1
-    served: true
-    referenceable: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              nodes: { type: integer }
-`),
-      obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata: { name: cache-aws }
-spec:
-  compositeTypeRef: { apiVersion: example.org/v1, kind: Cache }
-  mode: Pipeline
-  pipeline:
-  - step: pt
-    functionRef: { name: function-patch-and-transform }
-    input:
-      apiVersion: pt.fn.crossplane.io/v1beta1
-      kind: Resources
-      resources:
-      - name: cluster
-        base:
-          apiVersion: elasticache.aws.m.upbound.io/v1beta1
-          kind: ReplicationGroup
-          spec: { forProvider: { numCacheClusters: 1 } }
-        patches:
-        - { fromFieldPath: spec.nodes, toFieldPath: spec.forProvider.numCacheClusters }
-      - name: secret
-        base:
-          apiVersion: v1
-          kind: Secret
-          metadata: { name: cache-endpoint }
-`),
-    ];
-    const xr = obj(`
-apiVersion: example.org/v1
-kind: Cache
-metadata: { name: sessions, namespace: web }
-spec: { nodes: 2 }
-`);
+      xrd({
+        apiVersion: 'apiextensions.crossplane.io/v2',
+        group: 'example.org',
+        kind: 'Cache',
+        plural: 'caches',
+        schema: specSchema({ nodes: { type: 'integer' } }),
+      }),
+      ptComposition({
+        name: 'cache-aws',
+        compositeType: { apiVersion: 'example.org/v1', kind: 'Cache' },
+        resources: [
+          {
+            name: 'cluster',
+            base: {
+              apiVersion: 'elasticache.aws.m.upbound.io/v1beta1',
+              kind: 'ReplicationGroup',
+              spec: { forProvider: { numCacheClusters: 1 } },
+            },
+            patches: [{ fromFieldPath: 'spec.nodes', toFieldPath: 'spec.forProvider.numCacheClusters' }],
+          },
+          {
+            name: 'secret',
+            base: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cache-endpoint' } },
+          },
+        ],
+      }),
+    ].map((object) => ({ object }));
+    const xr = {
+      object: claim({
+        apiVersion: 'example.org/v1',
+        kind: 'Cache',
+        name: 'sessions',
+        namespace: 'web',
+        spec: { nodes: 2 },
+      }),
+    };
     const consumer = obj(`
 apiVersion: batch/v1
 kind: CronJob

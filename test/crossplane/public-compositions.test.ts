@@ -3,8 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
 import { type ClaimsPlan, type CrossplaneObject, planClaims } from '../../src/crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../../src/crossplane/scan-crossplane-objects.ts';
-import { parseManifests } from '../../src/kube/parse-manifests.ts';
 import type { ClaimReport, ComposedResourcePlan } from '../../src/report/plan-report.ts';
+import {
+  claim,
+  objectSchema,
+  pipelineComposition,
+  ptStep,
+  specSchema,
+  xrd,
+} from './crossplane-test-objects.ts';
 
 // Compositions, XRDs and examples copied from public Apache-2.0 repositories (see each file's header):
 // what a new user points Mergeplane at first. Everything is planned as a create.
@@ -34,9 +41,6 @@ function valueAfter(entry: ComposedResourcePlan, path: string): unknown {
 function notPredicted(claim: ClaimReport): [string, unknown][] {
   return claim.composed.filter((c) => c.kind === '(not predicted)').map((c) => [c.name, c.fields]);
 }
-
-const yaml = (text: string): CrossplaneObject[] =>
-  parseManifests(text).map((d) => ({ object: d.value as Record<string, unknown> }));
 
 describe('public Compositions, planned as a new user would', () => {
   it('crossplane e2e v1 claim, legacy mode Resources: patches and transforms the composed resource', async () => {
@@ -156,23 +160,18 @@ describe('public Compositions, planned as a new user would', () => {
 
   it('function-kcl: a KCL program is not predicted', async () => {
     // The example ships no XRD; a minimal one stands in for the user's.
-    const xrd = yaml(`apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata: { name: xrs.example.crossplane.io }
-spec:
-  group: example.crossplane.io
-  names: { kind: XR, plural: xrs }
-  versions:
-  - name: v1beta1
-    served: true
-    referenceable: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: { type: object, properties: { count: { type: integer } } }
-`);
-    const plan = await planDir('function-kcl/resources', xrd);
+    const standIn = [
+      {
+        object: xrd({
+          group: 'example.crossplane.io',
+          kind: 'XR',
+          plural: 'xrs',
+          version: 'v1beta1',
+          schema: specSchema({ count: { type: 'integer' } }),
+        }),
+      },
+    ];
+    const plan = await planDir('function-kcl/resources', standIn);
     const claim = only(plan);
     expect(claim).toMatchObject({ kind: 'XR', name: 'example', composition: 'kcl-function' });
     expect(notPredicted(claim)).toEqual([
@@ -186,72 +185,58 @@ spec:
 });
 
 describe('degrades instead of throwing on what real repositories contain', () => {
-  const xrd = (schema: string) =>
-    yaml(`apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata: { name: xthings.example.org }
-spec:
-  group: example.org
-  names: { kind: XThing, plural: xthings }
-  claimNames: { kind: Thing, plural: things }
-  versions:
-  - name: v1
-    served: true
-    referenceable: true
-    schema:
-      openAPIV3Schema:
-${schema}
-`);
-  const composition = (steps: string) =>
-    yaml(`apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata: { name: things }
-spec:
-  compositeTypeRef: { apiVersion: example.org/v1, kind: XThing }
-  mode: Pipeline
-  pipeline:
-${steps}
-`);
-  const PT = `  - step: pt
-    functionRef: { name: function-patch-and-transform }
-    input:
-      apiVersion: pt.fn.crossplane.io/v1beta1
-      kind: Resources
-      resources:
-      - name: cm
-        base: { apiVersion: v1, kind: ConfigMap, metadata: { name: cm }, data: { a: x } }
-        patches:
-        - { fromFieldPath: spec.name, toFieldPath: data.name }
-        - { fromFieldPath: spec.missing, toFieldPath: "items[*].broken", transforms: [{ type: bogus }] }
-`;
-  const claim = yaml(`apiVersion: example.org/v1
-kind: Thing
-metadata: { name: one, namespace: team }
-spec: { name: hello }
-`);
-  const SCHEMA = `        type: object
-        properties:
-          spec: { type: object, properties: { name: { type: string }, missing: { type: string } } }`;
-
+  const objects = (...manifests: Record<string, unknown>[]): CrossplaneObject[] =>
+    manifests.map((object) => ({ object }));
+  const thingXrd = (schema: Record<string, unknown>) =>
+    xrd({ group: 'example.org', kind: 'XThing', plural: 'xthings', claimKind: 'Thing', schema });
+  const things = (...pipeline: Record<string, unknown>[]) =>
+    pipelineComposition({
+      name: 'things',
+      compositeType: { apiVersion: 'example.org/v1', kind: 'XThing' },
+      pipeline,
+    });
+  /** A ConfigMap patched from spec.name, and from `wildcardSource` onto a wildcard with a bogus transform. */
+  const pt = (wildcardSource = 'spec.missing') =>
+    ptStep({
+      resources: [
+        {
+          name: 'cm',
+          base: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'x' } },
+          patches: [
+            { fromFieldPath: 'spec.name', toFieldPath: 'data.name' },
+            {
+              fromFieldPath: wildcardSource,
+              toFieldPath: 'items[*].broken',
+              transforms: [{ type: 'bogus' }],
+            },
+          ],
+        },
+      ],
+    });
+  const ready = (name: string) => ({ step: 'ready', functionRef: { name } });
+  const thing = claim({
+    apiVersion: 'example.org/v1',
+    kind: 'Thing',
+    name: 'one',
+    namespace: 'team',
+    spec: { name: 'hello' },
+  });
+  const SCHEMA = specSchema({ name: { type: 'string' }, missing: { type: 'string' } });
   it.each([
     [
       'an XRD schema the API server would refuse',
-      `        type: object
-        properties:
-          spec: { type: object, description: 42, properties: { name: { type: string } } }`,
+      objectSchema({ spec: { type: 'object', description: 42, properties: { name: { type: 'string' } } } }),
       'schema could not be read, so the claim was not validated',
     ],
     [
       'a Go-only regular expression',
-      `        type: object
-        properties:
-          spec: { type: object, properties: { name: { type: string, pattern: "(?i)^HELLO$" } } }`,
+      specSchema({ name: { type: 'string', pattern: '(?i)^HELLO$' } }),
       'pattern "(?i)^HELLO$" is not checked (Go regular expression syntax)',
     ],
   ])('%s: planned without validation of that part, with a note', async (_label, schema, note) => {
     const plan = planClaims({
       base: { objects: [] },
-      head: { objects: [...xrd(schema), ...composition(PT), ...claim] },
+      head: { objects: objects(thingXrd(schema), things(pt()), thing) },
     });
     const planned = only(plan);
     expect(planned.notes?.some((n) => n.includes(note))).toBe(true);
@@ -260,10 +245,9 @@ spec: { name: hello }
   });
 
   it('a patch whose wildcard target cannot be expanded is an error note, not a crash', () => {
-    const steps = PT.replace('fromFieldPath: spec.missing', 'fromFieldPath: spec.name');
     const plan = planClaims({
       base: { objects: [] },
-      head: { objects: [...xrd(SCHEMA), ...composition(steps), ...claim] },
+      head: { objects: objects(thingXrd(SCHEMA), things(pt('spec.name')), thing) },
     });
     const planned = only(plan);
     expect(valueAfter(resource(planned, 'cm'), 'data.name')).toBe('hello');
@@ -276,19 +260,17 @@ spec: { name: hello }
     'upbound-function-auto-ready',
     'function-auto-ready-ext-functions',
   ])('%s composes nothing, so it is not listed as not predicted', (name) => {
-    const steps = `${PT}  - step: ready\n    functionRef: { name: ${name} }\n`;
     const plan = planClaims({
       base: { objects: [] },
-      head: { objects: [...xrd(SCHEMA), ...composition(steps), ...claim] },
+      head: { objects: objects(thingXrd(SCHEMA), things(pt(), ready(name)), thing) },
     });
     expect(notPredicted(only(plan))).toEqual([]);
   });
 
   it('a lookalike name is still not predicted', () => {
-    const steps = `${PT}  - step: ready\n    functionRef: { name: my-function-auto-readyish }\n`;
     const plan = planClaims({
       base: { objects: [] },
-      head: { objects: [...xrd(SCHEMA), ...composition(steps), ...claim] },
+      head: { objects: objects(thingXrd(SCHEMA), things(pt(), ready('my-function-auto-readyish')), thing) },
     });
     expect(notPredicted(only(plan)).map(([name]) => name)).toEqual(['my-function-auto-readyish']);
   });

@@ -5,7 +5,14 @@ import { buildCatalog } from '../../src/crossplane/crossplane-catalog.ts';
 import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
 import { renderComposed } from '../../src/crossplane/render-composed.ts';
 import { selectComposition } from '../../src/crossplane/select-composition.ts';
-import { parseManifests } from '../../src/kube/parse-manifests.ts';
+import {
+  claim,
+  parametersSchema,
+  pipelineComposition,
+  ptComposition,
+  ptStep,
+  xrd,
+} from './crossplane-test-objects.ts';
 
 const obj = (yaml: string) => parse(yaml) as Record<string, unknown>;
 
@@ -20,31 +27,12 @@ spec:
   parameters: { size: medium, region: eu, storageGB: 20, tags: { env: prod }, list: [a, b] }
 `);
 
+const XDATABASE = { apiVersion: 'example.org/v1alpha1', kind: 'XDatabase' };
+
 /** A Pipeline Composition with one function-patch-and-transform step holding `resources`. */
 function pipeline(resourcesYaml: string, extra = ''): Record<string, unknown> {
-  return obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata: { name: c }
-spec:
-  compositeTypeRef: { apiVersion: example.org/v1alpha1, kind: XDatabase }
-  mode: Pipeline
-  pipeline:
-  - step: pt
-    functionRef: { name: function-patch-and-transform }
-    input:
-      apiVersion: pt.fn.crossplane.io/v1beta1
-      kind: Resources
-${extra
-  .split('\n')
-  .map((l) => `      ${l}`)
-  .join('\n')}
-      resources:
-${resourcesYaml
-  .split('\n')
-  .map((l) => `      ${l}`)
-  .join('\n')}
-`);
+  const resources = parse(resourcesYaml) as Record<string, unknown>[];
+  return ptComposition({ name: 'c', compositeType: XDATABASE, resources, input: extra ? obj(extra) : {} });
 }
 
 /** One resource named `r` with the given base spec and patches; returns the rendered resource. */
@@ -348,26 +336,23 @@ describe('renderComposed: resources and pipeline', () => {
   test.each(['function-go-templating', 'function-kcl'])(
     'a Pipeline step running %s is reported unsupported',
     (fn) => {
-      const composition = obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata: { name: c }
-spec:
-  compositeTypeRef: { apiVersion: example.org/v1alpha1, kind: XDatabase }
-  mode: Pipeline
-  pipeline:
-  - step: templates
-    functionRef: { name: ${fn} }
-    input: { apiVersion: example.fn.crossplane.io/v1beta1, kind: Input }
-  - step: pt
-    functionRef: { name: function-patch-and-transform }
-    input:
-      apiVersion: pt.fn.crossplane.io/v1beta1
-      kind: Resources
-      resources: [{ name: a, base: { apiVersion: v1, kind: ConfigMap, metadata: { name: a } } }]
-  - step: ready
-    functionRef: { name: function-auto-ready }
-`);
+      const composition = pipelineComposition({
+        name: 'c',
+        compositeType: XDATABASE,
+        pipeline: [
+          {
+            step: 'templates',
+            functionRef: { name: fn },
+            input: { apiVersion: 'example.fn.crossplane.io/v1beta1', kind: 'Input' },
+          },
+          ptStep({
+            resources: [
+              { name: 'a', base: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } } },
+            ],
+          }),
+          { step: 'ready', functionRef: { name: 'function-auto-ready' } },
+        ],
+      });
       const result = renderComposed({ composite: xr, composition });
       expect(result.unsupported).toEqual([
         {
@@ -381,21 +366,27 @@ spec:
   );
 
   test('a later P&T step without a base patches the resource from an earlier step', () => {
-    const composition = obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata: { name: c }
-spec:
-  compositeTypeRef: { apiVersion: example.org/v1alpha1, kind: XDatabase }
-  mode: Pipeline
-  pipeline:
-  - step: one
-    functionRef: { name: function-patch-and-transform }
-    input: { apiVersion: pt.fn.crossplane.io/v1beta1, kind: Resources, resources: [{ name: a, base: { apiVersion: v1, kind: ConfigMap, metadata: { name: a }, data: { x: "1" } } }] }
-  - step: two
-    functionRef: { name: function-patch-and-transform }
-    input: { apiVersion: pt.fn.crossplane.io/v1beta1, kind: Resources, resources: [{ name: a, patches: [{ fromFieldPath: spec.parameters.size, toFieldPath: data.size }] }] }
-`);
+    const composition = pipelineComposition({
+      name: 'c',
+      compositeType: XDATABASE,
+      pipeline: [
+        ptStep({
+          step: 'one',
+          resources: [
+            {
+              name: 'a',
+              base: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { x: '1' } },
+            },
+          ],
+        }),
+        ptStep({
+          step: 'two',
+          resources: [
+            { name: 'a', patches: [{ fromFieldPath: 'spec.parameters.size', toFieldPath: 'data.size' }] },
+          ],
+        }),
+      ],
+    });
     const result = renderComposed({ composite: xr, composition });
     expect(result.resources[0]!.object.data).toEqual({ x: '1', size: 'medium' });
   });
@@ -431,76 +422,70 @@ spec:
 });
 
 describe('a PostgreSQLInstance claim end to end', () => {
-  const manifests = `
-apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata: { name: xpostgresqlinstances.database.example.org }
-spec:
-  group: database.example.org
-  names: { kind: XPostgreSQLInstance, plural: xpostgresqlinstances }
-  claimNames: { kind: PostgreSQLInstance, plural: postgresqlinstances }
-  defaultCompositionRef: { name: postgres-aws }
-  versions:
-  - name: v1alpha1
-    served: true
-    referenceable: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              parameters:
-                type: object
-                properties:
-                  size: { type: string, enum: [small, medium, large] }
----
-apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata: { name: postgres-aws }
-spec:
-  compositeTypeRef: { apiVersion: database.example.org/v1alpha1, kind: XPostgreSQLInstance }
-  mode: Pipeline
-  pipeline:
-  - step: patch-and-transform
-    functionRef: { name: function-patch-and-transform }
-    input:
-      apiVersion: pt.fn.crossplane.io/v1beta1
-      kind: Resources
-      resources:
-      - name: rds
-        base:
-          apiVersion: rds.aws.upbound.io/v1beta1
-          kind: Instance
-          spec: { forProvider: { engine: postgres, region: eu-west-1 } }
-        patches:
-        - fromFieldPath: spec.parameters.size
-          toFieldPath: spec.forProvider.instanceClass
-          transforms: [{ type: map, map: { small: db.t3.small, medium: db.t3.medium, large: db.r6g.large } }]
-        - fromFieldPath: spec.parameters.size
-          toFieldPath: spec.forProvider.allocatedStorage
-          transforms: [{ type: map, map: { small: 20, medium: 100, large: 500 } }]
-        - fromFieldPath: spec.claimRef.namespace
-          toFieldPath: spec.forProvider.tags[namespace]
-        - fromFieldPath: metadata.name
-          toFieldPath: spec.forProvider.tags[xr]
----
-apiVersion: database.example.org/v1alpha1
-kind: PostgreSQLInstance
-metadata: { name: orders-db, namespace: shop }
-spec:
-  parameters: { size: medium }
-  writeConnectionSecretToRef: { name: orders-db-conn }
-`;
+  // At the lines they had as one multi-document file.
+  const objects = [
+    {
+      line: 2,
+      object: xrd({
+        group: 'database.example.org',
+        kind: 'XPostgreSQLInstance',
+        plural: 'xpostgresqlinstances',
+        claimKind: 'PostgreSQLInstance',
+        spec: { defaultCompositionRef: { name: 'postgres-aws' } },
+        version: 'v1alpha1',
+        schema: parametersSchema({ size: { type: 'string', enum: ['small', 'medium', 'large'] } }),
+      }),
+    },
+    {
+      line: 26,
+      object: ptComposition({
+        name: 'postgres-aws',
+        compositeType: { apiVersion: 'database.example.org/v1alpha1', kind: 'XPostgreSQLInstance' },
+        step: 'patch-and-transform',
+        resources: [
+          {
+            name: 'rds',
+            base: {
+              apiVersion: 'rds.aws.upbound.io/v1beta1',
+              kind: 'Instance',
+              spec: { forProvider: { engine: 'postgres', region: 'eu-west-1' } },
+            },
+            patches: [
+              {
+                fromFieldPath: 'spec.parameters.size',
+                toFieldPath: 'spec.forProvider.instanceClass',
+                transforms: [
+                  {
+                    type: 'map',
+                    map: { small: 'db.t3.small', medium: 'db.t3.medium', large: 'db.r6g.large' },
+                  },
+                ],
+              },
+              {
+                fromFieldPath: 'spec.parameters.size',
+                toFieldPath: 'spec.forProvider.allocatedStorage',
+                transforms: [{ type: 'map', map: { small: 20, medium: 100, large: 500 } }],
+              },
+              { fromFieldPath: 'spec.claimRef.namespace', toFieldPath: 'spec.forProvider.tags[namespace]' },
+              { fromFieldPath: 'metadata.name', toFieldPath: 'spec.forProvider.tags[xr]' },
+            ],
+          },
+        ],
+      }),
+    },
+    {
+      line: 56,
+      object: claim({
+        apiVersion: 'database.example.org/v1alpha1',
+        kind: 'PostgreSQLInstance',
+        name: 'orders-db',
+        namespace: 'shop',
+        spec: { parameters: { size: 'medium' }, writeConnectionSecretToRef: { name: 'orders-db-conn' } },
+      }),
+    },
+  ].map(({ line, object }) => ({ object, file: 'db.yaml', line }));
   test('size medium maps to a concrete instance class and storage', () => {
-    const catalog = buildCatalog(
-      parseManifests(manifests).map((d) => ({
-        object: d.value as Record<string, unknown>,
-        file: 'db.yaml',
-        line: d.line,
-      })),
-    );
+    const catalog = buildCatalog(objects);
     expect(catalog.errors).toEqual([]);
     const [claim] = catalog.instances;
     expect(claim!.value).toMatchObject({

@@ -2,22 +2,18 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import {
   MAX_SCANNED_FILE_BYTES,
   scanCrossplaneObjects,
 } from '../../src/crossplane/scan-crossplane-objects.ts';
+import { xrd } from './crossplane-test-objects.ts';
 
 const DEMO_BASE = join(import.meta.dirname, '../../fixtures/demo/base');
 
-const XRD = `apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata: { name: xbuckets.storage.example.org }
-spec:
-  group: storage.example.org
-  names: { kind: XBucket, plural: xbuckets }
-  claimNames: { kind: Bucket, plural: buckets }
-  versions: [{ name: v1, served: true, referenceable: true }]
-`;
+const XRD = stringify(
+  xrd({ group: 'storage.example.org', kind: 'XBucket', plural: 'xbuckets', claimKind: 'Bucket' }),
+);
 
 const BUCKET = `# no mention of the control plane here
 apiVersion: storage.example.org/v1

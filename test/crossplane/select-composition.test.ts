@@ -3,34 +3,24 @@ import { parse } from 'yaml';
 import { buildCatalog } from '../../src/crossplane/crossplane-catalog.ts';
 import { parseCompositeInstance, parseComposition, parseXrd } from '../../src/crossplane/crossplane-model.ts';
 import { selectComposition } from '../../src/crossplane/select-composition.ts';
+import { claim, pipelineComposition, xrd } from './crossplane-test-objects.ts';
 
 const obj = (yaml: string) => parse(yaml) as Record<string, unknown>;
 
-const xrd = (extra = '') =>
-  parseXrd(
-    obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata: { name: xdatabases.example.org }
-spec:
-  group: example.org
-  names: { kind: XDatabase, plural: xdatabases }
-  claimNames: { kind: Database, plural: databases }
-  versions: [{ name: v1, served: true, referenceable: true }]
-${extra}`),
-  );
+const DATABASE = { group: 'example.org', kind: 'XDatabase', plural: 'xdatabases', claimKind: 'Database' };
+
+/** The Database XRD, with further `spec` fields such as defaultCompositionRef. */
+const databaseXrd = (spec: Record<string, unknown> = {}) => parseXrd(xrd({ ...DATABASE, spec }));
 
 const composition = (name: string, labels: Record<string, string>, kind = 'XDatabase') =>
-  parseComposition({
-    apiVersion: 'apiextensions.crossplane.io/v1',
-    kind: 'Composition',
-    metadata: { name, labels },
-    spec: {
-      compositeTypeRef: { apiVersion: 'example.org/v1', kind },
-      mode: 'Pipeline',
+  parseComposition(
+    pipelineComposition({
+      name,
+      labels,
+      compositeType: { apiVersion: 'example.org/v1', kind },
       pipeline: [{ step: 's', functionRef: { name: 'f' } }],
-    },
-  });
+    }),
+  );
 
 const compositions = [
   composition('aws-small', { provider: 'aws', size: 'small' }),
@@ -39,19 +29,16 @@ const compositions = [
   composition('other-type', { provider: 'aws' }, 'XBucket'),
 ];
 
-const claim = (spec: string) =>
-  obj(`
-apiVersion: example.org/v1
-kind: Database
-metadata: { name: db, namespace: team }
-spec: ${spec}`);
+/** A Database claim with `spec`, a YAML flow mapping. */
+const databaseClaim = (spec: string) =>
+  claim({ apiVersion: 'example.org/v1', kind: 'Database', name: 'db', namespace: 'team', spec: obj(spec) });
 
 describe('selectComposition (Crossplane composition selection)', () => {
   test('compositionRef wins over selector and default', () => {
-    const x = xrd('  defaultCompositionRef: { name: gcp }');
+    const x = databaseXrd({ defaultCompositionRef: { name: 'gcp' } });
     const s = selectComposition(
       parseCompositeInstance(
-        claim(
+        databaseClaim(
           '{ compositionRef: { name: aws-large }, compositionSelector: { matchLabels: { provider: gcp } } }',
         ),
         x,
@@ -64,10 +51,10 @@ describe('selectComposition (Crossplane composition selection)', () => {
   });
 
   test('compositionSelector matchLabels picks the single compatible match', () => {
-    const x = xrd();
+    const x = databaseXrd();
     const s = selectComposition(
       parseCompositeInstance(
-        claim('{ compositionSelector: { matchLabels: { provider: aws, size: small } } }'),
+        databaseClaim('{ compositionSelector: { matchLabels: { provider: aws, size: small } } }'),
         x,
       ),
       x,
@@ -77,9 +64,9 @@ describe('selectComposition (Crossplane composition selection)', () => {
   });
 
   test('an ambiguous selector reports every candidate, picks the first by name, and flags it', () => {
-    const x = xrd();
+    const x = databaseXrd();
     const s = selectComposition(
-      parseCompositeInstance(claim('{ compositionSelector: { matchLabels: { provider: aws } } }'), x),
+      parseCompositeInstance(databaseClaim('{ compositionSelector: { matchLabels: { provider: aws } } }'), x),
       x,
       compositions,
     );
@@ -89,16 +76,16 @@ describe('selectComposition (Crossplane composition selection)', () => {
   });
 
   test('without ref or selector the XRD defaultCompositionRef is used', () => {
-    const x = xrd('  defaultCompositionRef: { name: gcp }');
-    const s = selectComposition(parseCompositeInstance(claim('{}'), x), x, compositions);
+    const x = databaseXrd({ defaultCompositionRef: { name: 'gcp' } });
+    const s = selectComposition(parseCompositeInstance(databaseClaim('{}'), x), x, compositions);
     expect(s).toMatchObject({ reason: 'default' });
     expect(s.composition?.name).toBe('gcp');
   });
 
   test('enforcedCompositionRef overrides the claim compositionRef', () => {
-    const x = xrd('  enforcedCompositionRef: { name: gcp }');
+    const x = databaseXrd({ enforcedCompositionRef: { name: 'gcp' } });
     const s = selectComposition(
-      parseCompositeInstance(claim('{ compositionRef: { name: aws-large } }'), x),
+      parseCompositeInstance(databaseClaim('{ compositionRef: { name: aws-large } }'), x),
       x,
       compositions,
     );
@@ -107,10 +94,10 @@ describe('selectComposition (Crossplane composition selection)', () => {
   });
 
   test('revision ref and update policy are returned for display', () => {
-    const x = xrd('  defaultCompositionUpdatePolicy: Manual');
+    const x = databaseXrd({ defaultCompositionUpdatePolicy: 'Manual' });
     const s = selectComposition(
       parseCompositeInstance(
-        claim('{ compositionRef: { name: gcp }, compositionRevisionRef: { name: gcp-abc12 } }'),
+        databaseClaim('{ compositionRef: { name: gcp }, compositionRevisionRef: { name: gcp-abc12 } }'),
         x,
       ),
       x,
@@ -120,17 +107,17 @@ describe('selectComposition (Crossplane composition selection)', () => {
   });
 
   test('a missing or incompatible referenced Composition is a problem', () => {
-    const x = xrd();
+    const x = databaseXrd();
     expect(
       selectComposition(
-        parseCompositeInstance(claim('{ compositionRef: { name: nope } }'), x),
+        parseCompositeInstance(databaseClaim('{ compositionRef: { name: nope } }'), x),
         x,
         compositions,
       ).problems,
     ).toEqual(['Composition nope not found']);
     expect(
       selectComposition(
-        parseCompositeInstance(claim('{ compositionRef: { name: other-type } }'), x),
+        parseCompositeInstance(databaseClaim('{ compositionRef: { name: other-type } }'), x),
         x,
         compositions,
       ).problems[0],
@@ -138,9 +125,12 @@ describe('selectComposition (Crossplane composition selection)', () => {
   });
 
   test('a selector matching nothing compatible selects none', () => {
-    const x = xrd();
+    const x = databaseXrd();
     const s = selectComposition(
-      parseCompositeInstance(claim('{ compositionSelector: { matchLabels: { provider: azure } } }'), x),
+      parseCompositeInstance(
+        databaseClaim('{ compositionSelector: { matchLabels: { provider: azure } } }'),
+        x,
+      ),
       x,
       compositions,
     );
@@ -150,43 +140,36 @@ describe('selectComposition (Crossplane composition selection)', () => {
 
 describe('buildCatalog and the v1/v2 model', () => {
   const objects = [
-    obj(`
-apiVersion: apiextensions.crossplane.io/v2
-kind: CompositeResourceDefinition
-metadata: { name: xapps.example.org }
-spec:
-  group: example.org
-  names: { kind: App, plural: apps }
-  versions: [{ name: v1, served: true, referenceable: true }]`),
-    obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata: { name: xdatabases.example.org }
-spec:
-  group: example.org
-  names: { kind: XDatabase, plural: xdatabases }
-  claimNames: { kind: Database, plural: databases }
-  versions: [{ name: v1, served: true, referenceable: true }]`),
-    obj(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: Composition
-metadata: { name: apps }
-spec: { compositeTypeRef: { apiVersion: example.org/v1, kind: App }, mode: Pipeline, pipeline: [{ step: a, functionRef: { name: f } }] }`),
-    obj(`
-apiVersion: example.org/v1
-kind: App
-metadata: { name: web, namespace: team }
-spec: { crossplane: { compositionRef: { name: apps }, compositionUpdatePolicy: Manual }, image: nginx }`),
-    obj(`
-apiVersion: example.org/v1
-kind: Database
-metadata: { name: db, namespace: team }
-spec: { compositionSelector: { matchLabels: { a: b } } }`),
-    obj(`
-apiVersion: example.org/v1
-kind: XDatabase
-metadata: { name: xdb }
-spec: { compositionRef: { name: legacy } }`),
+    xrd({
+      apiVersion: 'apiextensions.crossplane.io/v2',
+      name: 'xapps.example.org',
+      group: 'example.org',
+      kind: 'App',
+      plural: 'apps',
+    }),
+    xrd(DATABASE),
+    pipelineComposition({
+      name: 'apps',
+      compositeType: { apiVersion: 'example.org/v1', kind: 'App' },
+      pipeline: [{ step: 'a', functionRef: { name: 'f' } }],
+    }),
+    claim({
+      apiVersion: 'example.org/v1',
+      kind: 'App',
+      name: 'web',
+      namespace: 'team',
+      spec: {
+        crossplane: { compositionRef: { name: 'apps' }, compositionUpdatePolicy: 'Manual' },
+        image: 'nginx',
+      },
+    }),
+    databaseClaim('{ compositionSelector: { matchLabels: { a: b } } }'),
+    claim({
+      apiVersion: 'example.org/v1',
+      kind: 'XDatabase',
+      name: 'xdb',
+      spec: { compositionRef: { name: 'legacy' } },
+    }),
     obj(`
 apiVersion: apps/v1
 kind: Deployment

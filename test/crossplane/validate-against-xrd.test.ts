@@ -3,47 +3,43 @@ import { isMap, isScalar, LineCounter, parse, parseDocument } from 'yaml';
 import { parseXrd } from '../../src/crossplane/crossplane-model.ts';
 import { parseFieldPath } from '../../src/crossplane/field-path.ts';
 import { validateAgainstXrd } from '../../src/crossplane/validate-against-xrd.ts';
+import { xrd, xrdVersion } from './crossplane-test-objects.ts';
 
-const xrd = parseXrd(
-  parse(`
-apiVersion: apiextensions.crossplane.io/v1
-kind: CompositeResourceDefinition
-metadata: { name: xdatabases.example.org }
-spec:
-  group: example.org
-  names: { kind: XDatabase, plural: xdatabases }
-  claimNames: { kind: Database, plural: databases }
-  versions:
-  - name: v1alpha1
-    served: false
-    referenceable: false
-  - name: v1
-    served: true
-    referenceable: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            required: [parameters]
-            properties:
-              parameters:
-                type: object
-                required: [size]
-                properties:
-                  size: { type: string, enum: [small, medium, large] }
-                  storageGB: { type: integer, default: 20 }
-                  port: { x-kubernetes-int-or-string: true }
-                  owner: { type: string, nullable: true }
-                  deletionPolicy: { type: string, default: Delete }
-                  extra: { type: object, x-kubernetes-preserve-unknown-fields: true }
-                  tags: { type: object, additionalProperties: { type: string } }
-          status:
-            type: object
-            properties: { address: { type: string } }
-`) as Record<string, unknown>,
-);
+const XRD = xrd({
+  group: 'example.org',
+  kind: 'XDatabase',
+  plural: 'xdatabases',
+  claimKind: 'Database',
+  versions: [
+    { name: 'v1alpha1', served: false, referenceable: false },
+    xrdVersion('v1', {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          required: ['parameters'],
+          properties: {
+            parameters: {
+              type: 'object',
+              required: ['size'],
+              properties: {
+                size: { type: 'string', enum: ['small', 'medium', 'large'] },
+                storageGB: { type: 'integer', default: 20 },
+                port: { 'x-kubernetes-int-or-string': true },
+                owner: { type: 'string', nullable: true },
+                deletionPolicy: { type: 'string', default: 'Delete' },
+                extra: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                tags: { type: 'object', additionalProperties: { type: 'string' } },
+              },
+            },
+          },
+        },
+        status: { type: 'object', properties: { address: { type: 'string' } } },
+      },
+    }),
+  ],
+});
+const xrdModel = parseXrd(XRD);
 
 /** A lineOf for a YAML text: the line of the key or item at a field path. */
 function lineOfFor(text: string) {
@@ -67,7 +63,7 @@ function lineOfFor(text: string) {
 }
 
 function validate(text: string) {
-  return validateAgainstXrd(parse(text) as Record<string, unknown>, xrd, {
+  return validateAgainstXrd(parse(text) as Record<string, unknown>, xrdModel, {
     file: 'db.yaml',
     lineOf: lineOfFor(text),
   });
@@ -184,14 +180,14 @@ spec: { parameters: { size: small, port: true } }
       parse(
         '{ apiVersion: example.org/v1, kind: XDatabase, metadata: { name: x }, spec: { parameters: { size: small }, resourceRefs: [] } }',
       ),
-      xrd,
+      xrdModel,
     );
     expect(xr.errors).toEqual([]);
     const claim = validateAgainstXrd(
       parse(
         '{ apiVersion: example.org/v1, kind: Database, metadata: { name: x }, spec: { parameters: { size: small }, resourceRefs: [] } }',
       ),
-      xrd,
+      xrdModel,
       { line: 3 },
     );
     expect(claim.errors).toEqual([
@@ -202,7 +198,7 @@ spec: { parameters: { size: small, port: true } }
   test('a version that is not served is an error', () => {
     const { errors } = validateAgainstXrd(
       parse('{ apiVersion: example.org/v1alpha1, kind: Database, metadata: { name: x } }'),
-      xrd,
+      xrdModel,
     );
     expect(errors).toEqual([
       { path: 'apiVersion', message: 'version v1alpha1 of xdatabases.example.org is not served' },
