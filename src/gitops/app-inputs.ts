@@ -123,6 +123,16 @@ class InputCollector {
       if (done === '.' || dir === done || dir.startsWith(`${done}/`)) return;
     }
     this.scanned.add(dir);
+    await this.walk(dir, async (child, entry) => {
+      if (!entry.isSymbolicLink()) return;
+      const target = await this.kindOf(child);
+      if (target.kind === 'file') this.files.add(target.real);
+      else if (target.kind === 'dir') await this.addDir(target.real);
+    });
+  }
+
+  /** Visits every non-directory entry under `dir` (repository-relative), without entering `.git` or symlinked dirs. */
+  private async walk(dir: string, onEntry: (child: string, entry: Dirent) => Promise<void>): Promise<void> {
     const visit = async (rel: string): Promise<void> => {
       let entries: Dirent[];
       try {
@@ -134,11 +144,7 @@ class InputCollector {
         if (entry.name === '.git') continue;
         const child = rel === '.' ? entry.name : `${rel}/${entry.name}`;
         if (entry.isDirectory()) await visit(child);
-        else if (entry.isSymbolicLink()) {
-          const target = await this.kindOf(child);
-          if (target.kind === 'file') this.files.add(target.real);
-          else if (target.kind === 'dir') await this.addDir(target.real);
-        }
+        else await onEntry(child, entry);
       }
     };
     await visit(dir);
@@ -149,21 +155,9 @@ class InputCollector {
     this.generatePaths.add(pattern);
     const base = joinRepoPath('.', picomatch.scan(pattern).base) ?? '.';
     const matches = picomatch(pattern, { dot: true });
-    const visit = async (rel: string): Promise<void> => {
-      let entries: Dirent[];
-      try {
-        entries = await readdir(join(this.root, rel), { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        if (entry.name === '.git') continue;
-        const child = rel === '.' ? entry.name : `${rel}/${entry.name}`;
-        if (entry.isDirectory()) await visit(child);
-        else if (matches(child)) await this.addFile(child);
-      }
-    };
-    await visit(base);
+    await this.walk(base, async (child) => {
+      if (matches(child)) await this.addFile(child);
+    });
   }
 
   /** A Helm chart directory: the chart itself plus its `file://` dependencies, recursively. */

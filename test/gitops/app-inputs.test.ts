@@ -1,28 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { collectAppInputs } from '../../src/gitops/app-inputs.ts';
 import { type Application, parseApplication } from '../../src/gitops/application.ts';
 import { createRepoMatcher } from '../../src/gitops/repo-url.ts';
+import { tempTrees } from '../support/temp-tree.ts';
 
 const THIS = 'https://github.com/acme/gitops.git';
 const isThisRepo = createRepoMatcher([THIS]);
-const roots: string[] = [];
-afterEach(() => {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
-
-function tree(files: Record<string, string | { symlink: string }>): string {
-  const root = mkdtempSync(join(tmpdir(), 'mergeplane-inputs-'));
-  roots.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    if (typeof content === 'string') writeFileSync(join(root, path), content);
-    else symlinkSync(content.symlink, join(root, path));
-  }
-  return root;
-}
+const tree = tempTrees('inputs');
 
 function app(spec: Record<string, unknown>, annotations: Record<string, string> = {}): Application {
   return parseApplication(

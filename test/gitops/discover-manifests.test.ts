@@ -1,24 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Discovery, discoverManifests } from '../../src/gitops/discover-manifests.ts';
+import { tempTrees } from '../support/temp-tree.ts';
 
-const roots: string[] = [];
-afterEach(() => {
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
-
-function tree(files: Record<string, string | { symlink: string }>): string {
-  const root = mkdtempSync(join(tmpdir(), 'mergeplane-discover-'));
-  roots.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    if (typeof content === 'string') writeFileSync(join(root, path), content);
-    else symlinkSync(content.symlink, join(root, path));
-  }
-  return root;
-}
+const tree = tempTrees('discover');
 
 const DEFAULTS = { include: ['**/*.yaml', '**/*.yml', '**/*.json'], exclude: [] };
 
