@@ -7,6 +7,7 @@ import { joinRepoPath } from '../git/join-repo-path.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
+import { compileSafeGlob } from './safe-glob.ts';
 
 /**
  * What a render of an application reads from this repository: repository-relative POSIX paths, sorted and
@@ -152,9 +153,10 @@ class InputCollector {
 
   /** Adds every existing file matching a glob (and keeps the pattern, so a file added later still counts). */
   async addGlob(pattern: string): Promise<void> {
+    const matches = compileSafeGlob(pattern);
+    if (!matches) return;
     this.generatePaths.add(pattern);
     const base = joinRepoPath('.', picomatch.scan(pattern).base) ?? '.';
-    const matches = picomatch(pattern, { dot: true });
     await this.walk(base, async (child) => {
       if (matches(child)) await this.addFile(child);
     });

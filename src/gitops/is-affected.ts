@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import type { AppInputs } from './app-inputs.ts';
+import { compileSafeGlob } from './safe-glob.ts';
 
 function under(file: string, dir: string): boolean {
   return dir === '.' || dir === '' || file === dir || file.startsWith(`${dir}/`);
@@ -16,7 +17,9 @@ function ancestors(file: string): string[] {
  */
 function generatePathMatcher(path: string): (file: string) => boolean {
   if (!picomatch.scan(path).isGlob) return (file) => under(file, path);
-  const matches = picomatch(path, { dot: true });
+  const matches = compileSafeGlob(path);
+  // A pattern too complex to run safely triggers nothing; the render still reads what it reads.
+  if (!matches) return () => false;
   return (file) => matches(file) || ancestors(file).some((dir) => matches(dir));
 }
 

@@ -1,3 +1,6 @@
+import { isTooComplexGlob } from '../gitops/safe-glob.ts';
+import { UnsafeContentError } from './render-error.ts';
+
 /**
  * Argo CD's `directory.include` / `directory.exclude` matching (gobwas/glob without separators): `*` and `**`
  * match any run of characters including `/`, `?` one character, `[...]` / `[!...]` classes, `{a,b}`
@@ -7,13 +10,20 @@ export function matchesArgoGlob(patterns: string, path: string): boolean {
   return compileArgoGlob(patterns).test(path);
 }
 
+// Bounded so a long-running server does not keep every pattern it ever saw.
+const CACHE_LIMIT = 256;
 const cache = new Map<string, RegExp>();
 
 export function compileArgoGlob(patterns: string): RegExp {
   let regexp = cache.get(patterns);
   if (!regexp) {
+    // Patterns come from pull requests and compile to backtracking RegExps (see isTooComplexGlob).
+    if (isTooComplexGlob(patterns)) {
+      throw new UnsafeContentError(`directory include/exclude pattern is too complex to match safely`);
+    }
     const alternatives = splitTopLevel(patterns.trim()).map((p) => translate(p.trim()));
     regexp = new RegExp(`^(?:${alternatives.join('|')})$`, 's');
+    if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(patterns, regexp);
   }
   return regexp;

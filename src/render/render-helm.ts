@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { parse, stringify } from 'yaml';
 import type { HelmSource } from '../gitops/application.ts';
+import { compileSafeGlob } from '../gitops/safe-glob.ts';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
 import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
 import { parseRendered } from './parse-rendered.ts';
@@ -155,7 +156,8 @@ async function resolveHelmFile(
   }
   if (allowGlob && picomatch.scan(rel).isGlob) {
     const base = RepoFiles.join('.', picomatch.scan(rel).base) ?? '.';
-    const matches = picomatch(rel, { dot: true });
+    const matches = compileSafeGlob(rel);
+    if (!matches) throw new UnsafeContentError(`${job.where}: ${what} pattern ${ref} is too complex`);
     const found = (await job.files.walk(base, { recurse: true }))
       .map((f) => ({ rel: base === '.' ? f.rel : `${base}/${f.rel}`, real: f.real }))
       .filter((f) => matches(f.rel))

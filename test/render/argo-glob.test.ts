@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesArgoGlob } from '../../src/render/argo-glob.ts';
+import { compileArgoGlob, matchesArgoGlob } from '../../src/render/argo-glob.ts';
+import { UnsafeContentError } from '../../src/render/render-error.ts';
 
 describe('matchesArgoGlob (Argo CD directory include/exclude)', () => {
   it.each([
@@ -20,5 +21,17 @@ describe('matchesArgoGlob (Argo CD directory include/exclude)', () => {
     ['config\\*.yaml', 'config*.yaml', true],
   ])('%s matches %s: %s', (pattern, path, expected) => {
     expect(matchesArgoGlob(pattern, path)).toBe(expected);
+  });
+});
+
+describe('hostile patterns', () => {
+  it('refuses patterns with too many wildcards instead of backtracking on them', () => {
+    const hostile = `${'*a'.repeat(20)}b`;
+    expect(() => compileArgoGlob(hostile)).toThrow(UnsafeContentError);
+    expect(() => compileArgoGlob('x'.repeat(2000))).toThrow(UnsafeContentError);
+  });
+
+  it('still accepts ordinary patterns with a few wildcards', () => {
+    expect(matchesArgoGlob('{apps/**/*.yaml,*.json}', 'apps/a/b.yaml')).toBe(true);
   });
 });
