@@ -1,0 +1,386 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The GitHub App server's settings, read from the environment (Probot's variable names where Probot has one). */
+export interface ServerEnv {
+  appId: string;
+  /** PEM text, normalised: one key block, 64-column body, trailing newline. */
+  privateKey: string;
+  webhookSecret: string;
+  redisUrl: string;
+  queuePrefix: string;
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  github: {
+    /** GitHub Enterprise Server REST root, `${GHE_PROTOCOL}://${GHE_HOST}/api/v3`; absent for github.com. */
+    baseUrl?: string;
+  };
+  workers: { concurrency: number };
+  /** The queue dashboard is mounted only when both credentials are set. */
+  dashboard: { enabled: boolean; user?: string; password?: string };
+  cacheDir?: string;
+  argocdUrl?: string;
+}
+
+export interface LoadServerEnvOptions {
+  /** Reads PRIVATE_KEY_PATH. Default: `fs.readFileSync(path, 'utf8')` (relative to the working directory, as Probot does). */
+  readFile?: (path: string) => string;
+}
+
+/**
+ * A server environment variable is missing or invalid. `message` is `VARIABLE: reason`; it never contains
+ * the value of a secret (keys, secrets, passwords, URLs that may carry credentials).
+ */
+export class ServerEnvError extends Error {
+  override readonly name = 'ServerEnvError';
+  readonly variable: string;
+  readonly reason: string;
+  constructor(variable: string, reason: string) {
+    super(`${variable}: ${reason}`);
+    this.variable = variable;
+    this.reason = reason;
+  }
+}
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_QUEUE_PREFIX = 'mergeplane';
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '0.0.0.0';
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+export const DEFAULT_WORKER_CONCURRENCY = 2;
+export const MAX_WORKER_CONCURRENCY = 32;
+export const MIN_WEBHOOK_SECRET_LENGTH = 8;
+
+/** Every variable `loadServerEnv` reads (documented, in this order, in `.env.example`). */
+export const SERVER_ENV_VARIABLES = [
+  'APP_ID',
+  'PRIVATE_KEY',
+  'PRIVATE_KEY_PATH',
+  'WEBHOOK_SECRET',
+  'GHE_HOST',
+  'GHE_PROTOCOL',
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'REDIS_URL',
+  'MERGEPLANE_QUEUE_PREFIX',
+  'MERGEPLANE_WORKER_CONCURRENCY',
+  'MERGEPLANE_DASHBOARD_USER',
+  'MERGEPLANE_DASHBOARD_PASSWORD',
+  'MERGEPLANE_CACHE_DIR',
+  'MERGEPLANE_ARGOCD_URL',
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Blank counts as unset: `.env` files and compose files routinely carry `NAME=`. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** Only for values that are not secret: echoing them makes a typo obvious. */
+function show(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const text = raw.trim();
+  if (!/^[0-9]+$/.test(text)) throw new ServerEnvError(name, `${show(text)} is not a whole number`);
+  const value = Number(text);
+  if (value < min || value > max) {
+    throw new ServerEnvError(name, `${value} is out of range (${min} to ${max})`);
+  }
+  return value;
+}
+
+const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+function isHostName(value: string): boolean {
+  if (value.length > 253) return false;
+  return value
+    .replace(/\.$/, '')
+    .split('.')
+    .every((label) => HOST_LABEL.test(label));
+}
+
+/**
+ * A host name or IP address. `url`: the authority part of a URL (optional `:port`, IPv6 in brackets);
+ * `listen`: what `server.listen` takes (no port, bare IPv6). Returns a reason, or undefined if valid.
+ */
+function hostProblem(value: string, mode: 'url' | 'listen'): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return 'give the host name only, without a protocol';
+  if (/[/?#@\s]/.test(value)) return `${show(value)} is not a host name (no path, credentials or spaces)`;
+  if (isIP(value) === 6) {
+    return mode === 'url'
+      ? `${show(value)}: write an IPv6 address in brackets, e.g. "[${value}]"`
+      : undefined;
+  }
+  let host = value;
+  let port: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::([0-9]+))?$/.exec(value);
+  if (bracketed) {
+    if (mode === 'listen') return `${show(value)}: give an IPv6 address without brackets`;
+    if (isIP(bracketed[1]!) !== 6) return `${show(value)} is not a valid IPv6 address`;
+    port = bracketed[2];
+  } else {
+    const colon = value.lastIndexOf(':');
+    if (colon !== -1) {
+      host = value.slice(0, colon);
+      port = value.slice(colon + 1);
+    }
+    if (isIP(host) !== 4 && !isHostName(host)) return `${show(value)} is not a valid host name or IP address`;
+  }
+  if (port !== undefined) {
+    if (mode === 'listen') return 'give the address without a port (the port is PORT)';
+    if (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+      return `${show(value)} has an invalid port`;
+    }
+  }
+  return undefined;
+}
+
+function parseUrl(name: string, raw: string, protocols: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    // The value may carry credentials (redis://:password@host), so it is not echoed.
+    throw new ServerEnvError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ServerEnvError(
+      name,
+      `unsupported scheme "${url.protocol}" (expected ${protocols.map((p) => `${p}//`).join(' or ')})`,
+    );
+  }
+  if (url.hostname === '') throw new ServerEnvError(name, 'the URL has no host');
+  return url;
+}
+
+function decodeBase64Pem(text: string): string | undefined {
+  const compact = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact) || compact.length % 4 === 1) return undefined;
+  const decoded = Buffer.from(compact, 'base64').toString('utf8');
+  return decoded.includes('-----BEGIN ') ? decoded : undefined;
+}
+
+/**
+ * Accepts a PEM file's text, the same with newlines escaped as `\n` (one-line secrets), a PEM whose newlines
+ * became spaces, or base64 of any of these. Reasons name PEM labels and parse failures, never key material.
+ */
+function normalizePrivateKey(name: string, raw: string): string {
+  let text = raw.trim();
+  if (!text.includes('-----BEGIN ')) {
+    const decoded = decodeBase64Pem(text);
+    if (decoded === undefined) {
+      throw new ServerEnvError(
+        name,
+        'is not a PEM private key (expected "-----BEGIN RSA PRIVATE KEY-----" or "-----BEGIN PRIVATE KEY-----") nor base64 of one',
+      );
+    }
+    text = decoded;
+  }
+  text = text.replace(/\\r\\n|\\n/g, '\n').replace(/\r\n?/g, '\n');
+  const begin = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text);
+  if (!begin) throw new ServerEnvError(name, 'has no "-----BEGIN ... PRIVATE KEY-----" line');
+  const label = begin[1]!;
+  if (!label.endsWith('PRIVATE KEY')) {
+    throw new ServerEnvError(name, `holds a PEM "${label}", not a private key`);
+  }
+  const endMarker = `-----END ${label}-----`;
+  const bodyStart = begin.index + begin[0].length;
+  const bodyEnd = text.indexOf(endMarker, bodyStart);
+  if (bodyEnd === -1) throw new ServerEnvError(name, `is truncated (no "${endMarker}" line)`);
+  const body = text.slice(bodyStart, bodyEnd);
+  if (label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(body)) {
+    throw new ServerEnvError(name, 'is encrypted; GitHub App keys are used without a passphrase');
+  }
+  if (label !== 'RSA PRIVATE KEY' && label !== 'PRIVATE KEY') {
+    throw new ServerEnvError(name, `holds a "${label}"; GitHub App keys are RSA`);
+  }
+  const base64 = body.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) {
+    throw new ServerEnvError(name, 'the key body between the PEM lines is not base64');
+  }
+  const lines = base64.match(/.{1,64}/g)!;
+  const pem = `-----BEGIN ${label}-----\n${lines.join('\n')}\n${endMarker}\n`;
+  let keyType: string | undefined;
+  try {
+    keyType = createPrivateKey(pem).asymmetricKeyType;
+  } catch {
+    // Node's decoder message is generic and safe, but a fixed reason keeps the rule simple: nothing from the key.
+    throw new ServerEnvError(name, 'could not be parsed as a private key (damaged or incomplete)');
+  }
+  if (keyType !== 'rsa')
+    throw new ServerEnvError(name, `is a ${keyType ?? 'non-RSA'} key; GitHub App keys are RSA`);
+  return pem;
+}
+
+function loadPrivateKey(env: Env, readFile: (path: string) => string): string {
+  const inline = read(env, 'PRIVATE_KEY');
+  const path = read(env, 'PRIVATE_KEY_PATH')?.trim();
+  if (inline !== undefined && path !== undefined) {
+    throw new ServerEnvError('PRIVATE_KEY', 'set either PRIVATE_KEY or PRIVATE_KEY_PATH, not both');
+  }
+  if (inline !== undefined) return normalizePrivateKey('PRIVATE_KEY', inline);
+  if (path === undefined) {
+    throw new ServerEnvError(
+      'PRIVATE_KEY',
+      "required: the GitHub App's private key (PEM, escaped or base64), or set PRIVATE_KEY_PATH to its file",
+    );
+  }
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const why = code === 'ENOENT' ? 'no such file' : typeof code === 'string' ? code : 'read failed';
+    throw new ServerEnvError('PRIVATE_KEY_PATH', `cannot read ${show(path)} (${why})`);
+  }
+  return normalizePrivateKey('PRIVATE_KEY_PATH', text);
+}
+
+function loadGithub(env: Env): ServerEnv['github'] {
+  const host = read(env, 'GHE_HOST')?.trim();
+  const rawProtocol = read(env, 'GHE_PROTOCOL')?.trim();
+  const protocol = rawProtocol?.toLowerCase() ?? 'https';
+  if (protocol !== 'https' && protocol !== 'http') {
+    throw new ServerEnvError('GHE_PROTOCOL', `${show(rawProtocol ?? '')} is not "https" or "http"`);
+  }
+  if (host === undefined) {
+    if (protocol === 'http') {
+      throw new ServerEnvError('GHE_PROTOCOL', '"http" needs GHE_HOST; github.com is served over https only');
+    }
+    return {};
+  }
+  const problem = hostProblem(host, 'url');
+  if (problem) throw new ServerEnvError('GHE_HOST', problem);
+  const bare = host.toLowerCase().replace(/:[0-9]+$/, '');
+  if (bare === 'github.com' || bare === 'api.github.com' || bare === 'www.github.com') {
+    throw new ServerEnvError('GHE_HOST', 'leave it unset for github.com; it is for GitHub Enterprise Server');
+  }
+  return { baseUrl: `${protocol}://${host}/api/v3` };
+}
+
+function loadDashboard(env: Env): ServerEnv['dashboard'] {
+  const user = read(env, 'MERGEPLANE_DASHBOARD_USER')?.trim();
+  const password = read(env, 'MERGEPLANE_DASHBOARD_PASSWORD');
+  // Half a credential pair is a mistake, not a request to turn the dashboard off.
+  if (user !== undefined && password === undefined) {
+    throw new ServerEnvError(
+      'MERGEPLANE_DASHBOARD_PASSWORD',
+      'required when MERGEPLANE_DASHBOARD_USER is set (the dashboard needs both, or neither to stay off)',
+    );
+  }
+  if (password !== undefined && user === undefined) {
+    throw new ServerEnvError(
+      'MERGEPLANE_DASHBOARD_USER',
+      'required when MERGEPLANE_DASHBOARD_PASSWORD is set (the dashboard needs both, or neither to stay off)',
+    );
+  }
+  if (user === undefined || password === undefined) return { enabled: false };
+  // HTTP Basic auth splits user from password at the first colon.
+  if (user.includes(':')) throw new ServerEnvError('MERGEPLANE_DASHBOARD_USER', 'must not contain ":"');
+  return { enabled: true, user, password };
+}
+
+/**
+ * Reads and validates the server's environment. Pure apart from `readFile` (only for PRIVATE_KEY_PATH):
+ * pass `process.env` from the entry point. Throws a `ServerEnvError` naming the first bad variable.
+ */
+export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): ServerEnv {
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+
+  const appIdRaw = read(env, 'APP_ID')?.trim();
+  if (appIdRaw === undefined) throw new ServerEnvError('APP_ID', "required: the GitHub App's numeric ID");
+  if (!/^[1-9][0-9]*$/.test(appIdRaw)) {
+    throw new ServerEnvError('APP_ID', `${show(appIdRaw)} is not a numeric App ID (digits only)`);
+  }
+
+  const privateKey = loadPrivateKey(env, readFile);
+
+  const webhookSecret = read(env, 'WEBHOOK_SECRET');
+  if (webhookSecret === undefined) {
+    throw new ServerEnvError(
+      'WEBHOOK_SECRET',
+      "required: the secret set in the GitHub App's webhook settings",
+    );
+  }
+  if (webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new ServerEnvError(
+      'WEBHOOK_SECRET',
+      `too short (${webhookSecret.length} characters, at least ${MIN_WEBHOOK_SECRET_LENGTH})`,
+    );
+  }
+
+  const redisUrl = read(env, 'REDIS_URL')?.trim() ?? DEFAULT_REDIS_URL;
+  parseUrl('REDIS_URL', redisUrl, ['redis:', 'rediss:']);
+
+  const queuePrefix = read(env, 'MERGEPLANE_QUEUE_PREFIX')?.trim() ?? DEFAULT_QUEUE_PREFIX;
+  // `{name}` is the Redis Cluster hash-tag form BullMQ recommends; braces must then wrap the whole prefix.
+  if (!/^(?:[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}|\{[A-Za-z0-9][A-Za-z0-9_.:-]{0,61}\})$/.test(queuePrefix)) {
+    throw new ServerEnvError(
+      'MERGEPLANE_QUEUE_PREFIX',
+      `${show(queuePrefix)} is not a valid prefix (letters, digits, "_.:-", up to 64; optionally wrapped in {} for Redis Cluster)`,
+    );
+  }
+
+  const port = integer('PORT', read(env, 'PORT'), DEFAULT_PORT, 0, 65535);
+
+  const host = read(env, 'HOST')?.trim() ?? DEFAULT_HOST;
+  const hostIssue = hostProblem(host, 'listen');
+  if (hostIssue) throw new ServerEnvError('HOST', hostIssue);
+
+  const logLevelRaw = read(env, 'LOG_LEVEL')?.trim();
+  const logLevel = (logLevelRaw?.toLowerCase() ?? DEFAULT_LOG_LEVEL) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ServerEnvError(
+      'LOG_LEVEL',
+      `${show(logLevelRaw ?? '')} is not one of ${LOG_LEVELS.join(', ')}`,
+    );
+  }
+
+  const github = loadGithub(env);
+
+  const concurrency = integer(
+    'MERGEPLANE_WORKER_CONCURRENCY',
+    read(env, 'MERGEPLANE_WORKER_CONCURRENCY'),
+    DEFAULT_WORKER_CONCURRENCY,
+    1,
+    MAX_WORKER_CONCURRENCY,
+  );
+
+  const dashboard = loadDashboard(env);
+
+  const result: ServerEnv = {
+    appId: appIdRaw,
+    privateKey,
+    webhookSecret,
+    redisUrl,
+    queuePrefix,
+    port,
+    host,
+    logLevel,
+    github,
+    workers: { concurrency },
+    dashboard,
+  };
+
+  const cacheDir = read(env, 'MERGEPLANE_CACHE_DIR')?.trim();
+  if (cacheDir !== undefined) result.cacheDir = cacheDir;
+
+  const argocdRaw = read(env, 'MERGEPLANE_ARGOCD_URL');
+  if (argocdRaw !== undefined) {
+    parseUrl('MERGEPLANE_ARGOCD_URL', argocdRaw, ['https:', 'http:']);
+    result.argocdUrl = argocdRaw.trim().replace(/\/+$/, '');
+  }
+
+  return result;
+}
