@@ -133,16 +133,15 @@ export async function openGitRepository(dir: string): Promise<GitRepository> {
     if (error instanceof NotAGitRepositoryError) throw error;
     throw new NotAGitRepositoryError(`${dir} does not exist`);
   }
-  const probe = await runGit(absolute, ['rev-parse', '--is-bare-repository', '--show-toplevel'], {
-    allowFailure: true,
-  });
+  // Asked separately: `--show-toplevel` fails outright in a bare repository (git 2.39).
+  const probe = await runGit(absolute, ['rev-parse', '--is-bare-repository'], { allowFailure: true });
   if (probe.code !== 0) {
     const reason = firstLine(probe.stderr).replace(/^fatal:\s*/, '');
     throw new NotAGitRepositoryError(`${dir} is not a git repository${reason ? ` (${reason})` : ''}`);
   }
-  const [bare, top] = probe.stdout.split('\n');
-  const root = bare === 'true' || !top ? absolute : top;
-  return createGitRepository(root);
+  if (probe.stdout.trim() === 'true') return createGitRepository(absolute);
+  const top = await runGit(absolute, ['rev-parse', '--show-toplevel'], { allowFailure: true });
+  return createGitRepository(top.code === 0 && top.stdout.trim() !== '' ? top.stdout.trim() : absolute);
 }
 
 function createGitRepository(dir: string): GitRepository {

@@ -218,3 +218,25 @@ describe('currentBranch', () => {
     }
   });
 });
+
+describe('bare repositories', () => {
+  it('opens a bare clone, resolves refs and checks out a commit from it', async () => {
+    const source = createGitFixture();
+    const bareDir = mkdtempSync(join(tmpdir(), 'mergeplane-bare-'));
+    try {
+      const sha = source.commit({ 'apps/a.yaml': 'a: 1\n' });
+      source.git('clone', '-q', '--bare', source.dir, join(bareDir, 'repo.git'));
+      const repo = await openGitRepository(join(bareDir, 'repo.git'));
+      expect(await repo.resolve('main')).toBe(sha);
+      const checkout = await repo.checkout(sha);
+      try {
+        expect(readFileSync(join(checkout.dir, 'apps/a.yaml'), 'utf8')).toBe('a: 1\n');
+      } finally {
+        await checkout.dispose();
+      }
+    } finally {
+      source.cleanup();
+      rmSync(bareDir, { recursive: true, force: true });
+    }
+  });
+});
