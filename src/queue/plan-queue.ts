@@ -1,0 +1,117 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import { PLAN_QUEUE_NAME, type PlanJobData, type PullRequestRef, planJobId } from './plan-job.ts';
+import { createPlanStateStore } from './plan-state-store.ts';
+import { createRedisClient, type RedisConnection, toBullConnection } from './redis-connection.ts';
+
+export interface PlanQueueOptions {
+  connection: RedisConnection;
+  /** Namespaces every key (BullMQ's and ours): one prefix per deployment, or per test. */
+  prefix: string;
+  /** Default: 3 attempts, exponential backoff from 5 s. */
+  retry?: { attempts?: number; backoffDelayMs?: number };
+}
+
+export interface EnqueueResult {
+  jobId: string;
+  /** A job with this id already existed (or is being added right now), so nothing new was queued. */
+  duplicate: boolean;
+}
+
+export interface PlanQueue {
+  enqueue(data: PlanJobData): Promise<EnqueueResult>;
+  /** The newer head SHA recorded for the pull request of `data`, if `data.headSha` is no longer the latest. */
+  supersededBy(data: PlanJobData): Promise<string | undefined>;
+  /** Removes the pull request's waiting and delayed plan jobs and marks it closed; returns how many were removed. */
+  dropPullRequest(owner: string, repo: string, pullNumber: number): Promise<number>;
+  /** Idempotent. */
+  close(): Promise<void>;
+  /** The underlying BullMQ queue, for the dashboard and tests. */
+  readonly queue: Queue<PlanJobData>;
+}
+
+const PENDING_STATES = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
+const FINISHED_STATES = new Set(['completed', 'failed']);
+
+export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
+  const jobOptions: JobsOptions = {
+    attempts: options.retry?.attempts ?? 3,
+    backoff: { type: 'exponential', delay: options.retry?.backoffDelayMs ?? 5_000 },
+    // Finished jobs stay a while (dedupe of redeliveries, dashboard) but never pile up.
+    removeOnComplete: { age: 24 * 3600, count: 1_000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5_000 },
+  };
+  const queue = new Queue<PlanJobData>(PLAN_QUEUE_NAME, {
+    connection: toBullConnection(options.connection),
+    prefix: options.prefix,
+    defaultJobOptions: jobOptions,
+  });
+  const redis = createRedisClient(options.connection);
+  const state = createPlanStateStore({ redis, prefix: options.prefix });
+
+  /** Removes a job only while no worker holds it; running jobs find out through `isCurrent()`. */
+  async function removePending(jobId: string): Promise<boolean> {
+    const jobState = await queue.getJobState(jobId);
+    if (!PENDING_STATES.has(jobState)) return false;
+    // 0 when a worker took the job in between: it is locked and will see it is no longer current.
+    return (await queue.remove(jobId)) === 1;
+  }
+
+  async function add(data: PlanJobData, jobId: string): Promise<void> {
+    const previous = await state.recordHead(data, jobId);
+    await queue.add('plan', data, { jobId });
+    if (previous !== undefined && planJobId({ ...data, headSha: previous }) !== jobId) {
+      await removePending(planJobId({ ...data, headSha: previous }));
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    async enqueue(data) {
+      const jobId = planJobId(data);
+      if (!(await state.lockEnqueue(jobId))) return { jobId, duplicate: true };
+      try {
+        const existing = await queue.getJobState(jobId);
+        if (existing === 'unknown') {
+          await add(data, jobId);
+          return { jobId, duplicate: false };
+        }
+        const latest = await state.latestHead(data);
+        const headMoved = latest !== undefined && planJobId({ ...data, headSha: latest }) !== jobId;
+        // A finished job answers a redelivery, but not a head that came back (force-push to an older commit)
+        // nor an explicit request to plan again.
+        if (FINISHED_STATES.has(existing) && (headMoved || data.trigger !== 'pull_request')) {
+          if ((await queue.remove(jobId)) === 1) {
+            await add(data, jobId);
+            return { jobId, duplicate: false };
+          }
+        }
+        // The queued or running job serves this request; make sure it counts as current again.
+        if (headMoved) await add(data, jobId);
+        else await state.recordHead(data, jobId);
+        return { jobId, duplicate: true };
+      } finally {
+        await state.unlockEnqueue(jobId);
+      }
+    },
+    async supersededBy(data) {
+      const latest = await state.latestHead(data);
+      if (latest === undefined) return undefined;
+      return planJobId({ ...data, headSha: latest }) === planJobId(data) ? undefined : latest;
+    },
+    async dropPullRequest(owner, repo, pullNumber) {
+      const ref: PullRequestRef = { owner, repo, pullNumber };
+      const jobIds = await state.markClosed(ref);
+      let removed = 0;
+      for (const jobId of jobIds) if (await removePending(jobId)) removed += 1;
+      return removed;
+    },
+    close() {
+      closing ??= (async () => {
+        await queue.close();
+        await redis.quit();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import type { Job } from 'bullmq';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentPlanError } from '../../src/queue/permanent-plan-error.ts';
+import { type PlanJobData, planJobId } from '../../src/queue/plan-job.ts';
+import { createPlanQueue, type PlanQueue } from '../../src/queue/plan-queue.ts';
+import {
+  createPlanWorker,
+  type PlanJobContext,
+  type PlanWorkerOptions,
+} from '../../src/queue/plan-worker.ts';
+import { assertRedisReachable, createRedisScope, deferred, redisUrl, until } from './redis-test-env.ts';
+
+const sha = (digit: string) => digit.repeat(40);
+
+function planData(overrides: Partial<PlanJobData> = {}): PlanJobData {
+  return {
+    deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    installationId: 42,
+    owner: 'acme',
+    repo: 'gitops',
+    pullNumber: 12,
+    headSha: sha('1'),
+    baseRef: 'main',
+    headRef: 'feature',
+    trigger: 'pull_request',
+    ...overrides,
+  };
+}
+
+let scope: ReturnType<typeof createRedisScope>;
+
+beforeAll(assertRedisReachable);
+beforeEach(() => {
+  scope = createRedisScope();
+});
+afterEach(async () => {
+  await scope.cleanup();
+});
+
+function openQueue(): PlanQueue {
+  return scope.track(
+    createPlanQueue({ connection: redisUrl, prefix: scope.prefix, retry: { backoffDelayMs: 50 } }),
+  );
+}
+
+/** A worker whose finished jobs are collected by id, so a test can wait for them in any order. */
+function openWorker(run: PlanWorkerOptions['run'], extra: Partial<PlanWorkerOptions> = {}) {
+  const planWorker = createPlanWorker({
+    connection: redisUrl,
+    prefix: scope.prefix,
+    concurrency: 1,
+    run,
+    ...extra,
+  });
+  scope.track({ close: () => planWorker.close(true) });
+  const completed = new Map<string, Job>();
+  const failed = new Map<string, { job: Job; error: Error }>();
+  planWorker.worker.on('completed', (job) => completed.set(job.id ?? '', job));
+  planWorker.worker.on('failed', (job, error) => {
+    if (job) failed.set(job.id ?? '', { job, error });
+  });
+  const waitCompleted = (jobId: string) =>
+    until(planWorker.worker, ['completed'], () => completed.has(jobId), `${jobId} to complete`).then(
+      () => completed.get(jobId)!,
+    );
+  const waitFailed = (jobId: string) =>
+    until(planWorker.worker, ['failed'], () => failed.has(jobId), `${jobId} to fail`).then(
+      () => failed.get(jobId)!,
+    );
+  return { planWorker, completed, failed, waitCompleted, waitFailed };
+}
+
+describe('plan queue', () => {
+  it('turns a redelivered webhook into one job', async () => {
+    const queue = openQueue();
+    const data = planData();
+    const concurrent = await Promise.all([
+      queue.enqueue(data),
+      queue.enqueue({ ...data, deliveryId: 'other' }),
+    ]);
+    const later = await queue.enqueue(data);
+
+    expect(concurrent.map((r) => r.duplicate).sort()).toEqual([false, true]);
+    expect(later).toEqual({ jobId: planJobId(data), duplicate: true });
+    expect(await queue.queue.getJobCounts('waiting', 'delayed', 'active')).toEqual({
+      waiting: 1,
+      delayed: 0,
+      active: 0,
+    });
+  });
+
+  it('removes the waiting job of an older head when a newer head is enqueued', async () => {
+    const queue = openQueue();
+    const older = planData({ headSha: sha('1') });
+    const newer = planData({ headSha: sha('2') });
+    const otherPr = planData({ pullNumber: 13, headSha: sha('3') });
+    await queue.enqueue(older);
+    await queue.enqueue(otherPr);
+
+    expect(await queue.enqueue(newer)).toEqual({ jobId: planJobId(newer), duplicate: false });
+
+    expect(await queue.queue.getJob(planJobId(older))).toBeUndefined();
+    expect(await queue.queue.getJobState(planJobId(newer))).toBe('waiting');
+    expect(await queue.queue.getJobState(planJobId(otherPr))).toBe('waiting');
+    expect(await queue.supersededBy(older)).toBe(sha('2'));
+    expect(await queue.supersededBy(newer)).toBeUndefined();
+    expect(await queue.supersededBy(otherPr)).toBeUndefined();
+  });
+
+  it('tells a running job of an older head that it is no longer current', async () => {
+    const queue = openQueue();
+    const older = planData({ headSha: sha('1') });
+    const newer = planData({ headSha: sha('2') });
+    const olderStarted = deferred();
+    const release = deferred();
+    const seen = new Map<string, boolean>();
+    const { waitCompleted } = openWorker(async (data, ctx: PlanJobContext) => {
+      if (data.headSha === older.headSha) {
+        olderStarted.resolve();
+        await release.promise;
+      }
+      seen.set(data.headSha, await ctx.isCurrent());
+    });
+
+    await queue.enqueue(older);
+    await olderStarted.promise;
+    expect(await queue.enqueue(newer)).toMatchObject({ duplicate: false });
+    // A running job is locked by its worker: it stays, and finds out through isCurrent().
+    expect(await queue.queue.getJobState(planJobId(older))).toBe('active');
+    release.resolve();
+
+    await waitCompleted(planJobId(older));
+    await waitCompleted(planJobId(newer));
+    expect(Object.fromEntries(seen)).toEqual({ [sha('1')]: false, [sha('2')]: true });
+  });
+
+  it('plans again when the head returns to a commit that was already planned', async () => {
+    const queue = openQueue();
+    const first = planData({ headSha: sha('1') });
+    const runs: string[] = [];
+    const { waitCompleted, completed } = openWorker(async (data) => {
+      runs.push(data.headSha);
+    });
+    await queue.enqueue(first);
+    await waitCompleted(planJobId(first));
+    completed.clear();
+
+    // Same head again (redelivery): answered by the finished job.
+    expect(await queue.enqueue(first)).toMatchObject({ duplicate: true });
+    await queue.enqueue(planData({ headSha: sha('2') }));
+    await waitCompleted(planJobId(planData({ headSha: sha('2') })));
+    // Force-push back to the first commit: the finished job no longer describes the head.
+    expect(await queue.enqueue(first)).toMatchObject({ duplicate: false });
+    const rerun = await waitCompleted(planJobId(first));
+
+    expect(rerun.returnvalue).toBe('planned');
+    expect(runs).toEqual([sha('1'), sha('2'), sha('1')]);
+  });
+
+  it('drops the waiting jobs of a closed pull request and tells its running job', async () => {
+    const queue = openQueue();
+    const running = planData({ pullNumber: 9 });
+    const waitingClosed = planData({ pullNumber: 7 });
+    const waitingOpen = planData({ pullNumber: 8 });
+    const started = deferred();
+    const release = deferred();
+    const seen = new Map<number, boolean>();
+    const { waitCompleted } = openWorker(async (data, ctx) => {
+      if (data.pullNumber === running.pullNumber) {
+        started.resolve();
+        await release.promise;
+      }
+      seen.set(data.pullNumber, await ctx.isCurrent());
+    });
+    await queue.enqueue(running);
+    await started.promise;
+    // Concurrency 1: these wait behind the running job.
+    await queue.enqueue(waitingClosed);
+    await queue.enqueue(waitingOpen);
+
+    expect(await queue.dropPullRequest('acme', 'gitops', 7)).toBe(1);
+    expect(await queue.dropPullRequest('Acme', 'GitOps', 9)).toBe(0);
+    expect(await queue.queue.getJob(planJobId(waitingClosed))).toBeUndefined();
+    release.resolve();
+
+    await waitCompleted(planJobId(running));
+    await waitCompleted(planJobId(waitingOpen));
+    expect(Object.fromEntries(seen)).toEqual({ 9: false, 8: true });
+
+    // Reopened with a new push: planned, and current again.
+    const reopened = planData({ pullNumber: 9, headSha: sha('4') });
+    await queue.enqueue(reopened);
+    await waitCompleted(planJobId(reopened));
+    expect(seen.get(9)).toBe(true);
+  });
+});
+
+describe('plan worker', () => {
+  it('fails a job at once on a permanent error', async () => {
+    const queue = openQueue();
+    const data = planData();
+    let runs = 0;
+    const { waitFailed } = openWorker(async () => {
+      runs += 1;
+      throw new PermanentPlanError('mergeplane.yml: clusters[0].server: required');
+    });
+    await queue.enqueue(data);
+
+    const { job, error } = await waitFailed(planJobId(data));
+
+    expect(error.name).toBe('UnrecoverableError');
+    expect(job.failedReason).toBe('mergeplane.yml: clusters[0].server: required');
+    expect(await queue.queue.getJobState(planJobId(data))).toBe('failed');
+    expect(runs).toBe(1);
+    expect((await queue.queue.getJob(planJobId(data)))?.attemptsMade).toBe(1);
+  });
+
+  it('retries a job after a transient error', async () => {
+    const queue = openQueue();
+    const data = planData();
+    let runs = 0;
+    const { waitCompleted } = openWorker(async () => {
+      runs += 1;
+      if (runs === 1) throw new Error('connect ECONNRESET github.com');
+    });
+    await queue.enqueue(data);
+
+    const job = await waitCompleted(planJobId(data));
+
+    expect(job.returnvalue).toBe('planned');
+    expect(runs).toBe(2);
+  });
+
+  it('skips a retried job whose head was superseded meanwhile', async () => {
+    const queue = openQueue();
+    const older = planData({ headSha: sha('1') });
+    const newer = planData({ headSha: sha('2') });
+    const runs: string[] = [];
+    const { waitCompleted } = openWorker(async (data) => {
+      runs.push(data.headSha);
+      if (data.headSha === older.headSha) {
+        // The push arrives while this attempt runs, so the job is active and stays queued for its retry.
+        await queue.enqueue(newer);
+        throw new Error('rate limited');
+      }
+    });
+    await queue.enqueue(older);
+
+    const skipped = await waitCompleted(planJobId(older));
+    await waitCompleted(planJobId(newer));
+
+    expect(skipped.returnvalue).toBe('skipped');
+    expect(runs.filter((s) => s === older.headSha)).toHaveLength(1);
+  });
+
+  it('re-runs the job of a worker that died mid-job on another worker, once', async () => {
+    const queue = openQueue();
+    const data = planData();
+    const locks = { lockDuration: 1_000, stalledInterval: 500 };
+    const firstStarted = deferred();
+    const first = openWorker(async () => {
+      firstStarted.resolve();
+      await new Promise<never>(() => {});
+    }, locks);
+    await queue.enqueue(data);
+    await firstStarted.promise;
+    // Like a crash: the lock is no longer renewed and the job is never finished by this worker.
+    await first.planWorker.close(true);
+
+    let secondRuns = 0;
+    const second = openWorker(async () => {
+      secondRuns += 1;
+    }, locks);
+    const job = await second.waitCompleted(planJobId(data));
+
+    expect(job.returnvalue).toBe('planned');
+    expect(secondRuns).toBe(1);
+    expect(first.completed.size + first.failed.size).toBe(0);
+    expect(await queue.queue.getJobState(planJobId(data))).toBe('completed');
+  });
+});
