@@ -1,0 +1,43 @@
+import type { Context } from 'probot';
+import type { HandlerDeps } from './handler-deps.ts';
+
+// `edited` matters only when the base branch changed: a title or body edit does not change the plan.
+const PLAN_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'ready_for_review']);
+
+/** `pull_request` webhook: plans new heads (drafts included) and drops queued plans of closed pull requests. */
+export function createOnPullRequest(deps: HandlerDeps): (context: Context<'pull_request'>) => Promise<void> {
+  return async (context) => {
+    const { payload } = context;
+    const log = deps.log ?? context.log;
+    const owner = payload.repository.owner.login;
+    const repo = payload.repository.name;
+    const pullNumber = payload.pull_request.number;
+    const fields = { deliveryId: context.id, repo: `${owner}/${repo}`, pullNumber, action: payload.action };
+
+    if (payload.action === 'closed') {
+      const removed = await deps.planQueue.dropPullRequest(owner, repo, pullNumber);
+      log.info({ ...fields, removed }, 'pull request closed, pending plans dropped');
+      return;
+    }
+    const baseChanged = payload.action === 'edited' && payload.changes.base !== undefined;
+    if (!PLAN_ACTIONS.has(payload.action) && !baseChanged) return;
+
+    const installationId = 'installation' in payload ? payload.installation?.id : undefined;
+    if (installationId === undefined) {
+      log.warn(fields, 'pull request event without installation, ignored');
+      return;
+    }
+    const { jobId, duplicate } = await deps.planQueue.enqueue({
+      deliveryId: context.id,
+      installationId,
+      owner,
+      repo,
+      pullNumber,
+      headSha: payload.pull_request.head.sha,
+      baseRef: payload.pull_request.base.ref,
+      headRef: payload.pull_request.head.ref,
+      trigger: 'pull_request',
+    });
+    log.info({ ...fields, jobId, duplicate }, duplicate ? 'plan already queued' : 'plan queued');
+  };
+}
