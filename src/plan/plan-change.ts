@@ -24,6 +24,11 @@ export interface PlanChangeOptions {
   repoDir: string;
   base: string;
   head: string;
+  /**
+   * The branch Applications must track to be planned (a pull request's base branch). Default: config
+   * `repository.baseBranch`, else `base` when it names a branch, else the remote's default branch.
+   */
+  baseBranch?: string;
   /** A config file to use instead of the repository's `.github/mergeplane.yml` at base. */
   configFile?: string;
   /** Render cache directory; `false` keeps the cache in memory for this plan only. */
@@ -114,7 +119,7 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
     repo.changedFiles(baseSha, headSha),
   ]);
   const isThisRepo = repoMatcher(config, originUrl);
-  const baseBranch = trackedBranch(config, options.base, defaultBranch, currentBranch);
+  const baseBranch = trackedBranch(config, options.baseBranch ?? options.base, defaultBranch, currentBranch);
   const cache = new RenderCache(
     options.cacheDir === false ? {} : { dir: options.cacheDir ?? defaultCacheDir(env) },
   );
