@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createApp } from '../../../src/app.ts';
 import type { HandlerLogger } from '../../../src/github/handlers/handler-deps.ts';
 import { createPlanQueue, type PlanQueue } from '../../../src/queue/plan-queue.ts';
-import { createRedisScope, redisUrl } from '../../queue/redis-test-env.ts';
-import type { GitHubRequest } from '../../support/github-openapi.ts';
+import { assertRedisReachable, createRedisScope, redisUrl } from '../../queue/redis-test-env.ts';
+import { assertGitHubRequests, type GitHubRequest } from '../../support/github-openapi.ts';
 
 type Json = Record<string, unknown>;
 
@@ -97,3 +98,38 @@ export function createHandlerTestEnv() {
     },
   };
 }
+
+/**
+ * Registers the lifecycle every handler test file shares: Redis must answer, the network is off except
+ * loopback (Redis), each test gets a fresh env, and afterwards every GitHub request is checked against
+ * the OpenAPI description and every interceptor must have been used. `current()` is the test's env.
+ */
+export function useHandlerTestEnv(options: { afterEachTest?: (env: HandlerTestEnv) => void } = {}): {
+  current(): HandlerTestEnv;
+} {
+  let env: HandlerTestEnv | undefined;
+  beforeAll(async () => {
+    await assertRedisReachable();
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1');
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+  });
+  beforeEach(() => {
+    env = createHandlerTestEnv();
+  });
+  afterEach(async () => {
+    const finished = env!;
+    try {
+      options.afterEachTest?.(finished);
+      assertGitHubRequests(finished.requests);
+      finished.github.done();
+    } finally {
+      await finished.cleanup();
+    }
+  });
+  return { current: () => env! };
+}
+
+export type HandlerTestEnv = ReturnType<typeof createHandlerTestEnv>;

@@ -1,5 +1,4 @@
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CLOSED_TEXT,
   NOT_AVAILABLE_TEXT,
@@ -7,9 +6,7 @@ import {
 } from '../../../src/github/handlers/on-issue-comment.ts';
 import { helpText } from '../../../src/github/help-text.ts';
 import { planJobId } from '../../../src/queue/plan-job.ts';
-import { assertRedisReachable } from '../../queue/redis-test-env.ts';
-import { assertGitHubRequests } from '../../support/github-openapi.ts';
-import { createHandlerTestEnv, webhookExample } from './handler-test-env.ts';
+import { useHandlerTestEnv, webhookExample } from './handler-test-env.ts';
 
 // Real payload: @octokit/webhooks-examples issue_comment.created on Codertocat/Hello-World#1 (comment
 // 492700400 by Codertocat, installation 1). Adjusted: `issue.pull_request` added (no example comments on a
@@ -37,55 +34,39 @@ function pullResponse(state: 'open' | 'closed') {
   return { ...pr, number: 1, state };
 }
 
-let env: ReturnType<typeof createHandlerTestEnv>;
-
-beforeAll(async () => {
-  await assertRedisReachable();
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
-beforeEach(() => {
-  env = createHandlerTestEnv();
-});
-afterEach(async () => {
-  try {
-    assertGitHubRequests(env.requests);
-    env.github.done();
-  } finally {
-    await env.cleanup();
-  }
-});
+const env = useHandlerTestEnv().current;
 
 function expectAck(permission: string) {
-  env.github
-    .post(`${REPO}/issues/comments/492700400/reactions`, { content: 'eyes' })
-    .reply(env.recordAndReply(201, { id: 1, content: 'eyes' }))
+  env()
+    .github.post(`${REPO}/issues/comments/492700400/reactions`, { content: 'eyes' })
+    .reply(env().recordAndReply(201, { id: 1, content: 'eyes' }))
     .get(`${REPO}/collaborators/Codertocat/permission`)
-    .reply(env.recordAndReply(200, { permission, role_name: permission, user: { login: 'Codertocat' } }));
+    .reply(env().recordAndReply(200, { permission, role_name: permission, user: { login: 'Codertocat' } }));
 }
 
 /** Expects one comment on the pull request and returns its body once posted. */
 function expectReply(): () => string {
   let posted = '';
-  env.github.post(`${REPO}/issues/1/comments`).reply(
-    env.recordAndReply(201, { id: 2 }, (body) => {
-      posted = (body as { body: string }).body;
-    }),
-  );
+  env()
+    .github.post(`${REPO}/issues/1/comments`)
+    .reply(
+      env().recordAndReply(201, { id: 2 }, (body) => {
+        posted = (body as { body: string }).body;
+      }),
+    );
   return () => posted;
 }
 
-const operations = () => env.requests.map((r) => `${r.method} ${new URL(String(r.url)).pathname}`);
+const operations = () => env().requests.map((r) => `${r.method} ${new URL(String(r.url)).pathname}`);
 
 describe('issue_comment.created webhook', () => {
   it('acknowledges /mergeplane plan from a writer and queues a comment-triggered plan', async () => {
     expectAck('write');
-    env.github.get(`${REPO}/pulls/1`).reply(env.recordAndReply(200, pullResponse('open')));
+    env()
+      .github.get(`${REPO}/pulls/1`)
+      .reply(env().recordAndReply(200, pullResponse('open')));
 
-    await env.receive('issue_comment', prComment('/mergeplane plan'), 'delivery-c1');
+    await env().receive('issue_comment', prComment('/mergeplane plan'), 'delivery-c1');
 
     expect(operations()).toEqual([
       `POST ${REPO}/issues/comments/492700400/reactions`,
@@ -93,7 +74,7 @@ describe('issue_comment.created webhook', () => {
       `GET ${REPO}/pulls/1`,
     ]);
     const jobId = planJobId({ owner: 'Codertocat', repo: 'Hello-World', pullNumber: 1, headSha: PR_HEAD });
-    expect((await env.planQueue.queue.getJob(jobId))?.data).toEqual({
+    expect((await env().planQueue.queue.getJob(jobId))?.data).toEqual({
       deliveryId: 'delivery-c1',
       installationId: 1,
       owner: 'Codertocat',
@@ -104,7 +85,7 @@ describe('issue_comment.created webhook', () => {
       headRef: 'changes',
       trigger: 'comment',
     });
-    expect(env.logs.at(-1)).toEqual({
+    expect(env().logs.at(-1)).toEqual({
       level: 'info',
       message: 'plan queued',
       fields: expect.objectContaining({ deliveryId: 'delivery-c1', jobId, command: 'plan' }),
@@ -113,9 +94,11 @@ describe('issue_comment.created webhook', () => {
 
   it.each(['admin', 'maintain'])('lets %s run commands', async (permission) => {
     expectAck(permission);
-    env.github.get(`${REPO}/pulls/1`).reply(env.recordAndReply(200, pullResponse('open')));
-    await env.receive('issue_comment', prComment('/mergeplane plan'));
-    expect(await env.jobCount()).toBe(1);
+    env()
+      .github.get(`${REPO}/pulls/1`)
+      .reply(env().recordAndReply(200, pullResponse('open')));
+    await env().receive('issue_comment', prComment('/mergeplane plan'));
+    expect(await env().jobCount()).toBe(1);
   });
 
   it.each(['read', 'triage', 'none'])(
@@ -123,27 +106,27 @@ describe('issue_comment.created webhook', () => {
     async (p) => {
       expectAck(p);
       const reply = expectReply();
-      await env.receive('issue_comment', prComment('/mergeplane plan'));
+      await env().receive('issue_comment', prComment('/mergeplane plan'));
 
       expect(reply()).toBe(`@Codertocat ${REFUSAL_TEXT}`);
-      expect(await env.jobCount()).toBe(0);
-      expect(env.logs.at(-1)?.message).toBe('slash-command refused');
+      expect(await env().jobCount()).toBe(0);
+      expect(env().logs.at(-1)?.message).toBe('slash-command refused');
     },
   );
 
   it('answers an unknown command with the reason and help', async () => {
     expectAck('write');
     const reply = expectReply();
-    await env.receive('issue_comment', prComment('/mergeplane bogus'));
+    await env().receive('issue_comment', prComment('/mergeplane bogus'));
 
     expect(reply()).toBe(`unknown command "bogus".\n\n${helpText()}`);
-    expect(await env.jobCount()).toBe(0);
+    expect(await env().jobCount()).toBe(0);
   });
 
   it('answers help', async () => {
     expectAck('write');
     const reply = expectReply();
-    await env.receive('issue_comment', prComment('/mergeplane help'));
+    await env().receive('issue_comment', prComment('/mergeplane help'));
     expect(reply()).toBe(helpText());
   });
 
@@ -152,19 +135,21 @@ describe('issue_comment.created webhook', () => {
     async (c) => {
       expectAck('write');
       const reply = expectReply();
-      await env.receive('issue_comment', prComment(`/mergeplane ${c}`));
+      await env().receive('issue_comment', prComment(`/mergeplane ${c}`));
       expect(reply()).toBe(`\`/mergeplane ${c.split(' ')[0]}\` ${NOT_AVAILABLE_TEXT}`);
-      expect(await env.jobCount()).toBe(0);
+      expect(await env().jobCount()).toBe(0);
     },
   );
 
   it('does not plan a closed pull request', async () => {
     expectAck('write');
-    env.github.get(`${REPO}/pulls/1`).reply(env.recordAndReply(200, pullResponse('closed')));
+    env()
+      .github.get(`${REPO}/pulls/1`)
+      .reply(env().recordAndReply(200, pullResponse('closed')));
     const reply = expectReply();
-    await env.receive('issue_comment', prComment('/mergeplane plan'));
+    await env().receive('issue_comment', prComment('/mergeplane plan'));
     expect(reply()).toBe(CLOSED_TEXT);
-    expect(await env.jobCount()).toBe(0);
+    expect(await env().jobCount()).toBe(0);
   });
 
   it.each([
@@ -187,9 +172,9 @@ describe('issue_comment.created webhook', () => {
       },
     },
   ])('ignores $case without any GitHub request', async ({ payload }) => {
-    await env.receive('issue_comment', payload());
-    expect(env.requests).toEqual([]);
-    expect(await env.jobCount()).toBe(0);
-    expect(env.logs).toEqual([]);
+    await env().receive('issue_comment', payload());
+    expect(env().requests).toEqual([]);
+    expect(await env().jobCount()).toBe(0);
+    expect(env().logs).toEqual([]);
   });
 });

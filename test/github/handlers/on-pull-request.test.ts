@@ -1,9 +1,6 @@
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planJobId } from '../../../src/queue/plan-job.ts';
-import { assertRedisReachable } from '../../queue/redis-test-env.ts';
-import { assertGitHubRequests } from '../../support/github-openapi.ts';
-import { createHandlerTestEnv, webhookExample } from './handler-test-env.ts';
+import { useHandlerTestEnv, webhookExample } from './handler-test-env.ts';
 
 // Real payloads from @octokit/webhooks-examples: PR Codertocat/Hello-World#2, head ec26c3e…, base master,
 // head ref `changes`, installation 1. Adjusted fields are named in each test.
@@ -11,36 +8,17 @@ const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 const NEW_HEAD = '1111111111111111111111111111111111111111';
 const ref = { owner: 'Codertocat', repo: 'Hello-World', pullNumber: 2 };
 
-let env: ReturnType<typeof createHandlerTestEnv>;
-
-beforeAll(async () => {
-  await assertRedisReachable();
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
-beforeEach(() => {
-  env = createHandlerTestEnv();
-});
-afterEach(async () => {
-  try {
-    // pull_request handlers never call GitHub.
-    expect(env.requests).toEqual([]);
-    assertGitHubRequests(env.requests);
-    env.github.done();
-  } finally {
-    await env.cleanup();
-  }
-});
+const env = useHandlerTestEnv({
+  // pull_request handlers never call GitHub.
+  afterEachTest: (finished) => expect(finished.requests).toEqual([]),
+}).current;
 
 describe('pull_request webhook', () => {
   it('queues one plan for an opened pull request with the payload data', async () => {
-    await env.receive('pull_request', webhookExample('pull_request', 'opened'), 'delivery-1');
+    await env().receive('pull_request', webhookExample('pull_request', 'opened'), 'delivery-1');
 
     const jobId = planJobId({ ...ref, headSha: HEAD });
-    const job = await env.planQueue.queue.getJob(jobId);
+    const job = await env().planQueue.queue.getJob(jobId);
     expect(job?.data).toEqual({
       deliveryId: 'delivery-1',
       installationId: 1,
@@ -50,8 +28,8 @@ describe('pull_request webhook', () => {
       headRef: 'changes',
       trigger: 'pull_request',
     });
-    expect(await env.jobCount()).toBe(1);
-    expect(env.logs).toEqual([
+    expect(await env().jobCount()).toBe(1);
+    expect(env().logs).toEqual([
       {
         level: 'info',
         message: 'plan queued',
@@ -68,33 +46,33 @@ describe('pull_request webhook', () => {
 
   it('keeps one job when the same delivery arrives twice', async () => {
     const payload = webhookExample('pull_request', 'opened');
-    await env.receive('pull_request', payload, 'delivery-1');
-    await env.receive('pull_request', payload, 'delivery-1');
+    await env().receive('pull_request', payload, 'delivery-1');
+    await env().receive('pull_request', payload, 'delivery-1');
 
-    expect(await env.jobCount()).toBe(1);
-    expect(env.logs.map((l) => [l.message, l.fields.duplicate])).toEqual([
+    expect(await env().jobCount()).toBe(1);
+    expect(env().logs.map((l) => [l.message, l.fields.duplicate])).toEqual([
       ['plan queued', false],
       ['plan already queued', true],
     ]);
   });
 
   it('replaces the waiting plan when synchronize brings a new head', async () => {
-    await env.receive('pull_request', webhookExample('pull_request', 'opened'));
+    await env().receive('pull_request', webhookExample('pull_request', 'opened'));
     // Adjusted: a new head SHA (pull_request.head.sha and `after`), as a push to the branch produces.
     const sync = webhookExample('pull_request', 'synchronize');
     (sync.pull_request as { head: { sha: string } }).head.sha = NEW_HEAD;
     sync.before = HEAD;
     sync.after = NEW_HEAD;
-    await env.receive('pull_request', sync, 'delivery-sync');
+    await env().receive('pull_request', sync, 'delivery-sync');
 
-    expect(await env.planQueue.queue.getJob(planJobId({ ...ref, headSha: HEAD }))).toBeUndefined();
-    const job = await env.planQueue.queue.getJob(planJobId({ ...ref, headSha: NEW_HEAD }));
+    expect(await env().planQueue.queue.getJob(planJobId({ ...ref, headSha: HEAD }))).toBeUndefined();
+    const job = await env().planQueue.queue.getJob(planJobId({ ...ref, headSha: NEW_HEAD }));
     expect(job?.data).toMatchObject({
       headSha: NEW_HEAD,
       deliveryId: 'delivery-sync',
       trigger: 'pull_request',
     });
-    expect(await env.jobCount()).toBe(1);
+    expect(await env().jobCount()).toBe(1);
   });
 
   it.each([
@@ -102,13 +80,13 @@ describe('pull_request webhook', () => {
     // Adjusted: pull_request.merged (the examples only have an unmerged close).
     { case: 'merged', merged: true },
   ])('drops the pending plan when the pull request is $case', async ({ merged }) => {
-    await env.receive('pull_request', webhookExample('pull_request', 'opened'));
+    await env().receive('pull_request', webhookExample('pull_request', 'opened'));
     const closed = webhookExample('pull_request', 'closed');
     (closed.pull_request as { merged: boolean }).merged = merged;
-    await env.receive('pull_request', closed, 'delivery-close');
+    await env().receive('pull_request', closed, 'delivery-close');
 
-    expect(await env.jobCount()).toBe(0);
-    expect(env.logs.at(-1)).toEqual({
+    expect(await env().jobCount()).toBe(0);
+    expect(env().logs.at(-1)).toEqual({
       level: 'info',
       message: 'pull request closed, pending plans dropped',
       fields: expect.objectContaining({ deliveryId: 'delivery-close', removed: 1, pullNumber: 2 }),
@@ -137,8 +115,8 @@ describe('pull_request webhook', () => {
       }),
     },
   ])('plans when $case', async ({ payload }) => {
-    await env.receive('pull_request', payload());
-    expect((await env.planQueue.queue.getJob(planJobId({ ...ref, headSha: HEAD })))?.data.trigger).toBe(
+    await env().receive('pull_request', payload());
+    expect((await env().planQueue.queue.getJob(planJobId({ ...ref, headSha: HEAD })))?.data.trigger).toBe(
       'pull_request',
     );
   });
@@ -156,8 +134,8 @@ describe('pull_request webhook', () => {
       }),
     },
   ])('ignores $case', async ({ payload }) => {
-    await env.receive('pull_request', payload());
-    expect(await env.jobCount()).toBe(0);
-    expect(env.logs).toEqual([]);
+    await env().receive('pull_request', payload());
+    expect(await env().jobCount()).toBe(0);
+    expect(env().logs).toEqual([]);
   });
 });
