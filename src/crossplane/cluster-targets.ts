@@ -1,6 +1,7 @@
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
 import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
 import type { ClusterEntry } from '../gitops/cluster.ts';
+import { stringMap } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import type { ClaimReport, ClusterTarget } from '../report/plan-report.ts';
 
@@ -35,15 +36,6 @@ export interface ClusterTargets {
   targets: ClusterTarget[];
   /** ApplicationSets that could not be evaluated, and why. */
   notes: string[];
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isRecord(value)) return out;
-  for (const [key, entry] of Object.entries(value)) {
-    if (key !== '__proto__' && typeof entry === 'string') out[key] = entry;
-  }
-  return out;
 }
 
 /** The cluster entry a claim's cluster will have once Mergeplane registers it (see the convention above). */

@@ -1,3 +1,4 @@
+import { stringMap } from '../kube/field-values.ts';
 import { isRecord, splitApiVersion } from '../kube/kube-object.ts';
 
 /** A Crossplane object that cannot be understood (not thrown for unrelated objects). */
@@ -89,12 +90,6 @@ function metadataName(object: Record<string, unknown>): string {
   const name = str(metadata.name);
   if (!name) throw new CrossplaneModelError(`${String(object.kind)} has no metadata.name`);
   return name;
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (isRecord(value)) for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
-  return out;
 }
 
 /** Parses a CompositeResourceDefinition. Throws CrossplaneModelError when required fields are missing. */

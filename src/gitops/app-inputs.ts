@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { joinRepoPath } from '../git/join-repo-path.ts';
+import { stringList } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
@@ -25,11 +26,6 @@ const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomi
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 type PathKind = { kind: 'file' | 'dir'; real: string } | { kind: 'missing' } | { kind: 'outside' };
-
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
 
 function records(value: unknown): Record<string, unknown>[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];
@@ -209,24 +205,24 @@ class InputCollector {
     }
     if (!doc) return;
     const refs: string[] = [
-      ...strings(doc.resources),
-      ...strings(doc.bases),
-      ...strings(doc.components),
-      ...strings(doc.crds),
-      ...strings(doc.configurations),
-      ...strings(doc.generators),
-      ...strings(doc.transformers),
-      ...strings(doc.validators),
-      ...strings(doc.patchesStrategicMerge),
-      ...records(doc.patches).flatMap((p) => strings(p.path)),
-      ...records(doc.patchesJson6902).flatMap((p) => strings(p.path)),
-      ...records(doc.replacements).flatMap((r) => strings(r.path)),
-      ...(isRecord(doc.openapi) ? strings(doc.openapi.path) : []),
+      ...stringList(doc.resources),
+      ...stringList(doc.bases),
+      ...stringList(doc.components),
+      ...stringList(doc.crds),
+      ...stringList(doc.configurations),
+      ...stringList(doc.generators),
+      ...stringList(doc.transformers),
+      ...stringList(doc.validators),
+      ...stringList(doc.patchesStrategicMerge),
+      ...records(doc.patches).flatMap((p) => stringList(p.path)),
+      ...records(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
+      ...records(doc.replacements).flatMap((r) => stringList(r.path)),
+      ...(isRecord(doc.openapi) ? stringList(doc.openapi.path) : []),
     ];
     for (const generator of [...records(doc.configMapGenerator), ...records(doc.secretGenerator)]) {
       // `files` entries may be `key=path`.
-      refs.push(...strings(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
-      refs.push(...strings(generator.envs), ...strings(generator.env));
+      refs.push(...stringList(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
+      refs.push(...stringList(generator.envs), ...stringList(generator.env));
     }
     // Kustomize's own Helm inflation: not rendered by Mergeplane, but its inputs still decide the output.
     const helmCharts = records(doc.helmCharts);
@@ -234,7 +230,7 @@ class InputCollector {
       const globals = isRecord(doc.helmGlobals) ? doc.helmGlobals : {};
       refs.push(typeof globals.chartHome === 'string' ? globals.chartHome : 'charts');
       for (const chart of helmCharts)
-        refs.push(...strings(chart.valuesFile), ...strings(chart.additionalValuesFiles));
+        refs.push(...stringList(chart.valuesFile), ...stringList(chart.additionalValuesFiles));
     }
     for (const ref of refs) await this.addKustomizeRef(dir, ref);
   }
@@ -243,7 +239,7 @@ class InputCollector {
     await this.addKustomization(dir);
     for (const component of source.kustomize?.components ?? []) await this.addKustomizeRef(dir, component);
     for (const patch of source.kustomize?.patches ?? []) {
-      for (const path of strings(patch.path)) await this.addKustomizeRef(dir, path);
+      for (const path of stringList(patch.path)) await this.addKustomizeRef(dir, path);
     }
   }
 

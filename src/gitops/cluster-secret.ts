@@ -1,17 +1,9 @@
+import { stringMap } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import type { ClusterEntry } from './cluster.ts';
 
 const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isRecord(value)) return out;
-  for (const [key, entry] of Object.entries(value)) {
-    if (key !== '__proto__' && typeof entry === 'string') out[key] = entry;
-  }
-  return out;
-}
 
 /** A Secret field as the API server stores it: `stringData` is written over `data`. */
 function secretField(obj: Record<string, unknown>, key: string): string | undefined {

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { stringList } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import { KUSTOMIZATION_FILES } from './detect-source-type.ts';
 import { isAllowedRemote, isCertainlyRemoteRef, isRemoteRef } from './remote-ref.ts';
@@ -26,11 +27,6 @@ export interface WalkKustomizationOptions {
 }
 
 const FUNCTION_ANNOTATIONS = ['config.kubernetes.io/function', 'config.k8s.io/function'];
-
-function strings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
 
 function records(value: unknown): Record<string, unknown>[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];
@@ -143,7 +139,7 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
     };
 
     // Directories that are kustomizations (or plain files) — resources and their older/companion fields.
-    const dirRefs = [...strings(doc.resources), ...strings(doc.bases), ...strings(doc.components)];
+    const dirRefs = [...stringList(doc.resources), ...stringList(doc.bases), ...stringList(doc.components)];
     for (const ref of dirRefs) {
       const target = await resolveRef(ref);
       if (!target) continue;
@@ -176,18 +172,18 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
     }
 
     const fileRefs: string[] = [
-      ...records(doc.patches).flatMap((p) => strings(p.path)),
-      ...records(doc.patchesJson6902).flatMap((p) => strings(p.path)),
-      ...records(doc.replacements).flatMap((r) => strings(r.path)),
+      ...records(doc.patches).flatMap((p) => stringList(p.path)),
+      ...records(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
+      ...records(doc.replacements).flatMap((r) => stringList(r.path)),
       // patchesStrategicMerge entries are file paths or inline patches.
-      ...strings(doc.patchesStrategicMerge).filter((p) => !p.includes('\n') && !/^\s*\w+\s*:/.test(p)),
-      ...strings(doc.crds),
-      ...strings(doc.configurations),
-      ...(isRecord(doc.openapi) ? strings(doc.openapi.path) : []),
+      ...stringList(doc.patchesStrategicMerge).filter((p) => !p.includes('\n') && !/^\s*\w+\s*:/.test(p)),
+      ...stringList(doc.crds),
+      ...stringList(doc.configurations),
+      ...(isRecord(doc.openapi) ? stringList(doc.openapi.path) : []),
     ];
     for (const generator of [...records(doc.configMapGenerator), ...records(doc.secretGenerator)]) {
-      fileRefs.push(...strings(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
-      fileRefs.push(...strings(generator.envs), ...strings(generator.env));
+      fileRefs.push(...stringList(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
+      fileRefs.push(...stringList(generator.envs), ...stringList(generator.env));
     }
     for (const ref of fileRefs) {
       const target = await resolveRef(ref);
