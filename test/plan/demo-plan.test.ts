@@ -32,16 +32,30 @@ function changes(name: string): string[] {
   return (app(name).resources ?? []).map((r) => `${r.action} ${r.kind} ${r.namespace}/${r.name}`);
 }
 
-describe('the demo repository plan (head commit: image tag, one cluster value, one app added, one removed)', () => {
+describe('the demo repository plan (head commit: image tag, one cluster value, one app added, one removed, a new cluster)', () => {
   it('reports exactly the affected applications', () => {
     const affected = report.apps.filter((a) => a.status !== 'unchanged').map((a) => `${a.name}: ${a.status}`);
     expect(affected).toEqual([
       'guestbook-prod-eu: changed',
       'legacy-reports: removed',
       'notifications: added',
+      // Argo CD deploys the claims under infra/clusters: the new cluster claim is a change of that app too.
+      'platform-clusters: changed',
       'podinfo-production: changed',
       'root: changed',
     ]);
+  });
+
+  it('plans the new cluster claim, its registration and the apps the clusters generator adds', () => {
+    const changed = report.claims.filter((c) => c.action !== 'unchanged');
+    expect(changed.map((c) => `${c.kind} ${c.namespace}/${c.name}: ${c.action}`)).toEqual([
+      'KubernetesCluster platform/prod-sa: create',
+    ]);
+    const claim = changed[0]!;
+    expect(claim.registersCluster).toBe(true);
+    expect(claim.connectionSecret).toEqual({ namespace: 'platform', name: 'prod-sa-kubeconfig' });
+    expect(claim.clusterTargets).toEqual([{ applicationSet: 'guestbook', apps: ['guestbook-prod-sa'] }]);
+    expect(changes('platform-clusters')).toEqual(['create KubernetesCluster platform/prod-sa']);
   });
 
   it('plans every kind of app it found', () => {
