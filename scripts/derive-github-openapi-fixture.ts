@@ -31,6 +31,8 @@ const OPERATIONS = [
   'apps/create-installation-access-token',
   'repos/get-content',
   'repos/get-combined-status-for-ref',
+  'apps/get-authenticated',
+  'repos/list-pull-requests-associated-with-commit',
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

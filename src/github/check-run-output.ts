@@ -1,6 +1,8 @@
 import { gatesFailed } from '../gates/evaluate-gates.ts';
-import { codeSpan, escapeInline } from '../report/escape-markdown.ts';
+import { codeFence, codeSpan, escapeInline } from '../report/escape-markdown.ts';
 import type { AppReport, AppStatus, GateResult, PlanReport } from '../report/plan-report.ts';
+import { type ApprovalsView, approvalLines } from '../report/render-approvals-markdown.ts';
+import { renderJson } from '../report/render-json.ts';
 
 export const CHECK_RUN_NAME = 'Mergeplane / plan';
 
@@ -45,6 +47,10 @@ export interface CheckRunOptions {
   commentUrl?: string;
   /** A user with write access approved with `/mergeplane approve`. */
   approved?: boolean;
+  /** Approvals applied to `report.gates` (who approved, whose approval did not count): listed in the summary. */
+  approvals?: ApprovalsView;
+  /** Append the JSON report to `text` as a collapsed code block when it fits GitHub's limit. */
+  jsonReport?: boolean;
 }
 
 export interface CheckRunOutput {
@@ -135,7 +141,7 @@ function changedCounts(report: PlanReport): string {
   return parts.length ? `${parts.join(' and ')} changed` : '';
 }
 
-function checkRunTitle(report: PlanReport, conclusion: CheckRunConclusion): string {
+function checkRunTitle(report: PlanReport, conclusion: CheckRunConclusion, approvedByView: boolean): string {
   const changed = changedCounts(report);
   if (conclusion === 'failure') {
     const errors = plural(report.gates.filter((g) => g.status === 'fail').length, 'error', 'errors');
@@ -151,7 +157,7 @@ function checkRunTitle(report: PlanReport, conclusion: CheckRunConclusion): stri
       : `${waiting.length} findings awaiting approval`;
   }
   const base = changed || 'No affected applications';
-  return waiting.length ? `${base}, approved` : base;
+  return waiting.length || approvedByView ? `${base}, approved` : base;
 }
 
 function gateIcon(gate: GateResult, approved: boolean): string {
@@ -212,11 +218,16 @@ function checkRunSummary(
     ...report.gates.filter((g) => g.status === 'needs-approval'),
     ...report.gates.filter((g) => g.status === 'pass'),
   ];
-  head.push('', '#### Gates', '');
+  const approvals = options.approvals === undefined ? [] : approvalLines(options.approvals);
+  const gates = ordered.map((g) => gateLine(g, approved));
+  // Approval lines are user text of unbounded count: items, so truncation can cut them, never the head.
+  if (approvals.length === 0) head.push('', '#### Gates', '');
+  else head.push('', '#### Approvals', '');
+  const items = approvals.length === 0 ? gates : [...approvals, '', '#### Gates', '', ...gates];
   const where = options.commentUrl !== undefined ? 'the plan comment' : 'the JSON report';
   return fitLines(
     head,
-    ordered.map((g) => gateLine(g, approved)),
+    items,
     (omitted) =>
       `_Truncated at GitHub's ${MAX_OUTPUT_LENGTH.toLocaleString('en-US')}-character limit: ${plural(omitted, 'more gate', 'more gates')} not shown; see ${where}._`,
   );
@@ -293,6 +304,31 @@ function checkRunAnnotations(gates: readonly GateResult[]): Annotation[] {
 }
 
 /**
+ * The JSON report as a collapsed block after `table`, when both fit GitHub's limit for `output.text`;
+ * else a note with the summary counts, so the text stays valid and the counts are still there.
+ */
+function withJsonReport(report: PlanReport, table: string | undefined): string {
+  const json = renderJson(report);
+  const block = [
+    '<details><summary>JSON report</summary>',
+    '',
+    codeFence(json, 'json'),
+    '',
+    '</details>',
+  ].join('\n');
+  const joined = table === undefined ? block : `${table}\n\n${block}`;
+  if (byteLength(joined) <= MAX_OUTPUT_LENGTH) return joined;
+  const { apps, resources } = report.summary;
+  const note = [
+    `_The JSON report (${byteLength(json).toLocaleString('en-US')} bytes) is too large for the check run; run \`mergeplane plan --format json\` for it._`,
+    `Summary: apps ${apps.changed} changed, ${apps.added} added, ${apps.removed} removed, ${apps.unchanged} unchanged, ${apps.error} with errors; resources ${resources.create} to create, ${resources.update} to update, ${resources.delete} to delete.`,
+  ].join('\n\n');
+  const withTable = table === undefined ? note : `${table}\n\n${note}`;
+  // The table alone is kept within the limit by fitLines; leave room for the note or drop the table.
+  return byteLength(withTable) <= MAX_OUTPUT_LENGTH ? withTable : note;
+}
+
+/**
  * The `Mergeplane / plan` check run for a plan: conclusion from the gates (any `fail` → failure; an
  * unapproved `needs-approval` → action_required; else success), a short title, a Markdown summary of
  * the gates, a compact per-app table as `text`, and file/line annotations for the open gates. Summary
@@ -302,7 +338,8 @@ function checkRunAnnotations(gates: readonly GateResult[]): Annotation[] {
 export function checkRunFromReport(report: PlanReport, options: CheckRunOptions): CheckRunOutput {
   const conclusion = checkRunConclusion(report.gates, options.approved === true);
   const annotations = checkRunAnnotations(report.gates);
-  const text = checkRunText(report);
+  const table = checkRunText(report);
+  const text = options.jsonReport === true ? withJsonReport(report, table) : table;
   const first = annotations.slice(0, MAX_ANNOTATIONS_PER_REQUEST);
   const extraAnnotations: Annotation[][] = [];
   for (let i = MAX_ANNOTATIONS_PER_REQUEST; i < annotations.length; i += MAX_ANNOTATIONS_PER_REQUEST) {
@@ -314,7 +351,7 @@ export function checkRunFromReport(report: PlanReport, options: CheckRunOptions)
     status: 'completed',
     conclusion,
     output: {
-      title: checkRunTitle(report, conclusion),
+      title: checkRunTitle(report, conclusion, (options.approvals?.approved.length ?? 0) > 0),
       summary: checkRunSummary(report, conclusion, options),
       ...(text !== undefined ? { text } : {}),
       ...(first.length > 0 ? { annotations: first } : {}),

@@ -4,16 +4,24 @@ import { DEFAULT_SLASH_PREFIX, MAX_APPROVE_REASON_LENGTH } from './parse-slash-c
 export function helpText(prefix: string = DEFAULT_SLASH_PREFIX): string {
   const writers = 'users with write access';
   const rows: [string, string, string][] = [
-    ['plan', 'Re-run the plan and refresh the plan comment and the `Mergeplane / plan` check.', writers],
-    ['diff APP', 'Post the full rendered diff of one application (`name` or `namespace/name`).', writers],
+    [
+      'plan',
+      'Plan the head commit again: refreshes the plan comment and the `Mergeplane / plan` check.',
+      writers,
+    ],
+    [
+      'diff APP',
+      'Post the complete rendered diff of one application (`name`, or `namespace/name` when the name is not unique) as its own comment, split into parts when long. An unknown name is answered with the affected applications.',
+      writers,
+    ],
     [
       'approve [reason]',
-      `Approve the destructive changes the plan check is waiting on; the optional reason (up to ${MAX_APPROVE_REASON_LENGTH} characters) is recorded.`,
-      `${writers}, narrowed by \`approval\` in \`.github/mergeplane.yml\``,
+      `Approve the changes the plan check waits on (destructive changes, apps that cannot be rendered offline) for the current head commit; new commits dismiss the approval unless \`approval.dismissOnNewCommits\` is off. The optional reason (up to ${MAX_APPROVE_REASON_LENGTH} characters) is shown with the approval. Failing gates cannot be approved.`,
+      `${writers}; narrowed to \`approval.users\` / \`approval.teams\` when set; not the pull request's author unless \`approval.allowAuthorSelfApproval\` (rules read from \`.github/mergeplane.yml\` on the base branch)`,
     ],
     [
       'retry',
-      'Re-run the failed post-merge delivery jobs (syncs, claims) of this merged pull request.',
+      'On a merged pull request: re-run its failed post-merge jobs (syncs, claims) and say how many were re-enqueued.',
       writers,
     ],
     ['help', 'Show this help.', writers],
@@ -21,12 +29,12 @@ export function helpText(prefix: string = DEFAULT_SLASH_PREFIX): string {
   return [
     '#### Mergeplane commands',
     '',
-    `Write a command as the first line of a pull-request comment, e.g. \`${prefix} plan\`.`,
+    `Write a command as the first line of a pull-request comment, e.g. \`${prefix} plan\`. The bot reacts with 👀 when it picks a command up.`,
     '',
     '| Command | What it does | Who may use it |',
     '| --- | --- | --- |',
     ...rows.map(([command, what, who]) => `| \`${prefix} ${command}\` | ${what} | ${who} |`),
     '',
-    `Commands in quotes or code blocks are ignored. \`${prefix}\` alone shows this help.`,
+    `Commands in quotes or code blocks are ignored. \`${prefix}\` alone shows this help. Re-running the \`Mergeplane / plan\` check from the Checks tab also plans again.`,
   ].join('\n');
 }

@@ -1,11 +1,23 @@
 import type { Octokit } from '@octokit/rest';
-import type { createRepoCache } from '../git/repo-cache.ts';
-import { planChange } from '../plan/plan-change.ts';
+import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { applyApprovals } from '../gates/apply-approvals.ts';
+import { decideApprovals, teamLookups } from '../gates/decide-approvals.ts';
+import type { GitRepository } from '../git/git-repository.ts';
+import type { RepoCache } from '../git/repo-cache.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
+import type { ApprovalReader } from '../queue/approval-store.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
-import { codeFence } from '../report/escape-markdown.ts';
+import { codeFence, codeSpan } from '../report/escape-markdown.ts';
+import type { PlanReport } from '../report/plan-report.ts';
+import type { ApprovalsView } from '../report/render-approvals-markdown.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
+import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-changes-markdown.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from './check-run-output.ts';
+import { findOpenPlanCheckRun } from './find-plan-check-run.ts';
+import { planPullRequest } from './plan-pull-request.ts';
+import { runDiffJob } from './run-diff-job.ts';
+import { createTeamMembershipChecker, type IsTeamMember } from './team-membership.ts';
 import { upsertPlanComment } from './upsert-plan-comment.ts';
 
 export interface RunPlanJobDeps {
@@ -13,7 +25,7 @@ export interface RunPlanJobDeps {
   octokit: Octokit;
   /** Installation token, for git only. */
   token: string;
-  repoCache: ReturnType<typeof createRepoCache>;
+  repoCache: RepoCache;
   /** Render cache directory; `false` keeps it in memory for this plan. */
   cacheDir?: string | false;
   logger: PlanLogger;
@@ -21,10 +33,19 @@ export interface RunPlanJobDeps {
   isCurrent: () => Promise<boolean>;
   /** The App's login (`mergeplane[bot]`): only its comments count as plan parts. */
   appUserLogin?: string;
+  /**
+   * The `/mergeplane approve` records (`planQueue.approvals`, or the worker context's). Without it no
+   * approval is ever found, so destructive changes stay `action_required`.
+   */
+  approvals?: ApprovalReader;
+  /** Team membership for `approval.teams`; default GitHub's team membership endpoint through `octokit`. */
+  isTeamMember?: IsTeamMember;
+  /** The App's id: an unfinished plan check run of this head by this App is taken over, not duplicated. */
+  appId?: number;
 }
 
 export interface RunPlanJobResult {
-  outcome: 'published' | 'superseded';
+  outcome: 'published' | 'superseded' | 'replied';
   conclusion?: string;
   commentUrls?: string[];
 }
@@ -32,53 +53,120 @@ export interface RunPlanJobResult {
 // A failure reason goes into the check run as-is; cut so a huge stderr cannot crowd the summary.
 const MAX_REASON = 2_000;
 
+export const CONFIG_CHANGE_NOTE = `This pull request changes ${codeSpan(CONFIG_PATH)}. The plan and its gates use the file as it is on the base branch; the change takes effect after merge.`;
+
 function reasonOf(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;
 }
 
-/**
- * The plan job: check run in progress → fetch base and head → plan → (still current?) → sticky comment →
- * completed check run. A plan that a newer commit superseded publishes nothing but a neutral check run;
- * any failure after the check run exists completes it as `failure` (never left in progress) and rethrows.
- */
-export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promise<RunPlanJobResult> {
-  const { octokit, logger } = deps;
-  const { owner, repo, pullNumber, headSha, baseRef } = data;
-  const meta = { owner, repo, pullNumber, headSha, deliveryId: data.deliveryId };
-  const started = performance.now();
-
-  const created = await octokit.rest.checks.create({
-    owner,
-    repo,
-    name: CHECK_RUN_NAME,
-    head_sha: headSha,
-    status: 'in_progress',
-    started_at: new Date().toISOString(),
-  });
-  const checkRunId = created.data.id;
-
+/** The rules that guard the merge come from the BASE branch, never from the pull request's head. */
+async function baseConfig(repository: GitRepository, baseSha: string): Promise<MergeplaneConfig | undefined> {
   try {
-    const repository = await deps.repoCache.sync({
+    return loadConfig(await repository.readFile(baseSha, CONFIG_PATH), CONFIG_PATH);
+  } catch (error) {
+    // The plan's `config` gate already fails with the reason; here it only means no rule is satisfied.
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+}
+
+interface ApprovalContext {
+  data: PlanJobData;
+  deps: RunPlanJobDeps;
+  report: PlanReport;
+  config: MergeplaneConfig | undefined;
+}
+
+/** Loads the approvals and applies the eligible ones: nothing to do (and no request) unless a gate waits. */
+async function withApprovals(
+  context: ApprovalContext,
+): Promise<{ report: PlanReport; view: ApprovalsView | undefined }> {
+  const { data, deps, report, config } = context;
+  const { owner, repo, pullNumber, headSha } = data;
+  if (deps.approvals === undefined || !report.gates.some((g) => g.status === 'needs-approval')) {
+    return { report, view: undefined };
+  }
+  const approvals = await deps.approvals.list({ owner, repo, pullNumber });
+  if (approvals.length === 0) return { report, view: undefined };
+
+  const author =
+    data.author ??
+    (await deps.octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber })).data.user.login;
+  const rules = config?.approval;
+  const input = { approvals, rules, headSha, author };
+  const isTeamMember =
+    deps.isTeamMember ??
+    createTeamMembershipChecker(deps.octokit, (org, team) =>
+      deps.logger.warn({ owner, repo, pullNumber, org, team }, 'team membership not readable'),
+    );
+  const memberships = new Map<string, Set<string>>();
+  for (const lookup of teamLookups(input, owner)) {
+    if (!(await isTeamMember(lookup.org, lookup.team, lookup.user))) continue;
+    const key = lookup.user.toLowerCase();
+    memberships.set(key, (memberships.get(key) ?? new Set()).add(lookup.entry));
+  }
+  const decision = decideApprovals({ ...input, teamMemberships: memberships });
+  const applied = applyApprovals(report.gates, decision.accepted);
+  deps.logger.info(
+    {
       owner,
       repo,
-      token: deps.token,
-      refs: [`refs/pull/${pullNumber}/head`, baseRef],
-    });
-    const baseSha = await repository.resolve(`origin/${baseRef}`);
-    await repository.resolve(headSha);
-    logger.debug({ ...meta, baseSha, ms: Math.round(performance.now() - started) }, 'plan checkout synced');
+      pullNumber,
+      headSha,
+      accepted: decision.accepted.map((a) => a.user),
+      rejected: decision.rejected.map((r) => `${r.approval.user}:${r.reason}`),
+    },
+    'approvals applied',
+  );
+  return { report: { ...report, gates: applied.gates }, view: { decision, approved: applied.approved } };
+}
 
-    // The SHA pins the base against concurrent syncs of this clone; the PR's base branch is what its
-    // Applications must track (a SHA alone says nothing about it).
-    const report = await planChange({
-      repoDir: repository.dir,
-      base: baseSha,
-      baseBranch: baseRef,
-      head: headSha,
-      logger,
-      ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
+/**
+ * The plan job: check run in progress (an unfinished one of this head is taken over) → fetch base and
+ * head → plan → approvals under the base branch's rules → (still current?) → sticky comment → completed
+ * check run. A plan that a newer commit superseded publishes nothing but a neutral check run; any failure
+ * after the check run exists completes it as `failure` (never left in progress) and rethrows. Diff jobs
+ * (`data.diff`) post the app's full diff instead, without a check run.
+ */
+export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promise<RunPlanJobResult> {
+  if (data.diff !== undefined) return runDiffJob(data, data.diff, deps);
+  const { octokit, logger } = deps;
+  const { owner, repo, pullNumber, headSha } = data;
+  const meta = { owner, repo, pullNumber, headSha, deliveryId: data.deliveryId, trigger: data.trigger };
+  const started = performance.now();
+
+  const existing = await findOpenPlanCheckRun({
+    octokit,
+    owner,
+    repo,
+    headSha,
+    ...(deps.appId === undefined ? {} : { appId: deps.appId }),
+  });
+  let checkRunId: number;
+  if (existing === undefined) {
+    const created = await octokit.rest.checks.create({
+      owner,
+      repo,
+      name: CHECK_RUN_NAME,
+      head_sha: headSha,
+      status: 'in_progress',
+      started_at: new Date().toISOString(),
     });
+    checkRunId = created.data.id;
+  } else {
+    checkRunId = existing;
+    logger.info({ ...meta, checkRunId }, 'plan check run taken over');
+  }
+
+  try {
+    const { repository, baseSha, report: planned } = await planPullRequest(data, deps);
+    const [config, changedFiles] = await Promise.all([
+      baseConfig(repository, baseSha),
+      repository.changedFiles(baseSha, headSha),
+    ]);
+    const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];
+    const { report, view } = await withApprovals({ data, deps, report: planned, config });
 
     if (!(await deps.isCurrent())) {
       await octokit.rest.checks.update({
@@ -98,19 +186,28 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       return { outcome: 'superseded', conclusion: 'neutral' };
     }
 
+    const quiet = isNoChangesReport(report);
+    const onNoChanges = config?.comment.onNoChanges ?? 'comment';
     const comment = await upsertPlanComment({
       octokit,
       owner,
       repo,
       issueNumber: pullNumber,
-      markdown: renderMarkdown(report),
+      markdown: quiet
+        ? renderNoChangesMarkdown(report, notes)
+        : renderMarkdown(report, { notes, ...(view === undefined ? {} : { approvals: view }) }),
+      // `none` still replaces a plan comment of an earlier head (it would be stale), but starts none —
+      // unless there is a note to give.
+      ...(quiet && onNoChanges === 'none' && notes.length === 0 ? { createIfMissing: false } : {}),
       ...(deps.appUserLogin === undefined ? {} : { appUserLogin: deps.appUserLogin }),
     });
 
     const commentUrl = comment.urls[0];
     const { payload, extraAnnotations } = checkRunFromReport(report, {
       headSha,
+      jsonReport: true,
       ...(commentUrl === undefined ? {} : { commentUrl }),
+      ...(view === undefined ? {} : { approvals: view }),
     });
     // Update takes neither name nor head_sha: the run already has them.
     const { name: _name, head_sha: _headSha, ...update } = payload;

@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { splitComment } from '../report/split-comment.ts';
-import { formatCommentMarker, parseCommentMarker } from './comment-marker.ts';
+import { planStickyMarker, type StickyMarker } from './sticky-marker.ts';
 
 export interface UpsertResult {
   created: number;
@@ -25,6 +25,13 @@ export interface UpsertPlanCommentOptions {
   appUserLogin?: string;
   /** Maximum length of a part; default GitHub's 65,536. */
   limit?: number;
+  /** Which sticky comment this is; default the plan comment of `issueNumber`. */
+  marker?: StickyMarker;
+  /**
+   * Default true. When false and no part exists yet, nothing is written (`comment.onNoChanges: none`
+   * still replaces a stale plan comment of an earlier head, but never starts one).
+   */
+  createIfMissing?: boolean;
 }
 
 export type PlanCommentStep = 'list' | 'create' | 'update' | 'delete';
@@ -79,9 +86,9 @@ function sameBody(a: string, b: string): boolean {
   return a.replace(/\r\n/g, '\n') === b.replace(/\r\n/g, '\n');
 }
 
-function header(pr: number): (index: number, total: number) => string {
+function header(sticky: StickyMarker): (index: number, total: number) => string {
   return (index, total) => {
-    const marker = formatCommentMarker({ pr, part: index, total });
+    const marker = sticky.format(index, total);
     return total > 1 ? `${marker}\n**Part ${index} of ${total}**` : marker;
   };
 }
@@ -116,8 +123,9 @@ export async function upsertPlanComment(options: UpsertPlanCommentOptions): Prom
   if (!Number.isSafeInteger(issueNumber) || issueNumber < 1) {
     throw new RangeError(`invalid issue number: ${issueNumber}`);
   }
+  const sticky = options.marker ?? planStickyMarker(issueNumber);
   const parts = splitComment(options.markdown, {
-    header: header(issueNumber),
+    header: header(sticky),
     ...(options.limit === undefined ? {} : { limit: options.limit }),
   });
   const result: UpsertResult = { created: 0, updated: 0, deleted: 0, unchanged: 0, urls: [] };
@@ -141,11 +149,12 @@ export async function upsertPlanComment(options: UpsertPlanCommentOptions): Prom
     .flatMap((comment): ExistingPart[] => {
       if (login !== undefined && comment.user?.login.toLowerCase() !== login) return [];
       const body = comment.body ?? '';
-      const marker = parseCommentMarker(body);
-      if (marker?.pr !== issueNumber) return [];
-      return [{ id: comment.id, part: marker.part, body, url: comment.html_url }];
+      const part = sticky.parse(body);
+      if (part === undefined) return [];
+      return [{ id: comment.id, part, body, url: comment.html_url }];
     })
     .sort((a, b) => a.part - b.part || a.id - b.id);
+  if (existing.length === 0 && options.createIfMissing === false) return result;
 
   const { writes, stale } = planWrites(
     existing,

@@ -1,7 +1,20 @@
 /** The BullMQ queue that carries plan jobs. */
 export const PLAN_QUEUE_NAME = 'mergeplane-plan';
 
-export type PlanTrigger = 'pull_request' | 'comment' | 'rerequest';
+/**
+ * What asked for the plan: a pull_request event, `/mergeplane plan`, a re-run from the checks UI, or
+ * `/mergeplane approve` (the plan is re-evaluated with the new approval). Anything but `pull_request` re-runs
+ * a finished job of the same head.
+ */
+export type PlanTrigger = 'pull_request' | 'comment' | 'rerequest' | 'approve' | 'diff';
+
+/** `/mergeplane diff APP`: instead of the plan comment, post the app's complete diff as its own comment. */
+export interface DiffRequest {
+  /** As the user wrote it (validated by the slash-command parser): `name` or `namespace/name`. */
+  app: string;
+  /** Login of the user who asked. */
+  requestedBy: string;
+}
 
 /** A plan job's payload: plain values only, so a job stays readable in Redis and on the dashboard. */
 export interface PlanJobData {
@@ -15,6 +28,13 @@ export interface PlanJobData {
   baseRef: string;
   headRef: string;
   trigger: PlanTrigger;
+  /**
+   * Login of the pull request's author (self-approval rule). Optional: jobs enqueued before it existed, and
+   * events that do not carry it (check runs), leave it out and the worker asks GitHub.
+   */
+  author?: string;
+  /** Set on diff jobs (job name `diff`); absent on plan jobs. */
+  diff?: DiffRequest;
 }
 
 /** The fields that name one pull request. */
@@ -70,6 +90,19 @@ export function planJobId(data: PullRequestRef & Pick<PlanJobData, 'headSha'>): 
   const { owner, repo, pullNumber } = validateRef(data);
   // Current GitHub owner names never contain `--`, so the first `--` separates owner from repo.
   return `plan-${owner}--${repo}-${pullNumber}-${normalizeSha(data.headSha)}`;
+}
+
+/**
+ * One diff job per pull request head and application: repeated `/mergeplane diff APP` comments while it is
+ * queued collapse into it. The app name is lower-cased and `/` becomes `~` (job ids may not contain `:`).
+ */
+export function diffJobId(data: PullRequestRef & Pick<PlanJobData, 'headSha'> & { app: string }): string {
+  const { owner, repo, pullNumber } = validateRef(data);
+  const app = data.app.toLowerCase();
+  if (!/^[a-z0-9.-]+(?:\/[a-z0-9.-]+)?$/.test(app)) {
+    throw new InvalidPlanJobDataError('app', 'not an application name');
+  }
+  return `diff-${owner}--${repo}-${pullNumber}-${normalizeSha(data.headSha)}-${app.replace('/', '~')}`;
 }
 
 /**

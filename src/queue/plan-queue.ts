@@ -1,5 +1,13 @@
 import { type JobsOptions, Queue } from 'bullmq';
-import { PLAN_QUEUE_NAME, type PlanJobData, type PullRequestRef, planJobId } from './plan-job.ts';
+import { type ApprovalStore, createApprovalStore } from './approval-store.ts';
+import {
+  type DiffRequest,
+  diffJobId,
+  PLAN_QUEUE_NAME,
+  type PlanJobData,
+  type PullRequestRef,
+  planJobId,
+} from './plan-job.ts';
 import { createPlanStateStore } from './plan-state-store.ts';
 import { createRedisClient, type RedisConnection, toBullConnection } from './redis-connection.ts';
 
@@ -19,6 +27,13 @@ export interface EnqueueResult {
 
 export interface PlanQueue {
   enqueue(data: PlanJobData): Promise<EnqueueResult>;
+  /**
+   * Queues a `diff` job (job name `diff`, id from `diffJobId`): repeats for the same head and app collapse
+   * while it waits, a finished one runs again. It does not move the pull request's latest head.
+   */
+  enqueueDiff(data: PlanJobData & { diff: DiffRequest }): Promise<EnqueueResult>;
+  /** The `/mergeplane approve` records, in the same Redis under the same prefix. */
+  readonly approvals: ApprovalStore;
   /** The newer head SHA recorded for the pull request of `data`, if `data.headSha` is no longer the latest. */
   supersededBy(data: PlanJobData): Promise<string | undefined>;
   /** Removes the pull request's waiting and delayed plan jobs and marks it closed; returns how many were removed. */
@@ -47,6 +62,7 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
   });
   const redis = createRedisClient(options.connection);
   const state = createPlanStateStore({ redis, prefix: options.prefix });
+  const approvals = createApprovalStore({ redis, prefix: options.prefix });
 
   /** Removes a job only while no worker holds it; running jobs find out through `isCurrent()`. */
   async function removePending(jobId: string): Promise<boolean> {
@@ -67,6 +83,23 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
   let closing: Promise<void> | undefined;
   return {
     queue,
+    approvals,
+    async enqueueDiff(data) {
+      const jobId = diffJobId({ ...data, app: data.diff.app });
+      if (!(await state.lockEnqueue(jobId))) return { jobId, duplicate: true };
+      try {
+        const existing = await queue.getJobState(jobId);
+        if (FINISHED_STATES.has(existing) && (await queue.remove(jobId)) !== 1)
+          return { jobId, duplicate: true };
+        if (existing !== 'unknown' && !FINISHED_STATES.has(existing)) return { jobId, duplicate: true };
+        // Tracked with the plan jobs, so closing the pull request drops a waiting diff too.
+        await state.trackJob(data, jobId);
+        await queue.add('diff', { ...data, trigger: 'diff' }, { jobId });
+        return { jobId, duplicate: false };
+      } finally {
+        await state.unlockEnqueue(jobId);
+      }
+    },
     async enqueue(data) {
       const jobId = planJobId(data);
       if (!(await state.lockEnqueue(jobId))) return { jobId, duplicate: true };

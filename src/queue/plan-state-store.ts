@@ -14,6 +14,8 @@ export interface PlanStateStore {
   recordHead(data: PlanJobData, jobId: string): Promise<string | undefined>;
   latestHead(ref: PullRequestRef): Promise<string | undefined>;
   isCurrent(data: PlanJobData): Promise<boolean>;
+  /** Adds a job id to the pull request's jobs (dropped on close) without touching its latest head. */
+  trackJob(ref: PullRequestRef, jobId: string): Promise<void>;
   /** Marks the pull request closed and returns the ids of the jobs enqueued for it. */
   markClosed(ref: PullRequestRef): Promise<string[]>;
   /** A short lease so two concurrent enqueues of one job id agree on which one is the duplicate. */
@@ -66,6 +68,10 @@ export function createPlanStateStore(options: PlanStateStoreOptions): PlanStateS
         latestHeadSha: latestHeadSha ?? undefined,
         closed: closed !== null,
       });
+    },
+    async trackJob(ref, jobId) {
+      const k = keys(ref);
+      await redis.multi().sadd(k.jobs, jobId).expire(k.jobs, ttl).exec();
     },
     async markClosed(ref) {
       const k = keys(ref);

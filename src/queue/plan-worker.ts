@@ -1,5 +1,6 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
+import { type ApprovalReader, createApprovalStore } from './approval-store.ts';
 import { PermanentPlanError } from './permanent-plan-error.ts';
 import { PLAN_QUEUE_NAME, type PlanJobData } from './plan-job.ts';
 import { createPlanStateStore } from './plan-state-store.ts';
@@ -10,6 +11,10 @@ export interface PlanJobContext {
   isCurrent(): Promise<boolean>;
   /** The worker's logger with the job's id, repository, pull request and head bound in. */
   log: PlanLogger;
+  /** The `/mergeplane approve` records (pass to `runPlanJob` as `approvals`). */
+  approvals: ApprovalReader;
+  /** BullMQ's job name: `plan`, or `diff` for `/mergeplane diff` (whose data carries `diff`). */
+  name: string;
 }
 
 export type PlanJobOutcome = 'planned' | 'skipped';
@@ -40,11 +45,13 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
   const log = options.log ?? silentLogger;
   const redis = createRedisClient(options.connection);
   const state = createPlanStateStore({ redis, prefix: options.prefix });
+  const approvals = createApprovalStore({ redis, prefix: options.prefix });
 
   async function process(job: Job<PlanJobData, PlanJobOutcome>): Promise<PlanJobOutcome> {
     const data = job.data;
     const meta = {
       jobId: job.id,
+      job: job.name,
       repository: `${data.owner}/${data.repo}`,
       pullNumber: data.pullNumber,
       headSha: data.headSha,
@@ -62,7 +69,7 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
       return 'skipped';
     }
     try {
-      await options.run(data, { isCurrent, log: jobLog });
+      await options.run(data, { isCurrent, log: jobLog, approvals, name: job.name });
     } catch (error) {
       if (error instanceof PermanentPlanError) {
         jobLog.warn({ error: error.message }, 'plan job failed permanently');

@@ -1,5 +1,6 @@
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
 import type { AppReport, AppStatus, GateResult, PlanReport, ResourceChange } from './plan-report.ts';
+import { type ApprovalsView, renderApprovalsMarkdown } from './render-approvals-markdown.ts';
 import { renderClaimsMarkdown } from './render-claims-markdown.ts';
 
 export interface MarkdownOptions {
@@ -7,6 +8,13 @@ export interface MarkdownOptions {
   title?: string;
   /** Diff lines shown per resource before the rest is cut with a note; default 500. */
   maxDiffLines?: number;
+  /** Approvals of the pull request (GitHub App only): shown after the gates. */
+  approvals?: ApprovalsView;
+  /**
+   * Notes from Mergeplane itself (trusted Markdown, never repository text), shown under the heading,
+   * e.g. that a change to `.github/mergeplane.yml` takes effect after merge.
+   */
+  notes?: readonly string[];
 }
 
 const DEFAULT_MAX_DIFF_LINES = 500;
@@ -207,7 +215,13 @@ export function renderMarkdown(report: PlanReport, options: MarkdownOptions = {}
   const unchanged = report.apps.length - shown.length;
   const label = appLabeler(report.apps);
 
-  const sections = [heading(report, options), gatesSection(report.gates, errorApps)];
+  const notes = (options.notes ?? []).map((note) => `> ${note.replace(/\r?\n/g, ' ')}`).join('\n>\n');
+  const sections = [
+    heading(report, options),
+    notes,
+    gatesSection(report.gates, errorApps),
+    renderApprovalsMarkdown(options.approvals),
+  ];
   if (shown.length === 0) {
     sections.push('No Argo CD applications are affected by this change.', unchangedLine(unchanged));
     sections.push(renderClaimsMarkdown(report.claims));

@@ -7,7 +7,7 @@ import {
 } from '../../src/github/check-run-output.ts';
 import type { AppReport, ClaimReport, GateResult, PlanReport } from '../../src/report/plan-report.ts';
 import { summarizeReport } from '../../src/report/summarize-report.ts';
-import { app, BASE, gate, HEAD } from '../report/report-fixtures.ts';
+import { app, BASE, gate, HEAD, resource } from '../report/report-fixtures.ts';
 import { matchGitHubRequest } from '../support/github-openapi.ts';
 
 function report(gates: GateResult[], apps: AppReport[] = [], claims: ClaimReport[] = []): PlanReport {
@@ -300,5 +300,63 @@ describe('checkRunFromReport', () => {
     const rows = (text ?? '').split('\n').filter((l) => l.startsWith('| app-'));
     expect(rows.every((r) => r.endsWith('| 0 | 1 | 0 |'))).toBe(true);
     expect(text).toMatch(new RegExp(`${5000 - rows.length} more apps not shown\\._$`));
+  });
+
+  it('puts the JSON report in text as a collapsed block that cannot break out of its fence', () => {
+    const tricky = app({ name: 'x```y', origin: 'apps/</details>.yaml' });
+    const plan = report(PASSING, [tricky]);
+    const { text } = checkRunFromReport(plan, { headSha: HEAD, jsonReport: true }).payload.output;
+    const match =
+      /\n\n<details><summary>JSON report<\/summary>\n\n(`{3,})json\n([\s\S]*)\n\1\n\n<\/details>$/.exec(
+        text ?? '',
+      );
+    expect(match?.[1]?.length).toBeGreaterThan(3);
+    expect(JSON.parse(match?.[2] ?? 'null')).toEqual(JSON.parse(JSON.stringify(plan)));
+    expect(text?.startsWith('| App | Status |')).toBe(true);
+  });
+
+  it('replaces a JSON report too large for the check run with a note and the counts', () => {
+    const big = resource({ diff: `${'+ line of a very large diff\n'.repeat(4000)}` });
+    const apps = [app({ resources: [big, big] })];
+    const { text } = checkRunFromReport(report(PASSING, apps), { headSha: HEAD, jsonReport: true }).payload
+      .output;
+    expect(bytes(text ?? '')).toBeLessThanOrEqual(MAX_OUTPUT_LENGTH);
+    expect(text).not.toContain('<details>');
+    expect(text).toMatch(/_The JSON report \([\d,]+ bytes\) is too large for the check run/);
+    expect(text).toContain(
+      'Summary: apps 1 changed, 0 added, 0 removed, 0 unchanged, 0 with errors; resources 0 to create, 2 to update, 0 to delete.',
+    );
+  });
+
+  it('lists accepted and refused approvals in the summary, escaped, and concludes success', () => {
+    const sha = HEAD;
+    const approved = gate({
+      id: 'destructive',
+      status: 'pass',
+      message: 'approved by @bob: ok `x` </details> — deletes Namespace web',
+      app: 'web',
+    });
+    const output = build(report([...PASSING, approved], [app()]));
+    const withView = checkRunFromReport(report([...PASSING, approved], [app()]), {
+      headSha: HEAD,
+      approvals: {
+        decision: {
+          accepted: [{ user: 'bob', sha, at: 't', reason: 'ok `x` </details>' }],
+          rejected: [{ approval: { user: 'alice', sha, at: 't' }, reason: 'author' }],
+        },
+        approved: [approved],
+      },
+    });
+    expect(output.payload.conclusion).toBe('success');
+    expect(withView.payload.conclusion).toBe('success');
+    expect(withView.payload.output.title).toBe('1 app changed, approved');
+    const summary = withView.payload.output.summary;
+    expect(summary).toContain('#### Approvals');
+    expect(summary).toContain('- ✅ approved by @\u200bbob for `2222222`: ok &#96;x&#96; &lt;/details&gt;');
+    expect(summary).toContain(
+      '- 🚫 not accepted: @\u200balice for `2222222` — the author of the pull request',
+    );
+    expect(summary).not.toContain('</details>');
+    expect(summary.indexOf('#### Approvals')).toBeLessThan(summary.indexOf('#### Gates'));
   });
 });

@@ -1,23 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Octokit } from '@octokit/rest';
-import nock from 'nock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type nock from 'nock';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { buildDemoRepo, type DemoRepo } from '../../scripts/build-demo-repo.ts';
-import { createRepoCache, RepoSyncError } from '../../src/git/repo-cache.ts';
-import { runPlanJob } from '../../src/github/run-plan-job.ts';
+import { RepoSyncError } from '../../src/git/repo-cache.ts';
+import { type RunPlanJobDeps, runPlanJob } from '../../src/github/run-plan-job.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';
-import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.ts';
-import { assertGitHubRequests, type GitHubRequest } from '../support/github-openapi.ts';
+import { usePlanJobTestEnv } from './plan-job-test-env.ts';
+import { type ServedRepo, serveRefs } from './pull-request-fixture.ts';
 
-const API = 'https://api.github.com';
 const OWNER = 'mergeplane';
 const REPO = 'demo-gitops';
 const PR = 7;
-const TOKEN = 'ghs_installation-token';
 const CHECK_RUN_ID = 4242;
 const COMMENT_ID = 99;
 const CHECK_RUNS = `/repos/${OWNER}/${REPO}/check-runs`;
@@ -27,24 +23,37 @@ const COMMENT_URL = `https://github.com/${OWNER}/${REPO}/pull/${PR}#issuecomment
 // Plans of the whole demo render helm and kustomize apps: seconds, not milliseconds.
 const PLAN_TIMEOUT = 120_000;
 
-let demo: DemoRepo;
-let served: string;
-let server: GitHttpServer;
-let cacheDir: string;
-let requests: GitHubRequest[] = [];
-let unmatched: string[] = [];
-const cleanups: (() => void)[] = [];
+/** The demo repository (scripts/build-demo-repo.ts) served with its change as pull request #7. */
+async function serveDemo(): Promise<ServedRepo & { demo: DemoRepo }> {
+  const root = mkdtempSync(join(tmpdir(), 'mergeplane-run-plan-'));
+  try {
+    const demo = buildDemoRepo(join(root, 'demo'));
+    const served = await serveRefs({
+      source: demo.dir,
+      owner: OWNER,
+      repo: REPO,
+      refs: ['main:refs/heads/main', `demo-change:refs/pull/${PR}/head`],
+    });
+    return { ...served, demo };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
-const onNoMatch = (request: Request) => unmatched.push(`${request.method} ${request.url}`);
+const env = usePlanJobTestEnv({ serve: serveDemo });
+const { bodies, requests } = env;
+const demo = () => env.fixture().demo;
 
 function github(): nock.Scope {
-  const scope = nock(API);
-  // nock 15 hands listeners the Fetch API `Request` and the body already read as a string.
-  scope.on('request', (request: Request, _interceptor: unknown, body: string) => {
-    requests.push({ method: request.method, url: request.url, body });
-  });
-  return scope;
+  // Every plan first looks for an unfinished run of its head to take over; none here.
+  return env
+    .github()
+    .get(listRuns())
+    .query({ check_name: 'Mergeplane / plan', filter: 'latest', per_page: 100 })
+    .reply(200, { total_count: 0, check_runs: [] });
 }
+
+const listRuns = () => `/repos/${OWNER}/${REPO}/commits/${demo().head}/check-runs`;
 
 function jobData(): PlanJobData {
   return {
@@ -53,7 +62,7 @@ function jobData(): PlanJobData {
     owner: OWNER,
     repo: REPO,
     pullNumber: PR,
-    headSha: demo.head,
+    headSha: demo().head,
     baseRef: 'main',
     headRef: 'demo-change',
     trigger: 'pull_request',
@@ -69,67 +78,16 @@ const logger: PlanLogger = {
   },
 };
 
-function deps(overrides: { token?: string; isCurrent?: () => Promise<boolean> } = {}) {
-  return {
-    octokit: new Octokit({ auth: TOKEN, request: { retries: 0 } }),
-    token: overrides.token ?? TOKEN,
-    repoCache: createRepoCache({ dir: cacheDir, baseUrl: server.baseUrl }),
-    cacheDir: false as const,
-    logger,
-    isCurrent: overrides.isCurrent ?? (async () => true),
-    appUserLogin: 'mergeplane[bot]',
-  };
-}
-
-/** The JSON body of every request with `method` to `path`, in order. */
-function bodies(method: string, path: string): Record<string, unknown>[] {
-  return requests
-    .filter((r) => r.method === method && new URL(r.url).pathname === path)
-    .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>);
+function deps(overrides: Partial<Pick<RunPlanJobDeps, 'token' | 'isCurrent'>> = {}): RunPlanJobDeps {
+  return env.deps({ logger, ...overrides });
 }
 
 function calls(): string[] {
   return requests.map(({ method, url }) => `${method} ${new URL(url).pathname}`);
 }
 
-beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'mergeplane-run-plan-'));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  demo = buildDemoRepo(join(root, 'demo'));
-  served = join(root, 'served');
-  const bare = join(served, OWNER, `${REPO}.git`);
-  mkdirSync(bare, { recursive: true });
-  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
-  execFileSync('git', ['push', '-q', bare, 'main:refs/heads/main', `demo-change:refs/pull/${PR}/head`], {
-    cwd: demo.dir,
-  });
-  server = await startGitHttpServer({ root: served, token: TOKEN });
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-  nock.emitter.on('no match', onNoMatch);
-});
-
-afterAll(async () => {
-  nock.emitter.off('no match', onNoMatch);
-  nock.enableNetConnect();
-  await server.close();
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
 beforeEach(() => {
-  nock.cleanAll();
-  requests = [];
-  unmatched = [];
   warnings.length = 0;
-  cacheDir = mkdtempSync(join(tmpdir(), 'mergeplane-run-plan-cache-'));
-});
-
-afterEach(() => {
-  rmSync(cacheDir, { recursive: true, force: true });
-  // Every mock used, nothing unexpected asked, and every request valid against GitHub's OpenAPI.
-  expect(nock.pendingMocks()).toEqual([]);
-  expect(unmatched).toEqual([]);
-  assertGitHubRequests(requests);
 });
 
 describe('runPlanJob', () => {
@@ -161,13 +119,14 @@ describe('runPlanJob', () => {
       scope.done();
       expect(result).toEqual({ outcome: 'published', conclusion: 'success', commentUrls: [COMMENT_URL] });
       expect(calls()).toEqual([
+        `GET ${listRuns()}`,
         `POST ${CHECK_RUNS}`,
         `GET ${COMMENTS}`,
         `POST ${COMMENTS}`,
         `PATCH ${CHECK_RUN}`,
       ]);
       expect(bodies('POST', CHECK_RUNS)).toEqual([
-        expect.objectContaining({ name: 'Mergeplane / plan', head_sha: demo.head, status: 'in_progress' }),
+        expect.objectContaining({ name: 'Mergeplane / plan', head_sha: demo().head, status: 'in_progress' }),
       ]);
       const [posted] = bodies('POST', COMMENTS);
       for (const app of ['podinfo-production', 'guestbook-prod-eu', 'notifications']) {
@@ -177,6 +136,11 @@ describe('runPlanJob', () => {
       expect(completed).toMatchObject({ status: 'completed', conclusion: 'success' });
       expect(completed).not.toHaveProperty('head_sha');
       expect(JSON.stringify(completed)).toContain(COMMENT_URL);
+      // The JSON report rides along in the check run's text, collapsed, and parses back to the plan.
+      const text = String((completed?.output as { text?: string } | undefined)?.text);
+      const json =
+        /<details><summary>JSON report<\/summary>\n\n(`{3,})json\n([\s\S]*?)\n\1\n\n<\/details>$/.exec(text);
+      expect(JSON.parse(json?.[2] ?? 'null')).toMatchObject({ version: 1, head: demo().head });
       expect(warnings).toEqual([]);
     },
     PLAN_TIMEOUT,
@@ -195,7 +159,7 @@ describe('runPlanJob', () => {
 
       scope.done();
       expect(result).toEqual({ outcome: 'superseded', conclusion: 'neutral' });
-      expect(calls()).toEqual([`POST ${CHECK_RUNS}`, `PATCH ${CHECK_RUN}`]);
+      expect(calls()).toEqual([`GET ${listRuns()}`, `POST ${CHECK_RUNS}`, `PATCH ${CHECK_RUN}`]);
       expect(bodies('PATCH', CHECK_RUN)).toEqual([
         expect.objectContaining({
           status: 'completed',
@@ -218,7 +182,7 @@ describe('runPlanJob', () => {
 
     scope.done();
     expect(error).toBeInstanceOf(RepoSyncError);
-    expect(calls()).toEqual([`POST ${CHECK_RUNS}`, `PATCH ${CHECK_RUN}`]);
+    expect(calls()).toEqual([`GET ${listRuns()}`, `POST ${CHECK_RUNS}`, `PATCH ${CHECK_RUN}`]);
     const [failed] = bodies('PATCH', CHECK_RUN);
     expect(failed).toMatchObject({
       status: 'completed',

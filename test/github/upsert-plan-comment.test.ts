@@ -6,6 +6,7 @@ import {
   formatCommentMarker,
   parseCommentMarker,
 } from '../../src/github/comment-marker.ts';
+import { diffStickyMarker } from '../../src/github/diff-comment-marker.ts';
 import { PlanCommentWriteError, upsertPlanComment } from '../../src/github/upsert-plan-comment.ts';
 import { CommentSplitError } from '../../src/report/split-comment.ts';
 import { assertGitHubRequests, type GitHubRequest } from '../support/github-openapi.ts';
@@ -61,7 +62,12 @@ function octokit(): Octokit {
   return new Octokit({ auth: 'token', request: { retries: 0 } });
 }
 
-function upsert(markdown: string, extra: { limit?: number; appUserLogin?: string } = {}) {
+function upsert(
+  markdown: string,
+  extra: Partial<
+    Pick<Parameters<typeof upsertPlanComment>[0], 'limit' | 'appUserLogin' | 'marker' | 'createIfMissing'>
+  > = {},
+) {
   return upsertPlanComment({
     octokit: octokit(),
     owner: OWNER,
@@ -424,5 +430,59 @@ describe('upsertPlanComment', () => {
   it('rejects a limit too small for any content before sending a request', async () => {
     await expect(upsert(PLAN, { limit: 10 })).rejects.toBeInstanceOf(CommentSplitError);
     expect(requests).toEqual([]);
+  });
+});
+
+describe('sticky comments other than the plan', () => {
+  const web = diffStickyMarker(PR, 'argocd/web');
+
+  it("keeps a diff comment apart from the plan comment and from another app's diff", async () => {
+    const webBody = `${web.format(1, 1)}\n\nold diff`;
+    github()
+      .get(LIST)
+      .query({ per_page: 100 })
+      .reply(200, [
+        comment(1, single(PLAN)),
+        comment(2, `${diffStickyMarker(PR, 'argocd/api').format(1, 1)}\n\napi diff`),
+        comment(3, webBody),
+      ])
+      .patch(commentPath(3))
+      .reply(200, comment(3, 'x'));
+
+    const result = await upsert('new diff', { marker: web });
+    expect(result).toMatchObject({ created: 0, updated: 1, deleted: 0 });
+    expect(bodies('PATCH')).toEqual([`${web.format(1, 1)}\n\nnew diff`]);
+  });
+
+  it('writes nothing when told not to create and no part exists', async () => {
+    github()
+      .get(LIST)
+      .query({ per_page: 100 })
+      .reply(200, [comment(2, `${web.format(1, 1)}\n\ndiff`)]);
+    expect(await upsert('one line', { createIfMissing: false })).toEqual({
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 0,
+      urls: [],
+    });
+    expect(calls()).toEqual([`GET ${LIST}`]);
+  });
+
+  it('replaces an existing plan with the new text when told not to create', async () => {
+    github()
+      .get(LIST)
+      .query({ per_page: 100 })
+      .reply(200, [
+        comment(1, single(PLAN)),
+        comment(4, `${formatCommentMarker({ pr: PR, part: 2, total: 2 })}\n\nrest`),
+      ])
+      .patch(commentPath(1))
+      .reply(200, comment(1, 'x'))
+      .delete(commentPath(4))
+      .reply(204);
+    const result = await upsert('one line', { createIfMissing: false });
+    expect(result).toMatchObject({ created: 0, updated: 1, deleted: 1 });
+    expect(bodies('PATCH')).toEqual([single('one line')]);
   });
 });

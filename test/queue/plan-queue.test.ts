@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentPlanError } from '../../src/queue/permanent-plan-error.ts';
-import { type PlanJobData, planJobId } from '../../src/queue/plan-job.ts';
+import { diffJobId, type PlanJobData, planJobId } from '../../src/queue/plan-job.ts';
 import { createPlanQueue, type PlanQueue } from '../../src/queue/plan-queue.ts';
 import {
   createPlanWorker,
@@ -277,5 +277,41 @@ describe('plan worker', () => {
     expect(secondRuns).toBe(1);
     expect(first.completed.size + first.failed.size).toBe(0);
     expect(await queue.queue.getJobState(planJobId(data))).toBe('completed');
+  });
+
+  it('collapses repeated diff requests per head and app, without moving the head, and drops them on close', async () => {
+    const queue = openQueue();
+    const plan = planData();
+    await queue.enqueue(plan);
+    const diff = { ...planData({ trigger: 'diff' }), diff: { app: 'argocd/web', requestedBy: 'bob' } };
+
+    const first = await queue.enqueueDiff(diff);
+    const again = await queue.enqueueDiff({ ...diff, diff: { app: 'argocd/web', requestedBy: 'carol' } });
+    const other = await queue.enqueueDiff({ ...diff, diff: { app: 'api', requestedBy: 'bob' } });
+
+    expect(first).toEqual({ jobId: diffJobId({ ...diff, app: 'argocd/web' }), duplicate: false });
+    expect(again).toEqual({ jobId: first.jobId, duplicate: true });
+    expect(other.duplicate).toBe(false);
+    const job = await queue.queue.getJob(first.jobId);
+    expect(job?.name).toBe('diff');
+    expect(job?.data.diff).toEqual({ app: 'argocd/web', requestedBy: 'bob' });
+    // The plan job of the head is still current and still queued.
+    expect(await queue.supersededBy(plan)).toBeUndefined();
+    expect(await queue.queue.getJobState(planJobId(plan))).toBe('waiting');
+
+    expect(await queue.dropPullRequest('acme', 'gitops', 12)).toBe(3);
+  });
+
+  it('runs a diff job again once the previous one finished', async () => {
+    const queue = openQueue();
+    const diff = { ...planData({ trigger: 'diff' }), diff: { app: 'web', requestedBy: 'bob' } };
+    const names: string[] = [];
+    const { waitCompleted } = openWorker(async (data, ctx) => {
+      names.push(`${ctx.name}:${data.diff?.app}`);
+    });
+    const { jobId } = await queue.enqueueDiff(diff);
+    await waitCompleted(jobId);
+    expect(await queue.enqueueDiff(diff)).toEqual({ jobId, duplicate: false });
+    expect(names).toEqual(['diff:web']);
   });
 });

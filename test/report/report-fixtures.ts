@@ -1,4 +1,5 @@
-import type { AppReport, GateResult, ResourceChange } from '../../src/report/plan-report.ts';
+import type { AppReport, GateResult, PlanReport, ResourceChange } from '../../src/report/plan-report.ts';
+import { summarizeReport } from '../../src/report/summarize-report.ts';
 
 export const BASE = '1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 export const HEAD = '2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
@@ -32,4 +33,19 @@ export function app(overrides: Partial<AppReport> = {}): AppReport {
 
 export function gate(overrides: Partial<GateResult> = {}): GateResult {
   return { id: 'render', status: 'pass', message: 'every affected application rendered', ...overrides };
+}
+
+/** A plan report of BASE..HEAD with one passing gate and no claims; the summary matches `overrides.apps`. */
+export function planReport(overrides: Partial<PlanReport> = {}): PlanReport {
+  const apps = overrides.apps ?? [];
+  return {
+    version: 1,
+    base: BASE,
+    head: HEAD,
+    summary: summarizeReport(apps),
+    apps,
+    claims: [],
+    gates: [gate()],
+    ...overrides,
+  };
 }

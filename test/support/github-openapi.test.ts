@@ -27,6 +27,8 @@ const APP_OPERATIONS = [
   'apps/create-installation-access-token',
   'repos/get-content',
   'repos/get-combined-status-for-ref',
+  'apps/get-authenticated',
+  'repos/list-pull-requests-associated-with-commit',
 ];
 
 const API = 'https://api.github.com';

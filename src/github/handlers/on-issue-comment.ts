@@ -1,4 +1,5 @@
 import type { Context } from 'probot';
+import type { PlanJobData } from '../../queue/plan-job.ts';
 import { helpText } from '../help-text.ts';
 import { parseSlashCommand } from '../parse-slash-command.ts';
 import type { HandlerDeps } from './handler-deps.ts';
@@ -7,12 +8,24 @@ const WRITE_PERMISSIONS = new Set(['admin', 'maintain', 'write']);
 
 export const REFUSAL_TEXT =
   'Sorry, only users with write access to this repository can run Mergeplane commands.';
-export const NOT_AVAILABLE_TEXT = 'is not available yet in this version of Mergeplane.';
+export const NOT_AVAILABLE_TEXT = 'is not available in this installation of Mergeplane.';
 export const CLOSED_TEXT = 'This pull request is closed, so there is nothing to plan.';
+export const RETRY_NOT_MERGED_TEXT =
+  '`/mergeplane retry` re-runs failed post-merge jobs; this pull request is not merged.';
+export const RETRY_NOT_CONFIGURED_TEXT =
+  'Post-merge delivery is not configured for this installation of Mergeplane, so there is nothing to retry.';
+export const RETRY_NOTHING_FAILED_TEXT =
+  'Nothing failed: no post-merge job of this pull request needs a retry.';
+
+function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
 
 /**
  * `issue_comment.created` on pull requests: acknowledges slash-commands with 👀, lets only writers run them,
- * and enqueues `plan`. Comments that are not commands cost no API call.
+ * then enqueues a plan (`plan`), records an approval and re-plans (`approve`), enqueues a diff job (`diff`),
+ * or re-runs failed delivery jobs of a merged pull request (`retry`). Comments that are not commands cost
+ * no API call.
  */
 export function createOnIssueComment(
   deps: HandlerDeps,
@@ -58,21 +71,22 @@ export function createOnIssueComment(
       return;
     }
 
-    switch (command.kind) {
-      case 'help':
-        await reply(helpText());
-        return;
-      case 'unknown':
-        log.info({ ...fields, reason: command.reason }, 'unknown slash-command');
-        await reply(`${command.reason}.\n\n${helpText()}`);
-        return;
-      case 'diff':
-      case 'approve':
-      case 'retry':
-        await reply(`\`/mergeplane ${command.kind}\` ${NOT_AVAILABLE_TEXT}`);
-        return;
-      case 'plan':
-        break;
+    if (command.kind === 'help') {
+      await reply(helpText());
+      return;
+    }
+    if (command.kind === 'unknown') {
+      log.info({ ...fields, reason: command.reason }, 'unknown slash-command');
+      await reply(`${command.reason}.\n\n${helpText()}`);
+      return;
+    }
+    const { approvals, enqueueDiff } = deps.planQueue;
+    if (
+      (command.kind === 'approve' && approvals === undefined) ||
+      (command.kind === 'diff' && !enqueueDiff)
+    ) {
+      await reply(`\`/mergeplane ${command.kind}\` ${NOT_AVAILABLE_TEXT}`);
+      return;
     }
 
     const installationId = payload.installation?.id;
@@ -81,11 +95,36 @@ export function createOnIssueComment(
       return;
     }
     const { data: pr } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber });
+
+    if (command.kind === 'retry') {
+      if (!pr.merged || pr.merge_commit_sha === null) {
+        await reply(RETRY_NOT_MERGED_TEXT);
+        return;
+      }
+      if (deps.deliveryRetrier === undefined) {
+        await reply(RETRY_NOT_CONFIGURED_TEXT);
+        return;
+      }
+      const { retried } = await deps.deliveryRetrier.retryFailed({
+        owner,
+        repo,
+        pullNumber,
+        mergeSha: pr.merge_commit_sha,
+      });
+      log.info({ ...fields, mergeSha: pr.merge_commit_sha, retried }, 'delivery retried');
+      await reply(
+        retried === 0
+          ? RETRY_NOTHING_FAILED_TEXT
+          : `Re-enqueued ${retried} failed post-merge job${retried === 1 ? '' : 's'} of merge commit \`${shortSha(pr.merge_commit_sha)}\`.`,
+      );
+      return;
+    }
+
     if (pr.state !== 'open') {
       await reply(CLOSED_TEXT);
       return;
     }
-    const { jobId, duplicate } = await deps.planQueue.enqueue({
+    const data: PlanJobData = {
       deliveryId: context.id,
       installationId,
       owner,
@@ -95,7 +134,49 @@ export function createOnIssueComment(
       baseRef: pr.base.ref,
       headRef: pr.head.ref,
       trigger: 'comment',
-    });
+      author: pr.user.login,
+    };
+
+    if (command.kind === 'diff' && enqueueDiff) {
+      const { jobId, duplicate } = await enqueueDiff({
+        ...data,
+        trigger: 'diff',
+        diff: { app: command.app, requestedBy: username },
+      });
+      log.info(
+        { ...fields, app: command.app, jobId, duplicate },
+        duplicate ? 'diff already queued' : 'diff queued',
+      );
+      return;
+    }
+
+    if (command.kind === 'approve' && approvals !== undefined) {
+      // Tied to the head the approver saw now: a later push does not inherit it (unless config says so).
+      await approvals.record(
+        { owner, repo, pullNumber },
+        {
+          user: username,
+          sha: pr.head.sha,
+          at: new Date().toISOString(),
+          ...(command.reason === undefined ? {} : { reason: command.reason }),
+        },
+      );
+      const { jobId, duplicate } = await deps.planQueue.enqueue({ ...data, trigger: 'approve' });
+      log.info({ ...fields, headSha: pr.head.sha, jobId, duplicate }, 'approval recorded');
+      await reply(
+        `Recorded the approval of @${username} for commit \`${shortSha(pr.head.sha)}\`; the plan check is re-evaluated with it. Whether it counts is decided by \`approval\` in \`.github/mergeplane.yml\` on the base branch.`,
+      );
+      return;
+    }
+
+    const { jobId, duplicate } = await deps.planQueue.enqueue(data);
     log.info({ ...fields, jobId, duplicate }, duplicate ? 'plan already queued' : 'plan queued');
+    // Every command gets an answer: an unchanged plan leaves the sticky comment as it is, so without this
+    // reply the user would see nothing but the check run restarting.
+    await reply(
+      duplicate
+        ? `A plan of commit \`${shortSha(pr.head.sha)}\` is already queued or running; its result will update the plan comment and the \`Mergeplane / plan\` check.`
+        : `Planning commit \`${shortSha(pr.head.sha)}\` again; the plan comment and the \`Mergeplane / plan\` check will update.`,
+    );
   };
 }

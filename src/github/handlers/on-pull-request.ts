@@ -4,7 +4,11 @@ import type { HandlerDeps } from './handler-deps.ts';
 // `edited` matters only when the base branch changed: a title or body edit does not change the plan.
 const PLAN_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'ready_for_review']);
 
-/** `pull_request` webhook: plans new heads (drafts included) and drops queued plans of closed pull requests. */
+/**
+ * `pull_request` webhook: plans new heads (drafts included) and drops queued plans of closed pull requests.
+ * A fork's pull request is planned exactly like any other: the job names the BASE repository, whose
+ * `refs/pull/N/head` carries the fork's commits, so nothing of the fork (its name, URL or credentials) is used.
+ */
 export function createOnPullRequest(deps: HandlerDeps): (context: Context<'pull_request'>) => Promise<void> {
   return async (context) => {
     const { payload } = context;
@@ -37,6 +41,7 @@ export function createOnPullRequest(deps: HandlerDeps): (context: Context<'pull_
       baseRef: payload.pull_request.base.ref,
       headRef: payload.pull_request.head.ref,
       trigger: 'pull_request',
+      ...(payload.pull_request.user === null ? {} : { author: payload.pull_request.user.login }),
     });
     log.info({ ...fields, jobId, duplicate }, duplicate ? 'plan already queued' : 'plan queued');
   };

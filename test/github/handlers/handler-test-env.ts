@@ -3,7 +3,7 @@ import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createApp } from '../../../src/app.ts';
-import type { HandlerLogger } from '../../../src/github/handlers/handler-deps.ts';
+import type { DeliveryRetrier, HandlerLogger } from '../../../src/github/handlers/handler-deps.ts';
 import { createPlanQueue, type PlanQueue } from '../../../src/queue/plan-queue.ts';
 import { assertRedisReachable, createRedisScope, redisUrl } from '../../queue/redis-test-env.ts';
 import { assertGitHubRequests, type GitHubRequest } from '../../support/github-openapi.ts';
@@ -15,23 +15,33 @@ interface ExampleGroup {
   examples: Json[];
 }
 
-const examples: ExampleGroup[] = JSON.parse(
-  readFileSync(
-    new URL('../../../node_modules/@octokit/webhooks-examples/api.github.com/index.json', import.meta.url),
-    'utf8',
-  ),
-);
+// 4 MB of JSON: parsed on first use, so files that only need the lifecycle do not pay for it.
+let examples: ExampleGroup[] | undefined;
+
+function allExamples(): ExampleGroup[] {
+  examples ??= JSON.parse(
+    readFileSync(
+      new URL('../../../node_modules/@octokit/webhooks-examples/api.github.com/index.json', import.meta.url),
+      'utf8',
+    ),
+  ) as ExampleGroup[];
+  return examples;
+}
 
 /**
  * A deep copy of a real webhook example: the `index`-th one of event `name` with that `action` that
  * carries an `installation` (the App always receives one).
  */
 export function webhookExample(name: string, action: string, index = 0): Json {
-  const group = examples.find((g) => g.name === name);
-  const matching = (group?.examples ?? []).filter((e) => e.action === action && e.installation);
+  const matching = webhookExamples(name).filter((e) => e.action === action && e.installation);
   const example = matching[index];
   if (!example) throw new Error(`no ${name}.${action} example #${index} with an installation`);
-  return structuredClone(example);
+  return example;
+}
+
+/** Deep copies of every real webhook example of event `name`, for tests that pick by more than the action. */
+export function webhookExamples(name: string): Json[] {
+  return structuredClone(allExamples().find((g) => g.name === name)?.examples ?? []);
 }
 
 export interface LogEntry {
@@ -42,16 +52,21 @@ export interface LogEntry {
 
 export const GITHUB = 'https://api.github.com';
 
-/** A Probot running the app against a real plan queue (random Redis prefix) and nock for GitHub. */
-export function createHandlerTestEnv() {
-  const scope = createRedisScope();
-  const planQueue: PlanQueue = scope.track(createPlanQueue({ connection: redisUrl, prefix: scope.prefix }));
-  const logs: LogEntry[] = [];
-  const log: HandlerLogger = {
+/** A logger that appends every entry to `logs`. */
+export function recordingLogger(logs: LogEntry[]): HandlerLogger {
+  return {
     info: (fields, message) => logs.push({ level: 'info', fields, message }),
     warn: (fields, message) => logs.push({ level: 'warn', fields, message }),
   };
-  const requests: GitHubRequest[] = [];
+}
+
+/**
+ * A Probot with `app` loaded; returns how to deliver a webhook to it. Octokit retries and throttling are
+ * off so a test sees each request once and at once.
+ */
+export function loadTestProbot(app: (probot: Probot) => void): {
+  receive(name: string, payload: Json, id: string): Promise<void>;
+} {
   const probot = new Probot({
     githubToken: 'test',
     logLevel: 'fatal',
@@ -62,11 +77,40 @@ export function createHandlerTestEnv() {
       throttle: { enabled: false },
     })),
   });
-  const loaded = probot.load(createApp({ planQueue, log }));
+  const loaded = probot.load(app);
+  return {
+    async receive(name, payload, id) {
+      await loaded;
+      // Examples are untyped JSON; Probot types each event name's payload.
+      await probot.receive({ id, name, payload } as unknown as Parameters<Probot['receive']>[0]);
+    },
+  };
+}
+
+export interface HandlerTestOptions {
+  deliveryRetrier?: DeliveryRetrier;
+}
+
+/** A Probot running the app against a real plan queue (random Redis prefix) and nock for GitHub. */
+export function createHandlerTestEnv(options: HandlerTestOptions = {}) {
+  const scope = createRedisScope();
+  const planQueue: PlanQueue = scope.track(createPlanQueue({ connection: redisUrl, prefix: scope.prefix }));
+  const logs: LogEntry[] = [];
+  const log = recordingLogger(logs);
+  const requests: GitHubRequest[] = [];
+  const app = loadTestProbot(
+    createApp({
+      planQueue,
+      log,
+      ...(options.deliveryRetrier === undefined ? {} : { deliveryRetrier: options.deliveryRetrier }),
+    }),
+  );
   const github = nock(GITHUB);
 
   return {
     planQueue,
+    /** The Redis key prefix of this test's queue. */
+    prefix: scope.prefix,
     logs,
     requests,
     github,
@@ -80,10 +124,12 @@ export function createHandlerTestEnv() {
         return [status, response];
       };
     },
-    async receive(name: string, payload: Json, id = `delivery-${requests.length}-${logs.length}`) {
-      await loaded;
-      // Examples are untyped JSON; Probot types each event name's payload.
-      await probot.receive({ id, name, payload } as unknown as Parameters<Probot['receive']>[0]);
+    receive(name: string, payload: Json, id = `delivery-${requests.length}-${logs.length}`): Promise<void> {
+      return app.receive(name, payload, id);
+    },
+    /** Removes every job (the per pull request plan state stays). */
+    async cleanupJobs(): Promise<void> {
+      await planQueue.queue.obliterate({ force: true });
     },
     async jobCount(): Promise<number> {
       const counts = await planQueue.queue.getJobCounts();
@@ -100,14 +146,15 @@ export function createHandlerTestEnv() {
 }
 
 /**
- * Registers the lifecycle every handler test file shares: Redis must answer, the network is off except
- * loopback (Redis), each test gets a fresh env, and afterwards every GitHub request is checked against
- * the OpenAPI description and every interceptor must have been used. `current()` is the test's env.
+ * Registers the lifecycle the webhook and delivery test files share: Redis must answer, the network is off
+ * except loopback (Redis), each test gets a fresh env from `create`, and afterwards `verify` runs on it and
+ * it is cleaned up even when `verify` throws. `current()` is the test's env.
  */
-export function useHandlerTestEnv(options: { afterEachTest?: (env: HandlerTestEnv) => void } = {}): {
-  current(): HandlerTestEnv;
-} {
-  let env: HandlerTestEnv | undefined;
+export function useOfflineTestEnv<E extends { cleanup(): Promise<void> }>(options: {
+  create: () => E;
+  verify?: (env: E) => void;
+}): { current(): E } {
+  let env: E | undefined;
   beforeAll(async () => {
     await assertRedisReachable();
     nock.disableNetConnect();
@@ -117,19 +164,39 @@ export function useHandlerTestEnv(options: { afterEachTest?: (env: HandlerTestEn
     nock.enableNetConnect();
   });
   beforeEach(() => {
-    env = createHandlerTestEnv();
+    env = options.create();
   });
   afterEach(async () => {
     const finished = env!;
     try {
-      options.afterEachTest?.(finished);
-      assertGitHubRequests(finished.requests);
-      finished.github.done();
+      options.verify?.(finished);
     } finally {
       await finished.cleanup();
     }
   });
   return { current: () => env! };
+}
+
+/**
+ * The handler test files' lifecycle (`useOfflineTestEnv`): afterwards every GitHub request is checked
+ * against the OpenAPI description and every interceptor must have been used.
+ */
+export function useHandlerTestEnv(
+  options: { afterEachTest?: (env: HandlerTestEnv) => void } & HandlerTestOptions = {},
+): {
+  current(): HandlerTestEnv;
+} {
+  return useOfflineTestEnv({
+    create: () =>
+      createHandlerTestEnv(
+        options.deliveryRetrier === undefined ? {} : { deliveryRetrier: options.deliveryRetrier },
+      ),
+    verify: (env) => {
+      options.afterEachTest?.(env);
+      assertGitHubRequests(env.requests);
+      env.github.done();
+    },
+  });
 }
 
 export type HandlerTestEnv = ReturnType<typeof createHandlerTestEnv>;

@@ -1,11 +1,14 @@
+import { Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import {
   CLOSED_TEXT,
-  NOT_AVAILABLE_TEXT,
   REFUSAL_TEXT,
+  RETRY_NOT_CONFIGURED_TEXT,
+  RETRY_NOT_MERGED_TEXT,
 } from '../../../src/github/handlers/on-issue-comment.ts';
 import { helpText } from '../../../src/github/help-text.ts';
-import { planJobId } from '../../../src/queue/plan-job.ts';
+import { diffJobId, PLAN_QUEUE_NAME, planJobId } from '../../../src/queue/plan-job.ts';
+import { redisUrl } from '../../queue/redis-test-env.ts';
 import { useHandlerTestEnv, webhookExample } from './handler-test-env.ts';
 
 // Real payload: @octokit/webhooks-examples issue_comment.created on Codertocat/Hello-World#1 (comment
@@ -29,10 +32,13 @@ function prComment(body: string) {
 }
 
 /** The GET pulls response: the real pull request object of the pull_request.opened example, renumbered. */
-function pullResponse(state: 'open' | 'closed') {
+function pullResponse(state: 'open' | 'closed', extra: Record<string, unknown> = {}) {
   const pr = webhookExample('pull_request', 'opened').pull_request as Record<string, unknown>;
-  return { ...pr, number: 1, state };
+  return { ...pr, number: 1, state, ...extra };
 }
+
+const MERGE_SHA = 'b'.repeat(40);
+const ref = { owner: 'Codertocat', repo: 'Hello-World', pullNumber: 1 };
 
 const env = useHandlerTestEnv().current;
 
@@ -66,13 +72,18 @@ describe('issue_comment.created webhook', () => {
       .github.get(`${REPO}/pulls/1`)
       .reply(env().recordAndReply(200, pullResponse('open')));
 
+    const reply = expectReply();
     await env().receive('issue_comment', prComment('/mergeplane plan'), 'delivery-c1');
 
     expect(operations()).toEqual([
       `POST ${REPO}/issues/comments/492700400/reactions`,
       `GET ${REPO}/collaborators/Codertocat/permission`,
       `GET ${REPO}/pulls/1`,
+      `POST ${REPO}/issues/1/comments`,
     ]);
+    expect(reply()).toBe(
+      `Planning commit \`${PR_HEAD.slice(0, 7)}\` again; the plan comment and the \`Mergeplane / plan\` check will update.`,
+    );
     const jobId = planJobId({ owner: 'Codertocat', repo: 'Hello-World', pullNumber: 1, headSha: PR_HEAD });
     expect((await env().planQueue.queue.getJob(jobId))?.data).toEqual({
       deliveryId: 'delivery-c1',
@@ -84,6 +95,7 @@ describe('issue_comment.created webhook', () => {
       baseRef: 'master',
       headRef: 'changes',
       trigger: 'comment',
+      author: 'Codertocat',
     });
     expect(env().logs.at(-1)).toEqual({
       level: 'info',
@@ -97,6 +109,7 @@ describe('issue_comment.created webhook', () => {
     env()
       .github.get(`${REPO}/pulls/1`)
       .reply(env().recordAndReply(200, pullResponse('open')));
+    expectReply();
     await env().receive('issue_comment', prComment('/mergeplane plan'));
     expect(await env().jobCount()).toBe(1);
   });
@@ -130,16 +143,105 @@ describe('issue_comment.created webhook', () => {
     expect(reply()).toBe(helpText());
   });
 
-  it.each(['diff my-app', 'approve looks fine', 'retry'])(
-    'says /mergeplane %s is not available yet',
-    async (c) => {
+  it('records /mergeplane approve for the head commit, re-plans with trigger approve, and confirms', async () => {
+    expectAck('write');
+    env()
+      .github.get(`${REPO}/pulls/1`)
+      .reply(env().recordAndReply(200, pullResponse('open')));
+    const reply = expectReply();
+    await env().receive(
+      'issue_comment',
+      prComment('/mergeplane approve drained </details> @team'),
+      'delivery-a1',
+    );
+
+    const approvals = await env().planQueue.approvals.list(ref);
+    expect(approvals).toEqual([
+      { user: 'Codertocat', sha: PR_HEAD, at: expect.any(String), reason: 'drained </details> @team' },
+    ]);
+    const job = await env().planQueue.queue.getJob(planJobId({ ...ref, headSha: PR_HEAD }));
+    expect(job?.data).toMatchObject({ trigger: 'approve', headSha: PR_HEAD, author: 'Codertocat' });
+    expect(reply()).toContain('for commit `ec26c3e`');
+    // The reason is user text: the confirmation does not repeat it.
+    expect(reply()).not.toContain('@team');
+    expect(env().logs.at(-1)?.message).toBe('approval recorded');
+  });
+
+  it('re-runs a finished plan of the same head when an approval arrives', async () => {
+    const jobId = planJobId({ ...ref, headSha: PR_HEAD });
+    await env().planQueue.enqueue({
+      deliveryId: 'd0',
+      installationId: 1,
+      ...ref,
+      headSha: PR_HEAD,
+      baseRef: 'master',
+      headRef: 'changes',
+      trigger: 'pull_request',
+    });
+    // Finish it the way a worker does: take the job with a lock token and complete it.
+    const worker = new Worker(PLAN_QUEUE_NAME, null, { connection: { url: redisUrl }, prefix: env().prefix });
+    try {
+      const taken = await worker.getNextJob('test-token');
+      await taken?.moveToCompleted('planned', 'test-token', false);
+    } finally {
+      await worker.close();
+    }
+    expect(await env().planQueue.queue.getJobState(jobId)).toBe('completed');
+
+    expectAck('write');
+    env()
+      .github.get(`${REPO}/pulls/1`)
+      .reply(env().recordAndReply(200, pullResponse('open')));
+    expectReply();
+    await env().receive('issue_comment', prComment('/mergeplane approve'));
+
+    expect(await env().planQueue.queue.getJobState(jobId)).toBe('waiting');
+    expect((await env().planQueue.queue.getJob(jobId))?.data.trigger).toBe('approve');
+  });
+
+  it('queues one diff job per head and app for /mergeplane diff, without a reply', async () => {
+    for (const delivery of ['delivery-d1', 'delivery-d2']) {
       expectAck('write');
-      const reply = expectReply();
-      await env().receive('issue_comment', prComment(`/mergeplane ${c}`));
-      expect(reply()).toBe(`\`/mergeplane ${c.split(' ')[0]}\` ${NOT_AVAILABLE_TEXT}`);
-      expect(await env().jobCount()).toBe(0);
-    },
-  );
+      env()
+        .github.get(`${REPO}/pulls/1`)
+        .reply(env().recordAndReply(200, pullResponse('open')));
+      await env().receive('issue_comment', prComment('/mergeplane diff argocd/guestbook'), delivery);
+    }
+
+    const jobId = diffJobId({ ...ref, headSha: PR_HEAD, app: 'argocd/guestbook' });
+    const job = await env().planQueue.queue.getJob(jobId);
+    expect(job?.name).toBe('diff');
+    expect(job?.data).toMatchObject({
+      trigger: 'diff',
+      headSha: PR_HEAD,
+      diff: { app: 'argocd/guestbook', requestedBy: 'Codertocat' },
+    });
+    expect(await env().jobCount()).toBe(1);
+    expect(env().logs.map((l) => l.message)).toEqual(['diff queued', 'diff already queued']);
+  });
+
+  it('answers /mergeplane retry on an open pull request that it is not merged', async () => {
+    expectAck('write');
+    env()
+      .github.get(`${REPO}/pulls/1`)
+      .reply(env().recordAndReply(200, pullResponse('open')));
+    const reply = expectReply();
+    await env().receive('issue_comment', prComment('/mergeplane retry'));
+    expect(reply()).toBe(RETRY_NOT_MERGED_TEXT);
+    expect(await env().jobCount()).toBe(0);
+  });
+
+  it('answers /mergeplane retry on a merged pull request that delivery is not configured', async () => {
+    expectAck('write');
+    env()
+      .github.get(`${REPO}/pulls/1`)
+      .reply(
+        env().recordAndReply(200, pullResponse('closed', { merged: true, merge_commit_sha: MERGE_SHA })),
+      );
+    const reply = expectReply();
+    await env().receive('issue_comment', prComment('/mergeplane retry'));
+    expect(reply()).toBe(RETRY_NOT_CONFIGURED_TEXT);
+  });
 
   it('does not plan a closed pull request', async () => {
     expectAck('write');

@@ -27,6 +27,7 @@ describe('pull_request webhook', () => {
       baseRef: 'master',
       headRef: 'changes',
       trigger: 'pull_request',
+      author: 'Codertocat',
     });
     expect(await env().jobCount()).toBe(1);
     expect(env().logs).toEqual([
@@ -73,6 +74,40 @@ describe('pull_request webhook', () => {
       trigger: 'pull_request',
     });
     expect(await env().jobCount()).toBe(1);
+  });
+
+  it("plans a fork's pull request with the base repository's coordinates and nothing of the fork", async () => {
+    const same = webhookExample('pull_request', 'opened');
+    await env().receive('pull_request', same, 'delivery-same');
+    const fromSameRepo = (await env().planQueue.queue.getJob(planJobId({ ...ref, headSha: HEAD })))?.data;
+    await env().cleanupJobs();
+
+    // Adjusted: the head lives in a fork (another owner's repository with fork: true), as GitHub sends it.
+    const fork = webhookExample('pull_request', 'opened');
+    const head = (fork.pull_request as { head: Record<string, unknown> }).head;
+    const forkRepo = structuredClone(head.repo) as Record<string, unknown>;
+    Object.assign(forkRepo, {
+      id: 999_001,
+      name: 'Hello-World-fork',
+      full_name: 'mallory/Hello-World-fork',
+      fork: true,
+      owner: { ...(forkRepo.owner as Record<string, unknown>), login: 'mallory', id: 999_002 },
+      clone_url: 'https://github.com/mallory/Hello-World-fork.git',
+    });
+    Object.assign(head, { repo: forkRepo, label: 'mallory:changes', user: forkRepo.owner });
+    (fork.pull_request as Record<string, unknown>).user = forkRepo.owner;
+    await env().receive('pull_request', fork, 'delivery-same');
+
+    // The worker fetches refs/pull/2/head of Codertocat/Hello-World with the installation's read token:
+    // only the author (for the self-approval rule) differs from a same-repository pull request.
+    const fromFork = (await env().planQueue.queue.getJob(planJobId({ ...ref, headSha: HEAD })))?.data;
+    expect(fromFork).toEqual({ ...fromSameRepo, author: 'mallory' });
+    expect(fromFork).toMatchObject({
+      owner: 'Codertocat',
+      repo: 'Hello-World',
+      pullNumber: 2,
+      installationId: 1,
+    });
   });
 
   it.each([

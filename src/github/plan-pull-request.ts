@@ -1,0 +1,56 @@
+import type { GitRepository } from '../git/git-repository.ts';
+import type { RepoCache } from '../git/repo-cache.ts';
+import { planChange } from '../plan/plan-change.ts';
+import type { PlanLogger } from '../plan/plan-logger.ts';
+import type { PlanJobData } from '../queue/plan-job.ts';
+import type { PlanReport } from '../report/plan-report.ts';
+
+export interface PlanPullRequestDeps {
+  /** Installation token (contents: read), for git only. */
+  token: string;
+  repoCache: RepoCache;
+  cacheDir?: string | false;
+  logger: PlanLogger;
+}
+
+export interface PlannedPullRequest {
+  repository: GitRepository;
+  baseSha: string;
+  report: PlanReport;
+}
+
+/**
+ * Fetches the pull request's head (`refs/pull/N/head` of the BASE repository, so a fork's head comes
+ * through the same read-only installation token and nothing of the fork's is trusted) and its base branch,
+ * then plans base → head. Shared by plan and diff jobs.
+ */
+export async function planPullRequest(
+  data: PlanJobData,
+  deps: PlanPullRequestDeps,
+): Promise<PlannedPullRequest> {
+  const { owner, repo, pullNumber, headSha, baseRef } = data;
+  const started = performance.now();
+  const repository = await deps.repoCache.sync({
+    owner,
+    repo,
+    token: deps.token,
+    refs: [`refs/pull/${pullNumber}/head`, baseRef],
+  });
+  const baseSha = await repository.resolve(`origin/${baseRef}`);
+  await repository.resolve(headSha);
+  deps.logger.debug(
+    { owner, repo, pullNumber, headSha, baseSha, ms: Math.round(performance.now() - started) },
+    'plan checkout synced',
+  );
+  // The SHA pins the base against concurrent syncs of this clone; the PR's base branch is what its
+  // Applications must track (a SHA alone says nothing about it).
+  const report = await planChange({
+    repoDir: repository.dir,
+    base: baseSha,
+    baseBranch: baseRef,
+    head: headSha,
+    logger: deps.logger,
+    ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
+  });
+  return { repository, baseSha, report };
+}
