@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createCliLogger } from './cli/create-cli-logger.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
+import { processStopSignal, runServerCommand, SERVER_USAGE, WORKER_USAGE } from './cli/run-server-command.ts';
 import { UsageError } from './cli/usage-error.ts';
 import { gatesFailed } from './gates/evaluate-gates.ts';
 import { GitCommandError, NotAGitRepositoryError, UnknownRefError } from './git/git-repository.ts';
@@ -14,7 +15,17 @@ const USAGE = `usage: mergeplane plan --repo DIR --base REF --head REF [--format
 Renders every Argo CD application affected between two revisions of a local git repository
 and prints the plan (the pull-request comment in Markdown, or the JSON report).
 Exit status: 0 planned, 1 a gate fails, 2 bad usage or unreadable input.
-Environment: MERGEPLANE_HELM, MERGEPLANE_KUBECTL (tool paths), MERGEPLANE_CACHE_DIR, MERGEPLANE_LOG_LEVEL.`;
+Environment: MERGEPLANE_HELM, MERGEPLANE_KUBECTL (tool paths), MERGEPLANE_CACHE_DIR, MERGEPLANE_LOG_LEVEL.
+
+       ${SERVER_USAGE.slice('usage: '.length)}
+       ${WORKER_USAGE.slice('usage: '.length)}
+
+Runs the GitHub App: \`server\` serves the webhook endpoint, /healthz and /metrics and, unless --no-worker,
+the queue workers in the same process; \`worker\` runs the workers alone (start several to scale out).
+Configured from the environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, REDIS_URL,
+GHE_HOST, ...; see .env.example). Stops gracefully on SIGTERM/SIGINT. Exit 2: bad environment.`;
+
+const COMMAND_USAGE: Record<string, string> = { server: SERVER_USAGE, worker: WORKER_USAGE };
 
 /** Errors that mean "bad input", answered with one line on stderr and exit 2. */
 function isInputError(error: unknown): error is Error {
@@ -50,6 +61,17 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'plan':
         return await runPlan(rest);
+      case 'server':
+      case 'worker': {
+        const status = await runServerCommand(command, rest, {
+          env: process.env,
+          stderr: (line) => process.stderr.write(`${line}\n`),
+          stopSignal: processStopSignal,
+        });
+        // Everything was closed; should a library still hold a handle, do not hang the orchestrator's stop.
+        setTimeout(() => process.exit(status), 5_000).unref();
+        return status;
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -62,7 +84,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (isInputError(error)) {
       process.stderr.write(`mergeplane: ${error.message.split('\n')[0]}\n`);
-      if (error instanceof UsageError) process.stderr.write(`${USAGE.split('\n')[0]}\n`);
+      if (error instanceof UsageError) {
+        process.stderr.write(`${COMMAND_USAGE[command ?? ''] ?? USAGE.split('\n')[0]}\n`);
+      }
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -2,6 +2,9 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 
+export const DELIVERY_MODES = ['auto', 'on', 'off'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -24,6 +27,15 @@ export interface ServerEnv {
   /** The queue dashboard is mounted only when both credentials are set. */
   dashboard: { enabled: boolean; user?: string; password?: string };
   cacheDir?: string;
+  /** Where the worker keeps one git clone per repository (MERGEPLANE_REPO_CACHE_DIR). */
+  repoCacheDir?: string;
+  /**
+   * Post-merge delivery (MERGEPLANE_DELIVERY): `auto` runs it when a Kubernetes configuration is found
+   * (MERGEPLANE_KUBECONFIG, KUBECONFIG or in-cluster), `on` requires one, `off` never enqueues deliveries.
+   */
+  delivery: DeliveryMode;
+  /** Kubernetes access for delivery, as `loadKubeConfig` reads it. */
+  kube: { kubeconfig?: string; context?: string };
   argocdUrl?: string;
 }
 
@@ -73,6 +85,10 @@ export const SERVER_ENV_VARIABLES = [
   'MERGEPLANE_DASHBOARD_USER',
   'MERGEPLANE_DASHBOARD_PASSWORD',
   'MERGEPLANE_CACHE_DIR',
+  'MERGEPLANE_REPO_CACHE_DIR',
+  'MERGEPLANE_DELIVERY',
+  'MERGEPLANE_KUBECONFIG',
+  'MERGEPLANE_KUBE_CONTEXT',
   'MERGEPLANE_ARGOCD_URL',
 ] as const;
 
@@ -291,6 +307,18 @@ function loadDashboard(env: Env): ServerEnv['dashboard'] {
   return { enabled: true, user, password };
 }
 
+function deliveryMode(env: Env): DeliveryMode {
+  const raw = read(env, 'MERGEPLANE_DELIVERY')?.trim();
+  const mode = (raw?.toLowerCase() ?? 'auto') as DeliveryMode;
+  if (!DELIVERY_MODES.includes(mode)) {
+    throw new ServerEnvError(
+      'MERGEPLANE_DELIVERY',
+      `${show(raw ?? '')} is not one of ${DELIVERY_MODES.join(', ')}`,
+    );
+  }
+  return mode;
+}
+
 /**
  * Reads and validates the server's environment. Pure apart from `readFile` (only for PRIVATE_KEY_PATH):
  * pass `process.env` from the entry point. Throws a `ServerEnvError` naming the first bad variable.
@@ -371,10 +399,20 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
     github,
     workers: { concurrency },
     dashboard,
+    delivery: deliveryMode(env),
+    kube: {},
   };
 
   const cacheDir = read(env, 'MERGEPLANE_CACHE_DIR')?.trim();
   if (cacheDir !== undefined) result.cacheDir = cacheDir;
+
+  const repoCacheDir = read(env, 'MERGEPLANE_REPO_CACHE_DIR')?.trim();
+  if (repoCacheDir !== undefined) result.repoCacheDir = repoCacheDir;
+
+  const kubeconfig = read(env, 'MERGEPLANE_KUBECONFIG')?.trim();
+  if (kubeconfig !== undefined) result.kube.kubeconfig = kubeconfig;
+  const kubeContext = read(env, 'MERGEPLANE_KUBE_CONTEXT')?.trim();
+  if (kubeContext !== undefined) result.kube.context = kubeContext;
 
   const argocdRaw = read(env, 'MERGEPLANE_ARGOCD_URL');
   if (argocdRaw !== undefined) {

@@ -65,7 +65,23 @@ describe('loadServerEnv', () => {
       github: {},
       workers: { concurrency: 2 },
       dashboard: { enabled: false },
+      delivery: 'auto',
+      kube: {},
     });
+  });
+
+  it('reads the delivery mode and the Kubernetes access', () => {
+    expect(
+      load({
+        MERGEPLANE_DELIVERY: 'ON',
+        MERGEPLANE_KUBECONFIG: '/etc/mergeplane/kubeconfig',
+        MERGEPLANE_KUBE_CONTEXT: 'mgmt',
+      }),
+    ).toMatchObject({ delivery: 'on', kube: { kubeconfig: '/etc/mergeplane/kubeconfig', context: 'mgmt' } });
+    expect(load({ MERGEPLANE_DELIVERY: 'off' }).delivery).toBe('off');
+    expect(() => load({ MERGEPLANE_DELIVERY: 'sometimes' })).toThrow(
+      new ServerEnvError('MERGEPLANE_DELIVERY', '"sometimes" is not one of auto, on, off'),
+    );
   });
 
   it('treats blank values as unset', () => {

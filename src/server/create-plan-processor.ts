@@ -1,0 +1,93 @@
+import type { Octokit } from '@octokit/rest';
+import type { Probot } from 'probot';
+import type { RepoCache } from '../git/repo-cache.ts';
+import { runPlanJob } from '../github/run-plan-job.ts';
+import type { PlanLogger } from '../plan/plan-logger.ts';
+import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
+import type { PlanJobData } from '../queue/plan-job.ts';
+import type { PlanJobContext } from '../queue/plan-worker.ts';
+
+export interface PlanProcessorOptions {
+  probot: Pick<Probot, 'auth'>;
+  repoCache: RepoCache;
+  /** Render cache directory; default: `planChange`'s (MERGEPLANE_CACHE_DIR, else the user cache). */
+  cacheDir?: string;
+  /** The App's bot login, so only its comments count as plan parts. */
+  appUserLogin: () => Promise<string>;
+  /** The App's id: an unfinished plan check run of the head by this App is taken over. */
+  appId?: number;
+}
+
+/** Thrown when the token endpoint answers without a token: nothing a retry would change. */
+export class InstallationTokenError extends Error {
+  override readonly name = 'InstallationTokenError';
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
+  return typeof error.status === 'number' ? error.status : undefined;
+}
+
+function withFields(log: PlanLogger, fields: Record<string, unknown>): PlanLogger {
+  return {
+    debug: (meta, message) => log.debug({ ...fields, ...meta }, message),
+    info: (meta, message) => log.info({ ...fields, ...meta }, message),
+    warn: (meta, message) => log.warn({ ...fields, ...meta }, message),
+  };
+}
+
+/**
+ * The installation token behind an installation Octokit (Probot caches it for its hour), for git over HTTPS.
+ * 404: the installation is gone (App uninstalled); that does not get better with retries.
+ */
+export async function installationToken(
+  octokit: { auth(options: { type: 'installation' }): Promise<unknown> },
+  installationId: number,
+): Promise<string> {
+  let auth: unknown;
+  try {
+    auth = await octokit.auth({ type: 'installation' });
+  } catch (error) {
+    if (statusOf(error) === 404) {
+      throw new PermanentPlanError(`installation ${installationId} not found (the App was uninstalled)`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  if (typeof auth === 'object' && auth !== null && 'token' in auth && typeof auth.token === 'string') {
+    return auth.token;
+  }
+  throw new InstallationTokenError(`no token for installation ${installationId}`);
+}
+
+/**
+ * The plan worker's job function: authenticates as the job's installation (Probot's Octokit, with its retry
+ * and throttling plugins) and hands plain inputs to `runPlanJob`. New dependencies of `runPlanJob` are wired
+ * here and nowhere else.
+ */
+export function createPlanProcessor(
+  options: PlanProcessorOptions,
+): (data: PlanJobData, context: PlanJobContext) => Promise<void> {
+  return async (data, context) => {
+    const logger = withFields(context.log, {
+      deliveryId: data.deliveryId,
+      installationId: data.installationId,
+    });
+    const octokit = await options.probot.auth(data.installationId);
+    const token = await installationToken(octokit, data.installationId);
+    await runPlanJob(data, {
+      // Probot's Octokit carries the same REST methods and `paginate` as @octokit/rest's (its plugins are a
+      // superset), but the two classes' types are declared separately.
+      octokit: octokit as unknown as Octokit,
+      token,
+      repoCache: options.repoCache,
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      logger,
+      isCurrent: context.isCurrent,
+      approvals: context.approvals,
+      appUserLogin: await options.appUserLogin(),
+      ...(options.appId === undefined ? {} : { appId: options.appId }),
+    });
+  };
+}

@@ -1,0 +1,73 @@
+import type { Octokit } from '@octokit/rest';
+import { createRepoCache } from '../git/repo-cache.ts';
+import { createKubeDelivery } from '../kube/kube-delivery.ts';
+import { createDeliverWorker, type DeliverWorkerOptions } from '../queue/deliver-worker.ts';
+import { installationToken } from './create-plan-processor.ts';
+import { defaultRepoCacheDir, gitBaseUrl } from './plan-worker-factory.ts';
+import { StartupError } from './startup-error.ts';
+import type { ManagedWorker, RuntimeContext } from './worker-factory.ts';
+
+/**
+ * The post-merge delivery worker: plans each merge from the shared clone cache and drives Argo CD and Crossplane
+ * through the cluster in `context.delivery`. Without a Kubernetes configuration it is not started (`auto`), or
+ * the start fails (`on`: this process was asked to deliver and cannot).
+ */
+/** Queue-level settings of the delivery worker (defaults are the production ones; tests shorten them). */
+export type DeliverWorkerTuning = Partial<
+  Pick<
+    DeliverWorkerOptions,
+    | 'lockDuration'
+    | 'stalledInterval'
+    | 'maxStalledCount'
+    | 'watchdogIntervalMs'
+    | 'statusGraceMs'
+    | 'appLockTtlMs'
+    | 'lockRetryDelayMs'
+    | 'retry'
+    | 'progressIntervalMs'
+    | 'supersedeCheckMs'
+  >
+>;
+
+export function createDeliverWorkerFactory(
+  tuning: DeliverWorkerTuning = {},
+): (context: RuntimeContext) => ManagedWorker | undefined {
+  return (context) => {
+    const { env, probot, logger, delivery } = context;
+    if (delivery.kubeConfig === undefined) {
+      if (env.delivery === 'on') {
+        throw new StartupError(
+          `MERGEPLANE_DELIVERY is on but this worker has ${delivery.reason ?? 'no Kubernetes configuration'}`,
+        );
+      }
+      logger.info({ reason: delivery.reason }, 'post-merge delivery worker not started');
+      return undefined;
+    }
+    const log = logger.child({ component: 'deliver-worker' });
+    const deliverWorker = createDeliverWorker({
+      ...tuning,
+      connection: context.workerConnection,
+      prefix: env.queuePrefix,
+      concurrency: env.workers.concurrency,
+      deps: {
+        // Probot's Octokit carries @octokit/rest's REST methods plus its retry and throttling plugins.
+        octokitFor: async (installationId) => (await probot.auth(installationId)) as unknown as Octokit,
+        tokenFor: async (installationId) =>
+          installationToken(await probot.auth(installationId), installationId),
+        repoCache: createRepoCache({
+          dir: env.repoCacheDir ?? defaultRepoCacheDir(),
+          baseUrl: gitBaseUrl(env.github.baseUrl),
+        }),
+        kube: createKubeDelivery({ kubeConfig: delivery.kubeConfig, log }),
+        log,
+        ...(env.argocdUrl === undefined ? {} : { argocdUrl: env.argocdUrl }),
+        ...(env.cacheDir === undefined ? {} : { cacheDir: env.cacheDir }),
+      },
+    });
+    return {
+      name: 'deliver',
+      pause: () => deliverWorker.worker.pause(false),
+      close: (force) => deliverWorker.close(force),
+    };
+  };
+}

@@ -1,0 +1,22 @@
+import type { RedisOptions } from 'ioredis';
+
+/**
+ * ioredis options from a `redis://` / `rediss://` URL (already validated by `loadServerEnv`). Options, not the
+ * URL string, because the queue's clients take either a URL or options, and fail-fast settings must be merged
+ * into them.
+ */
+export function redisOptionsFromUrl(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const options: RedisOptions = {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+  };
+  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  const db = parsed.pathname.replace(/^\//, '');
+  if (/^[0-9]+$/.test(db)) options.db = Number(db);
+  const family = parsed.searchParams.get('family');
+  if (family === '4' || family === '6') options.family = Number(family);
+  if (parsed.protocol === 'rediss:') options.tls = {};
+  return options;
+}

@@ -1,0 +1,43 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { ServerEnv } from '../config/server-env.ts';
+import { KubeConfigError, loadKubeConfig } from '../kube/load-kube-config.ts';
+import { StartupError } from './startup-error.ts';
+
+export interface DeliverySetup {
+  /** Pushes to default branches and merged pull requests are enqueued for delivery. */
+  enqueue: boolean;
+  /** The cluster the delivery worker talks to; absent: this process cannot run the delivery worker. */
+  kubeConfig?: KubeConfig;
+  /** Why delivery is off or has no worker here, for the start log. */
+  reason?: string;
+}
+
+/**
+ * Decides from MERGEPLANE_DELIVERY and the Kubernetes configuration whether this process enqueues and runs
+ * post-merge delivery. `auto` without any configuration turns delivery off (a first start without a cluster
+ * just plans pull requests); a configuration that is present but broken is an error in every mode but `off`.
+ */
+export function resolveDelivery(
+  env: Pick<ServerEnv, 'delivery' | 'kube'>,
+  processEnv: Record<string, string | undefined>,
+): DeliverySetup {
+  if (env.delivery === 'off') return { enqueue: false, reason: 'MERGEPLANE_DELIVERY is off' };
+  try {
+    const kubeConfig = loadKubeConfig({
+      env: {
+        ...processEnv,
+        MERGEPLANE_KUBECONFIG: env.kube.kubeconfig,
+        MERGEPLANE_KUBE_CONTEXT: env.kube.context,
+      },
+    });
+    return { enqueue: true, kubeConfig };
+  } catch (error) {
+    if (!(error instanceof KubeConfigError)) throw error;
+    if (error.code === 'no-config') {
+      return env.delivery === 'on'
+        ? { enqueue: true, reason: error.message }
+        : { enqueue: false, reason: `MERGEPLANE_DELIVERY is auto and there is ${error.message}` };
+    }
+    throw new StartupError(error.message, { cause: error });
+  }
+}

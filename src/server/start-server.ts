@@ -1,0 +1,269 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Logger, pino } from 'pino';
+import type { Probot } from 'probot';
+import { createApp } from '../app.ts';
+import type { ServerEnv } from '../config/server-env.ts';
+import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-queue.ts';
+import { createPlanQueue, type PlanQueue } from '../queue/plan-queue.ts';
+import { createHttpHandler } from './create-http-handler.ts';
+import { createProbot, type OctokitTuning } from './create-probot.ts';
+import { createDashboard, DASHBOARD_PATH } from './dashboard.ts';
+import { createDeliverWorkerFactory } from './deliver-worker-factory.ts';
+import { guardDeliverQueue } from './guard-deliver-queue.ts';
+import { guardPlanQueue } from './guard-plan-queue.ts';
+import { createPlanWorkerFactory } from './plan-worker-factory.ts';
+import type { MetricsQueue } from './queue-metrics.ts';
+import { createRedisHealth } from './redis-health.ts';
+import { redisOptionsFromUrl } from './redis-options-from-url.ts';
+import { resolveDelivery } from './resolve-delivery.ts';
+import type {
+  ManagedQueue,
+  ManagedWorker,
+  QueueFactory,
+  RuntimeContext,
+  WorkerFactory,
+} from './worker-factory.ts';
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+
+export interface StartOptions {
+  env: ServerEnv;
+  /**
+   * The queue workers this process runs; default the plan worker. Pass `[]` for a webhook-only server, or
+   * `[...defaultWorkerFactories(), more]` to add workers (post-merge delivery).
+   */
+  workers?: WorkerFactory[];
+  /** More queues to show on /metrics and close at shutdown (the plan queue is always there). */
+  queues?: QueueFactory[];
+  /** Default: pino on stdout at `env.logLevel`. */
+  logger?: Logger;
+  octokit?: OctokitTuning;
+  /** How long shutdown waits for running jobs before leaving them to stalled-job recovery. */
+  shutdownGraceMs?: number;
+  /** Where KUBECONFIG / KUBERNETES_SERVICE_HOST are read for delivery. Default: `process.env`. */
+  processEnv?: Record<string, string | undefined>;
+}
+
+export interface StartServerOptions extends StartOptions {}
+
+export interface StartWorkersOptions extends StartOptions {
+  /** Serve /healthz and /metrics on HOST:PORT (default true). */
+  http?: boolean;
+}
+
+export interface RunningMergeplane {
+  /** `http://HOST:PORT` actually bound (PORT=0 picks a free port); undefined without HTTP. */
+  url: string | undefined;
+  probot: Probot;
+  /** The plan queue as the webhook handlers use it (writes fail fast when Redis is down). */
+  planQueue: PlanQueue;
+  /** Absent when post-merge delivery is off. */
+  deliverQueue: DeliverQueue | undefined;
+  logger: Logger;
+  /** Graceful shutdown; idempotent. */
+  close(): Promise<void>;
+}
+
+export function defaultWorkerFactories(): WorkerFactory[] {
+  return [createPlanWorkerFactory(), createDeliverWorkerFactory()];
+}
+
+function delay(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+}
+
+/** Each worker stops taking jobs, gets `graceMs` to finish the running ones, and is then closed (forced if late). */
+async function closeWorkers(workers: readonly ManagedWorker[], graceMs: number, log: Logger): Promise<void> {
+  await Promise.all(
+    workers.map(async (worker) => {
+      const outcome = await Promise.race([
+        worker.pause().then(
+          () => 'idle' as const,
+          () => 'idle' as const,
+        ),
+        delay(graceMs),
+      ]);
+      if (outcome === 'timeout') {
+        log.warn(
+          { worker: worker.name, graceMs },
+          'worker still busy at shutdown, leaving its jobs to stall recovery',
+        );
+      }
+      await worker.close(outcome === 'timeout').catch((error: unknown) => {
+        log.warn({ worker: worker.name, reason: String(error) }, 'worker close failed');
+      });
+    }),
+  );
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shown}:${address.port}`);
+    });
+  });
+}
+
+async function start(
+  options: StartOptions,
+  mode: { webhooks: boolean; http: boolean },
+): Promise<RunningMergeplane> {
+  const { env } = options;
+  const logger = options.logger ?? pino({ level: env.logLevel, base: { name: 'mergeplane' } });
+  const redisOptions = redisOptionsFromUrl(env.redisUrl);
+  const producerConnection = {
+    ...redisOptions,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+  };
+  const health = createRedisHealth({ connection: redisOptions, log: logger.child({ component: 'redis' }) });
+  const probot = createProbot({
+    env,
+    logger,
+    ...(options.octokit === undefined ? {} : { octokit: options.octokit }),
+  });
+  await probot.ready();
+
+  const planQueue = createPlanQueue({ connection: producerConnection, prefix: env.queuePrefix });
+  // BullMQ re-emits connection errors on the queue; an 'error' event without a listener would crash.
+  planQueue.queue.on('error', () => undefined);
+  const delivery = resolveDelivery(env, options.processEnv ?? process.env);
+  const deliverQueue = delivery.enqueue
+    ? createDeliverQueue({ connection: producerConnection, prefix: env.queuePrefix })
+    : undefined;
+  deliverQueue?.queue.on('error', () => undefined);
+  const context: RuntimeContext = {
+    env,
+    probot,
+    logger,
+    workerConnection: env.redisUrl,
+    producerConnection,
+    delivery,
+  };
+  // Webhooks that arrive while the clients are still connecting would be refused (503): give the first
+  // connection attempt its moment. A Redis that is down does not stop the start; /healthz reports it.
+  await health.firstAttempt(5_000);
+  if (health.isReady()) {
+    await Promise.race([planQueue.queue.waitUntilReady().catch(() => undefined), delay(5_000)]);
+  }
+  const extraQueues: ManagedQueue[] = (options.queues ?? []).map((factory) => factory(context));
+  const metricsQueues: MetricsQueue[] = [
+    planQueue.queue,
+    ...(deliverQueue === undefined ? [] : [deliverQueue.queue]),
+    ...extraQueues.map((q) => q.metrics),
+  ];
+
+  if (mode.webhooks) {
+    const guardedDeliverQueue =
+      deliverQueue === undefined ? undefined : guardDeliverQueue(deliverQueue, { health });
+    await probot.load(
+      createApp({
+        planQueue: guardPlanQueue(planQueue, { health }),
+        ...(guardedDeliverQueue === undefined
+          ? {}
+          : { deliverQueue: guardedDeliverQueue, deliveryRetrier: guardedDeliverQueue }),
+      }),
+    );
+  }
+
+  const workers: ManagedWorker[] = [];
+  for (const factory of options.workers ?? defaultWorkerFactories()) {
+    const worker = await factory(context);
+    if (worker !== undefined) workers.push(worker);
+  }
+
+  let draining = false;
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (mode.http) {
+    const { user, password } = env.dashboard;
+    const dashboard =
+      env.dashboard.enabled && user !== undefined && password !== undefined
+        ? await createDashboard({
+            queues: [planQueue.queue, ...(deliverQueue === undefined ? [] : [deliverQueue.queue])],
+            credentials: { user, password },
+            log: logger.child({ component: 'dashboard' }),
+          })
+        : undefined;
+    if (dashboard !== undefined) logger.info({ path: DASHBOARD_PATH }, 'queue dashboard mounted');
+    server = createServer(
+      createHttpHandler({
+        ...(mode.webhooks
+          ? {
+              webhooks: {
+                verify: (payload, signature) => probot.webhooks.verify(payload, signature),
+                // Probot types each event name's payload; the endpoint has verified it came from GitHub.
+                receive: (event) => probot.receive(event as Parameters<Probot['receive']>[0]),
+              },
+            }
+          : {}),
+        health,
+        queues: () => metricsQueues,
+        log: logger.child({ component: 'http' }),
+        isDraining: () => draining,
+        ...(dashboard === undefined ? {} : { dashboard }),
+      }),
+    );
+    // GitHub waits 10 s for an answer; a connection that sends nothing for long is not GitHub.
+    server.requestTimeout = 30_000;
+    url = await listen(server, env.port, env.host);
+  }
+  logger.info(
+    {
+      url,
+      webhooks: mode.webhooks,
+      workers: workers.map((w) => w.name),
+      prefix: env.queuePrefix,
+      delivery: delivery.enqueue,
+      ...(delivery.reason === undefined ? {} : { deliveryNote: delivery.reason }),
+    },
+    'mergeplane started',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      draining = true;
+      logger.info({}, 'mergeplane shutting down');
+      const httpClosed = server
+        ? new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          })
+        : Promise.resolve();
+      await closeWorkers(workers, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, logger);
+      // Requests still in flight had the time the workers took; keep-alive sockets go now.
+      server?.closeAllConnections();
+      await httpClosed;
+      const closed = await Promise.allSettled([
+        planQueue.close(),
+        ...(deliverQueue === undefined ? [] : [deliverQueue.close()]),
+        ...extraQueues.map((q) => q.close()),
+        health.close(),
+      ]);
+      for (const result of closed) {
+        if (result.status === 'rejected') logger.warn({ reason: String(result.reason) }, 'close failed');
+      }
+      logger.info({}, 'mergeplane stopped');
+    })();
+    return closing;
+  };
+
+  return { url, probot, planQueue, deliverQueue, logger, close };
+}
+
+/** `mergeplane server`: the webhook endpoint, /healthz and /metrics, and (by default) the workers. */
+export function startServer(options: StartServerOptions): Promise<RunningMergeplane> {
+  return start(options, { webhooks: true, http: true });
+}
+
+/** `mergeplane worker`: the workers alone (scale them out), with /healthz and /metrics unless `http: false`. */
+export function startWorkers(options: StartWorkersOptions): Promise<RunningMergeplane> {
+  return start(options, { webhooks: false, http: options.http ?? true });
+}

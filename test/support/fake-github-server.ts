@@ -1,0 +1,436 @@
+import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type GitHttpServer, startGitHttpServer } from './git-http-server.ts';
+import { assertGitHubRequests, type GitHubRequest } from './github-openapi.ts';
+
+/**
+ * A loopback stand-in for GitHub (Enterprise Server layout: REST under /api/v3, git under /OWNER/REPO.git)
+ * for end-to-end tests of the started server. It answers the REST calls the App makes with the fields the
+ * App reads, keeps their state (check runs, comments, reactions), records every request (for the OpenAPI
+ * oracle), checks App JWTs against the App's public key and installation tokens on every call, and serves
+ * the bare repositories under `gitRoot` with `git http-backend`, as GitHub does, to the installation token.
+ */
+
+export interface RecordedApiRequest extends GitHubRequest {
+  method: string;
+  /** Full URL as received (`http://127.0.0.1:PORT/api/v3/...`). */
+  url: string;
+  body?: unknown;
+  status: number;
+}
+
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  output?: { title?: string; summary?: string; text?: string; annotations?: unknown[] };
+  /** Every status/conclusion the run went through, in order (`in_progress`, `completed:success`). */
+  history: string[];
+}
+
+export interface FakeComment {
+  id: number;
+  issue_number: number;
+  body: string;
+  user: { login: string; type: 'User' | 'Bot' };
+  html_url: string;
+}
+
+export interface FakeReaction {
+  commentId: number;
+  content: string;
+}
+
+export interface FakePull {
+  number: number;
+  state: 'open' | 'closed';
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  baseSha: string;
+  author?: string;
+  /** Set once the pull request is merged (as `merge_commit_sha`). */
+  mergeCommitSha?: string;
+}
+
+export interface FakeStatus {
+  sha: string;
+  context: string;
+  state: string;
+  description?: string;
+  target_url?: string;
+}
+
+/** An injected failure: the next `times` requests matching method and path get this answer. */
+export interface FailureRule {
+  method: string;
+  path: RegExp;
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  times?: number;
+}
+
+export interface FakeGitHubOptions {
+  appId: number;
+  /** The App's private key (PEM); the fake checks JWTs with its public half. */
+  privateKey: string;
+  appSlug?: string;
+  /** Where bare repositories live: `gitRoot/OWNER/REPO.git`. */
+  gitRoot: string;
+  /** Repository permission per user login (collaborators endpoint); default `none`. */
+  permissions?: Record<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>;
+  pulls?: Record<string, FakePull>;
+}
+
+export interface FakeGitHub extends EventEmitter {
+  /** `http://127.0.0.1:PORT` — use the host part as GHE_HOST with GHE_PROTOCOL=http. */
+  origin: string;
+  host: string;
+  /** The token every access-token request returns. */
+  token: string;
+  appSlug: string;
+  requests: RecordedApiRequest[];
+  checkRuns: FakeCheckRun[];
+  comments: FakeComment[];
+  reactions: FakeReaction[];
+  /** Commit statuses in the order they were created. */
+  statuses: FakeStatus[];
+  git: GitHttpServer;
+  fail(rule: FailureRule): void;
+  /** Checks every recorded REST request against the OpenAPI fixture; throws the first violation. */
+  assertRequestsMatchOpenApi(): void;
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function base64UrlJson(part: string): Json {
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Json;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
+  const token = `ghs_${randomBytes(18).toString('hex')}`;
+  const appSlug = options.appSlug ?? 'mergeplane-e2e';
+  const botLogin = `${appSlug}[bot]`;
+  const publicKey = createPublicKey(options.privateKey);
+  const git = await startGitHttpServer({ root: options.gitRoot, token });
+  const gitUrl = new URL(git.baseUrl);
+
+  const emitter = new EventEmitter();
+  const requests: RecordedApiRequest[] = [];
+  const checkRuns: FakeCheckRun[] = [];
+  const comments: FakeComment[] = [];
+  const reactions: FakeReaction[] = [];
+  const statuses: FakeStatus[] = [];
+  const failures: Array<FailureRule & { times: number }> = [];
+  let nextId = 1000;
+  let origin = '';
+
+  function requireJwt(req: IncomingMessage): void {
+    const auth = req.headers.authorization ?? '';
+    const match = /^bearer (.+)$/i.exec(auth);
+    if (!match) throw new HttpError(401, 'A JSON web token could not be decoded');
+    const [head, payload, signature] = match[1]!.split('.');
+    if (!head || !payload || !signature) throw new HttpError(401, 'A JSON web token could not be decoded');
+    const valid = verifySignature(
+      'RSA-SHA256',
+      Buffer.from(`${head}.${payload}`),
+      publicKey,
+      Buffer.from(signature, 'base64url'),
+    );
+    const claims = base64UrlJson(payload);
+    if (!valid || String(claims.iss) !== String(options.appId)) {
+      throw new HttpError(401, "'Issuer' claim ('iss') must be an Integer");
+    }
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) {
+      throw new HttpError(401, "'Expiration time' claim ('exp') is too far in the future");
+    }
+  }
+
+  function requireToken(req: IncomingMessage): void {
+    if (req.headers.authorization !== `token ${token}`) throw new HttpError(401, 'Bad credentials');
+  }
+
+  function commentJson(comment: FakeComment): Json {
+    return { ...comment, node_id: `IC_${comment.id}`, url: `${origin}/api/v3/comments/${comment.id}` };
+  }
+
+  function route(method: string, path: string, req: IncomingMessage, body: unknown): Reply {
+    const input = (body ?? {}) as Json;
+    const at = (verb: string, pattern: RegExp, target = path): RegExpExecArray | null =>
+      method === verb ? pattern.exec(target) : null;
+
+    if (at('POST', /^\/app\/installations\/(\d+)\/access_tokens$/)) {
+      requireJwt(req);
+      return {
+        status: 201,
+        body: {
+          token,
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+          permissions: { checks: 'write', contents: 'read', issues: 'write', pull_requests: 'write' },
+          repository_selection: 'all',
+        },
+      };
+    }
+    if (at('GET', /^\/app$/)) {
+      requireJwt(req);
+      return { status: 200, body: { id: options.appId, slug: appSlug, name: 'Mergeplane (e2e)' } };
+    }
+    const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)$/.exec(path);
+    if (!repoMatch) throw new HttpError(404, 'Not Found');
+    requireToken(req);
+    const [, owner, repo, rest] = repoMatch as unknown as [string, string, string, string];
+    const repoKey = `${owner}/${repo}`.toLowerCase();
+    const runJson = (run: FakeCheckRun) => ({
+      ...run,
+      app: { id: options.appId, slug: appSlug },
+      html_url: `${origin}/${owner}/${repo}/runs/${run.id}`,
+    });
+
+    if (at('POST', /^\/check-runs$/, rest)) {
+      const run: FakeCheckRun = {
+        id: nextId++,
+        name: String(input.name),
+        head_sha: String(input.head_sha),
+        status: String(input.status ?? 'queued'),
+        conclusion: typeof input.conclusion === 'string' ? input.conclusion : null,
+        history: [],
+      };
+      if (input.output) run.output = input.output as FakeCheckRun['output'];
+      run.history.push(run.conclusion ? `${run.status}:${run.conclusion}` : run.status);
+      checkRuns.push(run);
+      return { status: 201, body: runJson(run) };
+    }
+    const update = at('PATCH', /^\/check-runs\/(\d+)$/, rest);
+    if (update) {
+      const run = checkRuns.find((r) => r.id === Number(update[1]));
+      if (!run) throw new HttpError(404, 'Not Found');
+      if (typeof input.status === 'string') run.status = input.status;
+      if (typeof input.conclusion === 'string') {
+        run.conclusion = input.conclusion;
+        run.status = 'completed';
+      }
+      if (input.output) run.output = input.output as FakeCheckRun['output'];
+      if (typeof input.status === 'string' || typeof input.conclusion === 'string') {
+        run.history.push(run.conclusion ? `${run.status}:${run.conclusion}` : run.status);
+      }
+      return { status: 200, body: runJson(run) };
+    }
+    const forRef = at('GET', /^\/commits\/([^/]+)\/check-runs$/, rest);
+    if (forRef) {
+      const runs = checkRuns.filter((r) => r.head_sha === forRef[1]).map(runJson);
+      return { status: 200, body: { total_count: runs.length, check_runs: runs } };
+    }
+    const list = at('GET', /^\/issues\/(\d+)\/comments$/, rest);
+    if (list) {
+      const issue = Number(list[1]);
+      return { status: 200, body: comments.filter((c) => c.issue_number === issue).map(commentJson) };
+    }
+    const create = at('POST', /^\/issues\/(\d+)\/comments$/, rest);
+    if (create) {
+      const id = nextId++;
+      const issue = Number(create[1]);
+      const comment: FakeComment = {
+        id,
+        issue_number: issue,
+        body: String(input.body),
+        user: { login: botLogin, type: 'Bot' },
+        html_url: `${origin}/${owner}/${repo}/pull/${issue}#issuecomment-${id}`,
+      };
+      comments.push(comment);
+      return { status: 201, body: commentJson(comment) };
+    }
+    const edit =
+      at('PATCH', /^\/issues\/comments\/(\d+)$/, rest) ?? at('DELETE', /^\/issues\/comments\/(\d+)$/, rest);
+    if (edit) {
+      const index = comments.findIndex((c) => c.id === Number(edit[1]));
+      if (index === -1) throw new HttpError(404, 'Not Found');
+      if (method === 'DELETE') {
+        comments.splice(index, 1);
+        return { status: 204 };
+      }
+      comments[index]!.body = String(input.body);
+      return { status: 200, body: commentJson(comments[index]!) };
+    }
+    const react = at('POST', /^\/issues\/comments\/(\d+)\/reactions$/, rest);
+    if (react) {
+      reactions.push({ commentId: Number(react[1]), content: String(input.content) });
+      return { status: 201, body: { id: nextId++, content: input.content, user: { login: botLogin } } };
+    }
+    const permission = at('GET', /^\/collaborators\/([^/]+)\/permission$/, rest);
+    if (permission) {
+      const user = decodeURIComponent(permission[1]!);
+      const level = options.permissions?.[user] ?? 'none';
+      return {
+        status: 200,
+        body: { permission: level, role_name: level, user: { login: user, type: 'User' } },
+      };
+    }
+    const status = at('POST', /^\/statuses\/([0-9a-f]{40})$/, rest);
+    if (status) {
+      const created: FakeStatus = {
+        sha: status[1]!,
+        context: String(input.context ?? 'default'),
+        state: String(input.state),
+        ...(typeof input.description === 'string' ? { description: input.description } : {}),
+        ...(typeof input.target_url === 'string' ? { target_url: input.target_url } : {}),
+      };
+      statuses.push(created);
+      return { status: 201, body: { id: nextId++, ...created, creator: { login: botLogin } } };
+    }
+    const commitPulls = at('GET', /^\/commits\/([0-9a-f]{40})\/pulls$/, rest);
+    if (commitPulls) {
+      const sha = commitPulls[1];
+      const associated = Object.entries(options.pulls ?? {})
+        .filter(([key, pull]) => key.toLowerCase().startsWith(`${repoKey}#`) && pull.mergeCommitSha === sha)
+        .map(([, pull]) => ({
+          number: pull.number,
+          state: pull.state,
+          merge_commit_sha: pull.mergeCommitSha,
+          merged_at: '2026-03-03T14:30:00Z',
+        }));
+      return { status: 200, body: associated };
+    }
+    const pullMatch = at('GET', /^\/pulls\/(\d+)$/, rest);
+    if (pullMatch) {
+      const pull = options.pulls?.[`${repoKey}#${pullMatch[1]}`];
+      if (!pull) throw new HttpError(404, 'Not Found');
+      return {
+        status: 200,
+        body: {
+          number: pull.number,
+          state: pull.state,
+          user: { login: pull.author ?? 'octo-author', type: 'User' },
+          merged: pull.mergeCommitSha !== undefined,
+          merge_commit_sha: pull.mergeCommitSha ?? null,
+          head: { sha: pull.headSha, ref: pull.headRef },
+          base: { sha: pull.baseSha, ref: pull.baseRef },
+        },
+      };
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  function injected(method: string, path: string): (FailureRule & { times: number }) | undefined {
+    const index = failures.findIndex((f) => f.method === method && f.path.test(path));
+    if (index === -1) return undefined;
+    const rule = failures[index]!;
+    rule.times -= 1;
+    if (rule.times <= 0) failures.splice(index, 1);
+    return rule;
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    let body: unknown;
+    let reply: Reply;
+    try {
+      body = await readJson(req);
+      const failure = injected(method, path);
+      reply = failure
+        ? {
+            status: failure.status,
+            body: failure.body ?? { message: 'injected' },
+            ...(failure.headers ? { headers: failure.headers } : {}),
+          }
+        : route(method, path, req, body);
+    } catch (error) {
+      reply =
+        error instanceof HttpError
+          ? { status: error.status, body: { message: error.message } }
+          : { status: 500, body: { message: error instanceof Error ? error.message : String(error) } };
+    }
+    requests.push({ method, url: `${origin}${req.url ?? ''}`, body, status: reply.status });
+    const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-github-media-type': 'github.v3; format=json',
+      ...reply.headers,
+    });
+    res.end(text);
+    emitter.emit('request');
+  }
+
+  /** Git smart HTTP goes to the http-backend server, unchanged (it checks the token itself). */
+  function proxyGit(req: IncomingMessage, res: ServerResponse): void {
+    const upstream = httpRequest(
+      {
+        host: gitUrl.hostname,
+        port: gitUrl.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  }
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (path.startsWith('/api/v3/')) {
+      void api(req, res, path.slice('/api/v3'.length));
+      return;
+    }
+    if (/^\/[^/]+\/[^/]+\.git\//.test(path)) {
+      proxyGit(req, res);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
+
+  return Object.assign(emitter, {
+    origin,
+    host: `127.0.0.1:${port}`,
+    token,
+    appSlug,
+    requests,
+    checkRuns,
+    comments,
+    reactions,
+    statuses,
+    git,
+    fail(rule: FailureRule) {
+      failures.push({ ...rule, times: rule.times ?? 1 });
+    },
+    assertRequestsMatchOpenApi() {
+      assertGitHubRequests(requests);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await git.close();
+    },
+  });
+}
