@@ -17,7 +17,8 @@ COPY --from=tools /src/.tools/bin /app/.tools/bin
 COPY bin ./bin
 COPY src ./src
 COPY app.yml ./
+EXPOSE 3000
 USER mergeplane
 ENV NODE_ENV=production MERGEPLANE_CACHE_DIR=/home/mergeplane/.cache/mergeplane
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/mergeplane.js"]
-CMD ["help"]
+CMD ["server"]

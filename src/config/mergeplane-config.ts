@@ -98,19 +98,48 @@ export const mergeplaneConfigSchema = z
       }),
     delivery: z
       .object({
+        /** After merge, sync affected apps; false only observes them (reports what Argo CD does on its own). */
         sync: z.boolean().default(true),
         prune: z.boolean().default(false),
+        /** How long one sync or claim may take before its status fails. */
         timeoutSeconds: z.number().int().min(10).default(900),
+        /** Namespace of Argo CD's Application objects and cluster Secrets. */
+        argocdNamespace: z.string().min(1).default('argocd'),
+        /** Also sync apps with an automated sync policy; by default they are only observed (Argo CD syncs them itself). */
+        syncAutomated: z.boolean().default(false),
+        /** How long an app may stay Degraded or Missing after its sync before that counts as a failure. */
+        degradedGraceSeconds: z.number().int().min(0).default(60),
       })
       .strict()
-      .default({ sync: true, prune: false, timeoutSeconds: 900 }),
+      .default({
+        sync: true,
+        prune: false,
+        timeoutSeconds: 900,
+        argocdNamespace: 'argocd',
+        syncAutomated: false,
+        degradedGraceSeconds: 60,
+      }),
     crossplane: z
       .object({
         /** Claim/XR kinds (`Kind` or `group/Kind`) that yield a cluster to register with Argo CD, besides the `mergeplane.io/register-cluster` annotation. */
         registerClusterKinds: z.array(z.string()).default([]),
+        /** Labels of every Argo CD cluster Secret Mergeplane registers (claim annotations add more), for clusters generator selectors. */
+        clusterLabels: stringMap.default({ 'workload-cluster': 'true' }),
+        /** Key of the kubeconfig in a cluster claim's connection Secret. */
+        connectionSecretKey: z.string().min(1).default('kubeconfig'),
+        /**
+         * Name of the connection Secret when the plan cannot tell it (v2 XRs whose composed Secret is not
+         * predicted): `{name}` is replaced by the claim's name; the Secret is in the claim's namespace.
+         */
+        connectionSecretName: z.string().min(1).default('{name}-kubeconfig'),
       })
       .strict()
-      .default({ registerClusterKinds: [] }),
+      .default({
+        registerClusterKinds: [],
+        clusterLabels: { 'workload-cluster': 'true' },
+        connectionSecretKey: 'kubeconfig',
+        connectionSecretName: '{name}-kubeconfig',
+      }),
     comment: z
       .object({
         /** What to post when no application is affected. */

@@ -1,0 +1,259 @@
+import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
+import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { findClaimObject, registeredCluster } from '../crossplane/cluster-targets.ts';
+import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
+import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
+import { type Checkout, openGitRepository } from '../git/git-repository.ts';
+import { type Application, InvalidApplicationError, parseApplication } from '../gitops/application.ts';
+import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
+import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
+import { isRecord } from '../kube/kube-object.ts';
+import { ManifestParseError, parseManifests } from '../kube/parse-manifests.ts';
+import { YamlCache } from '../kube/yaml-cache.ts';
+import { createAppRenderer, type PlanSide } from '../plan/app-renderer.ts';
+import { collectApplications } from '../plan/collect-applications.ts';
+import { defaultCacheDir, planChange } from '../plan/plan-change.ts';
+import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
+import { RenderCache } from '../plan/render-cache.ts';
+import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
+import { TreeIndex } from '../plan/tree-index.ts';
+import type { ClaimReport } from '../report/plan-report.ts';
+import { buildDeliveryStages, type DeliveryApp, syncWave } from './build-delivery-stages.ts';
+import type { DeliveryPlan } from './delivery-plan.ts';
+
+export interface PlanDeliveryOptions {
+  repoDir: string;
+  /** The push's `before` (the default branch before the merge). */
+  before: string;
+  /** The merge commit. */
+  after: string;
+  /** The branch Applications track (the repository's default branch). */
+  baseBranch?: string;
+  cacheDir?: string | false;
+  logger?: PlanLogger;
+  env?: NodeJS.ProcessEnv;
+}
+
+async function readConfig(text: string | undefined): Promise<{ config: MergeplaneConfig; note?: string }> {
+  try {
+    return { config: loadConfig(text, CONFIG_PATH) };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { config: DEFAULT_CONFIG, note: `invalid ${CONFIG_PATH}, defaults used: ${error.message}` };
+  }
+}
+
+function isAutomated(app: Application): boolean {
+  const spec = isRecord(app.manifest.spec) ? app.manifest.spec : {};
+  const policy = isRecord(spec.syncPolicy) ? spec.syncPolicy : {};
+  // Argo CD 3 can keep the block but switch it off with `enabled: false`.
+  return isRecord(policy.automated) && policy.automated.enabled !== false;
+}
+
+async function deliveryApp(
+  app: Application,
+  index: TreeIndex,
+  isThisRepo: (url: string) => boolean,
+  parentOf: (app: Application) => string | undefined,
+): Promise<DeliveryApp> {
+  const parent = parentOf(app);
+  const sourcePaths: DeliveryApp['sourcePaths'] = [];
+  for (const source of app.sources) {
+    if (source.path === undefined || !isThisRepo(source.repoURL)) continue;
+    let recurse =
+      source.directory?.recurse === true || source.helm !== undefined || source.kustomize !== undefined;
+    if (!recurse && source.directory === undefined) {
+      // Kustomize and Helm sources are detected by file, as Argo CD does; both may read subdirectories.
+      const dir = source.path.replace(/^\.\/+/, '').replace(/\/+$/, '');
+      const probes = ['kustomization.yaml', 'kustomization.yml', 'Kustomization', 'Chart.yaml'];
+      for (const probe of probes) {
+        if ((await index.text(dir === '' || dir === '.' ? probe : `${dir}/${probe}`)) !== undefined)
+          recurse = true;
+      }
+    }
+    sourcePaths.push({ path: source.path, recurse });
+  }
+  return {
+    namespace: app.namespace,
+    name: app.name,
+    wave: syncWave(app.annotations),
+    automated: isAutomated(app),
+    sourcePaths,
+    ...(parent !== undefined ? { parent } : {}),
+  };
+}
+
+/**
+ * Plans what a merge delivers: the same planning engine as for pull requests (`planChange` between the push's
+ * `before` and `after`), plus what delivery needs beyond the report — each Application's sync wave and sync
+ * policy at the merge commit, the claims' manifests, and the apps ApplicationSets will generate on clusters the
+ * merge's claims register. Reads the repository only.
+ */
+export async function planDelivery(options: PlanDeliveryOptions): Promise<DeliveryPlan> {
+  const logger = options.logger ?? silentLogger;
+  const env = options.env ?? process.env;
+  const cacheDir = options.cacheDir === undefined ? defaultCacheDir(env) : options.cacheDir;
+  const report = await planChange({
+    repoDir: options.repoDir,
+    base: options.before,
+    head: options.after,
+    ...(options.baseBranch !== undefined ? { baseBranch: options.baseBranch } : {}),
+    cacheDir,
+    logger,
+    env,
+  });
+  const repo = await openGitRepository(options.repoDir);
+  const [beforeSha, afterSha] = [report.base, report.head];
+  const { config, note } = await readConfig(await repo.readFile(beforeSha, CONFIG_PATH));
+  const [originUrl, defaultBranch, currentBranch] = await Promise.all([
+    repo.originUrl(),
+    repo.defaultBranch(),
+    repo.currentBranch(),
+  ]);
+  const isThisRepo = repoMatcher(config, originUrl);
+  const baseBranch = trackedBranch(
+    config,
+    options.baseBranch ?? options.before,
+    defaultBranch,
+    currentBranch,
+  );
+  const yamlCache = new YamlCache();
+  const renderer = createAppRenderer({
+    config,
+    cache: new RenderCache(cacheDir === false ? {} : { dir: cacheDir }),
+    isThisRepo,
+    yamlCache,
+    env,
+    logger,
+  });
+
+  let checkout: Checkout | undefined;
+  try {
+    checkout = await repo.checkout(afterSha);
+    const side: PlanSide = { label: 'head', index: new TreeIndex(checkout.dir) };
+    const collected = await collectApplications({
+      index: side.index,
+      config,
+      isThisRepo,
+      thisRepoUrl: config.repository.url ?? originUrl ?? 'local',
+      baseBranch,
+      yamlCache,
+      appInputs: (app) => renderer.inputsOf(side, app),
+      renderObjects: async (app) => {
+        const attempt = await renderer.render(side, app);
+        return attempt.ok ? attempt.render.objects : undefined;
+      },
+    });
+    // The app-of-apps parent of an app: named in its origin, or, for an ApplicationSet's app, the parent that
+    // rendered the ApplicationSet (whose recorded file is then that parent's source path).
+    const apps = [...collected.entries.values()].flatMap((entry) =>
+      entry.kind === 'app' ? [entry.app] : [],
+    );
+    const normalize = (path: string) => path.replace(/^\.\/+/, '').replace(/\/+$/, '');
+    const parentOf = (app: Application): string | undefined => {
+      if (app.origin.startsWith('app-of-apps:')) return app.origin.slice('app-of-apps:'.length);
+      if (!app.origin.startsWith('applicationset:') || app.file === undefined) return undefined;
+      const dir = normalize(app.file);
+      return apps.find(
+        (candidate) =>
+          candidate !== app &&
+          candidate.sources.some(
+            (s) => s.path !== undefined && isThisRepo(s.repoURL) && normalize(s.path) === dir,
+          ),
+      )?.name;
+    };
+    const headApps: DeliveryApp[] = [];
+    for (const app of apps) headApps.push(await deliveryApp(app, side.index, isThisRepo, parentOf));
+    const headObjects: CrossplaneObject[] = [
+      ...(await scanCrossplaneObjects(checkout.dir)),
+      ...renderer.rendered('head'),
+    ];
+    const baseObjects = await deletedClaimObjects(report.claims, (file) => repo.readFile(beforeSha, file));
+    const claimObject = (claim: ClaimReport) =>
+      findClaimObject(claim.action === 'delete' ? baseObjects : headObjects, claim);
+
+    // The apps a newly registered cluster gets, with their own sync wave and policy.
+    const generatedApps: DeliveryApp[] = [];
+    for (const claim of report.claims) {
+      const targets = claim.clusterTargets ?? [];
+      const object = targets.length > 0 ? claimObject(claim) : undefined;
+      if (!object) continue;
+      const clusters = [...collected.clusters, registeredCluster(object).entry];
+      for (const target of targets) {
+        const appset = collected.applicationSets.find((a) => {
+          const metadata = isRecord(a.object.metadata) ? a.object.metadata : {};
+          return metadata.name === target.applicationSet;
+        });
+        if (!appset) continue;
+        const metadata = isRecord(appset.object.metadata) ? appset.object.metadata : {};
+        let objects: Record<string, unknown>[];
+        try {
+          objects = expandApplicationSet(
+            { ...appset.object, metadata: { ...metadata, namespace: appset.namespace } },
+            { root: checkout.dir, clusters, isThisRepo },
+          );
+        } catch (error) {
+          if (error instanceof ApplicationSetError) continue;
+          throw error;
+        }
+        for (const object of objects) {
+          try {
+            const app = parseApplication(object, {
+              origin: `applicationset:${target.applicationSet}`,
+              defaultNamespace: appset.namespace,
+            });
+            if (appset.file !== undefined) app.file = appset.file;
+            if (target.apps.includes(app.name)) {
+              generatedApps.push(await deliveryApp(app, side.index, isThisRepo, parentOf));
+            }
+          } catch (error) {
+            if (!(error instanceof InvalidApplicationError)) throw error;
+          }
+        }
+      }
+    }
+
+    const plan = buildDeliveryStages({
+      mergeSha: afterSha,
+      before: beforeSha,
+      apps: report.apps,
+      claims: report.claims,
+      headApps,
+      generatedApps,
+      claimObject,
+      config,
+    });
+    if (note) plan.notes.unshift(note);
+    const configGate = report.gates.find((gate) => gate.id === 'config' && gate.status === 'fail');
+    if (configGate) plan.notes.unshift(`nothing planned: ${configGate.message}`);
+    logger.info(
+      { mergeSha: afterSha, before: beforeSha, stages: plan.stages.length, notes: plan.notes.length },
+      'delivery planned',
+    );
+    return plan;
+  } finally {
+    await checkout?.dispose();
+  }
+}
+
+/** The manifests of deleted claims, read from their files at `before` (for the cluster they registered). */
+async function deletedClaimObjects(
+  claims: readonly ClaimReport[],
+  readFile: (file: string) => Promise<string | undefined>,
+): Promise<CrossplaneObject[]> {
+  const files = new Set(
+    claims.flatMap((c) => (c.action === 'delete' && c.file !== undefined ? [c.file] : [])),
+  );
+  const objects: CrossplaneObject[] = [];
+  for (const file of files) {
+    const text = await readFile(file);
+    if (text === undefined) continue;
+    try {
+      for (const doc of parseManifests(text))
+        if (isRecord(doc.value)) objects.push({ object: doc.value, file });
+    } catch (error) {
+      if (!(error instanceof ManifestParseError)) throw error;
+    }
+  }
+  return objects;
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOY_STATUS_CONTEXT } from '../../src/delivery/delivery-plan.ts';
+import { createDeliverWorkerFactory } from '../../src/server/deliver-worker-factory.ts';
+import { assertRedisReachable } from '../queue/redis-test-env.ts';
+import { type DeliveryE2E, E2E_TUNING, startDeliveryE2E } from './delivery-e2e-env.ts';
+import { deliveryConfig, podinfoTag } from './demo-changes.ts';
+import { isSyncedAt } from './e2e-cluster.ts';
+import { createE2ERepo, type E2ERepo } from './e2e-repo.ts';
+
+const PODINFO = 'mergeplane/sync: podinfo-production';
+
+describe('superseded merges, end to end', () => {
+  let repo: E2ERepo;
+  let e2e: DeliveryE2E;
+  let main: string;
+
+  beforeAll(async () => {
+    await assertRedisReachable();
+    repo = createE2ERepo();
+    main = repo.commit(repo.head, deliveryConfig(repo, repo.head, 'timeoutSeconds: 10'), '10 s timeout');
+    repo.setMain(main);
+    // Webhooks only at first: both merges are queued before any worker runs.
+    e2e = await startDeliveryE2E({
+      repo,
+      main,
+      workers: [],
+      env: { MERGEPLANE_WORKER_CONCURRENCY: '1' },
+    });
+  });
+
+  afterAll(async () => {
+    await e2e?.close();
+    repo?.cleanup();
+  });
+
+  const merge = async (tag: string, options: { argo?: boolean } = {}) => {
+    const before = main;
+    const sha = repo.commit(before, podinfoTag(repo, before, tag), `podinfo ${tag}`);
+    await e2e.merge({ before, after: sha, ...options });
+    main = sha;
+    return sha;
+  };
+  const descriptions = (sha: string) => e2e.statuses(sha, PODINFO).map((s) => s.description ?? '');
+
+  it('reports the older of two queued merges of an app as superseded, and syncs the newer', async () => {
+    const older = await merge('6.7.2');
+    const newer = await merge('6.7.3');
+    await e2e.startWorkers([createDeliverWorkerFactory(E2E_TUNING)]);
+    await e2e.waitFinal(older, [PODINFO, DEPLOY_STATUS_CONTEXT]);
+    await e2e.waitFinal(newer, [PODINFO, DEPLOY_STATUS_CONTEXT]);
+
+    expect(e2e.statuses(older, PODINFO).at(-1)).toMatchObject({
+      state: 'success',
+      description: `Superseded by ${newer.slice(0, 7)}`,
+    });
+    // Never a synced claim for the older merge.
+    expect(descriptions(older).filter((d) => /synced/i.test(d))).toEqual([]);
+    expect(e2e.statuses(older, DEPLOY_STATUS_CONTEXT).at(-1)).toMatchObject({
+      state: 'success',
+      description: 'Nothing left to deliver: 1 superseded by newer merges',
+    });
+    expect(e2e.statuses(newer, PODINFO).at(-1)).toMatchObject({
+      state: 'success',
+      description: expect.stringContaining(`synced ${newer.slice(0, 7)}`),
+    });
+    expect(isSyncedAt(e2e.cluster.application('podinfo-production'), newer)).toBe(true);
+  });
+
+  it('stops waiting for an older merge that Argo CD skipped for a newer one, and reports it superseded', async () => {
+    // A second worker (each runs one job at a time): one waits on the older merge, the other plans the newer.
+    await e2e.startWorkers([createDeliverWorkerFactory(E2E_TUNING)]);
+    // Argo CD has not polled Git since this merge: it will only ever see the next one.
+    const older = await merge('6.7.4', { argo: false });
+    await e2e.waitFor(
+      () => descriptions(older).some((d) => d.startsWith('Waiting for Argo CD to sync')),
+      'the older merge to wait for Argo CD',
+    );
+    const newer = await merge('6.7.5');
+    await e2e.waitFinal(older, [PODINFO, DEPLOY_STATUS_CONTEXT]);
+    await e2e.waitFinal(newer, [PODINFO, DEPLOY_STATUS_CONTEXT]);
+
+    expect(e2e.statuses(older, PODINFO).at(-1)).toMatchObject({
+      state: 'success',
+      description: `Superseded by ${newer.slice(0, 7)}`,
+    });
+    expect(descriptions(older).filter((d) => /synced/i.test(d) && !d.startsWith('Waiting'))).toEqual([]);
+    expect(e2e.statuses(newer, PODINFO).at(-1)?.state).toBe('success');
+    expect(e2e.cluster.argo.operations.map((o) => o.revision)).not.toContain(older);
+    expect(isSyncedAt(e2e.cluster.application('podinfo-production'), newer)).toBe(true);
+    e2e.github.assertRequestsMatchOpenApi();
+    expect(e2e.cluster.denied).toEqual([]);
+  });
+});

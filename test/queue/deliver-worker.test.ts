@@ -1,0 +1,454 @@
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { KubePermanentError, KubeTransientError } from '../../src/kube/kube-errors.ts';
+import { deliverJobId, targetJobId } from '../../src/queue/deliver-job.ts';
+import { renderPrometheusMetrics } from '../../src/queue/deliver-metrics.ts';
+import type { DeliveryRetrier } from '../../src/queue/deliver-queue.ts';
+import { createDeliverStateStore } from '../../src/queue/deliver-state-store.ts';
+import {
+  claimTarget,
+  mergeInput,
+  OWNER,
+  planOf,
+  REPO,
+  SHA1,
+  SHA2,
+  syncTarget,
+  useDeliverTestEnv,
+} from '../delivery/deliver-test-env.ts';
+import { deferred, redisUrl, until } from './redis-test-env.ts';
+
+const env = useDeliverTestEnv().current;
+
+function scopeRedis(): Redis {
+  return env().scope.track(
+    Object.assign(new Redis(redisUrl), {
+      close(this: Redis) {
+        return this.quit().then(() => undefined);
+      },
+    }),
+  );
+}
+const ref = { owner: OWNER, repo: REPO };
+
+function indexOfCall(key: string, method?: string): number {
+  return env().kube.calls.findIndex((c) => c.key === key && (!method || c.method === method));
+}
+
+describe('deliver worker', () => {
+  it('delivers claims first, then each sync wave after the previous one, with statuses pending → success', async () => {
+    const db = claimTarget('commerce', 'orders-db');
+    const web = syncTarget('web', 0);
+    const api = syncTarget('api', 0);
+    const worker = syncTarget('worker', 5);
+    env().plan(
+      planOf(
+        SHA1,
+        { kind: 'claims', targets: [db] },
+        { kind: 'apps', wave: 0, targets: [api, web] },
+        { kind: 'apps', wave: 5, targets: [worker] },
+      ),
+    );
+    env().startWorker();
+    expect(await env().queue.enqueueMerge(mergeInput(SHA1))).toEqual({
+      jobId: deliverJobId({ ...ref, sha: SHA1 }),
+      duplicate: false,
+    });
+    await env().deployFinished(SHA1);
+
+    const { calls } = env().kube;
+    // Each later stage starts only once the earlier one is done.
+    const claimDone = calls.find((c) => c.key === 'claim:commerce/orders-db');
+    expect(claimDone?.method).toBe('applyClaim');
+    expect(indexOfCall('claim:commerce/orders-db')).toBeLessThan(indexOfCall('app:web'));
+    expect(indexOfCall('claim:commerce/orders-db')).toBeLessThan(indexOfCall('app:api'));
+    expect(Math.max(indexOfCall('app:web'), indexOfCall('app:api'))).toBeLessThan(indexOfCall('app:worker'));
+    expect(calls.map((c) => c.state)).not.toContain('running');
+    expect(calls.find((c) => c.key === 'app:web')?.input).toMatchObject({
+      namespace: 'argocd',
+      name: 'web',
+      revision: SHA1,
+      observeOnly: false,
+      prune: false,
+    });
+
+    for (const context of [
+      'mergeplane/claim: commerce/orders-db',
+      'mergeplane/sync: web',
+      'mergeplane/sync: worker',
+    ]) {
+      const states = env().statesOf(context, SHA1);
+      expect(states[0]).toBe('pending');
+      expect(states.at(-1)).toBe('success');
+      expect(states.filter((s) => s !== 'pending')).toEqual(['success']);
+    }
+    expect(env().lastOf('mergeplane/sync: web')).toMatchObject({
+      description: 'Synced 1111111 (Succeeded/Synced/Healthy)',
+      target_url: 'https://argocd.example.com/applications/argocd/web',
+    });
+    expect(env().lastOf('mergeplane/deploy')).toMatchObject({
+      state: 'success',
+      description: 'Delivered: 3 apps synced, 1 claim ready',
+    });
+    expect(env().comments).toEqual([]);
+  });
+
+  it('reports a failed sync, fails the aggregate and comments once on the pull request with retry instructions', async () => {
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web'), syncTarget('api')] }));
+    env().kube.script('app:web', {
+      kind: 'fail',
+      reason: 'sync Failed: one or more objects failed to apply',
+      phase: 'Failed',
+    });
+    env().mockPullsOfCommit(SHA1, 42);
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await env().deployFinished(SHA1);
+
+    expect(env().lastOf('mergeplane/sync: web')).toMatchObject({
+      state: 'failure',
+      description: 'Failed: sync Failed: one or more objects failed to apply',
+    });
+    expect(env().lastOf('mergeplane/sync: api')?.state).toBe('success');
+    expect(env().lastOf('mergeplane/deploy')).toMatchObject({
+      state: 'failure',
+      description: '1 of 2 failed: app web',
+    });
+    expect(env().comments).toHaveLength(1);
+    expect(env().comments[0]?.issue).toBe(42);
+    expect(env().comments[0]?.body).toContain('/mergeplane retry');
+    expect(env().comments[0]?.body).toContain(
+      '**[app web](https://argocd.example.com/applications/argocd/web)**',
+    );
+    expect(env().requests.some((r) => String(r.url).endsWith(`/commits/${SHA1}/pulls`))).toBe(true);
+    // A failed outcome is not retried.
+    expect(env().kube.callsOf('app:web')).toHaveLength(1);
+  });
+
+  it('stops at a failed claim: later stages never start and their statuses end as failure, not pending', async () => {
+    const db = claimTarget('commerce', 'orders-db');
+    env().plan(
+      planOf(
+        SHA1,
+        { kind: 'claims', targets: [db] },
+        { kind: 'apps', wave: 0, targets: [syncTarget('orders')] },
+      ),
+    );
+    env().kube.script('claim:commerce/orders-db', {
+      kind: 'fail',
+      reason: 'timed out after 900s: Ready=False (Creating)',
+    });
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1, { trigger: 'pull_request', pullNumber: 7 }));
+    await env().deployFinished(SHA1);
+
+    expect(env().kube.callsOf('app:orders')).toEqual([]);
+    expect(env().lastOf('mergeplane/claim: commerce/orders-db')).toMatchObject({
+      state: 'failure',
+      description: 'timed out after 900s: Ready=False (Creating)',
+    });
+    expect(env().statesOf('mergeplane/sync: orders')).toEqual(['pending', 'failure']);
+    expect(env().lastOf('mergeplane/sync: orders')?.description).toBe(
+      'not started: PostgreSQLInstance commerce/orders-db failed',
+    );
+    expect(env().lastOf('mergeplane/deploy')?.description).toBe(
+      '1 of 2 failed: PostgreSQLInstance commerce/orders-db; 1 not started',
+    );
+    expect(env().comments.map((c) => c.issue)).toEqual([7]);
+    expect(env().comments[0]?.body).toContain('**Not started** (1)');
+  });
+
+  it('does nothing twice for a redelivered push or for the push and the merged pull request of one merge', async () => {
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    env().kube.script('app:web', {
+      kind: 'fail',
+      reason: 'Degraded past the grace period',
+      health: 'Degraded',
+    });
+    const push = mergeInput(SHA1);
+    expect((await env().queue.enqueueMerge(push)).duplicate).toBe(false);
+    expect((await env().queue.enqueueMerge(push)).duplicate).toBe(true);
+    const merged = await env().queue.enqueueMerge(
+      mergeInput(SHA1, { trigger: 'pull_request', pullNumber: 12, before: undefined }),
+    );
+    expect(merged).toEqual({ jobId: deliverJobId({ ...ref, sha: SHA1 }), duplicate: true });
+    env().startWorker();
+    await env().deployFinished(SHA1);
+    // A redelivery after the job finished is still a duplicate.
+    expect((await env().queue.enqueueMerge(push)).duplicate).toBe(true);
+
+    expect(env().kube.callsOf('app:web')).toHaveLength(1);
+    expect(env().statesOf('mergeplane/deploy')).toEqual(['pending', 'failure']);
+    // The pull request number came with the merged event: no lookup.
+    expect(env().comments.map((c) => c.issue)).toEqual([12]);
+    const counts = (await env().queue.metrics())[0]!.counts;
+    expect(counts.completed).toBe(2);
+    expect(counts.failed + counts.active + counts.waiting + counts.delayed).toBe(0);
+  });
+
+  it('never reports a superseded older merge as synced: a newer merge to the same app wins', async () => {
+    const gate = deferred();
+    const db = claimTarget('commerce', 'orders-db');
+    env().plan(
+      planOf(
+        SHA1,
+        { kind: 'claims', targets: [db] },
+        { kind: 'apps', wave: 0, targets: [syncTarget('web')] },
+      ),
+    );
+    env().plan(planOf(SHA2, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    env().kube.script('claim:commerce/orders-db', { kind: 'wait', until: gate.promise });
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await until(
+      env().kube.events,
+      ['call'],
+      () => env().kube.callsOf('claim:commerce/orders-db').length > 0,
+      'claim',
+    );
+    await env().queue.enqueueMerge(mergeInput(SHA2));
+    await env().deployFinished(SHA2);
+    gate.resolve();
+    await env().deployFinished(SHA1);
+
+    const revisions = env()
+      .kube.callsOf('app:web')
+      .map((c) => (c.input as { revision: string }).revision);
+    expect(revisions).toEqual([SHA2]);
+    expect(env().lastOf('mergeplane/sync: web', SHA1)).toMatchObject({
+      state: 'success',
+      description: 'Superseded by 2222222',
+    });
+    expect(env().lastOf('mergeplane/sync: web', SHA2)?.description).toBe(
+      'Synced 2222222 (Succeeded/Synced/Healthy)',
+    );
+    expect(env().lastOf('mergeplane/deploy', SHA1)?.description).toBe(
+      'Delivered: 1 claim ready, 1 superseded by newer merges',
+    );
+  });
+
+  it('never runs two syncs of one app at once: the second merge waits for the app lock', async () => {
+    const gate = deferred();
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    env().plan(planOf(SHA2, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    env().kube.script('app:web', { kind: 'wait', until: gate.promise }, { kind: 'ok' });
+    env().startWorker({ concurrency: 4 });
+    env().startWorker({ concurrency: 4 });
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await until(env().kube.events, ['call'], () => env().kube.callsOf('app:web').length === 1, 'first sync');
+    await env().queue.enqueueMerge(mergeInput(SHA2));
+    // The second merge's sync job exists and is waiting for the lock (delayed) while the first one runs.
+    const second = targetJobId({ ...ref, sha: SHA2 }, syncTarget('web'));
+    await until(
+      env().events,
+      ['status'],
+      () => env().statuses.some((s) => s.sha === SHA2 && s.context === 'mergeplane/sync: web'),
+      'second merge planned',
+    );
+    let secondState = 'unknown';
+    for (let i = 0; i < 200 && secondState !== 'delayed'; i += 1) {
+      secondState = await env().queue.queue.getJobState(second);
+      if (secondState !== 'delayed') await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(secondState).toBe('delayed');
+    expect(env().kube.callsOf('app:web')).toHaveLength(1);
+    gate.resolve();
+    await env().deployFinished(SHA1);
+    await env().deployFinished(SHA2);
+
+    expect(env().kube.maxConcurrent('app:web')).toBe(1);
+    expect(
+      env()
+        .kube.callsOf('app:web')
+        .map((c) => (c.input as { revision: string }).revision),
+    ).toEqual([SHA1, SHA2]);
+    expect(env().lastOf('mergeplane/sync: web', SHA1)?.description).toBe(
+      'Synced 1111111 (Succeeded/Synced/Healthy)',
+    );
+    // The lock waits used no attempt: only the run that finished counts.
+    expect((await env().queue.queue.getJob(second))?.attemptsMade).toBe(1);
+  });
+
+  it('fails a permanent Kubernetes error at once (UnrecoverableError) with the reason in the status', async () => {
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    const reason = 'patch Application argocd/web: HTTP 403 (applications.argoproj.io "web" is forbidden)';
+    env().kube.script('app:web', { kind: 'throw', error: new KubePermanentError(reason, { status: 403 }) });
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1, { pullNumber: 3 }));
+    await env().deployFinished(SHA1);
+
+    expect(env().kube.callsOf('app:web')).toHaveLength(1);
+    expect(env().lastOf('mergeplane/sync: web')).toMatchObject({ state: 'failure' });
+    expect(env().lastOf('mergeplane/sync: web')?.description).toContain('HTTP 403');
+    const job = await env().queue.queue.getJob(targetJobId({ ...ref, sha: SHA1 }, syncTarget('web')));
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toBe(reason);
+    expect(env().lastOf('mergeplane/deploy')?.state).toBe('failure');
+  });
+
+  it('retries transient Kubernetes errors with backoff and then succeeds', async () => {
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    env().kube.script(
+      'app:web',
+      {
+        kind: 'throw',
+        error: new KubeTransientError('get Application argocd/web: HTTP 503', { status: 503 }),
+      },
+      { kind: 'ok' },
+    );
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await env().deployFinished(SHA1);
+
+    expect(env().kube.callsOf('app:web')).toHaveLength(2);
+    expect(env().lastOf('mergeplane/sync: web')?.state).toBe('success');
+    expect(env().lastOf('mergeplane/deploy')?.state).toBe('success');
+  });
+
+  it('retries a GitHub 5xx on the final status without syncing again', async () => {
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    const gate = deferred();
+    env().kube.script('app:web', { kind: 'wait', until: gate.promise });
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await until(
+      env().kube.events,
+      ['call'],
+      () => env().kube.callsOf('app:web').length === 1,
+      'sync started',
+    );
+    env().failNextStatuses(1);
+    gate.resolve();
+    await env().deployFinished(SHA1);
+
+    expect(env().kube.callsOf('app:web')).toHaveLength(1);
+    expect(env().lastOf('mergeplane/sync: web')?.state).toBe('success');
+    expect(env().requests.filter((r) => (r.body as { state?: string })?.state === 'success')).toHaveLength(3);
+  });
+
+  it('recovers a job whose worker died mid-sync: another worker re-runs it and every final status is posted once', async () => {
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web'), syncTarget('api')] }));
+    // The first sync of web never ends on its own (the worker "dies" in it); the re-run succeeds.
+    env().kube.script('app:web', { kind: 'wait' }, { kind: 'ok' });
+    const crashing = env().startWorker({ lockDuration: 400, stalledInterval: 200 });
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await until(env().kube.events, ['call'], () => env().kube.callsOf('app:web').length === 1, 'first sync');
+    await crashing.close(true);
+    env().startWorker({ lockDuration: 400, stalledInterval: 200 });
+    await env().deployFinished(SHA1);
+
+    expect(env().kube.callsOf('app:web')).toHaveLength(2);
+    for (const context of ['mergeplane/sync: web', 'mergeplane/sync: api', 'mergeplane/deploy']) {
+      expect(
+        env()
+          .statesOf(context)
+          .filter((s) => s !== 'pending'),
+      ).toEqual(['success']);
+    }
+  });
+
+  it('marks a pending status whose job is gone or past its deadline as error (watchdog)', async () => {
+    const worker = env().startWorker();
+    const store = createDeliverStateStore({ redis: scopeRedis(), prefix: env().scope.prefix });
+    const base = { installationId: 1, owner: OWNER, repo: REPO, sha: SHA1 };
+    await store.markPending(
+      { ...base, context: 'mergeplane/sync: lost', jobId: 'sync-argocd-lost-gone' },
+      Date.now() + 600_000,
+    );
+    await store.markPending(
+      { ...base, context: 'mergeplane/sync: slow', jobId: 'deliver-x' },
+      Date.now() - 1,
+    );
+    expect(await worker.sweepWatchdog()).toBe(2);
+    expect(await worker.sweepWatchdog()).toBe(0);
+
+    expect(env().lastOf('mergeplane/sync: lost')).toMatchObject({
+      state: 'error',
+      description: 'Job lost without a result',
+    });
+    expect(env().lastOf('mergeplane/sync: slow')).toMatchObject({
+      state: 'error',
+      description: 'Timed out: no result within the delivery timeout',
+    });
+  });
+
+  it('retryFailed re-runs only the failed and not started targets, then recomputes the aggregate', async () => {
+    env().plan(
+      planOf(
+        SHA1,
+        { kind: 'apps', wave: 0, targets: [syncTarget('api'), syncTarget('web')] },
+        { kind: 'apps', wave: 1, targets: [syncTarget('worker', 1)] },
+      ),
+    );
+    env().kube.script('app:web', { kind: 'fail', reason: 'sync Failed', phase: 'Failed' }, { kind: 'ok' });
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1, { pullNumber: 9 }));
+    await env().deployFinished(SHA1);
+    expect(env().lastOf('mergeplane/deploy')?.state).toBe('failure');
+    expect(env().lastOf('mergeplane/sync: worker')?.description).toBe('not started: app web failed');
+
+    const retrier: DeliveryRetrier = env().queue;
+    expect(await retrier.retryFailed({ owner: OWNER, repo: REPO, pullNumber: 9, mergeSha: SHA1 })).toEqual({
+      retried: 2,
+    });
+    await env().deployFinished(SHA1, 2);
+
+    expect(env().kube.callsOf('app:api')).toHaveLength(1);
+    expect(env().kube.callsOf('app:web')).toHaveLength(2);
+    expect(env().kube.callsOf('app:worker')).toHaveLength(1);
+    expect(env().lastOf('mergeplane/deploy')).toMatchObject({
+      state: 'success',
+      description: 'Delivered: 3 apps synced',
+    });
+    expect(env().lastOf('mergeplane/sync: worker')?.state).toBe('success');
+    expect(env().comments).toHaveLength(1);
+    // Nothing left to retry.
+    expect(await retrier.retryFailed({ owner: OWNER, repo: REPO, pullNumber: 9, mergeSha: SHA1 })).toEqual({
+      retried: 0,
+    });
+  });
+
+  it('closes gracefully: stops taking jobs and waits for the running one to finish', async () => {
+    const gate = deferred();
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    env().kube.script('app:web', { kind: 'wait', until: gate.promise });
+    const worker = env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await until(
+      env().kube.events,
+      ['call'],
+      () => env().kube.callsOf('app:web').length === 1,
+      'sync started',
+    );
+    let closed = false;
+    const closing = worker.close().then(() => {
+      closed = true;
+    });
+    await env().queue.enqueueMerge(mergeInput(SHA2));
+    await new Promise((r) => setImmediate(r));
+    expect(closed).toBe(false);
+    gate.resolve();
+    await closing;
+
+    expect(env().lastOf('mergeplane/sync: web', SHA1)?.state).toBe('success');
+    // The merge enqueued during shutdown was left for the next worker.
+    expect(await env().queue.queue.getJobState(deliverJobId({ ...ref, sha: SHA2 }))).toBe('waiting');
+  });
+
+  it('fails the aggregate status at once when the merge cannot be planned (permanent), without retries', async () => {
+    const worker = env().startWorker();
+    const failed = new Promise<void>((resolve) => worker.worker.once('failed', () => resolve()));
+    await env().queue.enqueueMerge(mergeInput(SHA2));
+    await failed;
+
+    expect(env().statesOf('mergeplane/deploy')).toEqual(['error']);
+    expect(env().lastOf('mergeplane/deploy')?.description).toBe(`Planning failed: unknown revision: ${SHA2}`);
+    const job = await env().queue.queue.getJob(deliverJobId({ ...ref, sha: SHA2 }));
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+    expect(renderPrometheusMetrics(await env().queue.metrics())).toContain(
+      'mergeplane_queue_jobs{queue="mergeplane-deliver",state="failed"} 1',
+    );
+  });
+});

@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadRbacPolicy } from './rbac-policy.ts';
+
+const RBAC = fileURLToPath(new URL('../../deploy/rbac.yaml', import.meta.url));
+const SA = { namespace: 'mergeplane', name: 'mergeplane' };
+
+describe('deploy/rbac.yaml as evaluated for the mergeplane ServiceAccount', () => {
+  const policy = loadRbacPolicy(RBAC, SA);
+
+  it('lets delivery patch and watch Applications only in the Argo CD namespace', () => {
+    const app = { group: 'argoproj.io', resource: 'applications', namespace: 'argocd' };
+    for (const verb of ['get', 'list', 'watch', 'patch'])
+      expect(policy.isAllowed({ ...app, verb })).toBe(true);
+    expect(policy.isAllowed({ ...app, verb: 'delete' })).toBe(false);
+    expect(policy.isAllowed({ ...app, verb: 'patch', namespace: 'default' })).toBe(false);
+  });
+
+  it('lets it write cluster Secrets in the Argo CD namespace and read connection Secrets of cluster claims only', () => {
+    const secret = { group: '', resource: 'secrets' };
+    expect(policy.isAllowed({ ...secret, verb: 'create', namespace: 'argocd' })).toBe(true);
+    expect(policy.isAllowed({ ...secret, verb: 'get', namespace: 'platform' })).toBe(true);
+    expect(policy.isAllowed({ ...secret, verb: 'patch', namespace: 'platform' })).toBe(false);
+    expect(policy.isAllowed({ ...secret, verb: 'get', namespace: 'kube-system' })).toBe(false);
+    expect(policy.isAllowed({ ...secret, verb: 'list' })).toBe(false);
+  });
+
+  it('lets it apply, watch and delete claims, but never update or delete them wholesale', () => {
+    const claim = { group: 'platform.mergeplane.io', resource: 'kubernetesclusters', namespace: 'platform' };
+    for (const verb of ['get', 'list', 'watch', 'create', 'patch', 'delete']) {
+      expect(policy.isAllowed({ ...claim, verb })).toBe(true);
+    }
+    expect(policy.isAllowed({ ...claim, verb: 'update' })).toBe(false);
+    expect(policy.isAllowed({ ...claim, verb: 'deletecollection' })).toBe(false);
+  });
+
+  it('records what it refused', () => {
+    const fresh = loadRbacPolicy(RBAC, SA);
+    fresh.isAllowed({ verb: 'get', group: '', resource: 'nodes' });
+    expect(fresh.denied).toEqual([{ verb: 'get', group: '', resource: 'nodes' }]);
+  });
+
+  it('grants nothing to another ServiceAccount', () => {
+    expect(() => loadRbacPolicy(RBAC, { namespace: 'default', name: 'default' })).toThrow(/no binding/);
+  });
+});
