@@ -1,4 +1,7 @@
+import type { DeliveryRetrier } from '../../queue/deliver-queue.ts';
 import type { PlanQueue } from '../../queue/plan-queue.ts';
+
+export type { DeliveryRetrier } from '../../queue/deliver-queue.ts';
 
 /**
  * The part of the plan queue the webhook handlers use, so tests and the entry file can pass a narrower one.
@@ -11,16 +14,6 @@ export type PlanQueueLike = Pick<PlanQueue, 'enqueue' | 'dropPullRequest'> &
 export interface HandlerLogger {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
-}
-
-/** Re-enqueues the failed post-merge delivery jobs of a merged pull request (`/mergeplane retry`). */
-export interface DeliveryRetrier {
-  retryFailed(input: {
-    owner: string;
-    repo: string;
-    pullNumber: number;
-    mergeSha: string;
-  }): Promise<{ retried: number }>;
 }
 
 export interface HandlerDeps {

@@ -1,0 +1,283 @@
+import type { Octokit } from '@octokit/rest';
+import { type Job, type JobsOptions, type Queue, UnrecoverableError, WaitingChildrenError } from 'bullmq';
+import {
+  DEPLOY_STATUS_CONTEXT,
+  type DeliveryPlan,
+  type DeliveryTarget,
+  statusContext,
+  targetLabel,
+} from '../delivery/delivery-plan.ts';
+import { UnknownRefError } from '../git/git-repository.ts';
+import { InvalidSyncRequestError } from '../git/repo-cache.ts';
+import { PlanInputError } from '../plan/plan-change.ts';
+import type { PlanLogger } from '../plan/plan-logger.ts';
+import { aggregateDelivery } from './deliver-aggregate.ts';
+import { deliverErrorReason } from './deliver-error-reason.ts';
+import { createDeliverFailureCommenter } from './deliver-failure-commenter.ts';
+import {
+  type DeliverJobData,
+  type DeliverJobResult,
+  mergeRef,
+  type TargetJobData,
+  type TargetJobName,
+  type TargetResult,
+  targetJobId,
+} from './deliver-job.ts';
+import { bindDeliverJobLog } from './deliver-job-log.ts';
+import type { DeliveryPlanner } from './deliver-planner.ts';
+import type { DeliverStateStore, PendingStatus } from './deliver-state-store.ts';
+import type { DeliverStatusPublisher } from './deliver-status-publisher.ts';
+import { deliverTargetUrl } from './deliver-target-url.ts';
+
+export interface DeliverParentProcessorOptions {
+  octokitFor(installationId: number): Promise<Octokit>;
+  /** Installation token, for git only. */
+  tokenFor(installationId: number): Promise<string>;
+  planner: DeliveryPlanner;
+  /** Argo CD UI, for status target URLs. */
+  argocdUrl?: string;
+  store: DeliverStateStore;
+  /** Children are added through a queue of our own (BullMQ's worker cannot add jobs). */
+  queue: Queue<DeliverJobData | TargetJobData>;
+  writeStatus: DeliverStatusPublisher;
+  log: PlanLogger;
+  statusGraceMs: number;
+  /** Of the claim/sync children, on transient Kubernetes or GitHub errors (exponential backoff). */
+  retry: { attempts: number; backoffDelayMs: number };
+}
+
+/**
+ * Runs one step of a merge's `deliver` job: plans it and posts every status as pending, adds a stage's
+ * claim/sync children and waits for them, then moves to the next stage, and finally posts the aggregate deploy
+ * status (and a failure comment).
+ */
+export type DeliverParentProcessor = (
+  job: Job<DeliverJobData | TargetJobData>,
+  token: string,
+) => Promise<DeliverJobResult>;
+
+export function createDeliverParentProcessor(options: DeliverParentProcessorOptions): DeliverParentProcessor {
+  const { planner, store, queue, writeStatus, log, statusGraceMs } = options;
+  const commentFailure = createDeliverFailureCommenter({
+    store,
+    ...(options.argocdUrl !== undefined ? { argocdUrl: options.argocdUrl } : {}),
+  });
+  const targetUrl = (target: DeliveryTarget, plan: DeliveryPlan) =>
+    deliverTargetUrl(options.argocdUrl, target, plan);
+  const childOptions: JobsOptions = {
+    attempts: options.retry.attempts,
+    backoff: { type: 'exponential', delay: options.retry.backoffDelayMs },
+    // The parent always resumes: a failed child lands in its ignored failures instead of failing it.
+    ignoreDependencyOnFailure: true,
+    removeOnComplete: { age: 30 * 24 * 3600, count: 20_000 },
+    removeOnFail: { age: 30 * 24 * 3600, count: 20_000 },
+  };
+
+  return async function processDeliver(job, token) {
+    let data = job.data as DeliverJobData;
+    const ref = mergeRef({ owner: data.owner, repo: data.repo, sha: data.after });
+    const jobLog = bindDeliverJobLog(log, {
+      jobId: job.id,
+      repo: `${data.owner}/${data.repo}`,
+      mergeSha: data.after,
+      attempt: data.attempt,
+      deliveryId: data.deliveryId,
+      ...(data.pullNumber !== undefined ? { pullNumber: data.pullNumber } : {}),
+    });
+    const octokit = await options.octokitFor(data.installationId);
+    const pendingOf = (context: string, jobId: string, url?: string): PendingStatus => ({
+      installationId: data.installationId,
+      owner: data.owner,
+      repo: data.repo,
+      sha: ref.sha,
+      context,
+      jobId,
+      ...(url !== undefined ? { targetUrl: url } : {}),
+    });
+    const deployPending = pendingOf(DEPLOY_STATUS_CONTEXT, job.id ?? '');
+
+    let plan = data.plan;
+    if (data.stage === undefined) {
+      try {
+        if (!plan) {
+          const token = await options.tokenFor(data.installationId);
+          plan = await planner({ ...data, token, log: jobLog });
+          for (const target of plan.stages.flatMap((s) => s.targets)) {
+            await store.recordLatest({
+              owner: data.owner,
+              repo: data.repo,
+              targetKey: target.key,
+              seq: data.seq,
+              sha: ref.sha,
+            });
+          }
+          jobLog.info(
+            { stages: plan.stages.map((s) => s.targets.length), notes: plan.notes },
+            'delivery planned',
+          );
+        }
+        // Every target gets its status now, so the commit shows the whole delivery from the start.
+        const budget = plan.stages.length * (plan.options.timeoutMs + statusGraceMs) + statusGraceMs;
+        const deadline = Date.now() + budget;
+        for (let index = 0; index < plan.stages.length; index += 1) {
+          const previous = plan.stages[index - 1];
+          for (const target of targetsOfStage(plan, index, data.only)) {
+            await writeStatus({
+              octokit,
+              pending: pendingOf(statusContext(target), job.id ?? '', targetUrl(target, plan)),
+              state: 'pending',
+              description: previous ? `Queued after ${stageLabel(previous)}` : 'Queued',
+              deadline,
+            });
+          }
+        }
+        await writeStatus({
+          octokit,
+          pending: deployPending,
+          state: 'pending',
+          description: 'Delivering',
+          deadline,
+        });
+      } catch (error) {
+        const permanent = isPermanentRemoteError(error);
+        const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        jobLog.warn({ error: deliverErrorReason(error), permanent, last }, 'delivery planning failed');
+        if (permanent || last) {
+          await writeStatus({
+            octokit,
+            pending: deployPending,
+            state: 'error',
+            description: `Planning failed: ${deliverErrorReason(error)}`,
+          }).catch((statusError) =>
+            jobLog.warn({ error: deliverErrorReason(statusError) }, 'deploy status not posted'),
+          );
+          if (permanent) throw new UnrecoverableError(deliverErrorReason(error));
+        }
+        throw error;
+      }
+      data = { ...data, plan, stage: 0, results: {} };
+      await job.updateData(data);
+    }
+    if (!plan) throw new UnrecoverableError('deliver job has a stage but no plan');
+
+    let stage = data.stage ?? 0;
+    const results: Record<string, TargetResult> = { ...data.results };
+    while (stage < plan.stages.length) {
+      const targets = targetsOfStage(plan, stage, data.only);
+      const missing = targets.filter((t) => results[t.key] === undefined);
+      if (missing.length > 0) {
+        for (const target of missing) {
+          const jobId = targetJobId(ref, target, data.attempt);
+          // Never re-add a child that exists: re-adding a failed one would make the parent wait for it forever.
+          if (await queue.getJob(jobId)) continue;
+          const child: TargetJobData = {
+            deliveryId: data.deliveryId,
+            installationId: data.installationId,
+            owner: data.owner,
+            repo: data.repo,
+            mergeSha: ref.sha,
+            seq: data.seq,
+            attempt: data.attempt,
+            target,
+            options: plan.options,
+          };
+          await queue.add(target.type satisfies TargetJobName, child, {
+            ...childOptions,
+            jobId,
+            parent: { id: job.id ?? '', queue: job.queueQualifiedName },
+          });
+        }
+        if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
+        const values = await job.getChildrenValues<TargetResult>();
+        const failures = await job.getIgnoredChildrenFailures();
+        const byId = (map: Record<string, unknown>, jobId: string) =>
+          Object.entries(map).find(([key]) => key.endsWith(`:${jobId}`))?.[1];
+        for (const target of missing) {
+          const jobId = targetJobId(ref, target, data.attempt);
+          const value = byId(values, jobId) as TargetResult | undefined;
+          const failure = byId(failures, jobId) as string | undefined;
+          const result: TargetResult = value ?? {
+            key: target.key,
+            state: 'error',
+            kind: 'failed',
+            description: failure ?? 'Job ended without a result',
+          };
+          results[target.key] = result;
+          // A child that died without publishing (stalled out, removed) still gets its final state.
+          const pending = pendingOf(statusContext(target), jobId, targetUrl(target, plan));
+          if (await store.isPending(pending)) {
+            await writeStatus({ octokit, pending, state: result.state, description: result.description });
+          }
+        }
+      }
+      const failed = targets.filter((t) => results[t.key]?.state !== 'success');
+      stage += 1;
+      if (failed.length > 0) {
+        const cause = `not started: ${failed.map(targetLabel).join(', ')} failed`;
+        for (let later = stage; later < plan.stages.length; later += 1) {
+          for (const target of targetsOfStage(plan, later, data.only)) {
+            results[target.key] = {
+              key: target.key,
+              state: 'failure',
+              kind: 'not-started',
+              description: cause,
+            };
+            await writeStatus({
+              octokit,
+              pending: pendingOf(statusContext(target), job.id ?? '', targetUrl(target, plan)),
+              state: 'failure',
+              description: cause,
+            });
+          }
+        }
+        stage = plan.stages.length;
+      }
+      data = { ...data, stage, results };
+      await job.updateData(data);
+    }
+
+    const all = { ...data.previous, ...results };
+    const aggregate = aggregateDelivery(plan, all);
+    if (aggregate.state === 'failure') await commentFailure(octokit, data, plan, all, jobLog);
+    await writeStatus({
+      octokit,
+      pending: deployPending,
+      state: aggregate.state,
+      description: aggregate.description,
+    });
+    jobLog.info({ state: aggregate.state, description: aggregate.description }, 'delivery finished');
+    return {
+      state: aggregate.state,
+      description: aggregate.description,
+      results: all,
+    } satisfies DeliverJobResult;
+  };
+}
+
+/** GitHub or git said no in a way retrying will not change (4xx other than rate limits). */
+function isPermanentRemoteError(error: unknown): boolean {
+  if (
+    error instanceof PlanInputError ||
+    error instanceof InvalidSyncRequestError ||
+    error instanceof UnknownRefError
+  )
+    return true;
+  const status =
+    typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function targetsOfStage(
+  plan: DeliveryPlan,
+  stage: number,
+  only: readonly string[] | undefined,
+): DeliveryTarget[] {
+  const targets = plan.stages[stage]?.targets ?? [];
+  return only ? targets.filter((t) => only.includes(t.key)) : targets;
+}
+
+function stageLabel(stage: DeliveryPlan['stages'][number]): string {
+  if (stage.kind === 'claims') return 'claims';
+  if (stage.kind === 'owner-apps') return 'apps delivering claims';
+  return `apps, sync wave ${stage.wave ?? 0}`;
+}
