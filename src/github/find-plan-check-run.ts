@@ -14,7 +14,15 @@ export interface FindPlanCheckRunOptions {
  * Our `Mergeplane / plan` check run for the head that is still queued or in progress, e.g. left by a worker
  * that died mid-job: the re-run takes it over instead of adding a second run to the commit.
  */
-export async function findOpenPlanCheckRun(options: FindPlanCheckRunOptions): Promise<number | undefined> {
+export interface OpenPlanCheckRun {
+  id: number;
+  /** The run's page on GitHub, linked from the plan comment's header. */
+  htmlUrl?: string;
+}
+
+export async function findOpenPlanCheckRun(
+  options: FindPlanCheckRunOptions,
+): Promise<OpenPlanCheckRun | undefined> {
   const { octokit, owner, repo, headSha, appId } = options;
   const { data } = await octokit.rest.checks.listForRef({
     owner,
@@ -30,5 +38,6 @@ export async function findOpenPlanCheckRun(options: FindPlanCheckRunOptions): Pr
       run.status !== 'completed' &&
       (appId === undefined || run.app?.id === appId),
   );
-  return open?.id;
+  if (open === undefined) return undefined;
+  return { id: open.id, ...(open.html_url ? { htmlUrl: open.html_url } : {}) };
 }

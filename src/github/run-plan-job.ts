@@ -144,6 +144,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
     ...(deps.appId === undefined ? {} : { appId: deps.appId }),
   });
   let checkRunId: number;
+  let checkRunUrl: string | undefined;
   if (existing === undefined) {
     const created = await octokit.rest.checks.create({
       owner,
@@ -154,8 +155,10 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       started_at: new Date().toISOString(),
     });
     checkRunId = created.data.id;
+    checkRunUrl = created.data.html_url ?? undefined;
   } else {
-    checkRunId = existing;
+    checkRunId = existing.id;
+    checkRunUrl = existing.htmlUrl;
     logger.info({ ...meta, checkRunId }, 'plan check run taken over');
   }
 
@@ -194,8 +197,12 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       repo,
       issueNumber: pullNumber,
       markdown: quiet
-        ? renderNoChangesMarkdown(report, notes)
-        : renderMarkdown(report, { notes, ...(view === undefined ? {} : { approvals: view }) }),
+        ? renderNoChangesMarkdown(report, notes, checkRunUrl)
+        : renderMarkdown(report, {
+            notes,
+            ...(view === undefined ? {} : { approvals: view }),
+            ...(checkRunUrl === undefined ? {} : { checkRunUrl }),
+          }),
       // `none` still replaces a plan comment of an earlier head (it would be stale), but starts none —
       // unless there is a note to give.
       ...(quiet && onNoChanges === 'none' && notes.length === 0 ? { createIfMissing: false } : {}),

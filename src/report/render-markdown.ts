@@ -15,6 +15,8 @@ export interface MarkdownOptions {
    * e.g. that a change to `.github/mergeplane.yml` takes effect after merge.
    */
   notes?: readonly string[];
+  /** The `Mergeplane / plan` check run (GitHub App only): linked from the heading line. */
+  checkRunUrl?: string;
 }
 
 const DEFAULT_MAX_DIFF_LINES = 500;
@@ -73,10 +75,22 @@ function location(gate: GateResult): string {
   return codeSpan(gate.line === undefined ? gate.file : `${gate.file}:${gate.line}`);
 }
 
+/**
+ * A Markdown link to the check run. The URL comes from GitHub's API, but it is still checked: only an https
+ * (or, for GitHub Enterprise test setups, http) URL without characters that could end the link is used.
+ */
+export function checkRunLink(url: string): string {
+  const safe = /^https?:\/\/[^\s()<>[\]"'`]+$/.test(url);
+  return safe ? `[check run \`${CHECK_RUN_LABEL}\`](${url})` : `check run \`${CHECK_RUN_LABEL}\``;
+}
+
+const CHECK_RUN_LABEL = 'Mergeplane / plan';
+
 function heading(report: PlanReport, options: MarkdownOptions): string {
   const title = escapeInline(options.title ?? 'Mergeplane plan');
   const range = `${codeSpan(shortRevision(report.base))} → ${codeSpan(shortRevision(report.head))}`;
-  return `### ${title}\n\n${range}`;
+  const check = options.checkRunUrl === undefined ? '' : ` · ${checkRunLink(options.checkRunUrl)}`;
+  return `### ${title}\n\n${range}${check}`;
 }
 
 function renderGate(gate: GateResult, errorApps: readonly AppReport[]): string {

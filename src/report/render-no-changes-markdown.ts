@@ -1,5 +1,6 @@
 import { codeSpan } from './escape-markdown.ts';
 import type { PlanReport } from './plan-report.ts';
+import { checkRunLink } from './render-markdown.ts';
 
 /** Nothing to show: no application or claim is affected and no gate is open. */
 export function isNoChangesReport(report: PlanReport): boolean {
@@ -14,11 +15,16 @@ export function isNoChangesReport(report: PlanReport): boolean {
  * The one-line plan comment for a change that affects nothing (`comment.onNoChanges: comment`), followed
  * by Mergeplane's own notes, if any.
  */
-export function renderNoChangesMarkdown(report: PlanReport, notes: readonly string[] = []): string {
+export function renderNoChangesMarkdown(
+  report: PlanReport,
+  notes: readonly string[] = [],
+  checkRunUrl?: string,
+): string {
   const head = /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(report.head) ? report.head.slice(0, 7) : report.head;
   const unchanged = report.apps.length;
   const count =
     unchanged === 0 ? '' : `; ${unchanged} unchanged application${unchanged === 1 ? '' : 's'} not rendered`;
-  const line = `**Mergeplane**: no affected applications at ${codeSpan(head)}${count}.`;
+  const check = checkRunUrl === undefined ? '' : ` (${checkRunLink(checkRunUrl)})`;
+  const line = `**Mergeplane**: no affected applications at ${codeSpan(head)}${count}${check}.`;
   return `${[line, ...notes.map((note) => `> ${note.replace(/\r?\n/g, ' ')}`)].join('\n\n')}\n`;
 }

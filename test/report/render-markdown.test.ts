@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report/build-report.ts';
 import type { AppReport, ClaimReport, GateResult } from '../../src/report/plan-report.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
-import { app, BASE, gate, HEAD, resource } from './report-fixtures.ts';
+import { app, BASE, gate, HEAD, planReport, resource } from './report-fixtures.ts';
 
 function render(
   apps: AppReport[],
@@ -414,5 +414,30 @@ describe('renderMarkdown', () => {
       expect(out).toContain('````text\n```\n</details>\n<img src=x onerror=alert(1)> @admin\n````');
       expect(out).toContain('``a`b.yaml:1``');
     });
+  });
+});
+
+describe('the link to the check run in the heading', () => {
+  it('links the check run GitHub returned', () => {
+    const markdown = renderMarkdown(planReport(), {
+      checkRunUrl: 'https://github.com/acme/gitops/runs/42',
+    });
+    expect(markdown.split('\n')[2]).toMatch(
+      / · \[check run `Mergeplane \/ plan`\]\(https:\/\/github\.com\/acme\/gitops\/runs\/42\)$/,
+    );
+  });
+
+  it.each([
+    'javascript:alert(1)',
+    'https://github.com/x) [injected](https://evil.example',
+    'https://github.com/runs/1 "title"',
+  ])('names the check run without a link when the URL is not a plain http(s) URL: %s', (url) => {
+    const line = renderMarkdown(planReport(), { checkRunUrl: url }).split('\n')[2]!;
+    expect(line).toMatch(/ · check run `Mergeplane \/ plan`$/);
+    expect(line).not.toContain('](');
+  });
+
+  it('is absent outside the GitHub App (the CLI output does not change)', () => {
+    expect(renderMarkdown(planReport()).split('\n')[2]).not.toContain('check run');
   });
 });

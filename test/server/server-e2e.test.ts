@@ -190,7 +190,7 @@ describe('mergeplane server against a loopback GitHub', () => {
 
       ### Mergeplane plan
 
-      \`7cbbde4\` → \`135d326\`
+      \`7cbbde4\` → \`135d326\` · [check run \`Mergeplane / plan\`](http://github.test/mergeplane/demo-gitops/runs/1000)
 
       **4 apps changed, 1 added, 1 removed, 0 errors** · 5 to create, 2 to update, 3 to delete
 
