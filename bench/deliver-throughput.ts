@@ -107,7 +107,7 @@ async function syncThroughput(concurrency: number, mergeSha: string): Promise<nu
     },
   });
   try {
-    await worker.worker.waitUntilReady();
+    await Promise.all([worker.plannerWorker.waitUntilReady(), worker.targetWorker.waitUntilReady()]);
     const done = new Promise<void>((resolve) => {
       github.on('request', () => {
         const last = github.statuses.filter((s) => s.context === DEPLOY_STATUS_CONTEXT).at(-1);

@@ -23,6 +23,8 @@ export interface DeliveryApp {
   sourcePaths: { path: string; recurse: boolean }[];
   /** The app-of-apps parent that renders this Application, if any. */
   parent?: string;
+  /** Multi-source apps: each of `spec.sources` in order (absent for a single `spec.source`). */
+  sources?: { thisRepo: boolean; targetRevision?: string }[];
 }
 
 export interface BuildDeliveryStagesInput {
@@ -117,6 +119,7 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
       wave: app.wave,
       reason,
       ...(applicationSet !== undefined ? { applicationSet } : {}),
+      ...(app.sources ? { revisions: sourceRevisions(app.sources, input.mergeSha) } : {}),
     };
   };
 
@@ -253,6 +256,11 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
       argocdNamespace: delivery.argocdNamespace,
     },
   };
+}
+
+/** A multi-source app's sync revisions: the merge for this repository's sources, the others as written. */
+function sourceRevisions(sources: NonNullable<DeliveryApp['sources']>, mergeSha: string): string[] {
+  return sources.map((source) => (source.thisRepo ? mergeSha : source.targetRevision || 'HEAD'));
 }
 
 /** `argocd.argoproj.io/sync-wave` as Argo CD reads it: an integer, default 0. */

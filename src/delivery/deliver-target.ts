@@ -34,6 +34,7 @@ async function deliverSync(target: SyncTarget, ctx: DeliverTargetContext): Promi
     namespace: target.app.namespace,
     name: target.app.name,
     revision: ctx.mergeSha,
+    ...(target.revisions ? { revisions: target.revisions } : {}),
     prune: ctx.options.prune,
     observeOnly: target.observeOnly,
     timeoutMs: ctx.options.timeoutMs,

@@ -53,6 +53,11 @@ export interface SyncTarget {
   reason: 'changed' | 'added' | 'error' | 'cluster-target' | 'claim-owner';
   /** For cluster targets: the ApplicationSet that generates the app once the cluster is registered. */
   applicationSet?: string;
+  /**
+   * Multi-source apps: the revision of each `spec.sources` entry, in order — the merge SHA for sources in this
+   * repository, the source's own `targetRevision` (default HEAD) for the others. Absent: single source.
+   */
+  revisions?: string[];
 }
 
 export type DeliveryTarget = ClaimTarget | SyncTarget;

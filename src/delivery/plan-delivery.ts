@@ -80,6 +80,14 @@ async function deliveryApp(
     automated: isAutomated(app),
     sourcePaths,
     ...(parent !== undefined ? { parent } : {}),
+    ...(app.multiSource
+      ? {
+          sources: app.sources.map((source) => ({
+            thisRepo: isThisRepo(source.repoURL),
+            ...(source.targetRevision !== undefined ? { targetRevision: source.targetRevision } : {}),
+          })),
+        }
+      : {}),
   };
 }
 

@@ -8,6 +8,11 @@ export interface ApplicationProgressInput {
   /** The revision that must be synced (the merge SHA). */
   revision: string;
   /**
+   * Multi-source apps: the per-source revisions asked for, in the order of `spec.sources` — `revision` at the
+   * sources in this repository. Argo CD then reports per-source `revisions`, matched at those positions only.
+   */
+  revisions?: readonly string[];
+  /**
    * True when an operation for the revision was set (by us, or adopted from another worker): success then needs
    * `status.operationState` of that revision to have Succeeded. False when only observing (automated sync), where
    * Argo CD may find the app already in sync and run no operation at all.
@@ -64,9 +69,57 @@ function revisionsOf(value: Record<string, unknown> | undefined): string[] {
   return out;
 }
 
-function sameRevision(candidates: string[], revision: string): boolean {
+/** The per-source `revisions` of a multi-source sync spec, sync result or sync status, positions kept. */
+function sourceRevisionsOf(value: Record<string, unknown> | undefined): string[] | undefined {
+  if (!value || !Array.isArray(value.revisions)) return undefined;
+  return value.revisions.map((entry) => (typeof entry === 'string' ? entry : ''));
+}
+
+function sameRevision(candidates: readonly string[], revision: string): boolean {
   const wanted = revision.toLowerCase();
   return candidates.some((candidate) => candidate.toLowerCase() === wanted);
+}
+
+/** The positions of `revisions` that hold `revision`: the sources in this repository. */
+function ownPositions(revision: string, revisions: readonly string[]): number[] {
+  return revisions.flatMap((entry, i) => (sameRevision([entry], revision) ? [i] : []));
+}
+
+/**
+ * Whether per-source revisions Argo CD reports are the ones asked for: one per source, with `revision` at every
+ * position of this repository's sources. The other sources (a Helm chart repository, another Git repository)
+ * are not compared: Argo CD reports them resolved (a branch as its commit), not as written.
+ */
+function sameSourceRevisions(
+  actual: readonly string[] | undefined,
+  revision: string,
+  revisions: readonly string[],
+): boolean {
+  if (!actual || actual.length !== revisions.length) return false;
+  return ownPositions(revision, revisions).every((i) => sameRevision([actual[i] ?? ''], revision));
+}
+
+/** Whether a sync spec, sync result or sync status is at the wanted revision (per source for multi-source). */
+function isAt(
+  value: Record<string, unknown> | undefined,
+  revision: string,
+  revisions: readonly string[] | undefined,
+): boolean {
+  return revisions === undefined
+    ? sameRevision(revisionsOf(value), revision)
+    : sameSourceRevisions(sourceRevisionsOf(value), revision, revisions);
+}
+
+/**
+ * What an operation state is about: the resolved `syncResult` once Argo CD has one, else what the operation
+ * asked for.
+ */
+function operationStateSync(app: unknown): Record<string, unknown> | undefined {
+  const operationState = record(record(app, 'status'), 'operationState');
+  if (!operationState) return undefined;
+  const resolved = record(operationState, 'syncResult');
+  if (revisionsOf(resolved).length > 0) return resolved;
+  return record(record(operationState, 'operation'), 'sync');
 }
 
 /**
@@ -74,16 +127,14 @@ function sameRevision(candidates: string[], revision: string): boolean {
  * the operation asked for.
  */
 export function operationStateRevisions(app: unknown): string[] {
-  const operationState = record(record(app, 'status'), 'operationState');
-  if (!operationState) return [];
-  const resolved = revisionsOf(record(operationState, 'syncResult'));
-  if (resolved.length > 0) return resolved;
-  return revisionsOf(record(record(operationState, 'operation'), 'sync'));
+  return revisionsOf(operationStateSync(app));
 }
 
 export interface RunningOperation {
   /** The revision(s) the running or pending operation syncs; empty when it does not say. */
   revisions: string[];
+  /** Multi-source: its per-source `revisions`, in the order of `spec.sources`. */
+  sourceRevisions?: string[];
   phase?: string;
 }
 
@@ -97,29 +148,42 @@ export function runningOperation(app: unknown): RunningOperation | undefined {
   const phase = text(operationState, 'phase');
   const running = phase !== undefined && RUNNING_PHASES.has(phase);
   if (!pending && !running) return undefined;
-  const revisions = pending ? revisionsOf(record(pending, 'sync')) : operationStateRevisions(app);
-  return { revisions: revisions.length > 0 ? revisions : operationStateRevisions(app), phase };
+  const requested = pending ? record(pending, 'sync') : undefined;
+  const sync = revisionsOf(requested).length > 0 ? requested : operationStateSync(app);
+  const sourceRevisions = sourceRevisionsOf(sync);
+  return { revisions: revisionsOf(sync), ...(sourceRevisions ? { sourceRevisions } : {}), phase };
 }
 
-/** True when the running or pending operation syncs this revision. */
-export function operationIsFor(operation: RunningOperation, revision: string): boolean {
-  return sameRevision(operation.revisions, revision);
+/**
+ * True when the running or pending operation syncs this revision; for a multi-source app (`revisions` given),
+ * when it syncs one revision per source with this revision at this repository's sources.
+ */
+export function operationIsFor(
+  operation: RunningOperation,
+  revision: string,
+  revisions?: readonly string[],
+): boolean {
+  return revisions === undefined
+    ? sameRevision(operation.revisions, revision)
+    : sameSourceRevisions(operation.sourceRevisions, revision, revisions);
 }
 
 /**
  * True when an earlier operation already synced this revision and the Application is still Synced at it:
  * another sync would only repeat it (and its hooks), e.g. when a second worker arrives after the first finished.
  */
-export function alreadySyncedAt(app: unknown, revision: string): boolean {
+export function alreadySyncedAt(app: unknown, revision: string, revisions?: readonly string[]): boolean {
   if (runningOperation(app)) return false;
+  // With no source in this repository nothing ties an earlier operation to this merge: sync again.
+  if (revisions !== undefined && ownPositions(revision, revisions).length === 0) return false;
   const status = record(app, 'status');
   const operationState = record(status, 'operationState');
   const sync = record(status, 'sync');
   return (
     text(operationState, 'phase') === 'Succeeded' &&
-    sameRevision(operationStateRevisions(app), revision) &&
+    isAt(operationStateSync(app), revision, revisions) &&
     text(sync, 'status') === 'Synced' &&
-    sameRevision(revisionsOf(sync), revision)
+    isAt(sync, revision, revisions)
   );
 }
 
@@ -150,7 +214,7 @@ function withMessage(base: string, message: string | undefined): string {
  * succeeds, Progressing and others wait, Degraded/Missing fail only once the grace period has passed.
  */
 export function evaluateApplicationProgress(input: ApplicationProgressInput): ApplicationProgress {
-  const { app, revision } = input;
+  const { app, revision, revisions } = input;
   const short = shortRevision(revision);
   if (!isRecord(app)) return { state: 'waiting', reason: 'the Application does not exist yet' };
   const status = record(app, 'status');
@@ -162,9 +226,9 @@ export function evaluateApplicationProgress(input: ApplicationProgressInput): Ap
   const observed = { phase, sync, health };
 
   const running = runningOperation(app);
-  const stateIsForRevision = sameRevision(operationStateRevisions(app), revision);
+  const stateIsForRevision = isAt(operationStateSync(app), revision, revisions);
   if (running) {
-    const forUs = operationIsFor(running, revision);
+    const forUs = operationIsFor(running, revision, revisions);
     const what = forUs
       ? `sync of ${short}`
       : `another operation (${running.revisions.map(shortRevision).join(', ') || 'no revision'})`;
@@ -188,7 +252,7 @@ export function evaluateApplicationProgress(input: ApplicationProgressInput): Ap
   }
 
   const syncRevisions = revisionsOf(record(status, 'sync'));
-  if (sync !== 'Synced' || !sameRevision(syncRevisions, revision)) {
+  if (sync !== 'Synced' || !isAt(record(status, 'sync'), revision, revisions)) {
     const at = syncRevisions.length > 0 ? ` at ${syncRevisions.map(shortRevision).join(', ')}` : '';
     return {
       state: 'waiting',

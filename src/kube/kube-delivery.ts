@@ -21,6 +21,11 @@ export interface SyncApplicationInput {
   name: string;
   /** The merge SHA. */
   revision: string;
+  /**
+   * Multi-source apps: one revision per `spec.sources` entry, in order (`revision` at this repository's
+   * sources). Synced as `operation.sync.revisions` and matched per source instead of `revision`.
+   */
+  revisions?: string[];
   prune: boolean;
   /** Observe only (automated sync apps unless config says otherwise): wait for the revision to be synced+healthy, never set .operation. */
   observeOnly: boolean;

@@ -49,6 +49,7 @@ export function createSyncApplication(
       namespace: input.namespace,
       application: input.name,
       revision: input.revision,
+      ...(input.revisions ? { revisions: input.revisions } : {}),
       observeOnly: input.observeOnly,
     };
     const emit = progressEmitter(input.onProgress);
@@ -94,11 +95,11 @@ export function createSyncApplication(
       let conflicts = 0;
       for (;;) {
         const running = runningOperation(app);
-        if (running && operationIsFor(running, input.revision)) {
+        if (running && operationIsFor(running, input.revision, input.revisions)) {
           log.info(fields, 'an operation for this revision is already in flight; observing it');
           break;
         }
-        if (!running && alreadySyncedAt(app, input.revision)) {
+        if (!running && alreadySyncedAt(app, input.revision, input.revisions)) {
           log.info(fields, 'an earlier operation already synced this revision; observing it');
           break;
         }
@@ -115,7 +116,7 @@ export function createSyncApplication(
             initial: { object: app, resourceVersion: resourceVersionOf(app) },
             check: (object) => {
               const current = object ? runningOperation(object) : undefined;
-              return object && (!current || operationIsFor(current, input.revision))
+              return object && (!current || operationIsFor(current, input.revision, input.revisions))
                 ? { done: true, value: object }
                 : { done: false };
             },
@@ -125,9 +126,11 @@ export function createSyncApplication(
           continue;
         }
         const syncOptions = syncOptionsOf(app);
+        // A multi-source app takes one revision per source (`revisions`); Argo CD ignores `revision` there.
+        const target = input.revisions ? { revisions: input.revisions } : { revision: input.revision };
         const operation: Record<string, unknown> = {
           initiatedBy: { username: 'mergeplane', automated: false },
-          sync: { revision: input.revision, prune: input.prune, ...(syncOptions ? { syncOptions } : {}) },
+          sync: { ...target, prune: input.prune, ...(syncOptions ? { syncOptions } : {}) },
         };
         try {
           // The resourceVersion precondition makes this a compare-and-set: if anything (another worker's
@@ -163,6 +166,7 @@ export function createSyncApplication(
       const progress = evaluateApplicationProgress({
         app: object,
         revision: input.revision,
+        ...(input.revisions ? { revisions: input.revisions } : {}),
         requireOperation,
         startedAtMs,
         nowMs: Date.now(),

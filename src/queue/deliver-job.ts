@@ -1,7 +1,12 @@
 import type { DeliveryPlan, DeliveryTarget } from '../delivery/delivery-plan.ts';
 
-/** The BullMQ queue of post-merge delivery: `deliver` parents and their `claim` / `sync` children. */
+/** The BullMQ queue of post-merge delivery's `deliver` parents (one per merge: planning and stage steps). */
 export const DELIVER_QUEUE_NAME = 'mergeplane-deliver';
+/**
+ * The `claim` / `sync` children of those parents. A queue of their own, so a merge is planned (its pending
+ * statuses posted, older merges superseded) even while every target slot waits on Argo CD or Crossplane.
+ */
+export const DELIVER_TARGETS_QUEUE_NAME = 'mergeplane-deliver-targets';
 
 export const DELIVER_JOB = 'deliver';
 export type TargetJobName = 'claim' | 'sync';

@@ -37,8 +37,10 @@ export interface DeliverParentProcessorOptions {
   /** Argo CD UI, for status target URLs. */
   argocdUrl?: string;
   store: DeliverStateStore;
-  /** Children are added through a queue of our own (BullMQ's worker cannot add jobs). */
-  queue: Queue<DeliverJobData | TargetJobData>;
+  /** The children's queue (not the parent's: planning must not wait for target slots). */
+  targetQueue: Queue<TargetJobData>;
+  /** Children added before the queues were split live in the parents' queue: never add those again. */
+  legacyChildQueue?: Queue;
   writeStatus: DeliverStatusPublisher;
   log: PlanLogger;
   statusGraceMs: number;
@@ -57,7 +59,10 @@ export type DeliverParentProcessor = (
 ) => Promise<DeliverJobResult>;
 
 export function createDeliverParentProcessor(options: DeliverParentProcessorOptions): DeliverParentProcessor {
-  const { planner, store, queue, writeStatus, log, statusGraceMs } = options;
+  const { planner, store, targetQueue, legacyChildQueue, writeStatus, log, statusGraceMs } = options;
+  const childExists = async (jobId: string) =>
+    (await targetQueue.getJob(jobId)) !== undefined ||
+    (legacyChildQueue !== undefined && (await legacyChildQueue.getJob(jobId)) !== undefined);
   const commentFailure = createDeliverFailureCommenter({
     store,
     ...(options.argocdUrl !== undefined ? { argocdUrl: options.argocdUrl } : {}),
@@ -99,18 +104,10 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
     let plan = data.plan;
     if (data.stage === undefined) {
       try {
+        const fresh = !plan;
         if (!plan) {
           const token = await options.tokenFor(data.installationId);
           plan = await planner({ ...data, token, log: jobLog });
-          for (const target of plan.stages.flatMap((s) => s.targets)) {
-            await store.recordLatest({
-              owner: data.owner,
-              repo: data.repo,
-              targetKey: target.key,
-              seq: data.seq,
-              sha: ref.sha,
-            });
-          }
           jobLog.info(
             { stages: plan.stages.map((s) => s.targets.length), notes: plan.notes },
             'delivery planned',
@@ -138,6 +135,19 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
           description: 'Delivering',
           deadline,
         });
+        // Only now may older merges of these targets stop and report "Superseded by" this one: its commit
+        // already shows it is delivering them.
+        if (fresh) {
+          for (const target of plan.stages.flatMap((s) => s.targets)) {
+            await store.recordLatest({
+              owner: data.owner,
+              repo: data.repo,
+              targetKey: target.key,
+              seq: data.seq,
+              sha: ref.sha,
+            });
+          }
+        }
       } catch (error) {
         const permanent = isPermanentRemoteError(error);
         const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -169,7 +179,7 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
         for (const target of missing) {
           const jobId = targetJobId(ref, target, data.attempt);
           // Never re-add a child that exists: re-adding a failed one would make the parent wait for it forever.
-          if (await queue.getJob(jobId)) continue;
+          if (await childExists(jobId)) continue;
           const child: TargetJobData = {
             deliveryId: data.deliveryId,
             installationId: data.installationId,
@@ -181,9 +191,10 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
             target,
             options: plan.options,
           };
-          await queue.add(target.type satisfies TargetJobName, child, {
+          await targetQueue.add(target.type satisfies TargetJobName, child, {
             ...childOptions,
             jobId,
+            // The parent lives in another queue: BullMQ flows name it by its qualified queue name.
             parent: { id: job.id ?? '', queue: job.queueQualifiedName },
           });
         }

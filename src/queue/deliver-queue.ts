@@ -3,6 +3,7 @@ import { planTargets } from '../delivery/delivery-plan.ts';
 import {
   DELIVER_JOB,
   DELIVER_QUEUE_NAME,
+  DELIVER_TARGETS_QUEUE_NAME,
   type DeliverJobData,
   deliverJobId,
   type MergeInput,
@@ -45,10 +46,13 @@ export interface DeliverQueue extends DeliveryRetrier {
     mergeSha: string;
     pullNumber?: number;
   }): Promise<{ retried: number }>;
-  /** Job counts per state, for the metrics endpoint. */
+  /** Job counts per state of both queues, for the metrics endpoint. */
   metrics(): Promise<QueueMetrics[]>;
   close(): Promise<void>;
-  readonly queue: Queue<DeliverJobData | TargetJobData>;
+  /** The `deliver` parents. */
+  readonly queue: Queue<DeliverJobData>;
+  /** Their `claim` / `sync` children (added by the worker; here for metrics, the dashboard and tests). */
+  readonly targetQueue: Queue<TargetJobData>;
 }
 
 const FINISHED = new Set(['completed', 'failed']);
@@ -76,10 +80,14 @@ export function createDeliverQueue(options: DeliverQueueOptions): DeliverQueue {
     removeOnComplete: { age: 30 * 24 * 3600, count: 5_000 },
     removeOnFail: { age: 30 * 24 * 3600, count: 5_000 },
   };
-  const queue = new Queue<DeliverJobData | TargetJobData>(DELIVER_QUEUE_NAME, {
+  const queue = new Queue<DeliverJobData>(DELIVER_QUEUE_NAME, {
     connection: toBullConnection(options.connection),
     prefix: options.prefix,
     defaultJobOptions: jobOptions,
+  });
+  const targetQueue = new Queue<TargetJobData>(DELIVER_TARGETS_QUEUE_NAME, {
+    connection: toBullConnection(options.connection),
+    prefix: options.prefix,
   });
   const redis = createRedisClient(options.connection);
   const store = createDeliverStateStore({ redis, prefix: options.prefix });
@@ -87,6 +95,7 @@ export function createDeliverQueue(options: DeliverQueueOptions): DeliverQueue {
   let closing: Promise<void> | undefined;
   return {
     queue,
+    targetQueue,
     async enqueueMerge(input) {
       const ref = mergeRef({ owner: input.owner, repo: input.repo, sha: input.after });
       const jobId = deliverJobId(ref);
@@ -152,11 +161,11 @@ export function createDeliverQueue(options: DeliverQueueOptions): DeliverQueue {
       }
     },
     async metrics() {
-      return [await queueMetrics(queue)];
+      return Promise.all([queueMetrics(queue), queueMetrics(targetQueue)]);
     },
     close() {
       closing ??= (async () => {
-        await queue.close();
+        await Promise.all([queue.close(), targetQueue.close()]);
         await redis.quit();
       })();
       return closing;

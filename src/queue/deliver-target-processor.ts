@@ -6,7 +6,7 @@ import type { DeliveryProgress, KubeDelivery } from '../kube/kube-delivery.ts';
 import { KubePermanentError } from '../kube/kube-errors.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { deliverErrorReason } from './deliver-error-reason.ts';
-import type { DeliverJobData, TargetJobData, TargetResult } from './deliver-job.ts';
+import type { TargetJobData, TargetResult } from './deliver-job.ts';
 import { bindDeliverJobLog } from './deliver-job-log.ts';
 import type { ResourceLock } from './deliver-lock.ts';
 import type { DeliverStateStore, PendingStatus } from './deliver-state-store.ts';
@@ -36,7 +36,7 @@ export interface DeliverTargetProcessorOptions {
 
 /** Runs one claim/sync job: waits for the target's app lock, drives it, and publishes its commit status. */
 export type DeliverTargetProcessor = (
-  job: Job<DeliverJobData | TargetJobData>,
+  job: Job<TargetJobData>,
   token: string,
   signal: AbortSignal,
 ) => Promise<TargetResult>;
@@ -54,7 +54,7 @@ export function createDeliverTargetProcessor(options: DeliverTargetProcessorOpti
   } = options;
 
   return async function processTarget(job, token, signal) {
-    const data = job.data as TargetJobData;
+    const { data } = job;
     const { target } = data;
     const jobLog = bindDeliverJobLog(log, {
       jobId: job.id,

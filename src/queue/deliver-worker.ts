@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { createCommitStatus } from '../github/commit-status.ts';
 import type { KubeDelivery } from '../kube/kube-delivery.ts';
@@ -8,6 +8,7 @@ import { deliverErrorReason } from './deliver-error-reason.ts';
 import {
   DELIVER_JOB,
   DELIVER_QUEUE_NAME,
+  DELIVER_TARGETS_QUEUE_NAME,
   type DeliverJobData,
   type DeliverJobResult,
   type TargetJobData,
@@ -42,9 +43,12 @@ export interface DeliverWorkerDeps {
 export interface DeliverWorkerOptions {
   connection: RedisConnection;
   prefix: string;
+  /** Claim/sync jobs run at once in this process (each may wait minutes for Argo CD or Crossplane). */
   concurrency: number;
+  /** `deliver` parents (planning: git and rendering, then a short step per stage) run at once. Default 1. */
+  plannerConcurrency?: number;
   deps: DeliverWorkerDeps;
-  /** BullMQ job lock; a dead worker's job is taken over once it expires (stalled-job handling). */
+  /** BullMQ job lock (both queues); a dead worker's job is taken over once it expires (stalled-job handling). */
   lockDuration?: number;
   stalledInterval?: number;
   /** How often a job may stall (its worker died) and still be re-run. Default 2. */
@@ -74,9 +78,14 @@ export interface DeliverWorker {
    * they stop without publishing anything, and another worker re-runs them once their lock expires. Idempotent.
    */
   close(force?: boolean): Promise<void>;
+  /** Stops taking jobs from both queues; resolves once the running ones finished. */
+  pause(): Promise<void>;
   /** One watchdog pass now (also run periodically); returns how many statuses it marked `error`. */
   sweepWatchdog(): Promise<number>;
-  readonly worker: Worker<DeliverJobData | TargetJobData, DeliverJobResult | TargetResult>;
+  /** Takes `deliver` parents from `mergeplane-deliver`. */
+  readonly plannerWorker: Worker<DeliverJobData | TargetJobData, DeliverJobResult | TargetResult>;
+  /** Takes claim/sync children from `mergeplane-deliver-targets`. */
+  readonly targetWorker: Worker<TargetJobData, TargetResult>;
 }
 
 export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorker {
@@ -90,8 +99,13 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
     ttlMs: options.appLockTtlMs ?? 30_000,
     onLost: (resource) => log.warn({ resource }, 'deliver app lock lost'),
   });
-  // Children are added through a queue of our own (BullMQ's worker cannot add jobs).
+  // Children are added through a queue of our own (BullMQ's worker cannot add jobs); the parents' queue is
+  // read for the watchdog and for children added there before the split.
   const queue = new Queue<DeliverJobData | TargetJobData>(DELIVER_QUEUE_NAME, {
+    connection: toBullConnection(options.connection),
+    prefix: options.prefix,
+  });
+  const targetQueue = new Queue<TargetJobData>(DELIVER_TARGETS_QUEUE_NAME, {
     connection: toBullConnection(options.connection),
     prefix: options.prefix,
   });
@@ -112,7 +126,8 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
       }),
     ...argocdUrl,
     store,
-    queue,
+    targetQueue,
+    legacyChildQueue: queue,
     writeStatus,
     log,
     statusGraceMs,
@@ -136,34 +151,65 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
     supersedeCheckMs: options.supersedeCheckMs ?? 5_000,
   });
 
-  const worker = new Worker<DeliverJobData | TargetJobData, DeliverJobResult | TargetResult>(
+  const track = async <T>(start: () => Promise<T>): Promise<T> => {
+    // BullMQ may still hand over a job it fetched as a forced close began: leave it to stall (another worker
+    // re-runs it) rather than take app locks through a Redis client that is about to close.
+    if (shutdown.signal.aborted) throw new WorkerClosedError();
+    const run = start();
+    running.add(run);
+    try {
+      return await run;
+    } finally {
+      running.delete(run);
+    }
+  };
+  const runTarget = (job: Job<TargetJobData>, token: string, signal?: AbortSignal) =>
+    track(() =>
+      processTarget(job, token, signal ? AbortSignal.any([signal, shutdown.signal]) : shutdown.signal),
+    );
+  const workerOptions = (concurrency: number) => ({
+    connection: toBullConnection(options.connection, { maxRetriesPerRequest: null }),
+    prefix: options.prefix,
+    concurrency,
+    maxStalledCount: options.maxStalledCount ?? 2,
+    ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
+    ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
+  });
+
+  const plannerWorker = new Worker<DeliverJobData | TargetJobData, DeliverJobResult | TargetResult>(
     DELIVER_QUEUE_NAME,
     async (job, token, signal) => {
-      const jobSignal = signal ? AbortSignal.any([signal, shutdown.signal]) : shutdown.signal;
       if (token === undefined) throw new UnrecoverableError('job without a lock token');
-      const run =
-        job.name === DELIVER_JOB ? processDeliver(job, token) : processTarget(job, token, jobSignal);
-      running.add(run);
-      try {
-        return await run;
-      } finally {
-        running.delete(run);
-      }
+      if (job.name === DELIVER_JOB) return track(() => processDeliver(job, token));
+      // A claim/sync job here was added before the queues were split: it still runs to completion.
+      return runTarget(job as Job<TargetJobData>, token, signal);
     },
-    {
-      connection: toBullConnection(options.connection, { maxRetriesPerRequest: null }),
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-      maxStalledCount: options.maxStalledCount ?? 2,
-      ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
-      ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
-    },
+    workerOptions(options.plannerConcurrency ?? 1),
   );
-  worker.on('error', (error) => log.warn({ error: error.message }, 'deliver worker error'));
+  const targetWorker = new Worker<TargetJobData, TargetResult>(
+    DELIVER_TARGETS_QUEUE_NAME,
+    async (job, token, signal) => {
+      if (token === undefined) throw new UnrecoverableError('job without a lock token');
+      return runTarget(job, token, signal);
+    },
+    workerOptions(options.concurrency),
+  );
+  for (const [worker, queueName] of [
+    [plannerWorker, DELIVER_QUEUE_NAME],
+    [targetWorker, DELIVER_TARGETS_QUEUE_NAME],
+  ] as const) {
+    worker.on('error', (error) =>
+      log.warn({ error: error.message, queue: queueName }, 'deliver worker error'),
+    );
+  }
 
   const watchdog = createDeliverWatchdog({
     store,
-    jobState: (jobId) => queue.getJobState(jobId),
+    // A pending status names either a target job or (before its target started) the parent.
+    jobState: async (jobId) => {
+      const state = await targetQueue.getJobState(jobId);
+      return state === 'unknown' ? queue.getJobState(jobId) : state;
+    },
     postError: async (status, description) => {
       const octokit = await deps.octokitFor(status.installationId);
       await createCommitStatus(octokit, {
@@ -197,22 +243,37 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
   watchdogTimer?.unref();
 
   let closing: Promise<void> | undefined;
+  const workers = [plannerWorker, targetWorker];
   return {
-    worker,
+    plannerWorker,
+    targetWorker,
     sweepWatchdog,
+    async pause() {
+      await Promise.all(workers.map((worker) => worker.pause(false)));
+    },
     close(force = false) {
       closing ??= (async () => {
         if (watchdogTimer) clearInterval(watchdogTimer);
-        await worker.close(force);
+        const closed = await Promise.allSettled(workers.map((worker) => worker.close(force)));
         // Only now (BullMQ no longer records results) are the released jobs told to stop.
         shutdown.abort();
         // Released processors still clean up (app locks) through our Redis client: let them before it closes.
         await Promise.allSettled([...running]);
         await sweeping?.catch(() => 0);
-        await queue.close();
+        await Promise.all([queue.close(), targetQueue.close()]);
         await redis.quit();
+        const failed = closed.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
       })();
       return closing;
     },
   };
+}
+
+/** A job handed over after this worker's forced close began: it is not run here. */
+class WorkerClosedError extends Error {
+  override readonly name = 'WorkerClosedError';
+  constructor() {
+    super('deliver worker is closing');
+  }
 }

@@ -7,7 +7,7 @@ export const DASHBOARD_PATH = '/admin/queues';
 export const DASHBOARD_REALM = 'mergeplane';
 
 export interface DashboardOptions {
-  /** The BullMQ queues shown (the plan queue, and the deliver queue when delivery is on). */
+  /** The BullMQ queues shown (the plan queue, and the two deliver queues when delivery is on). */
   queues: readonly Queue[];
   credentials: BasicCredentials;
   log: PlanLogger;

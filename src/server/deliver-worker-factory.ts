@@ -16,6 +16,7 @@ import type { ManagedWorker, RuntimeContext } from './worker-factory.ts';
 export type DeliverWorkerTuning = Partial<
   Pick<
     DeliverWorkerOptions,
+    | 'plannerConcurrency'
     | 'lockDuration'
     | 'stalledInterval'
     | 'maxStalledCount'
@@ -66,7 +67,7 @@ export function createDeliverWorkerFactory(
     });
     return {
       name: 'deliver',
-      pause: () => deliverWorker.worker.pause(false),
+      pause: () => deliverWorker.pause(),
       close: (force) => deliverWorker.close(force),
     };
   };

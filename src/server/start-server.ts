@@ -138,6 +138,8 @@ async function start(
     ? createDeliverQueue({ connection: producerConnection, prefix: env.queuePrefix })
     : undefined;
   deliverQueue?.queue.on('error', () => undefined);
+  deliverQueue?.targetQueue.on('error', () => undefined);
+  const deliverQueues = deliverQueue === undefined ? [] : [deliverQueue.queue, deliverQueue.targetQueue];
   const context: RuntimeContext = {
     env,
     probot,
@@ -155,7 +157,7 @@ async function start(
   const extraQueues: ManagedQueue[] = (options.queues ?? []).map((factory) => factory(context));
   const metricsQueues: MetricsQueue[] = [
     planQueue.queue,
-    ...(deliverQueue === undefined ? [] : [deliverQueue.queue]),
+    ...deliverQueues,
     ...extraQueues.map((q) => q.metrics),
   ];
 
@@ -186,7 +188,7 @@ async function start(
     const dashboard =
       env.dashboard.enabled && user !== undefined && password !== undefined
         ? await createDashboard({
-            queues: [planQueue.queue, ...(deliverQueue === undefined ? [] : [deliverQueue.queue])],
+            queues: [planQueue.queue, ...deliverQueues],
             credentials: { user, password },
             log: logger.child({ component: 'dashboard' }),
           })

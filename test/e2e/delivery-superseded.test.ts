@@ -41,11 +41,18 @@ describe('superseded merges, end to end', () => {
     return sha;
   };
   const descriptions = (sha: string) => e2e.statuses(sha, PODINFO).map((s) => s.description ?? '');
+  // The one deliver worker process of this file (one claim/sync at a time: MERGEPLANE_WORKER_CONCURRENCY=1).
+  let workerStarted = false;
+  const startWorker = async () => {
+    if (workerStarted) return;
+    workerStarted = true;
+    await e2e.startWorkers([createDeliverWorkerFactory(E2E_TUNING)]);
+  };
 
   it('reports the older of two queued merges of an app as superseded, and syncs the newer', async () => {
     const older = await merge('6.7.2');
     const newer = await merge('6.7.3');
-    await e2e.startWorkers([createDeliverWorkerFactory(E2E_TUNING)]);
+    await startWorker();
     await e2e.waitFinal(older, [PODINFO, DEPLOY_STATUS_CONTEXT]);
     await e2e.waitFinal(newer, [PODINFO, DEPLOY_STATUS_CONTEXT]);
 
@@ -67,8 +74,8 @@ describe('superseded merges, end to end', () => {
   });
 
   it('stops waiting for an older merge that Argo CD skipped for a newer one, and reports it superseded', async () => {
-    // A second worker (each runs one job at a time): one waits on the older merge, the other plans the newer.
-    await e2e.startWorkers([createDeliverWorkerFactory(E2E_TUNING)]);
+    // One worker whose only target slot the older sync holds: the newer merge is planned on the parents' queue.
+    await startWorker();
     // Argo CD has not polled Git since this merge: it will only ever see the next one.
     const older = await merge('6.7.4', { argo: false });
     await e2e.waitFor(
@@ -79,6 +86,23 @@ describe('superseded merges, end to end', () => {
     await e2e.waitFinal(older, [PODINFO, DEPLOY_STATUS_CONTEXT]);
     await e2e.waitFinal(newer, [PODINFO, DEPLOY_STATUS_CONTEXT]);
 
+    // The newer merge's pending statuses came while the older sync still waited for Argo CD.
+    const all = e2e.github.statuses;
+    const newerPending = all.findIndex((s) => s.sha === newer && s.context === PODINFO);
+    const olderFinal = all.findIndex(
+      (s) => s.sha === older && s.context === PODINFO && s.state !== 'pending',
+    );
+    expect(all[newerPending]).toMatchObject({ state: 'pending', description: 'Queued' });
+    expect(newerPending).toBeLessThan(olderFinal);
+    expect(
+      all
+        .slice(0, newerPending)
+        .filter((s) => s.sha === older && s.context === PODINFO)
+        .at(-1)?.description,
+    ).toMatch(/^Waiting for Argo CD to sync/);
+    expect(all.slice(0, olderFinal).some((s) => s.sha === newer && s.context === DEPLOY_STATUS_CONTEXT)).toBe(
+      true,
+    );
     expect(e2e.statuses(older, PODINFO).at(-1)).toMatchObject({
       state: 'success',
       description: `Superseded by ${newer.slice(0, 7)}`,
@@ -87,6 +111,10 @@ describe('superseded merges, end to end', () => {
     expect(e2e.statuses(newer, PODINFO).at(-1)?.state).toBe('success');
     expect(e2e.cluster.argo.operations.map((o) => o.revision)).not.toContain(older);
     expect(isSyncedAt(e2e.cluster.application('podinfo-production'), newer)).toBe(true);
+    const deliverWorkers = e2e.logs.filter(
+      (r) => r.msg === 'mergeplane started' && (r.workers as string[] | undefined)?.includes('deliver'),
+    );
+    expect(deliverWorkers).toHaveLength(1);
     e2e.github.assertRequestsMatchOpenApi();
     expect(e2e.cluster.denied).toEqual([]);
   });

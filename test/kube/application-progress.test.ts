@@ -244,3 +244,121 @@ describe('alreadySyncedAt', () => {
     );
   });
 });
+
+describe('multi-source apps: per-source revisions, the merge at this repository’s sources', () => {
+  // spec.sources: [Helm chart 1.2.3, this repository]; a third, one-source-too-many result must not match.
+  const WANTED = ['1.2.3', REV];
+  const multi = (revisions: string, health = 'Healthy') => `
+status:
+  sync: { status: Synced, revisions: ${revisions} }
+  health: { status: ${health} }
+  operationState:
+    phase: Succeeded
+    operation: { sync: { revisions: ${revisions} } }
+    syncResult: { revisions: ${revisions} }`;
+
+  interface MultiRow {
+    name: string;
+    app: string;
+    revisions?: string[];
+    state: 'waiting' | 'succeeded' | 'failed';
+    reason: RegExp;
+    alreadySynced: boolean;
+  }
+  const notOurs = (name: string, app: string): MultiRow => ({
+    name,
+    app,
+    state: 'waiting',
+    reason: /waiting for the sync operation of aaaaaaa/,
+    alreadySynced: false,
+  });
+  const multiRows: MultiRow[] = [
+    {
+      name: 'the merge at our source, the chart as resolved: succeeded',
+      app: multi('["1.2.3", $REV]'),
+      state: 'succeeded',
+      reason: /synced aaaaaaa and healthy/,
+      alreadySynced: true,
+    },
+    {
+      name: 'another chart version is not compared (Argo CD reports it resolved)',
+      app: multi('["1.2.4", $REV]'),
+      state: 'succeeded',
+      reason: /healthy/,
+      alreadySynced: true,
+    },
+    notOurs('the merge at the chart position only is not ours', multi('[$REV, $OLD]')),
+    notOurs('an older commit at our source waits', multi('["1.2.3", $OLD]')),
+    notOurs('a different number of sources is not ours', multi('["1.2.3", $REV, $REV]')),
+    notOurs('a single `revision` does not satisfy a multi-source sync', synced('Healthy')),
+    {
+      name: 'without `revisions` (single source) a multi-source result still matches by value, as before',
+      app: multi('["1.2.3", $REV]'),
+      revisions: undefined,
+      state: 'succeeded',
+      reason: /healthy/,
+      alreadySynced: true,
+    },
+    {
+      name: 'no source in this repository: never counted as already synced',
+      app: multi('["1.2.3", "4.5.6"]'),
+      revisions: ['1.2.3', '4.5.6'],
+      state: 'succeeded',
+      reason: /healthy/,
+      alreadySynced: false,
+    },
+  ];
+
+  it.each(multiRows)('$name', (row) => {
+    const revisions = 'revisions' in row ? row.revisions : WANTED;
+    const object = app(row.app);
+    const progress = evaluateApplicationProgress({
+      app: object,
+      revision: REV,
+      ...(revisions ? { revisions } : {}),
+      requireOperation: true,
+      startedAtMs: STARTED,
+      nowMs: STARTED,
+      degradedGraceMs: 0,
+    });
+    expect(progress.state).toBe(row.state);
+    expect(progress.reason).toMatch(row.reason);
+    expect(alreadySyncedAt(object, REV, revisions)).toBe(row.alreadySynced);
+  });
+
+  it('matches a running operation by its per-source revisions', () => {
+    const ours = runningOperation(app('operation: { sync: { revisions: ["1.2.3", $REV] } }'));
+    expect(ours?.sourceRevisions).toEqual(['1.2.3', REV]);
+    expect(ours && operationIsFor(ours, REV, WANTED)).toBe(true);
+    const older = runningOperation(
+      app(
+        'status: { operationState: { phase: Running, operation: { sync: { revisions: ["1.2.3", $OLD] } } } }',
+      ),
+    );
+    expect(older && operationIsFor(older, REV, WANTED)).toBe(false);
+    const swapped = runningOperation(app('operation: { sync: { revisions: [$REV, "1.2.3"] } }'));
+    expect(swapped && operationIsFor(swapped, REV, WANTED)).toBe(false);
+    // A single-revision operation carries no per-source revisions to match.
+    const single = runningOperation(app('operation: { sync: { revision: $REV } }'));
+    expect(single && operationIsFor(single, REV, WANTED)).toBe(false);
+    expect(single && operationIsFor(single, REV)).toBe(true);
+  });
+
+  it('names the running multi-source operation while another one runs', () => {
+    const progress = evaluateApplicationProgress({
+      app: app(
+        'status: { operationState: { phase: Running, operation: { sync: { revisions: ["1.2.3", $OLD] } } } }',
+      ),
+      revision: REV,
+      revisions: WANTED,
+      requireOperation: true,
+      startedAtMs: STARTED,
+      nowMs: STARTED,
+      degradedGraceMs: 0,
+    });
+    expect(progress).toMatchObject({
+      state: 'waiting',
+      reason: 'another operation (1.2.3, bbbbbbb) running',
+    });
+  });
+});

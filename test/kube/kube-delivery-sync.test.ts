@@ -158,6 +158,58 @@ describe('KubeDelivery.syncApplication', () => {
     ).toBe(true);
   });
 
+  it('syncs a multi-source app with one revision per source, and reads per-source revisions back', async () => {
+    const { kube, argo, delivery } = await setup();
+    const sources = [
+      { repoURL: 'https://github.com/acme/gitops.git', path: 'apps/web', targetRevision: 'main' },
+      { repoURL: 'https://charts.example.com', chart: 'redis', targetRevision: '1.2.3' },
+    ];
+    createApp(kube, 'web', { source: undefined, sources });
+    const operations = recordOperations(kube);
+    const { input } = syncInput('web', { revisions: [REV, '1.2.3'] });
+    const outcome = await delivery.syncApplication(input);
+
+    expect(outcome).toMatchObject({ ok: true, phase: 'Succeeded', sync: 'Synced', health: 'Healthy' });
+    expect(operations).toEqual([
+      {
+        initiatedBy: { username: 'mergeplane', automated: false },
+        sync: { revisions: [REV, '1.2.3'], prune: true },
+      },
+    ]);
+    expect(argo.operations).toEqual([
+      {
+        namespace: 'argocd',
+        name: 'web',
+        revision: REV,
+        revisions: [REV, '1.2.3'],
+        automated: false,
+        prune: true,
+      },
+    ]);
+    const status = kube.store.get(appRef('web'))?.status as Record<string, Record<string, unknown>>;
+    expect(status.sync).toMatchObject({ status: 'Synced', revisions: [REV, '1.2.3'] });
+    expect(status.sync).not.toHaveProperty('revision');
+    expect(status.operationState?.syncResult).toMatchObject({ revisions: [REV, '1.2.3'], sources });
+    expect(status.operationState?.syncResult).not.toHaveProperty('revision');
+  });
+
+  it("adopts a running multi-source operation that syncs the merge at this repository's source", async () => {
+    const { kube, argo, delivery } = await setup({ behaviour: { web: { syncDelayMs: 100 } } });
+    createApp(kube, 'web', {
+      source: undefined,
+      sources: [
+        { repoURL: 'https://charts.example.com', chart: 'redis', targetRevision: '1.2.3' },
+        { repoURL: 'https://github.com/acme/gitops.git', path: 'apps/web', targetRevision: 'main' },
+      ],
+    });
+    kube.store.patch(appRef('web'), {
+      operation: { sync: { revisions: ['1.2.3', REV] }, initiatedBy: { username: 'alice' } },
+    });
+    const outcome = await delivery.syncApplication(syncInput('web', { revisions: ['1.2.3', REV] }).input);
+    expect(outcome.ok).toBe(true);
+    expect(argo.operations.map((o) => o.revisions)).toEqual([['1.2.3', REV]]);
+  });
+
   it("returns Argo CD's message when the sync Failed", async () => {
     const { kube, delivery } = await setup({
       behaviour: {
@@ -310,6 +362,26 @@ describe('KubeDelivery.syncApplication', () => {
       (r) => r.method === 'PATCH' && r.path.endsWith('/applications/auto'),
     );
     expect(patches).toHaveLength(1);
+  });
+
+  it('observes an automated multi-source app until its own sync reaches the merge at our source', async () => {
+    const { kube, argo, delivery } = await setup();
+    createApp(kube, 'auto', {
+      source: undefined,
+      sources: [
+        { repoURL: 'https://github.com/acme/gitops.git', path: 'apps/auto', targetRevision: 'main' },
+        { repoURL: 'https://charts.example.com', chart: 'redis', targetRevision: '1.2.3' },
+      ],
+      syncPolicy: { automated: { prune: true } },
+    });
+    argo.setGitHead(REV, { refresh: false });
+    const input = syncInput('auto', { observeOnly: true, revisions: [REV, '1.2.3'] }).input;
+    const outcome = await delivery.syncApplication(input);
+    expect(outcome).toMatchObject({ ok: true, sync: 'Synced', health: 'Healthy' });
+    // Argo CD's own sync, once the refresh saw the new head: nothing was set by us.
+    expect(argo.operations.map((o) => [o.name, o.revisions, o.automated])).toEqual([
+      ['auto', [REV, '1.2.3'], true],
+    ]);
   });
 
   it('turns 403 Forbidden into KubePermanentError', async () => {

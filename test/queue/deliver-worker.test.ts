@@ -31,6 +31,13 @@ function scopeRedis(): Redis {
 }
 const ref = { owner: OWNER, repo: REPO };
 
+/** The merge SHAs the app was synced to, in call order. */
+function revisionsOf(key: string): string[] {
+  return env()
+    .kube.callsOf(key)
+    .map((c) => (c.input as { revision: string }).revision);
+}
+
 function indexOfCall(key: string, method?: string): number {
   return env().kube.calls.findIndex((c) => c.key === key && (!method || c.method === method));
 }
@@ -181,9 +188,13 @@ describe('deliver worker', () => {
     expect(env().statesOf('mergeplane/deploy')).toEqual(['pending', 'failure']);
     // The pull request number came with the merged event: no lookup.
     expect(env().comments.map((c) => c.issue)).toEqual([12]);
-    const counts = (await env().queue.metrics())[0]!.counts;
-    expect(counts.completed).toBe(2);
-    expect(counts.failed + counts.active + counts.waiting + counts.delayed).toBe(0);
+    // One parent in the deliver queue, its one child in the targets queue.
+    const metrics = await env().queue.metrics();
+    expect(metrics.map((m) => m.queue)).toEqual(['mergeplane-deliver', 'mergeplane-deliver-targets']);
+    for (const { counts } of metrics) {
+      expect(counts.completed).toBe(1);
+      expect(counts.failed + counts.active + counts.waiting + counts.delayed).toBe(0);
+    }
   });
 
   it('never reports a superseded older merge as synced: a newer merge to the same app wins', async () => {
@@ -211,10 +222,7 @@ describe('deliver worker', () => {
     gate.resolve();
     await env().deployFinished(SHA1);
 
-    const revisions = env()
-      .kube.callsOf('app:web')
-      .map((c) => (c.input as { revision: string }).revision);
-    expect(revisions).toEqual([SHA2]);
+    expect(revisionsOf('app:web')).toEqual([SHA2]);
     expect(env().lastOf('mergeplane/sync: web', SHA1)).toMatchObject({
       state: 'success',
       description: 'Superseded by 2222222',
@@ -225,6 +233,43 @@ describe('deliver worker', () => {
     expect(env().lastOf('mergeplane/deploy', SHA1)?.description).toBe(
       'Delivered: 1 claim ready, 1 superseded by newer merges',
     );
+  });
+
+  it('plans a newer merge while the only target slot waits on a stuck app, and supersedes the waiting sync', async () => {
+    env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    env().plan(planOf(SHA2, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }));
+    // The older sync never ends on its own (Argo CD went straight to the newer commit): only a supersede ends it.
+    env().kube.script('app:web', { kind: 'wait' }, { kind: 'ok' });
+    env().startWorker({ concurrency: 1, supersedeCheckMs: 20 });
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await until(env().kube.events, ['call'], () => env().kube.callsOf('app:web').length === 1, 'older sync');
+    // What the older sync was doing when the newer merge's pending status reached GitHub.
+    let olderSyncThen: string | undefined;
+    const onStatus = () => {
+      if (olderSyncThen !== undefined) return;
+      if (env().statuses.some((s) => s.sha === SHA2 && s.context === 'mergeplane/sync: web'))
+        olderSyncThen = env().kube.callsOf('app:web')[0]?.state;
+    };
+    env().events.on('status', onStatus);
+    try {
+      await env().queue.enqueueMerge(mergeInput(SHA2));
+      await env().deployFinished(SHA1);
+      await env().deployFinished(SHA2);
+    } finally {
+      env().events.off('status', onStatus);
+    }
+
+    expect(olderSyncThen).toBe('running');
+    expect(env().statesOf('mergeplane/sync: web', SHA2)[0]).toBe('pending');
+    expect(env().lastOf('mergeplane/sync: web', SHA1)).toMatchObject({
+      state: 'success',
+      description: 'Superseded by 2222222',
+    });
+    expect(revisionsOf('app:web')).toEqual([SHA1, SHA2]);
+    expect(env().lastOf('mergeplane/sync: web', SHA2)?.description).toBe(
+      'Synced 2222222 (Succeeded/Synced/Healthy)',
+    );
+    expect(env().kube.maxConcurrent('app:web')).toBe(1);
   });
 
   it('never runs two syncs of one app at once: the second merge waits for the app lock', async () => {
@@ -247,7 +292,7 @@ describe('deliver worker', () => {
     );
     let secondState = 'unknown';
     for (let i = 0; i < 200 && secondState !== 'delayed'; i += 1) {
-      secondState = await env().queue.queue.getJobState(second);
+      secondState = await env().queue.targetQueue.getJobState(second);
       if (secondState !== 'delayed') await new Promise((r) => setTimeout(r, 10));
     }
     expect(secondState).toBe('delayed');
@@ -257,16 +302,12 @@ describe('deliver worker', () => {
     await env().deployFinished(SHA2);
 
     expect(env().kube.maxConcurrent('app:web')).toBe(1);
-    expect(
-      env()
-        .kube.callsOf('app:web')
-        .map((c) => (c.input as { revision: string }).revision),
-    ).toEqual([SHA1, SHA2]);
+    expect(revisionsOf('app:web')).toEqual([SHA1, SHA2]);
     expect(env().lastOf('mergeplane/sync: web', SHA1)?.description).toBe(
       'Synced 1111111 (Succeeded/Synced/Healthy)',
     );
     // The lock waits used no attempt: only the run that finished counts.
-    expect((await env().queue.queue.getJob(second))?.attemptsMade).toBe(1);
+    expect((await env().queue.targetQueue.getJob(second))?.attemptsMade).toBe(1);
   });
 
   it('fails a permanent Kubernetes error at once (UnrecoverableError) with the reason in the status', async () => {
@@ -280,7 +321,7 @@ describe('deliver worker', () => {
     expect(env().kube.callsOf('app:web')).toHaveLength(1);
     expect(env().lastOf('mergeplane/sync: web')).toMatchObject({ state: 'failure' });
     expect(env().lastOf('mergeplane/sync: web')?.description).toContain('HTTP 403');
-    const job = await env().queue.queue.getJob(targetJobId({ ...ref, sha: SHA1 }, syncTarget('web')));
+    const job = await env().queue.targetQueue.getJob(targetJobId({ ...ref, sha: SHA1 }, syncTarget('web')));
     expect(await job?.getState()).toBe('failed');
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toBe(reason);
@@ -438,7 +479,7 @@ describe('deliver worker', () => {
 
   it('fails the aggregate status at once when the merge cannot be planned (permanent), without retries', async () => {
     const worker = env().startWorker();
-    const failed = new Promise<void>((resolve) => worker.worker.once('failed', () => resolve()));
+    const failed = new Promise<void>((resolve) => worker.plannerWorker.once('failed', () => resolve()));
     await env().queue.enqueueMerge(mergeInput(SHA2));
     await failed;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerEnv } from '../../src/config/server-env.ts';
-import { DELIVER_QUEUE_NAME } from '../../src/queue/deliver-job.ts';
+import { DELIVER_QUEUE_NAME, DELIVER_TARGETS_QUEUE_NAME } from '../../src/queue/deliver-job.ts';
 import { PLAN_QUEUE_NAME } from '../../src/queue/plan-job.ts';
 import { type RunningMergeplane, startServer } from '../../src/server/start-server.ts';
 import { assertRedisReachable, createRedisScope, redisUrl } from '../queue/redis-test-env.ts';
@@ -90,7 +90,7 @@ describe('queue dashboard enabled', () => {
     }
   });
 
-  it('serves the page and shows both queues with the jobs added to them', async () => {
+  it('serves the page and shows every queue with the jobs added to them', async () => {
     const planJob = await running.planQueue.queue.add('plan', {} as never, { jobId: 'dashboard-plan-job' });
     const deliverQueue = running.deliverQueue?.queue;
     expect(deliverQueue).toBeDefined();
@@ -115,7 +115,9 @@ describe('queue dashboard enabled', () => {
     });
     expect(api.status).toBe(200);
     const { queues } = (await api.json()) as { queues: QueueSummary[] };
-    expect(queues.map((q) => q.name).sort()).toEqual([DELIVER_QUEUE_NAME, PLAN_QUEUE_NAME].sort());
+    expect(queues.map((q) => q.name).sort()).toEqual(
+      [DELIVER_QUEUE_NAME, DELIVER_TARGETS_QUEUE_NAME, PLAN_QUEUE_NAME].sort(),
+    );
     const plan = queues.find((q) => q.name === PLAN_QUEUE_NAME)!;
     expect(plan.counts.waiting).toBe(1);
     expect(plan.jobs.map((j) => j.id)).toEqual([planJob.id]);
@@ -150,9 +152,10 @@ describe('queue dashboard enabled', () => {
 
   it('leaves every other route as it was', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${url}/metrics`)).text()).toContain(
-      `mergeplane_queue_jobs{queue="${PLAN_QUEUE_NAME}",state="waiting"}`,
-    );
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const queue of [PLAN_QUEUE_NAME, DELIVER_QUEUE_NAME, DELIVER_TARGETS_QUEUE_NAME]) {
+      expect(metrics).toContain(`mergeplane_queue_jobs{queue="${queue}",state="waiting"}`);
+    }
     expect((await fetch(`${url}/api/github/webhooks`)).status).toBe(405);
     for (const path of ['/admin/queuesx', '/admin', '/nope']) {
       expect((await fetch(`${url}${path}`, { headers: RIGHT })).status, path).toBe(404);

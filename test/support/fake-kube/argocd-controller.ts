@@ -43,7 +43,10 @@ export interface ArgoCdControllerOptions {
 export interface ArgoOperationRecord {
   namespace: string;
   name: string;
+  /** The revision synced; for a multi-source app, its first source's. */
   revision: string;
+  /** Multi-source apps: the revision of each source, in the order of `spec.sources`. */
+  revisions?: string[];
   automated: boolean;
   prune: boolean;
 }
@@ -68,7 +71,8 @@ const argoFinalizers = ['resources-finalizer.argocd.argoproj.io', 'post-delete-f
  * Simulated Argo CD application controller driven by store events: refresh annotations, sync
  * operations (Running → Succeeded/Failed/Error, `operation` removed), sync and health status,
  * automated sync of a new Git head. Status goes through the main resource, as Argo CD writes it
- * (Application has no status subresource).
+ * (Application has no status subresource). A multi-source app (`spec.sources`) syncs and reports per-source
+ * `revisions` (no single `revision`): Git sources at the Git head, Helm chart sources at their targetRevision.
  */
 export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdController {
   const { store } = options.kube;
@@ -151,13 +155,26 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
         if (Object.keys(annotations).length === 0) delete metadataOf(app).annotations;
       }
       const head = headOf(app, String(ref.namespace), ref.name);
-      const synced = syncedRevision(status);
+      const tracked = sourceRevisionsAt(app, head);
       status.reconciledAt = timestamp();
-      status.sync = {
-        status: head !== undefined && head === synced ? 'Synced' : 'OutOfSync',
-        ...(head !== undefined ? { revision: head } : {}),
-        comparedTo: comparedTo(app),
-      };
+      if (tracked) {
+        // Like a single source's `revision`, `revisions` is reported only once every Git head is known.
+        const heads = tracked.every((r): r is string => r !== undefined) ? tracked : undefined;
+        const synced = syncedSourceRevisions(status);
+        const same = heads !== undefined && synced !== undefined && heads.join('\n') === synced.join('\n');
+        status.sync = {
+          status: same ? 'Synced' : 'OutOfSync',
+          ...(heads ? { revisions: heads } : {}),
+          comparedTo: comparedTo(app),
+        };
+      } else {
+        const synced = syncedRevision(status);
+        status.sync = {
+          status: head !== undefined && head === synced ? 'Synced' : 'OutOfSync',
+          ...(head !== undefined ? { revision: head } : {}),
+          comparedTo: comparedTo(app),
+        };
+      }
       if (!isRecord(status.health)) status.health = { status: 'Missing' };
     });
   };
@@ -168,15 +185,18 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
     if (!isRecord(policy.automated) || policy.automated.enabled === false) return;
     const status = isRecord(app.status) ? app.status : {};
     const sync = isRecord(status.sync) ? status.sync : {};
+    const revisions = stringsOf(sync.revisions);
     const revision = typeof sync.revision === 'string' ? sync.revision : undefined;
+    const target = revisions ? { revisions } : revision !== undefined ? { revision } : undefined;
+    const attempted = JSON.stringify(target);
     // Argo CD never retries an automated sync of the revision it already attempted.
-    if (sync.status !== 'OutOfSync' || revision === undefined || autoSynced.get(key) === revision) return;
-    autoSynced.set(key, revision);
+    if (sync.status !== 'OutOfSync' || target === undefined || autoSynced.get(key) === attempted) return;
+    autoSynced.set(key, attempted);
     store.patch(
       ref,
       {
         operation: {
-          sync: { revision, prune: policy.automated.prune === true },
+          sync: { ...target, prune: policy.automated.prune === true },
           initiatedBy: { automated: true },
           retry: {},
         },
@@ -188,7 +208,11 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
   const startOperation = (ref: ObjectRef, key: string, app: KubeRecord): void => {
     const operation = cloneJson(app.operation as KubeRecord);
     const sync = isRecord(operation.sync) ? operation.sync : {};
-    const revision = syncRevisionOf(operation) ?? headOf(app, String(ref.namespace), ref.name) ?? 'HEAD';
+    const head = headOf(app, String(ref.namespace), ref.name);
+    // A multi-source operation without `revisions` syncs every source at what it tracks, as Argo CD does.
+    const tracked = sourceRevisionsAt(app, head);
+    const revisions = tracked ? (stringsOf(sync.revisions) ?? tracked.map((r) => r ?? 'HEAD')) : undefined;
+    const revision = revisions?.[0] ?? syncRevisionOf(operation) ?? head ?? 'HEAD';
     const initiatedBy = isRecord(operation.initiatedBy) ? operation.initiatedBy : {};
     running.set(key, revision);
     timers.clear(`${key}#health`);
@@ -196,6 +220,7 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
       namespace: String(ref.namespace),
       name: ref.name,
       revision,
+      ...(revisions ? { revisions } : {}),
       automated: initiatedBy.automated === true,
       prune: sync.prune === true,
     });
@@ -208,10 +233,11 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
       };
     });
     const behaviour = behaviourOf(String(ref.namespace), ref.name);
-    timers.set(`${key}#sync`, behaviour.syncDelayMs ?? tickMs, () => finishOperation(ref, key, revision));
+    const synced = revisions ? { revisions } : { revision };
+    timers.set(`${key}#sync`, behaviour.syncDelayMs ?? tickMs, () => finishOperation(ref, key, synced));
   };
 
-  const finishOperation = (ref: ObjectRef, key: string, revision: string): void => {
+  const finishOperation = (ref: ObjectRef, key: string, synced: SyncedRevisions): void => {
     running.delete(key);
     const behaviour = behaviourOf(String(ref.namespace), ref.name);
     const phase = behaviour.result ?? 'Succeeded';
@@ -230,10 +256,10 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
                 ? 'one or more objects failed to apply, reason: simulated failure'
                 : 'ComparisonError: simulated error')),
         finishedAt: timestamp(),
-        syncResult: { revision, resources: [], ...(isRecord(spec.source) ? { source: spec.source } : {}) },
+        syncResult: { ...synced, resources: [], ...sourceFields(spec) },
       };
       if (phase !== 'Succeeded') return;
-      status.sync = { status: 'Synced', revision, comparedTo: comparedTo(app) };
+      status.sync = { status: 'Synced', ...synced, comparedTo: comparedTo(app) };
       status.health = { status: 'Progressing' };
       status.reconciledAt = timestamp();
       const history = Array.isArray(status.history) ? status.history : [];
@@ -241,9 +267,9 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
         ...history,
         {
           id: history.length,
-          revision,
+          ...synced,
           deployedAt: timestamp(),
-          ...(isRecord(spec.source) ? { source: spec.source } : {}),
+          ...sourceFields(spec),
           initiatedBy: isRecord(previous.operation) ? previous.operation.initiatedBy : undefined,
         },
       ].slice(-10);
@@ -303,6 +329,44 @@ export function startArgoCdController(options: ArgoCdControllerOptions): ArgoCdC
   };
 }
 
+/** What an operation synced: one `revision`, or per-source `revisions` for a multi-source app. */
+type SyncedRevisions = { revision: string } | { revisions: string[] };
+
+function stringsOf(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.map((entry) => (typeof entry === 'string' ? entry : '')) : undefined;
+}
+
+/** `source` of a single-source app, `sources` of a multi-source one, as Argo CD copies them into results. */
+function sourceFields(spec: KubeRecord): KubeRecord {
+  if (Array.isArray(spec.sources) && spec.sources.length > 0) return { sources: spec.sources };
+  return isRecord(spec.source) ? { source: spec.source } : {};
+}
+
+/**
+ * A multi-source app's revision per source: Helm chart sources at their targetRevision, Git sources at the
+ * Git head, else the revision last synced, else unknown. Undefined for a single-source app.
+ */
+function sourceRevisionsAt(app: KubeRecord, head: string | undefined): Array<string | undefined> | undefined {
+  const spec = isRecord(app.spec) ? app.spec : {};
+  if (!Array.isArray(spec.sources) || spec.sources.length === 0) return undefined;
+  const status = isRecord(app.status) ? app.status : {};
+  const last = syncedSourceRevisions(status);
+  return spec.sources.map((source, i) => {
+    if (isRecord(source) && typeof source.chart === 'string')
+      return firstString(source.targetRevision) ?? 'latest';
+    return firstString(head, last?.[i]);
+  });
+}
+
+function syncedSourceRevisions(status: KubeRecord): string[] | undefined {
+  const operationState = isRecord(status.operationState) ? status.operationState : {};
+  const syncResult = isRecord(operationState.syncResult) ? operationState.syncResult : {};
+  const resolved = stringsOf(syncResult.revisions);
+  if (operationState.phase === 'Succeeded' && resolved) return resolved;
+  const sync = isRecord(status.sync) ? status.sync : {};
+  return sync.status === 'Synced' ? stringsOf(sync.revisions) : undefined;
+}
+
 function syncRevisionOf(operation: unknown): string | undefined {
   if (!isRecord(operation) || !isRecord(operation.sync)) return undefined;
   return typeof operation.sync.revision === 'string' && operation.sync.revision !== ''
@@ -322,7 +386,7 @@ function syncedRevision(status: KubeRecord): string | undefined {
 function comparedTo(app: KubeRecord): KubeRecord {
   const spec = isRecord(app.spec) ? app.spec : {};
   return {
-    ...(isRecord(spec.source) ? { source: spec.source } : {}),
+    ...sourceFields(spec),
     ...(isRecord(spec.destination) ? { destination: spec.destination } : {}),
   };
 }
