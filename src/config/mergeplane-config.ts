@@ -109,6 +109,11 @@ export const mergeplaneConfigSchema = z
         syncAutomated: z.boolean().default(false),
         /** How long an app may stay Degraded or Missing after its sync before that counts as a failure. */
         degradedGraceSeconds: z.number().int().min(0).default(60),
+        /**
+         * A context name of the worker's kubeconfig: the cluster (the Argo CD instance) this repository is
+         * delivered to. Default: the worker's current context.
+         */
+        kubeContext: z.string().min(1).optional(),
       })
       .strict()
       .default({

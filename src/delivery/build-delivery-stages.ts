@@ -254,6 +254,7 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
       degradedGraceMs: delivery.degradedGraceSeconds * 1000,
       prune: delivery.prune,
       argocdNamespace: delivery.argocdNamespace,
+      ...(delivery.kubeContext !== undefined ? { kubeContext: delivery.kubeContext } : {}),
     },
   };
 }

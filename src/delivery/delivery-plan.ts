@@ -79,7 +79,14 @@ export interface DeliveryPlan {
   /** What is deliberately not delivered (removed apps, unchanged claims) and why; for logs and the comment. */
   notes: string[];
   /** Per-target timeouts and sync options resolved from the repository config at planning time. */
-  options: { timeoutMs: number; degradedGraceMs: number; prune: boolean; argocdNamespace: string };
+  options: {
+    timeoutMs: number;
+    degradedGraceMs: number;
+    prune: boolean;
+    argocdNamespace: string;
+    /** The worker's kubeconfig context to deliver through (`delivery.kubeContext`); absent: its current one. */
+    kubeContext?: string;
+  };
 }
 
 /** The commit status context of a target: `mergeplane/claim: NS/NAME` (cluster-scoped: NAME), `mergeplane/sync: APP`. */

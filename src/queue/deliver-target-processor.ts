@@ -16,6 +16,8 @@ import { deliverTargetUrl } from './deliver-target-url.ts';
 export interface DeliverTargetProcessorOptions {
   octokitFor(installationId: number): Promise<Octokit>;
   kube: KubeDelivery;
+  /** The adapter of a named kubeconfig context (`delivery.kubeContext`); absent: only `kube`. */
+  kubeFor?: (context: string) => KubeDelivery;
   /** Argo CD UI, for status target URLs. */
   argocdUrl?: string;
   store: DeliverStateStore;
@@ -163,7 +165,7 @@ export function createDeliverTargetProcessor(options: DeliverTargetProcessorOpti
       let result: TargetResult;
       try {
         const outcome = await deliverTarget(target, {
-          kube: options.kube,
+          kube: kubeOf(options, data.options.kubeContext),
           mergeSha: data.mergeSha,
           options: data.options,
           signal: AbortSignal.any([signal, superseding.signal]),
@@ -232,6 +234,20 @@ class DeliveryReleasedError extends Error {
   constructor() {
     super('released by worker shutdown');
   }
+}
+
+/** The repository's Kubernetes context, or the worker's own; naming one this worker cannot use is permanent. */
+function kubeOf(
+  options: Pick<DeliverTargetProcessorOptions, 'kube' | 'kubeFor'>,
+  context: string | undefined,
+): KubeDelivery {
+  if (context === undefined) return options.kube;
+  if (options.kubeFor === undefined) {
+    throw new KubePermanentError(
+      `Kubernetes context "${context}" (delivery.kubeContext) cannot be used: the worker has a single fixed configuration (in-cluster)`,
+    );
+  }
+  return options.kubeFor(context);
 }
 
 function lockResource(target: DeliveryTarget): string {

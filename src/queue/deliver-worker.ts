@@ -31,6 +31,11 @@ export interface DeliverWorkerDeps {
   tokenFor(installationId: number): Promise<string>;
   repoCache: RepoCache;
   kube: KubeDelivery;
+  /**
+   * The adapter of a named context of the worker's kubeconfig, for repositories that set
+   * `delivery.kubeContext`; throws `KubePermanentError` for an unknown one. Absent: a single fixed configuration.
+   */
+  kubeFor?: (context: string) => KubeDelivery;
   /** Argo CD UI, for status target URLs (`MERGEPLANE_ARGOCD_URL`). */
   argocdUrl?: string;
   log?: PlanLogger;
@@ -139,6 +144,7 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
   const processTarget = createDeliverTargetProcessor({
     octokitFor: deps.octokitFor,
     kube: deps.kube,
+    ...(deps.kubeFor !== undefined ? { kubeFor: deps.kubeFor } : {}),
     ...argocdUrl,
     store,
     appLock,

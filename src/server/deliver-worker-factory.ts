@@ -3,6 +3,7 @@ import { createRepoCache } from '../git/repo-cache.ts';
 import { createKubeDelivery } from '../kube/kube-delivery.ts';
 import { createDeliverWorker, type DeliverWorkerOptions } from '../queue/deliver-worker.ts';
 import { installationToken } from './create-plan-processor.ts';
+import { createKubeDeliveryByContext } from './kube-delivery-by-context.ts';
 import { defaultRepoCacheDir, gitBaseUrl } from './plan-worker-factory.ts';
 import { StartupError } from './startup-error.ts';
 import type { ManagedWorker, RuntimeContext } from './worker-factory.ts';
@@ -45,6 +46,11 @@ export function createDeliverWorkerFactory(
       return undefined;
     }
     const log = logger.child({ component: 'deliver-worker' });
+    const kubeFor = createKubeDeliveryByContext({
+      kubeConfig: delivery.kubeConfig,
+      create: (kubeConfig) =>
+        createKubeDelivery({ kubeConfig, log: log.child({ kubeContext: kubeConfig.getCurrentContext() }) }),
+    });
     const deliverWorker = createDeliverWorker({
       ...tuning,
       connection: context.workerConnection,
@@ -60,6 +66,7 @@ export function createDeliverWorkerFactory(
           baseUrl: gitBaseUrl(env.github.baseUrl),
         }),
         kube: createKubeDelivery({ kubeConfig: delivery.kubeConfig, log }),
+        ...(kubeFor === undefined ? {} : { kubeFor }),
         log,
         ...(env.argocdUrl === undefined ? {} : { argocdUrl: env.argocdUrl }),
         ...(env.cacheDir === undefined ? {} : { cacheDir: env.cacheDir }),

@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(config.approval.destructiveKinds).toContain('Namespace');
   });
 
+  it('reads delivery.kubeContext, absent by default (the worker keeps its current context)', () => {
+    expect(DEFAULT_CONFIG.delivery).not.toHaveProperty('kubeContext');
+    const config = loadConfig('delivery:\n  kubeContext: mgmt-eu\n');
+    expect(config.delivery.kubeContext).toBe('mgmt-eu');
+    expect(config.delivery.timeoutSeconds).toBe(DEFAULT_CONFIG.delivery.timeoutSeconds);
+    expect(configError('delivery:\n  kubeContext: ""\n').message).toContain('delivery.kubeContext');
+  });
+
   it('names the file, line and key path of a wrong value', () => {
     const error = configError('render:\n  concurrency: many\n');
     expect(error.line).toBe(2);

@@ -47,6 +47,12 @@ function build(
 }
 
 describe('buildDeliveryStages', () => {
+  it('delivers through the kubeconfig context of delivery.kubeContext, else names none (the worker default)', () => {
+    expect(build({}).options).not.toHaveProperty('kubeContext');
+    const config = { ...DEFAULT_CONFIG, delivery: { ...DEFAULT_CONFIG.delivery, kubeContext: 'mgmt-eu' } };
+    expect(build({ config }).options.kubeContext).toBe('mgmt-eu');
+  });
+
   it('observes automated apps unless delivery.syncAutomated, and only observes everything when delivery.sync is off', () => {
     const headApps = [app('auto', { automated: true }), app('manual')];
     const apps = headApps.map((a) => ({ name: a.name, namespace: a.namespace, status: 'changed' as const }));

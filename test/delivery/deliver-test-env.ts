@@ -16,6 +16,7 @@ import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-q
 import {
   createDeliverWorker,
   type DeliverWorker,
+  type DeliverWorkerDeps,
   type DeliverWorkerOptions,
 } from '../../src/queue/deliver-worker.ts';
 import { useOfflineTestEnv } from '../github/handlers/handler-test-env.ts';
@@ -174,7 +175,12 @@ export function createDeliverTestEnv() {
         return [200, [{ number, merge_commit_sha: sha, merged_at: '2026-03-03T14:30:00Z' }]];
       });
     },
-    startWorker(options: Partial<Omit<DeliverWorkerOptions, 'deps'>> = {}): DeliverWorker {
+    startWorker(
+      options: Partial<Omit<DeliverWorkerOptions, 'deps'>> & {
+        deps?: Pick<DeliverWorkerDeps, 'kubeFor'>;
+      } = {},
+    ): DeliverWorker {
+      const { deps: extraDeps, ...rest } = options;
       const worker = createDeliverWorker({
         connection: redisUrl,
         prefix: scope.prefix,
@@ -182,8 +188,9 @@ export function createDeliverTestEnv() {
         lockRetryDelayMs: 50,
         watchdogIntervalMs: 0,
         retry: { attempts: 3, backoffDelayMs: 20 },
-        ...options,
+        ...rest,
         deps: {
+          ...extraDeps,
           octokitFor: async () => new Octokit({ auth: 'installation-token', log: quietLog }),
           tokenFor: async () => 'installation-token',
           repoCache: unusedRepoCache,

@@ -58,6 +58,7 @@ describe('planDelivery on a repository with sync waves and claims', () => {
   beforeAll(async () => {
     fixture = createGitFixture({ origin: 'https://github.com/acme/gitops.git' });
     base = fixture.commit({
+      '.github/mergeplane.yml': 'delivery:\n  timeoutSeconds: 600\n  kubeContext: mgmt-eu\n',
       'apps/migrate.yaml': application('db-migrate', 'manifests/db-migrate', { wave: '-1' }),
       'apps/frontend.yaml': application('frontend', 'manifests/frontend', { wave: '2', automated: true }),
       'apps/backend.yaml': application('backend', 'manifests/backend'),
@@ -106,6 +107,16 @@ describe('planDelivery on a repository with sync waves and claims', () => {
     expect(plan.notes).toContain(
       'app retired was removed: nothing to sync (Argo CD prunes it through its parent)',
     );
+  });
+
+  it('carries the delivery options of the repository config, with the kubeconfig context to deliver through', () => {
+    expect(plan.options).toEqual({
+      timeoutMs: 600_000,
+      degradedGraceMs: 60_000,
+      prune: false,
+      argocdNamespace: 'argocd',
+      kubeContext: 'mgmt-eu',
+    });
   });
 
   it('carries the claim manifest from the merge commit for the claims Mergeplane applies', () => {

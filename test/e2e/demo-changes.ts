@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { E2ERepo, FileChanges } from './e2e-repo.ts';
 
 const CONFIG = '.github/mergeplane.yml';
@@ -29,28 +30,12 @@ export function guestbookEuReplicas(repo: E2ERepo, sha: string, replicas: number
   );
 }
 
-/** A new workload cluster claim in infra/clusters (delivered by the platform-clusters app). */
+const DEMO_CLUSTER_CLAIM = readFileSync(
+  new URL('../../fixtures/demo/head/infra/clusters/prod-sa.yaml', import.meta.url),
+  'utf8',
+);
+
+/** A new workload cluster claim in infra/clusters (delivered by the platform-clusters app), shaped like the demo's prod-sa. */
 export function newClusterClaim(name: string): FileChanges {
-  return {
-    [`infra/clusters/${name}.yaml`]: `apiVersion: platform.mergeplane.io/v1alpha1
-kind: KubernetesCluster
-metadata:
-  name: ${name}
-  namespace: platform
-  annotations:
-    mergeplane.io/register-cluster: "true"
-    mergeplane.io/cluster-label.workload-cluster: "true"
-spec:
-  parameters:
-    region: sa-east-1
-    version: "1.33"
-    nodeSize: medium
-    nodeCount: 3
-  compositionSelector:
-    matchLabels:
-      provider: aws
-  writeConnectionSecretToRef:
-    name: ${name}-kubeconfig
-`,
-  };
+  return { [`infra/clusters/${name}.yaml`]: DEMO_CLUSTER_CLAIM.replaceAll('prod-sa', name) };
 }

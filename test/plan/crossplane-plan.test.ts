@@ -8,26 +8,11 @@ import { planChange } from '../../src/plan/plan-change.ts';
 import type { PlanReport } from '../../src/report/plan-report.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
 
-const NEW_CLUSTER = `apiVersion: platform.mergeplane.io/v1alpha1
-kind: KubernetesCluster
-metadata:
-  name: prod-sa
-  namespace: platform
-  annotations:
-    mergeplane.io/register-cluster: "true"
-    mergeplane.io/cluster-label.workload-cluster: "true"
-spec:
-  parameters:
-    region: us-east-1
-    version: "1.33"
-    nodeSize: medium
-    nodeCount: 3
-  compositionSelector:
-    matchLabels:
-      provider: aws
-  writeConnectionSecretToRef:
-    name: prod-sa-kubeconfig
-`;
+// The demo pull request's new cluster claim, committed here on a branch of its own.
+const NEW_CLUSTER = readFileSync(
+  new URL('../../fixtures/demo/head/infra/clusters/prod-sa.yaml', import.meta.url),
+  'utf8',
+);
 
 let tmp: string;
 let report: PlanReport;
@@ -71,7 +56,8 @@ describe('a cluster claim that violates its XRD', () => {
       });
       const gate = invalid.gates.find((g) => g.id === 'claims' && g.status === 'fail');
       // The line of `region:` itself, not just the claim's first line.
-      expect(gate).toMatchObject({ file: 'infra/clusters/prod-sa.yaml', line: 11 });
+      const regionLine = NEW_CLUSTER.split('\n').findIndex((line) => line.includes('region:')) + 1;
+      expect(gate).toMatchObject({ file: 'infra/clusters/prod-sa.yaml', line: regionLine });
       expect(gate!.message).toContain('region');
     } finally {
       rmSync(dir, { recursive: true, force: true });

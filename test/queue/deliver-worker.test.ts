@@ -1,10 +1,13 @@
+import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import type { DeliveryPlan } from '../../src/delivery/delivery-plan.ts';
 import { KubePermanentError, KubeTransientError } from '../../src/kube/kube-errors.ts';
 import { deliverJobId, targetJobId } from '../../src/queue/deliver-job.ts';
 import { renderPrometheusMetrics } from '../../src/queue/deliver-metrics.ts';
 import type { DeliveryRetrier } from '../../src/queue/deliver-queue.ts';
 import { createDeliverStateStore } from '../../src/queue/deliver-state-store.ts';
+import { createKubeDeliveryByContext } from '../../src/server/kube-delivery-by-context.ts';
 import {
   claimTarget,
   mergeInput,
@@ -16,6 +19,7 @@ import {
   syncTarget,
   useDeliverTestEnv,
 } from '../delivery/deliver-test-env.ts';
+import { createFakeKubeDelivery } from '../delivery/fake-kube-delivery.ts';
 import { deferred, redisUrl, until } from './redis-test-env.ts';
 
 const env = useDeliverTestEnv().current;
@@ -40,6 +44,10 @@ function revisionsOf(key: string): string[] {
 
 function indexOfCall(key: string, method?: string): number {
   return env().kube.calls.findIndex((c) => c.key === key && (!method || c.method === method));
+}
+
+function withKubeContext(plan: DeliveryPlan, kubeContext: string): DeliveryPlan {
+  return { ...plan, options: { ...plan.options, kubeContext } };
 }
 
 describe('deliver worker', () => {
@@ -326,6 +334,84 @@ describe('deliver worker', () => {
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toBe(reason);
     expect(env().lastOf('mergeplane/deploy')?.state).toBe('failure');
+  });
+
+  it('delivers through the kubeconfig context the plan names (delivery.kubeContext), not the default one', async () => {
+    const eu = createFakeKubeDelivery();
+    const asked: string[] = [];
+    env().plan(
+      withKubeContext(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }), 'mgmt-eu'),
+    );
+    env().startWorker({
+      deps: {
+        kubeFor: (context) => {
+          asked.push(context);
+          return eu.kube;
+        },
+      },
+    });
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await env().deployFinished(SHA1);
+
+    expect(asked).toEqual(['mgmt-eu']);
+    expect(eu.callsOf('app:web')).toHaveLength(1);
+    expect(env().kube.calls).toEqual([]);
+    expect(env().lastOf('mergeplane/sync: web')?.state).toBe('success');
+  });
+
+  it('fails a target whose kubeconfig context is unknown at once, naming the contexts in the status', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [
+        { name: 'us', server: 'https://us.example:6443', skipTLSVerify: false },
+        { name: 'ap', server: 'https://ap.example:6443', skipTLSVerify: false },
+      ],
+      users: [{ name: 'worker', token: 'unused' }],
+      contexts: [
+        { name: 'mgmt-us', cluster: 'us', user: 'worker' },
+        { name: 'mgmt-ap', cluster: 'ap', user: 'worker' },
+      ],
+      currentContext: 'mgmt-us',
+    });
+    const kubeFor = createKubeDeliveryByContext({ kubeConfig, create: () => env().kube.kube });
+    if (!kubeFor) throw new Error('a kubeconfig with named contexts selects them');
+    env().plan(
+      withKubeContext(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }), 'mgmt-eu'),
+    );
+    env().startWorker({ deps: { kubeFor } });
+    await env().queue.enqueueMerge(mergeInput(SHA1, { pullNumber: 3 }));
+    await env().deployFinished(SHA1);
+
+    const reason =
+      'Kubernetes context "mgmt-eu" (delivery.kubeContext) is not in the worker\'s kubeconfig (contexts: mgmt-us, mgmt-ap)';
+    expect(env().kube.calls).toEqual([]);
+    expect(
+      env()
+        .statesOf('mergeplane/sync: web')
+        .filter((s) => s !== 'pending'),
+    ).toEqual(['failure']);
+    expect(env().lastOf('mergeplane/sync: web')?.description).toBe(reason);
+    const job = await env().queue.targetQueue.getJob(targetJobId({ ...ref, sha: SHA1 }, syncTarget('web')));
+    expect(await job?.getState()).toBe('failed');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toBe(reason);
+    expect(env().lastOf('mergeplane/deploy')?.state).toBe('failure');
+  });
+
+  it('fails a target that names a kubeconfig context when the worker has a single fixed configuration', async () => {
+    env().plan(
+      withKubeContext(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web')] }), 'mgmt-eu'),
+    );
+    env().startWorker();
+    await env().queue.enqueueMerge(mergeInput(SHA1, { pullNumber: 3 }));
+    await env().deployFinished(SHA1);
+
+    expect(env().kube.calls).toEqual([]);
+    expect(env().lastOf('mergeplane/sync: web')).toMatchObject({ state: 'failure' });
+    expect(env().lastOf('mergeplane/sync: web')?.description).toContain('"mgmt-eu"');
+    expect(env().lastOf('mergeplane/sync: web')?.description).toContain('single fixed configuration');
+    const job = await env().queue.targetQueue.getJob(targetJobId({ ...ref, sha: SHA1 }, syncTarget('web')));
+    expect(job?.attemptsMade).toBe(1);
   });
 
   it('retries transient Kubernetes errors with backoff and then succeeds', async () => {
