@@ -10,13 +10,13 @@ import { expandApplicationSet } from '../gitops/applicationset/expand-applicatio
 import { isRecord } from '../kube/kube-object.ts';
 import { ManifestParseError, parseManifests } from '../kube/parse-manifests.ts';
 import { YamlCache } from '../kube/yaml-cache.ts';
-import { createAppRenderer, type PlanSide } from '../plan/app-renderer.ts';
-import { collectApplications } from '../plan/collect-applications.ts';
+import { createAppRenderer } from '../plan/app-renderer.ts';
+import { collectRevision } from '../plan/collect-revision.ts';
 import { defaultCacheDir, planChange } from '../plan/plan-change.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { RenderCache } from '../plan/render-cache.ts';
 import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
-import { TreeIndex } from '../plan/tree-index.ts';
+import type { TreeIndex } from '../plan/tree-index.ts';
 import type { ClaimReport } from '../report/plan-report.ts';
 import { buildDeliveryStages, type DeliveryApp, syncWave } from './build-delivery-stages.ts';
 import type { DeliveryPlan } from './delivery-plan.ts';
@@ -138,20 +138,9 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   let checkout: Checkout | undefined;
   try {
     checkout = await repo.checkout(afterSha);
-    const side: PlanSide = { label: 'head', index: new TreeIndex(checkout.dir) };
-    const collected = await collectApplications({
-      index: side.index,
-      config,
-      isThisRepo,
-      thisRepoUrl: config.repository.url ?? originUrl ?? 'local',
-      baseBranch,
-      yamlCache,
-      appInputs: (app) => renderer.inputsOf(side, app),
-      renderObjects: async (app) => {
-        const attempt = await renderer.render(side, app);
-        return attempt.ok ? attempt.render.objects : undefined;
-      },
-    });
+    const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
+    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer };
+    const { side, collected } = await collectRevision({ ...revision, label: 'head', dir: checkout.dir });
     // The app-of-apps parent of an app: named in its origin, or, for an ApplicationSet's app, the parent that
     // rendered the ApplicationSet (whose recorded file is then that parent's source path).
     const apps = [...collected.entries.values()].flatMap((entry) =>

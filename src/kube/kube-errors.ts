@@ -1,12 +1,8 @@
 import { ApiException } from '@kubernetes/client-node';
 import { isRecord } from './kube-object.ts';
 
-/**
- * A Kubernetes call that may succeed when retried later: 5xx, 429, a 409 conflict that survived our own
- * retries, a network error. `reason` is written for people and never carries Secret values.
- */
-export class KubeTransientError extends Error {
-  override readonly name = 'KubeTransientError';
+/** What both kinds of failed Kubernetes call carry; callers tell the kinds apart with `instanceof`. */
+abstract class KubeCallError extends Error {
   readonly status: number | undefined;
   readonly reason: string;
   constructor(reason: string, options: { status?: number; cause?: unknown } = {}) {
@@ -17,18 +13,19 @@ export class KubeTransientError extends Error {
 }
 
 /**
+ * A Kubernetes call that may succeed when retried later: 5xx, 429, a 409 conflict that survived our own
+ * retries, a network error. `reason` is written for people and never carries Secret values.
+ */
+export class KubeTransientError extends KubeCallError {
+  override readonly name = 'KubeTransientError';
+}
+
+/**
  * A Kubernetes call that retrying cannot fix: 403 Forbidden, 422 Invalid, 400, a missing CRD or a required
  * object that does not exist. `reason` never carries Secret values.
  */
-export class KubePermanentError extends Error {
+export class KubePermanentError extends KubeCallError {
   override readonly name = 'KubePermanentError';
-  readonly status: number | undefined;
-  readonly reason: string;
-  constructor(reason: string, options: { status?: number; cause?: unknown } = {}) {
-    super(reason, { cause: options.cause });
-    this.reason = reason;
-    this.status = options.status;
-  }
 }
 
 export type KubeError = KubeTransientError | KubePermanentError;

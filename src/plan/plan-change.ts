@@ -12,13 +12,12 @@ import { YamlCache } from '../kube/yaml-cache.ts';
 import { buildReport } from '../report/build-report.ts';
 import type { PlanReport } from '../report/plan-report.ts';
 import { createAppRenderer, type PlanSide } from './app-renderer.ts';
-import { collectApplications } from './collect-applications.ts';
+import { collectRevision } from './collect-revision.ts';
 import { planApp } from './plan-app.ts';
 import { type PlanLogger, silentLogger } from './plan-logger.ts';
 import { RenderCache } from './render-cache.ts';
 import { renderSecretConsumers } from './render-secret-consumers.ts';
 import { repoMatcher, trackedBranch } from './repo-identity.ts';
-import { TreeIndex } from './tree-index.ts';
 
 export interface PlanChangeOptions {
   repoDir: string;
@@ -128,24 +127,13 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
   const failures: GateFinding[] = [];
   const checkouts: Checkout[] = [];
   try {
+    const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
+    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer };
     // Both revisions are independent until pairing: check out and collect them concurrently.
     const collectSide = async (label: PlanSide['label'], sha: string) => {
       const checkout = await repo.checkout(sha);
       checkouts.push(checkout);
-      const side: PlanSide = { label, index: new TreeIndex(checkout.dir) };
-      const collected = await collectApplications({
-        index: side.index,
-        config,
-        isThisRepo,
-        thisRepoUrl: config.repository.url ?? originUrl ?? 'local',
-        baseBranch,
-        yamlCache,
-        appInputs: (app) => renderer.inputsOf(side, app),
-        renderObjects: async (app) => {
-          const attempt = await renderer.render(side, app);
-          return attempt.ok ? attempt.render.objects : undefined;
-        },
-      });
+      const { side, collected } = await collectRevision({ ...revision, label, dir: checkout.dir });
       if (label === 'head') {
         for (const parseError of collected.parseErrors) {
           if (!changedFiles.includes(parseError.file)) continue;

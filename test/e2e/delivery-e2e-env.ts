@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { loadServerEnv, type ServerEnv } from '../../src/config/server-env.ts';
 import {
   createDeliverWorkerFactory,
@@ -14,7 +15,12 @@ import {
   startWorkers,
 } from '../../src/server/start-server.ts';
 import type { WorkerFactory } from '../../src/server/worker-factory.ts';
-import { createRedisScope, redisUrl as defaultRedisUrl, until } from '../queue/redis-test-env.ts';
+import {
+  assertRedisReachable,
+  createRedisScope,
+  redisUrl as defaultRedisUrl,
+  until,
+} from '../queue/redis-test-env.ts';
 import {
   APP_ID,
   captureLogger,
@@ -34,8 +40,9 @@ import {
   type FakeStatus,
   startFakeGitHub,
 } from '../support/fake-github-server.ts';
+import { deliveryConfig } from './demo-changes.ts';
 import { type E2ECluster, type E2EClusterOptions, startE2ECluster } from './e2e-cluster.ts';
-import type { E2ERepo } from './e2e-repo.ts';
+import { createE2ERepo, type E2ERepo } from './e2e-repo.ts';
 
 type Json = Record<string, unknown>;
 
@@ -269,4 +276,54 @@ export async function startDeliveryE2E(options: DeliveryE2EOptions): Promise<Del
       await scope.cleanup();
     },
   };
+}
+
+export interface DeliveryE2ESuiteOptions extends Omit<DeliveryE2EOptions, 'repo' | 'main'> {
+  /** The config's `delivery:` block, committed on the demo repository's head to make the starting `main`. */
+  delivery: string;
+  /** That commit's message. */
+  message: string;
+}
+
+export interface DeliveryE2ESuite {
+  readonly repo: E2ERepo;
+  readonly e2e: DeliveryE2E;
+  /** The demo repository's `main`: the commit with the `delivery:` block, then whatever the tests merged. */
+  main: string;
+}
+
+/**
+ * Registers the lifecycle the delivery end-to-end files share: beforeAll, a fresh demo repository whose `main`
+ * carries `delivery` and the environment started on it; afterAll, both closed. The fields are usable from the
+ * first test on.
+ */
+export function useDeliveryE2E(options: DeliveryE2ESuiteOptions): DeliveryE2ESuite {
+  const { delivery, message, ...start } = options;
+  let repo: E2ERepo | undefined;
+  let e2e: DeliveryE2E | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the delivery end-to-end environment is not started');
+    return value;
+  };
+  const suite: DeliveryE2ESuite = {
+    get repo() {
+      return started(repo);
+    },
+    get e2e() {
+      return started(e2e);
+    },
+    main: '',
+  };
+  beforeAll(async () => {
+    await assertRedisReachable();
+    repo = createE2ERepo();
+    suite.main = repo.commit(repo.head, deliveryConfig(repo, repo.head, delivery), message);
+    repo.setMain(suite.main);
+    e2e = await startDeliveryE2E({ ...start, repo, main: suite.main });
+  });
+  afterAll(async () => {
+    await e2e?.close();
+    repo?.cleanup();
+  });
+  return suite;
 }

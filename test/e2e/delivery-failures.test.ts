@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEPLOY_STATUS_CONTEXT } from '../../src/delivery/delivery-plan.ts';
-import { assertRedisReachable } from '../queue/redis-test-env.ts';
-import { type DeliveryE2E, startDeliveryE2E, WRITER } from './delivery-e2e-env.ts';
-import { deliveryConfig, guestbookEuReplicas, newClusterClaim, podinfoTag } from './demo-changes.ts';
+import { useDeliveryE2E, WRITER } from './delivery-e2e-env.ts';
+import { guestbookEuReplicas, newClusterClaim, podinfoTag } from './demo-changes.ts';
 import { isSyncedAt } from './e2e-cluster.ts';
-import { createE2ERepo, type E2ERepo } from './e2e-repo.ts';
 
 const ARGO_FAILURE = 'one or more objects failed to apply: replicas exceed the namespace quota';
 const GUESTBOOK = 'mergeplane/sync: guestbook-prod-eu';
@@ -13,40 +11,22 @@ const PODINFO = 'mergeplane/sync: podinfo-production';
 // Mergeplane syncs automated apps itself here (a retry must start a new sync: Argo CD never retries an
 // automated sync of a revision it already attempted), with the shortest timeout the config allows.
 describe('post-merge delivery failures, end to end', () => {
-  let repo: E2ERepo;
-  let e2e: DeliveryE2E;
-  let main: string;
-
-  beforeAll(async () => {
-    await assertRedisReachable();
-    repo = createE2ERepo();
-    main = repo.commit(
-      repo.head,
-      deliveryConfig(repo, repo.head, 'syncAutomated: true\ntimeoutSeconds: 10\ndegradedGraceSeconds: 0'),
-      'Mergeplane syncs every app, 10 s timeout',
-    );
-    repo.setMain(main);
-    e2e = await startDeliveryE2E({
-      repo,
-      main,
-      argo: { 'guestbook-prod-eu': { result: 'Failed', message: ARGO_FAILURE } },
-      claims: { 'prod-br': { mode: 'never-ready' } },
-    });
-  });
-
-  afterAll(async () => {
-    await e2e?.close();
-    repo?.cleanup();
+  const suite = useDeliveryE2E({
+    delivery: 'syncAutomated: true\ntimeoutSeconds: 10\ndegradedGraceSeconds: 0',
+    message: 'Mergeplane syncs every app, 10 s timeout',
+    argo: { 'guestbook-prod-eu': { result: 'Failed', message: ARGO_FAILURE } },
+    claims: { 'prod-br': { mode: 'never-ready' } },
   });
 
   it('reports a failed sync with Argo CD’s message, comments on the pull request, and retries only that app', async () => {
+    const { repo, e2e, main } = suite;
     const sha = repo.commit(
       main,
       { ...podinfoTag(repo, main, '6.7.2'), ...guestbookEuReplicas(repo, main, 6) },
       'podinfo 6.7.2, guestbook prod-eu 6 replicas',
     );
     await e2e.merge({ before: main, after: sha, pullNumber: 2 });
-    main = sha;
+    suite.main = sha;
     await e2e.waitFinal(sha, [GUESTBOOK, PODINFO, DEPLOY_STATUS_CONTEXT]);
     await e2e.waitFor(() => e2e.github.comments.some((c) => c.issue_number === 2), 'the failure comment');
 
@@ -92,9 +72,10 @@ describe('post-merge delivery failures, end to end', () => {
   });
 
   it('fails a claim that never becomes ready with its conditions, and does not leave later stages pending', async () => {
+    const { repo, e2e, main } = suite;
     const sha = repo.commit(main, newClusterClaim('prod-br'), 'New workload cluster prod-br');
     await e2e.merge({ before: main, after: sha });
-    main = sha;
+    suite.main = sha;
     const claim = 'mergeplane/claim: platform/prod-br';
     const generated = 'mergeplane/sync: guestbook-prod-br';
     await e2e.waitFinal(sha, [claim, generated, DEPLOY_STATUS_CONTEXT], 25_000);

@@ -1,55 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEPLOY_STATUS_CONTEXT } from '../../src/delivery/delivery-plan.ts';
 import { createDeliverWorkerFactory } from '../../src/server/deliver-worker-factory.ts';
-import { assertRedisReachable } from '../queue/redis-test-env.ts';
-import { type DeliveryE2E, E2E_TUNING, startDeliveryE2E } from './delivery-e2e-env.ts';
-import { deliveryConfig, podinfoTag } from './demo-changes.ts';
+import { E2E_TUNING, useDeliveryE2E } from './delivery-e2e-env.ts';
+import { podinfoTag } from './demo-changes.ts';
 import { isSyncedAt } from './e2e-cluster.ts';
-import { createE2ERepo, type E2ERepo } from './e2e-repo.ts';
 
 const PODINFO = 'mergeplane/sync: podinfo-production';
 
 describe('superseded merges, end to end', () => {
-  let repo: E2ERepo;
-  let e2e: DeliveryE2E;
-  let main: string;
-
-  beforeAll(async () => {
-    await assertRedisReachable();
-    repo = createE2ERepo();
-    main = repo.commit(repo.head, deliveryConfig(repo, repo.head, 'timeoutSeconds: 10'), '10 s timeout');
-    repo.setMain(main);
+  const suite = useDeliveryE2E({
+    delivery: 'timeoutSeconds: 10',
+    message: '10 s timeout',
     // Webhooks only at first: both merges are queued before any worker runs.
-    e2e = await startDeliveryE2E({
-      repo,
-      main,
-      workers: [],
-      env: { MERGEPLANE_WORKER_CONCURRENCY: '1' },
-    });
-  });
-
-  afterAll(async () => {
-    await e2e?.close();
-    repo?.cleanup();
+    workers: [],
+    env: { MERGEPLANE_WORKER_CONCURRENCY: '1' },
   });
 
   const merge = async (tag: string, options: { argo?: boolean } = {}) => {
-    const before = main;
+    const { repo, e2e, main: before } = suite;
     const sha = repo.commit(before, podinfoTag(repo, before, tag), `podinfo ${tag}`);
     await e2e.merge({ before, after: sha, ...options });
-    main = sha;
+    suite.main = sha;
     return sha;
   };
-  const descriptions = (sha: string) => e2e.statuses(sha, PODINFO).map((s) => s.description ?? '');
+  const descriptions = (sha: string) => suite.e2e.statuses(sha, PODINFO).map((s) => s.description ?? '');
   // The one deliver worker process of this file (one claim/sync at a time: MERGEPLANE_WORKER_CONCURRENCY=1).
   let workerStarted = false;
   const startWorker = async () => {
     if (workerStarted) return;
     workerStarted = true;
-    await e2e.startWorkers([createDeliverWorkerFactory(E2E_TUNING)]);
+    await suite.e2e.startWorkers([createDeliverWorkerFactory(E2E_TUNING)]);
   };
 
   it('reports the older of two queued merges of an app as superseded, and syncs the newer', async () => {
+    const { e2e } = suite;
     const older = await merge('6.7.2');
     const newer = await merge('6.7.3');
     await startWorker();
@@ -74,6 +58,7 @@ describe('superseded merges, end to end', () => {
   });
 
   it('stops waiting for an older merge that Argo CD skipped for a newer one, and reports it superseded', async () => {
+    const { e2e } = suite;
     // One worker whose only target slot the older sync holds: the newer merge is planned on the parents' queue.
     await startWorker();
     // Argo CD has not polled Git since this merge: it will only ever see the next one.

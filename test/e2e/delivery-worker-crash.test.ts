@@ -1,41 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEPLOY_STATUS_CONTEXT } from '../../src/delivery/delivery-plan.ts';
 import { createDeliverWorkerFactory } from '../../src/server/deliver-worker-factory.ts';
-import { assertRedisReachable } from '../queue/redis-test-env.ts';
-import { type DeliveryE2E, E2E_TUNING, startDeliveryE2E } from './delivery-e2e-env.ts';
-import { deliveryConfig, podinfoTag } from './demo-changes.ts';
+import { E2E_TUNING, useDeliveryE2E } from './delivery-e2e-env.ts';
+import { podinfoTag } from './demo-changes.ts';
 import { isSyncedAt } from './e2e-cluster.ts';
-import { createE2ERepo, type E2ERepo } from './e2e-repo.ts';
 
 const PODINFO = 'mergeplane/sync: podinfo-production';
 // Locks that lapse within a second, so a dead worker's job is taken over quickly.
 const TUNING = { ...E2E_TUNING, lockDuration: 1_000, stalledInterval: 300 };
 
 describe('a delivery worker that dies mid-sync, end to end', () => {
-  let repo: E2ERepo;
-  let e2e: DeliveryE2E;
-  let main: string;
-
-  beforeAll(async () => {
-    await assertRedisReachable();
-    repo = createE2ERepo();
-    main = repo.commit(repo.head, deliveryConfig(repo, repo.head, 'syncAutomated: true'), 'Mergeplane syncs');
-    repo.setMain(main);
-    e2e = await startDeliveryE2E({
-      repo,
-      main,
-      workers: [],
-      // The sync takes long enough to kill the worker while it runs.
-      argo: { 'podinfo-production': { syncDelayMs: 2_500 } },
-    });
-  });
-
-  afterAll(async () => {
-    await e2e?.close();
-    repo?.cleanup();
+  const suite = useDeliveryE2E({
+    delivery: 'syncAutomated: true',
+    message: 'Mergeplane syncs',
+    workers: [],
+    // The sync takes long enough to kill the worker while it runs.
+    argo: { 'podinfo-production': { syncDelayMs: 2_500 } },
   });
 
   it('lets another worker finish the job: one sync in Argo CD, each final status posted once', async () => {
+    const { repo, e2e, main } = suite;
     // Shutdown without grace: the worker drops its running jobs as a crashed process would.
     const first = await e2e.startWorkers([createDeliverWorkerFactory(TUNING)], { shutdownGraceMs: 0 });
     const sha = repo.commit(main, podinfoTag(repo, main, '6.7.2'), 'podinfo 6.7.2');
