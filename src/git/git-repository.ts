@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
+import { firstLine } from './first-line.ts';
 
 export class NotAGitRepositoryError extends Error {
   override readonly name = 'NotAGitRepositoryError';
@@ -63,15 +64,6 @@ interface GitResult {
 }
 
 const MAX_OUTPUT = 256 * 1024 * 1024;
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => l !== '') ?? ''
-  );
-}
 
 /**
  * Git runs with a fixed locale (stable output), no prompts (a missing credential fails instead of hanging),

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { firstLine } from './first-line.ts';
 import { type GitRepository, openGitRepository } from './git-repository.ts';
 
 export interface RepoCacheOptions {
@@ -64,15 +65,6 @@ const OWNER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const PULL = /^refs\/pull\/([0-9]+)\/(head|merge)$/;
-
-function firstLine(text: string): string {
-  return (
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .find((l) => l !== '') ?? ''
-  );
-}
 
 /** A ref that could be read as an option, a refspec or a revision range never reaches git. */
 function isSafeRefName(name: string): boolean {

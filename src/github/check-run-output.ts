@@ -1,8 +1,12 @@
 import { gatesFailed } from '../gates/evaluate-gates.ts';
+import { shortRevision } from '../git/short-revision.ts';
+import { countActions } from '../report/count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from '../report/escape-markdown.ts';
-import type { AppReport, AppStatus, GateResult, PlanReport } from '../report/plan-report.ts';
+import type { AppReport, GateResult, PlanReport } from '../report/plan-report.ts';
+import { plural } from '../report/plural.ts';
 import { type ApprovalsView, approvalLines } from '../report/render-approvals-markdown.ts';
 import { renderJson } from '../report/render-json.ts';
+import { STATUS_LABEL } from '../report/status-label.ts';
 
 export const CHECK_RUN_NAME = 'Mergeplane / plan';
 
@@ -68,10 +72,6 @@ const encoder = new TextEncoder();
 
 function byteLength(text: string): number {
   return encoder.encode(text).length;
-}
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
 }
 
 /**
@@ -183,10 +183,6 @@ function linkTarget(url: string): string {
   return url.replace(/[\s()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
-function shortRevision(revision: string): string {
-  return /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(revision) ? revision.slice(0, 7) : revision;
-}
-
 function conclusionLine(conclusion: CheckRunConclusion, report: PlanReport, approved: boolean): string {
   const waiting = report.gates.some((g) => g.status === 'needs-approval');
   const approve = 'a user with write access can approve with a `/mergeplane approve` comment';
@@ -233,17 +229,8 @@ function checkRunSummary(
   );
 }
 
-const STATUS_LABEL: Record<AppStatus, string> = {
-  error: '❌ error',
-  added: '➕ added',
-  removed: '➖ removed',
-  changed: '✏️ changed',
-  unchanged: 'unchanged',
-};
-
 function appRow(app: AppReport, label: string): string {
-  const counts = { create: 0, update: 0, delete: 0 };
-  for (const resource of app.resources ?? []) counts[resource.action] += 1;
+  const counts = countActions(app.resources);
   const none = app.status === 'error' && (app.resources ?? []).length === 0;
   const cells = [
     escapeInline(label),

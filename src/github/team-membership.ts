@@ -1,12 +1,8 @@
 import type { Octokit } from '@octokit/rest';
+import { requestStatus } from './request-status.ts';
 
 /** Whether `user` is an active member of team `teamSlug` in organization `org`. */
 export type IsTeamMember = (org: string, teamSlug: string, user: string) => Promise<boolean>;
-
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
-  return typeof error.status === 'number' ? error.status : undefined;
-}
 
 /**
  * `GET /orgs/{org}/teams/{team_slug}/memberships/{username}`: only state `active` counts (a `pending`
@@ -27,7 +23,7 @@ export function createTeamMembershipChecker(
       });
       return data.state === 'active';
     } catch (error) {
-      const status = statusOf(error);
+      const status = requestStatus(error);
       if (status === 404) return false;
       if (status === 403) {
         onForbidden(org, teamSlug);

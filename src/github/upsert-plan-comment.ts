@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { splitComment } from '../report/split-comment.ts';
+import { requestStatus } from './request-status.ts';
 import { planStickyMarker, type StickyMarker } from './sticky-marker.ts';
 
 export interface UpsertResult {
@@ -52,7 +53,7 @@ export class PlanCommentWriteError extends Error {
     progress: UpsertResult;
     cause: unknown;
   }) {
-    const status = statusOf(options.cause);
+    const status = requestStatus(options.cause);
     const target = options.commentId === undefined ? '' : ` ${options.commentId}`;
     super(`plan comment ${options.step}${target} failed${status === undefined ? '' : ` (HTTP ${status})`}`, {
       cause: options.cause,
@@ -75,11 +76,6 @@ type Write =
   | { kind: 'keep'; existing: ExistingPart }
   | { kind: 'update'; existing: ExistingPart; body: string }
   | { kind: 'create'; body: string };
-
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
-  return typeof error.status === 'number' ? error.status : undefined;
-}
 
 // GitHub may hand back CRLF line ends for text we sent with LF; that is not a change worth an edit.
 function sameBody(a: string, b: string): boolean {
@@ -201,7 +197,7 @@ export async function upsertPlanComment(options: UpsertPlanCommentOptions): Prom
       result.deleted += 1;
     } catch (cause) {
       // Already gone (deleted by hand, or by a concurrent run): the goal is reached.
-      if (statusOf(cause) === 404) continue;
+      if (requestStatus(cause) === 404) continue;
       throw new PlanCommentWriteError({ step: 'delete', commentId: part.id, progress: progress(), cause });
     }
   }

@@ -1,3 +1,4 @@
+import { shortRevision } from '../git/short-revision.ts';
 import { isRecord } from './kube-object.ts';
 
 export type ProgressState = 'waiting' | 'succeeded' | 'failed';
@@ -39,11 +40,6 @@ export interface ApplicationProgress {
 const RUNNING_PHASES = new Set(['Running', 'Terminating']);
 const FAILED_PHASES = new Set(['Failed', 'Error']);
 const UNHEALTHY = new Set(['Degraded', 'Missing']);
-
-/** Short form of a revision for messages. */
-export function shortRevision(revision: string): string {
-  return /^[0-9a-f]{40,64}$/i.test(revision) ? revision.slice(0, 7) : revision;
-}
 
 function record(value: unknown, key: string): Record<string, unknown> | undefined {
   if (!isRecord(value)) return undefined;

@@ -1,10 +1,10 @@
+import { shortRevision } from '../git/short-revision.ts';
 import {
   type ApplicationProgress,
   alreadySyncedAt,
   evaluateApplicationProgress,
   operationIsFor,
   runningOperation,
-  shortRevision,
 } from './application-progress.ts';
 import type { DeliveryOutcome, SyncApplicationInput } from './kube-delivery.ts';
 import {

@@ -1,4 +1,5 @@
 import type { ApprovalDecision, ApprovalRejectionReason } from '../gates/approval.ts';
+import { shortRevision } from '../git/short-revision.ts';
 import { codeSpan, escapeInline } from './escape-markdown.ts';
 import type { GateResult } from './plan-report.ts';
 
@@ -19,10 +20,6 @@ const REJECTION_TEXT: Record<ApprovalRejectionReason, string> = {
     '`.github/mergeplane.yml` is invalid on the base branch, so no approver rule is satisfied',
 };
 
-function shortSha(sha: string): string {
-  return /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(sha) ? sha.slice(0, 7) : sha;
-}
-
 function reasonText(reason: string | undefined): string {
   return reason === undefined || reason.trim() === '' ? '' : `: ${escapeInline(reason.trim())}`;
 }
@@ -37,11 +34,11 @@ export function approvalLines(view: ApprovalsView): string[] {
   const lines = [
     ...accepted.map(
       (a) =>
-        `- ✅ approved by ${escapeInline(`@${a.user}`)} for ${codeSpan(shortSha(a.sha))}${reasonText(a.reason)}`,
+        `- ✅ approved by ${escapeInline(`@${a.user}`)} for ${codeSpan(shortRevision(a.sha))}${reasonText(a.reason)}`,
     ),
     ...rejected.map(
       ({ approval: a, reason }) =>
-        `- 🚫 not accepted: ${escapeInline(`@${a.user}`)} for ${codeSpan(shortSha(a.sha))}${reasonText(a.reason)} — ${REJECTION_TEXT[reason]}`,
+        `- 🚫 not accepted: ${escapeInline(`@${a.user}`)} for ${codeSpan(shortRevision(a.sha))}${reasonText(a.reason)} — ${REJECTION_TEXT[reason]}`,
     ),
     ...view.approved.map((gate) => {
       const app = gate.app === undefined ? '' : ` · app **${escapeInline(gate.app)}**`;

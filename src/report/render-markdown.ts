@@ -1,7 +1,12 @@
+import { shortRevision } from '../git/short-revision.ts';
+import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
-import type { AppReport, AppStatus, GateResult, PlanReport, ResourceChange } from './plan-report.ts';
+import type { AppReport, GateResult, PlanReport, ResourceChange } from './plan-report.ts';
+import { plural } from './plural.ts';
 import { type ApprovalsView, renderApprovalsMarkdown } from './render-approvals-markdown.ts';
 import { renderClaimsMarkdown } from './render-claims-markdown.ts';
+import { resourceTitle } from './resource-title.ts';
+import { STATUS_LABEL } from './status-label.ts';
 
 export interface MarkdownOptions {
   /** Heading text; default "Mergeplane plan". */
@@ -23,23 +28,6 @@ const DEFAULT_MAX_DIFF_LINES = 500;
 // Longer one-line gate messages are cut in the list and shown whole in a code block under it.
 const MAX_INLINE_MESSAGE = 300;
 
-const STATUS_LABEL: Record<AppStatus, string> = {
-  error: '❌ error',
-  added: '➕ added',
-  removed: '➖ removed',
-  changed: '✏️ changed',
-  unchanged: 'unchanged',
-};
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
-/** Full SHAs shortened to 7 characters; anything else (a ref name) is shown as given. */
-function shortRevision(revision: string): string {
-  return /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(revision) ? revision.slice(0, 7) : revision;
-}
-
 function compareText(a: string, b: string): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
@@ -55,12 +43,6 @@ function appLabeler(apps: readonly AppReport[]): (app: AppReport) => string {
   const seen = new Map<string, number>();
   for (const app of apps) seen.set(app.name, (seen.get(app.name) ?? 0) + 1);
   return (app) => ((seen.get(app.name) ?? 0) > 1 ? `${app.namespace}/${app.name}` : app.name);
-}
-
-function countActions(resources: readonly ResourceChange[] | undefined) {
-  const counts = { create: 0, update: 0, delete: 0 };
-  for (const resource of resources ?? []) counts[resource.action] += 1;
-  return counts;
 }
 
 function destination(app: AppReport): string {
@@ -179,12 +161,6 @@ function unchangedLine(count: number): string {
   return count === 1
     ? '1 unchanged application is not shown.'
     : `${count} unchanged applications are not shown.`;
-}
-
-function resourceTitle(resource: ResourceChange): string {
-  const kind = resource.group ? `${resource.group}/${resource.kind}` : resource.kind;
-  const name = resource.namespace ? `${resource.namespace}/${resource.name}` : resource.name;
-  return `**${resource.action}** ${codeSpan(`${kind} ${name}`)}`;
 }
 
 function resourceDiff(resource: ResourceChange, maxLines: number): string {

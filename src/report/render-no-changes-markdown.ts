@@ -1,3 +1,4 @@
+import { shortRevision } from '../git/short-revision.ts';
 import { codeSpan } from './escape-markdown.ts';
 import type { PlanReport } from './plan-report.ts';
 import { checkRunLink } from './render-markdown.ts';
@@ -20,7 +21,7 @@ export function renderNoChangesMarkdown(
   notes: readonly string[] = [],
   checkRunUrl?: string,
 ): string {
-  const head = /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(report.head) ? report.head.slice(0, 7) : report.head;
+  const head = shortRevision(report.head);
   const unchanged = report.apps.length;
   const count =
     unchanged === 0 ? '' : `; ${unchanged} unchanged application${unchanged === 1 ? '' : 's'} not rendered`;

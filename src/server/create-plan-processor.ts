@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Probot } from 'probot';
 import type { RepoCache } from '../git/repo-cache.ts';
+import { requestStatus } from '../github/request-status.ts';
 import { runPlanJob } from '../github/run-plan-job.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
@@ -23,11 +24,6 @@ export class InstallationTokenError extends Error {
   override readonly name = 'InstallationTokenError';
 }
 
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
-  return typeof error.status === 'number' ? error.status : undefined;
-}
-
 function withFields(log: PlanLogger, fields: Record<string, unknown>): PlanLogger {
   return {
     debug: (meta, message) => log.debug({ ...fields, ...meta }, message),
@@ -48,7 +44,7 @@ export async function installationToken(
   try {
     auth = await octokit.auth({ type: 'installation' });
   } catch (error) {
-    if (statusOf(error) === 404) {
+    if (requestStatus(error) === 404) {
       throw new PermanentPlanError(`installation ${installationId} not found (the App was uninstalled)`, {
         cause: error,
       });

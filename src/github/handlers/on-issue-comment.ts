@@ -1,4 +1,5 @@
 import type { Context } from 'probot';
+import { shortRevision } from '../../git/short-revision.ts';
 import type { PlanJobData } from '../../queue/plan-job.ts';
 import { helpText } from '../help-text.ts';
 import { parseSlashCommand } from '../parse-slash-command.ts';
@@ -16,10 +17,6 @@ export const RETRY_NOT_CONFIGURED_TEXT =
   'Post-merge delivery is not configured for this installation of Mergeplane, so there is nothing to retry.';
 export const RETRY_NOTHING_FAILED_TEXT =
   'Nothing failed: no post-merge job of this pull request needs a retry.';
-
-function shortSha(sha: string): string {
-  return sha.slice(0, 7);
-}
 
 /**
  * `issue_comment.created` on pull requests: acknowledges slash-commands with 👀, lets only writers run them,
@@ -115,7 +112,7 @@ export function createOnIssueComment(
       await reply(
         retried === 0
           ? RETRY_NOTHING_FAILED_TEXT
-          : `Re-enqueued ${retried} failed post-merge job${retried === 1 ? '' : 's'} of merge commit \`${shortSha(pr.merge_commit_sha)}\`.`,
+          : `Re-enqueued ${retried} failed post-merge job${retried === 1 ? '' : 's'} of merge commit \`${shortRevision(pr.merge_commit_sha)}\`.`,
       );
       return;
     }
@@ -164,7 +161,7 @@ export function createOnIssueComment(
       const { jobId, duplicate } = await deps.planQueue.enqueue({ ...data, trigger: 'approve' });
       log.info({ ...fields, headSha: pr.head.sha, jobId, duplicate }, 'approval recorded');
       await reply(
-        `Recorded the approval of @${username} for commit \`${shortSha(pr.head.sha)}\`; the plan check is re-evaluated with it. Whether it counts is decided by \`approval\` in \`.github/mergeplane.yml\` on the base branch.`,
+        `Recorded the approval of @${username} for commit \`${shortRevision(pr.head.sha)}\`; the plan check is re-evaluated with it. Whether it counts is decided by \`approval\` in \`.github/mergeplane.yml\` on the base branch.`,
       );
       return;
     }
@@ -175,8 +172,8 @@ export function createOnIssueComment(
     // reply the user would see nothing but the check run restarting.
     await reply(
       duplicate
-        ? `A plan of commit \`${shortSha(pr.head.sha)}\` is already queued or running; its result will update the plan comment and the \`Mergeplane / plan\` check.`
-        : `Planning commit \`${shortSha(pr.head.sha)}\` again; the plan comment and the \`Mergeplane / plan\` check will update.`,
+        ? `A plan of commit \`${shortRevision(pr.head.sha)}\` is already queued or running; its result will update the plan comment and the \`Mergeplane / plan\` check.`
+        : `Planning commit \`${shortRevision(pr.head.sha)}\` again; the plan comment and the \`Mergeplane / plan\` check will update.`,
     );
   };
 }

@@ -1,0 +1,10 @@
+import type { AppStatus } from './plan-report.ts';
+
+/** How an app's status reads in the comment, the check run and `diff` comments. */
+export const STATUS_LABEL: Readonly<Record<AppStatus, string>> = {
+  error: '❌ error',
+  added: '➕ added',
+  removed: '➖ removed',
+  changed: '✏️ changed',
+  unchanged: 'unchanged',
+};
