@@ -1,3 +1,4 @@
+import { recordList } from '../kube/field-values.ts';
 import { isKubeObject, isRecord, splitApiVersion } from '../kube/kube-object.ts';
 import type { ClaimReport, ComposedResourcePlan } from '../report/plan-report.ts';
 import { buildCompositeView } from './composite-view.ts';
@@ -621,10 +622,6 @@ function workloadsOf(objects: readonly CrossplaneObject[]): Workload[] {
   return out;
 }
 
-function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
-}
-
 function nameAt(value: unknown, key: string): string | undefined {
   return isRecord(value) && typeof value[key] === 'string' ? value[key] : undefined;
 }
@@ -633,20 +630,20 @@ function nameAt(value: unknown, key: string): string | undefined {
 function secretsOf(podSpec: Record<string, unknown>): Set<string> {
   const names: (string | undefined)[] = [];
   const containers = [
-    ...records(podSpec.containers),
-    ...records(podSpec.initContainers),
-    ...records(podSpec.ephemeralContainers),
+    ...recordList(podSpec.containers),
+    ...recordList(podSpec.initContainers),
+    ...recordList(podSpec.ephemeralContainers),
   ];
   for (const c of containers) {
-    for (const env of records(c.env)) {
+    for (const env of recordList(c.env)) {
       names.push(nameAt(isRecord(env.valueFrom) ? env.valueFrom.secretKeyRef : undefined, 'name'));
     }
-    for (const from of records(c.envFrom)) names.push(nameAt(from.secretRef, 'name'));
+    for (const from of recordList(c.envFrom)) names.push(nameAt(from.secretRef, 'name'));
   }
-  for (const volume of records(podSpec.volumes)) {
+  for (const volume of recordList(podSpec.volumes)) {
     names.push(nameAt(volume.secret, 'secretName'));
     const projected = isRecord(volume.projected) ? volume.projected.sources : undefined;
-    for (const source of records(projected)) names.push(nameAt(source.secret, 'name'));
+    for (const source of recordList(projected)) names.push(nameAt(source.secret, 'name'));
   }
   return new Set(names.filter((n): n is string => n !== undefined));
 }

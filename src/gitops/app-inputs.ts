@@ -1,14 +1,14 @@
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { parse } from 'yaml';
 import { joinRepoPath } from '../git/join-repo-path.ts';
-import { stringList } from '../kube/field-values.ts';
+import { recordList, stringList } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
 import { compileSafeGlob } from './safe-glob.ts';
+import { walkTree } from './walk-tree.ts';
 
 /**
  * What a render of an application reads from this repository: repository-relative POSIX paths, sorted and
@@ -26,10 +26,6 @@ const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomi
 const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 type PathKind = { kind: 'file' | 'dir'; real: string } | { kind: 'missing' } | { kind: 'outside' };
-
-function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
-}
 
 /** kustomize fetches these itself (and Mergeplane's render refuses them unless allowed): nothing local to read. */
 function isRemote(ref: string): boolean {
@@ -120,31 +116,12 @@ class InputCollector {
       if (done === '.' || dir === done || dir.startsWith(`${done}/`)) return;
     }
     this.scanned.add(dir);
-    await this.walk(dir, async (child, entry) => {
-      if (!entry.isSymbolicLink()) return;
-      const target = await this.kindOf(child);
+    for (const entry of await walkTree(this.root, dir)) {
+      if (entry.kind !== 'symlink') continue;
+      const target = await this.kindOf(entry.path);
       if (target.kind === 'file') this.files.add(target.real);
       else if (target.kind === 'dir') await this.addDir(target.real);
-    });
-  }
-
-  /** Visits every non-directory entry under `dir` (repository-relative), without entering `.git` or symlinked dirs. */
-  private async walk(dir: string, onEntry: (child: string, entry: Dirent) => Promise<void>): Promise<void> {
-    const visit = async (rel: string): Promise<void> => {
-      let entries: Dirent[];
-      try {
-        entries = await readdir(join(this.root, rel), { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        if (entry.name === '.git') continue;
-        const child = rel === '.' ? entry.name : `${rel}/${entry.name}`;
-        if (entry.isDirectory()) await visit(child);
-        else await onEntry(child, entry);
-      }
-    };
-    await visit(dir);
+    }
   }
 
   /** Adds every existing file matching a glob (and keeps the pattern, so a file added later still counts). */
@@ -153,9 +130,9 @@ class InputCollector {
     if (!matches) return;
     this.generatePaths.add(pattern);
     const base = joinRepoPath('.', picomatch.scan(pattern).base) ?? '.';
-    await this.walk(base, async (child) => {
-      if (matches(child)) await this.addFile(child);
-    });
+    for (const entry of await walkTree(this.root, base)) {
+      if (matches(entry.path)) await this.addFile(entry.path);
+    }
   }
 
   /** A Helm chart directory: the chart itself plus its `file://` dependencies, recursively. */
@@ -164,7 +141,7 @@ class InputCollector {
     this.charts.add(dir);
     for (const name of ['Chart.yaml', 'requirements.yaml']) {
       const doc = await readYaml(join(this.root, dir, name), this.yamlCache);
-      for (const dependency of records(doc?.dependencies)) {
+      for (const dependency of recordList(doc?.dependencies)) {
         const repository = dependency.repository;
         if (typeof repository !== 'string' || !repository.startsWith('file://')) continue;
         const local = repository.slice('file://'.length);
@@ -214,18 +191,18 @@ class InputCollector {
       ...stringList(doc.transformers),
       ...stringList(doc.validators),
       ...stringList(doc.patchesStrategicMerge),
-      ...records(doc.patches).flatMap((p) => stringList(p.path)),
-      ...records(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
-      ...records(doc.replacements).flatMap((r) => stringList(r.path)),
+      ...recordList(doc.patches).flatMap((p) => stringList(p.path)),
+      ...recordList(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
+      ...recordList(doc.replacements).flatMap((r) => stringList(r.path)),
       ...(isRecord(doc.openapi) ? stringList(doc.openapi.path) : []),
     ];
-    for (const generator of [...records(doc.configMapGenerator), ...records(doc.secretGenerator)]) {
+    for (const generator of [...recordList(doc.configMapGenerator), ...recordList(doc.secretGenerator)]) {
       // `files` entries may be `key=path`.
       refs.push(...stringList(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
       refs.push(...stringList(generator.envs), ...stringList(generator.env));
     }
     // Kustomize's own Helm inflation: not rendered by Mergeplane, but its inputs still decide the output.
-    const helmCharts = records(doc.helmCharts);
+    const helmCharts = recordList(doc.helmCharts);
     if (helmCharts.length > 0) {
       const globals = isRecord(doc.helmGlobals) ? doc.helmGlobals : {};
       refs.push(typeof globals.chartHome === 'string' ? globals.chartHome : 'charts');

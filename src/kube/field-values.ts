@@ -18,3 +18,8 @@ export function stringList(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
+
+/** A field that holds a list of objects (kustomization `patches`, chart `dependencies`...): the object entries only. */
+export function recordList(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}

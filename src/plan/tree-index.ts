@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { lstat, readFile, readlink } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { walkTree } from '../gitops/walk-tree.ts';
 
 /**
  * Memoized, symlink-safe view of one checkout: file listings, contents digests and text probes.
@@ -28,23 +29,11 @@ export class TreeIndex {
   }
 
   private async walk(dir: string): Promise<string[]> {
-    const out: string[] = [];
-    const visit = async (rel: string): Promise<void> => {
-      let entries: import('node:fs').Dirent[];
-      try {
-        entries = await readdir(join(this.root, rel), { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        if (entry.name === '.git') continue;
-        const child = rel === '.' ? entry.name : `${rel}/${entry.name}`;
-        if (entry.isDirectory()) await visit(child);
-        else if (entry.isFile() || entry.isSymbolicLink()) out.push(child);
-      }
-    };
-    await visit(dir);
-    return out.sort();
+    const entries = await walkTree(this.root, dir);
+    return entries
+      .filter((entry) => entry.kind !== 'other')
+      .map((entry) => entry.path)
+      .sort();
   }
 
   /** Content digest of a file; a symlink hashes its link text, never its target. Undefined when absent. */

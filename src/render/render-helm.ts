@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import { parse, stringify } from 'yaml';
 import type { HelmSource } from '../gitops/application.ts';
 import { compileSafeGlob } from '../gitops/safe-glob.ts';
+import { recordList } from '../kube/field-values.ts';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
 import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
 import { parseRendered } from './parse-rendered.ts';
@@ -26,10 +27,6 @@ interface ChartInfo {
   name: string;
   /** file:// dependencies: dependency name → repository-relative chart dir. */
   localDeps: Map<string, string>;
-}
-
-function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
 }
 
 async function readYamlRecord(job: SourceJob, rel: string): Promise<Record<string, unknown> | undefined> {
@@ -79,7 +76,7 @@ async function collectCharts(
       job,
       rel === '.' ? 'requirements.yaml' : `${rel}/requirements.yaml`,
     );
-    const deps = [...records(chart?.dependencies), ...records(requirements?.dependencies)];
+    const deps = [...recordList(chart?.dependencies), ...recordList(requirements?.dependencies)];
     const present = deps.length > 0 ? await vendored(job, rel) : [];
     for (const dep of deps) {
       const name = typeof dep.name === 'string' ? dep.name : '';

@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { stringList } from '../kube/field-values.ts';
+import { recordList, stringList } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import { KUSTOMIZATION_FILES } from './detect-source-type.ts';
 import { isAllowedRemote, isCertainlyRemoteRef, isRemoteRef } from './remote-ref.ts';
@@ -27,10 +27,6 @@ export interface WalkKustomizationOptions {
 }
 
 const FUNCTION_ANNOTATIONS = ['config.kubernetes.io/function', 'config.k8s.io/function'];
-
-function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
-}
 
 /** A plugin config kustomize would run as an external program: anything not `apiVersion: builtin`, or a KRM function. */
 function pluginProblem(doc: unknown): string | undefined {
@@ -102,7 +98,11 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
     }
     if (isRoot && o.rootOverride) doc = o.rootOverride(doc);
 
-    if (records(doc.helmCharts).length > 0 || isRecord(doc.helmGlobals) || doc.helmChartInflationGenerator) {
+    if (
+      recordList(doc.helmCharts).length > 0 ||
+      isRecord(doc.helmGlobals) ||
+      doc.helmChartInflationGenerator
+    ) {
       throw new UnsupportedSourceError(
         `application ${o.appName}: ${fileRel}: kustomize helmCharts need --enable-helm, which Mergeplane does not use; use a Helm source instead`,
         { file: fileRel },
@@ -172,16 +172,16 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
     }
 
     const fileRefs: string[] = [
-      ...records(doc.patches).flatMap((p) => stringList(p.path)),
-      ...records(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
-      ...records(doc.replacements).flatMap((r) => stringList(r.path)),
+      ...recordList(doc.patches).flatMap((p) => stringList(p.path)),
+      ...recordList(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
+      ...recordList(doc.replacements).flatMap((r) => stringList(r.path)),
       // patchesStrategicMerge entries are file paths or inline patches.
       ...stringList(doc.patchesStrategicMerge).filter((p) => !p.includes('\n') && !/^\s*\w+\s*:/.test(p)),
       ...stringList(doc.crds),
       ...stringList(doc.configurations),
       ...(isRecord(doc.openapi) ? stringList(doc.openapi.path) : []),
     ];
-    for (const generator of [...records(doc.configMapGenerator), ...records(doc.secretGenerator)]) {
+    for (const generator of [...recordList(doc.configMapGenerator), ...recordList(doc.secretGenerator)]) {
       fileRefs.push(...stringList(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
       fileRefs.push(...stringList(generator.envs), ...stringList(generator.env));
     }

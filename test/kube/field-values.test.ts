@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stringList, stringMap } from '../../src/kube/field-values.ts';
+import { recordList, stringList, stringMap } from '../../src/kube/field-values.ts';
 
 describe('manifest field values', () => {
   it('keeps the string entries of a map and never a __proto__ key', () => {
@@ -14,5 +14,13 @@ describe('manifest field values', () => {
     expect(stringList('base')).toEqual(['base']);
     expect(stringList(['a', 1, 'b', null])).toEqual(['a', 'b']);
     expect(stringList(undefined)).toEqual([]);
+  });
+
+  it('keeps only the object entries of a list', () => {
+    const a = { path: 'a.yaml' };
+    const b = { path: 'b.yaml' };
+    expect(recordList([a, 'x', null, [1], 2, b])).toEqual([a, b]);
+    expect(recordList({ path: 'a.yaml' })).toEqual([]);
+    expect(recordList(undefined)).toEqual([]);
   });
 });
