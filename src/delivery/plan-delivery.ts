@@ -1,5 +1,5 @@
-import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
-import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { CONFIG_PATH } from '../config/load-config.ts';
+import { DEFAULT_CONFIG } from '../config/mergeplane-config.ts';
 import { findClaimObject, registeredCluster } from '../crossplane/cluster-targets.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
@@ -12,7 +12,7 @@ import { ManifestParseError, parseManifests } from '../kube/parse-manifests.ts';
 import { YamlCache } from '../kube/yaml-cache.ts';
 import { createAppRenderer } from '../plan/app-renderer.ts';
 import { collectRevision } from '../plan/collect-revision.ts';
-import { defaultCacheDir, planChange } from '../plan/plan-change.ts';
+import { defaultCacheDir, planChangeWithContext } from '../plan/plan-change.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { RenderCache } from '../plan/render-cache.ts';
 import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
@@ -32,15 +32,6 @@ export interface PlanDeliveryOptions {
   cacheDir?: string | false;
   logger?: PlanLogger;
   env?: NodeJS.ProcessEnv;
-}
-
-async function readConfig(text: string | undefined): Promise<{ config: MergeplaneConfig; note?: string }> {
-  try {
-    return { config: loadConfig(text, CONFIG_PATH) };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return { config: DEFAULT_CONFIG, note: `invalid ${CONFIG_PATH}, defaults used: ${error.message}` };
-  }
 }
 
 function isAutomated(app: Application): boolean {
@@ -101,7 +92,7 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir(env) : options.cacheDir;
-  const report = await planChange({
+  const { report, config: planConfig } = await planChangeWithContext({
     repoDir: options.repoDir,
     base: options.before,
     head: options.after,
@@ -112,7 +103,8 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   });
   const repo = await openGitRepository(options.repoDir);
   const [beforeSha, afterSha] = [report.base, report.head];
-  const { config, note } = await readConfig(await repo.readFile(beforeSha, CONFIG_PATH));
+  // The plan read the config at `before`; when it is invalid the `config` gate says why and defaults apply.
+  const config = planConfig ?? DEFAULT_CONFIG;
   const [originUrl, defaultBranch, currentBranch] = await Promise.all([
     repo.originUrl(),
     repo.defaultBranch(),
@@ -220,9 +212,11 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
       claimObject,
       config,
     });
-    if (note) plan.notes.unshift(note);
     const configGate = report.gates.find((gate) => gate.id === 'config' && gate.status === 'fail');
-    if (configGate) plan.notes.unshift(`nothing planned: ${configGate.message}`);
+    if (configGate) {
+      plan.notes.unshift(`invalid ${CONFIG_PATH}, defaults used: ${configGate.message}`);
+      plan.notes.unshift(`nothing planned: ${configGate.message}`);
+    }
     logger.info(
       { mergeSha: afterSha, before: beforeSha, stages: plan.stages.length, notes: plan.notes.length },
       'delivery planned',

@@ -1,9 +1,8 @@
 import type { GitRepository } from '../git/git-repository.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
-import { planChange } from '../plan/plan-change.ts';
+import { type PlannedChange, planChangeWithContext } from '../plan/plan-change.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
-import type { PlanReport } from '../report/plan-report.ts';
 
 export interface PlanPullRequestDeps {
   /** Installation token (contents: read), for git only. */
@@ -13,10 +12,9 @@ export interface PlanPullRequestDeps {
   logger: PlanLogger;
 }
 
-export interface PlannedPullRequest {
+export interface PlannedPullRequest extends PlannedChange {
   repository: GitRepository;
   baseSha: string;
-  report: PlanReport;
 }
 
 /**
@@ -44,7 +42,7 @@ export async function planPullRequest(
   );
   // The SHA pins the base against concurrent syncs of this clone; the PR's base branch is what its
   // Applications must track (a SHA alone says nothing about it).
-  const report = await planChange({
+  const planned = await planChangeWithContext({
     repoDir: repository.dir,
     base: baseSha,
     baseBranch: baseRef,
@@ -52,5 +50,5 @@ export async function planPullRequest(
     logger: deps.logger,
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
   });
-  return { repository, baseSha, report };
+  return { ...planned, repository, baseSha };
 }

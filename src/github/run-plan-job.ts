@@ -1,9 +1,8 @@
 import type { Octokit } from '@octokit/rest';
-import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
+import { CONFIG_PATH } from '../config/load-config.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { applyApprovals } from '../gates/apply-approvals.ts';
 import { decideApprovals, teamLookups } from '../gates/decide-approvals.ts';
-import type { GitRepository } from '../git/git-repository.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { ApprovalReader } from '../queue/approval-store.ts';
@@ -61,16 +60,6 @@ function reasonOf(error: unknown): string {
 }
 
 /** The rules that guard the merge come from the BASE branch, never from the pull request's head. */
-async function baseConfig(repository: GitRepository, baseSha: string): Promise<MergeplaneConfig | undefined> {
-  try {
-    return loadConfig(await repository.readFile(baseSha, CONFIG_PATH), CONFIG_PATH);
-  } catch (error) {
-    // The plan's `config` gate already fails with the reason; here it only means no rule is satisfied.
-    if (error instanceof ConfigError) return undefined;
-    throw error;
-  }
-}
-
 interface ApprovalContext {
   data: PlanJobData;
   deps: RunPlanJobDeps;
@@ -163,11 +152,8 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
   }
 
   try {
-    const { repository, baseSha, report: planned } = await planPullRequest(data, deps);
-    const [config, changedFiles] = await Promise.all([
-      baseConfig(repository, baseSha),
-      repository.changedFiles(baseSha, headSha),
-    ]);
+    // The config the plan's gates used (base branch) also decides approvals and the comment options.
+    const { report: planned, config, changedFiles } = await planPullRequest(data, deps);
     const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];
     const { report, view } = await withApprovals({ data, deps, report: planned, config });
 

@@ -78,12 +78,26 @@ async function readConfig(
   }
 }
 
+/** A plan with the inputs it was judged by, for callers that need them beside the report. */
+export interface PlannedChange {
+  report: PlanReport;
+  /** The config the gates used (base revision, or `configFile`); undefined when it is invalid (the `config` gate fails). */
+  config: MergeplaneConfig | undefined;
+  /** Repository paths that differ between base and head. */
+  changedFiles: string[];
+}
+
 /**
  * Plans the change between two revisions of a local GitOps repository: finds the affected Argo CD
  * applications, renders them at both revisions, diffs them and evaluates the gates. It reads the
  * repository and runs the render tools; it never talks to GitHub, Redis or a cluster.
  */
 export async function planChange(options: PlanChangeOptions): Promise<PlanReport> {
+  return (await planChangeWithContext(options)).report;
+}
+
+/** `planChange`, also returning the config and changed files it read, so callers need not read them again. */
+export async function planChangeWithContext(options: PlanChangeOptions): Promise<PlannedChange> {
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
   const started = performance.now();
@@ -92,7 +106,7 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
   const loaded = await readConfig(repo, baseSha, options.configFile);
   if ('error' in loaded) {
     const { error } = loaded;
-    return buildReport({
+    const report = buildReport({
       base: baseSha,
       head: headSha,
       apps: [],
@@ -109,6 +123,7 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
         ],
       }),
     });
+    return { report, config: undefined, changedFiles: await repo.changedFiles(baseSha, headSha) };
   }
   const { config } = loaded;
   const [originUrl, defaultBranch, currentBranch, changedFiles] = await Promise.all([
@@ -235,7 +250,7 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
       },
       'plan computed',
     );
-    return report;
+    return { report, config, changedFiles };
   } finally {
     await Promise.all(checkouts.map((c) => c.dispose()));
   }

@@ -174,3 +174,32 @@ describe('planDelivery on the demo repository', () => {
     expect(generated.applicationSet).toBe('guestbook');
   });
 });
+
+describe('planDelivery when the repository config at `before` is invalid', () => {
+  let fixture: GitFixture;
+  afterAll(() => fixture?.cleanup());
+
+  it('plans nothing and says why, naming the invalid config and that defaults were used', async () => {
+    fixture = createGitFixture({ origin: 'https://github.com/acme/gitops.git' });
+    const before = fixture.commit({
+      '.github/mergeplane.yml': 'delivery:\n  timeoutSecond: 600\n',
+      'apps/backend.yaml': application('backend', 'manifests/backend'),
+      'manifests/backend/cm.yaml': configMap('backend', '1'),
+    });
+    const after = fixture.commit({ 'manifests/backend/cm.yaml': configMap('backend', '2') });
+    const plan = await planDelivery({
+      repoDir: fixture.dir,
+      before,
+      after,
+      baseBranch: 'main',
+      cacheDir: false,
+    });
+
+    expect(plan.stages).toEqual([]);
+    expect(plan.notes[0]).toMatch(/^nothing planned: .*timeoutSecond/);
+    expect(plan.notes[1]).toMatch(/^invalid \.github\/mergeplane\.yml, defaults used: .*timeoutSecond/);
+    expect(plan.notes[1]!.slice(plan.notes[1]!.indexOf(': ') + 2)).toBe(
+      plan.notes[0]!.slice('nothing planned: '.length),
+    );
+  });
+});
