@@ -175,6 +175,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       return { outcome: 'superseded', conclusion: 'neutral' };
     }
 
+    const checkRun = checkRunUrl === undefined ? undefined : { name: CHECK_RUN_NAME, url: checkRunUrl };
     const quiet = isNoChangesReport(report);
     const onNoChanges = config?.comment.onNoChanges ?? 'comment';
     const comment = await upsertPlanComment({
@@ -183,11 +184,11 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       repo,
       issueNumber: pullNumber,
       markdown: quiet
-        ? renderNoChangesMarkdown(report, notes, checkRunUrl)
+        ? renderNoChangesMarkdown(report, notes, checkRun)
         : renderMarkdown(report, {
             notes,
             ...(view === undefined ? {} : { approvals: view }),
-            ...(checkRunUrl === undefined ? {} : { checkRunUrl }),
+            ...(checkRun === undefined ? {} : { checkRun }),
           }),
       // `none` still replaces a plan comment of an earlier head (it would be stale), but starts none —
       // unless there is a note to give.

@@ -8,6 +8,12 @@ import { renderClaimsMarkdown } from './render-claims-markdown.ts';
 import { resourceTitle } from './resource-title.ts';
 import { STATUS_LABEL } from './status-label.ts';
 
+/** A check run as the comment links it: its name and its page on GitHub. */
+export interface CheckRunRef {
+  name: string;
+  url: string;
+}
+
 export interface MarkdownOptions {
   /** Heading text; default "Mergeplane plan". */
   title?: string;
@@ -20,8 +26,8 @@ export interface MarkdownOptions {
    * e.g. that a change to `.github/mergeplane.yml` takes effect after merge.
    */
   notes?: readonly string[];
-  /** The `Mergeplane / plan` check run (GitHub App only): linked from the heading line. */
-  checkRunUrl?: string;
+  /** The check run this plan concludes (GitHub App only): linked from the heading line. */
+  checkRun?: CheckRunRef;
 }
 
 const DEFAULT_MAX_DIFF_LINES = 500;
@@ -61,17 +67,16 @@ function location(gate: GateResult): string {
  * A Markdown link to the check run. The URL comes from GitHub's API, but it is still checked: only an https
  * (or, for GitHub Enterprise test setups, http) URL without characters that could end the link is used.
  */
-export function checkRunLink(url: string): string {
+export function checkRunLink({ name, url }: CheckRunRef): string {
   const safe = /^https?:\/\/[^\s()<>[\]"'`]+$/.test(url);
-  return safe ? `[check run \`${CHECK_RUN_LABEL}\`](${url})` : `check run \`${CHECK_RUN_LABEL}\``;
+  const label = `check run ${codeSpan(name)}`;
+  return safe ? `[${label}](${url})` : label;
 }
-
-const CHECK_RUN_LABEL = 'Mergeplane / plan';
 
 function heading(report: PlanReport, options: MarkdownOptions): string {
   const title = escapeInline(options.title ?? 'Mergeplane plan');
   const range = `${codeSpan(shortRevision(report.base))} → ${codeSpan(shortRevision(report.head))}`;
-  const check = options.checkRunUrl === undefined ? '' : ` · ${checkRunLink(options.checkRunUrl)}`;
+  const check = options.checkRun === undefined ? '' : ` · ${checkRunLink(options.checkRun)}`;
   return `### ${title}\n\n${range}${check}`;
 }
 

@@ -1,7 +1,7 @@
 import { shortRevision } from '../git/short-revision.ts';
 import { codeSpan } from './escape-markdown.ts';
 import type { PlanReport } from './plan-report.ts';
-import { checkRunLink } from './render-markdown.ts';
+import { type CheckRunRef, checkRunLink } from './render-markdown.ts';
 
 /** Nothing to show: no application or claim is affected and no gate is open. */
 export function isNoChangesReport(report: PlanReport): boolean {
@@ -19,13 +19,13 @@ export function isNoChangesReport(report: PlanReport): boolean {
 export function renderNoChangesMarkdown(
   report: PlanReport,
   notes: readonly string[] = [],
-  checkRunUrl?: string,
+  checkRun?: CheckRunRef,
 ): string {
   const head = shortRevision(report.head);
   const unchanged = report.apps.length;
   const count =
     unchanged === 0 ? '' : `; ${unchanged} unchanged application${unchanged === 1 ? '' : 's'} not rendered`;
-  const check = checkRunUrl === undefined ? '' : ` (${checkRunLink(checkRunUrl)})`;
+  const check = checkRun === undefined ? '' : ` (${checkRunLink(checkRun)})`;
   const line = `**Mergeplane**: no affected applications at ${codeSpan(head)}${count}${check}.`;
   return `${[line, ...notes.map((note) => `> ${note.replace(/\r?\n/g, ' ')}`)].join('\n\n')}\n`;
 }

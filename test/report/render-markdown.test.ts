@@ -420,7 +420,7 @@ describe('renderMarkdown', () => {
 describe('the link to the check run in the heading', () => {
   it('links the check run GitHub returned', () => {
     const markdown = renderMarkdown(planReport(), {
-      checkRunUrl: 'https://github.com/acme/gitops/runs/42',
+      checkRun: { name: 'Mergeplane / plan', url: 'https://github.com/acme/gitops/runs/42' },
     });
     expect(markdown.split('\n')[2]).toMatch(
       / · \[check run `Mergeplane \/ plan`\]\(https:\/\/github\.com\/acme\/gitops\/runs\/42\)$/,
@@ -432,7 +432,9 @@ describe('the link to the check run in the heading', () => {
     'https://github.com/x) [injected](https://evil.example',
     'https://github.com/runs/1 "title"',
   ])('names the check run without a link when the URL is not a plain http(s) URL: %s', (url) => {
-    const line = renderMarkdown(planReport(), { checkRunUrl: url }).split('\n')[2]!;
+    const line = renderMarkdown(planReport(), { checkRun: { name: 'Mergeplane / plan', url } }).split(
+      '\n',
+    )[2]!;
     expect(line).toMatch(/ · check run `Mergeplane \/ plan`$/);
     expect(line).not.toContain('](');
   });
