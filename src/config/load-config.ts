@@ -1,4 +1,5 @@
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { checkYamlBounds, YamlLimitError, yamlToJS } from '../kube/safe-yaml.ts';
 import { type MergeplaneConfig, mergeplaneConfigSchema } from './mergeplane-config.ts';
 
 export const CONFIG_PATH = '.github/mergeplane.yml';
@@ -38,7 +39,13 @@ export function loadConfig(text: string | undefined, file: string = CONFIG_PATH)
     const line = lineOf(text ?? '', firstError.pos[0]);
     throw new ConfigError(`${file}:${line}: invalid YAML: ${firstError.message.split('\n')[0]}`, file, line);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  try {
+    checkYamlBounds(doc, (text ?? '').length);
+  } catch (error) {
+    if (!(error instanceof YamlLimitError)) throw error;
+    throw new ConfigError(`${file}: ${error.message}`, file);
+  }
+  const raw: unknown = yamlToJS(doc) ?? {};
   const result = mergeplaneConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

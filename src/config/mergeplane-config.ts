@@ -47,9 +47,20 @@ export const mergeplaneConfigSchema = z
         exclude: z.array(z.string()).default([]),
         /** Nesting limit for app-of-apps. */
         maxAppOfAppsDepth: z.number().int().min(1).max(20).default(5),
+        /** Larger files are not read (a changed one is named and needs approval). */
+        maxFileBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(10 * 1024 * 1024),
       })
       .strict()
-      .default({ include: ['**/*.yaml', '**/*.yml', '**/*.json'], exclude: [], maxAppOfAppsDepth: 5 }),
+      .default({
+        include: ['**/*.yaml', '**/*.yml', '**/*.json'],
+        exclude: [],
+        maxAppOfAppsDepth: 5,
+        maxFileBytes: 10 * 1024 * 1024,
+      }),
     /** Cluster registry for the ApplicationSet clusters generator (in addition to committed Argo CD cluster Secrets). */
     clusters: z.array(clusterSchema).default([]),
     render: z
@@ -61,11 +72,26 @@ export const mergeplaneConfigSchema = z
           .int()
           .min(1024)
           .default(32 * 1024 * 1024),
+        /**
+         * Kernel limit (RLIMIT_DATA) on the memory of each helm or kubectl process; `concurrency` times this
+         * bounds what renders can take of a worker.
+         */
+        maxMemoryBytes: z
+          .number()
+          .int()
+          .min(64 * 1024 * 1024)
+          .default(1024 * 1024 * 1024),
         /** Remote Kustomize bases and Helm chart repositories are refused unless listed here (URL prefixes). */
         allowedRemotes: z.array(z.string()).default([]),
       })
       .strict()
-      .default({ concurrency: 4, timeoutSeconds: 120, maxOutputBytes: 32 * 1024 * 1024, allowedRemotes: [] }),
+      .default({
+        concurrency: 4,
+        timeoutSeconds: 120,
+        maxOutputBytes: 32 * 1024 * 1024,
+        maxMemoryBytes: 1024 * 1024 * 1024,
+        allowedRemotes: [],
+      }),
     diff: z
       .object({
         /** Applied to every application, in addition to its own spec.ignoreDifferences. */

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../diff/redact-secrets.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
 import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
@@ -88,7 +89,9 @@ export function diffComposed(
     const after = headByName.get(name);
     const identity = (after ?? before)!.object;
     const action = !before ? 'create' : !after ? 'delete' : undefined;
-    const changes = fieldChanges(before?.object, after?.object, after?.unknownPaths ?? []);
+    // A composed Secret (v2 connection details) or a manifest embedding one never shows its values.
+    const redacted = redactSecrets(before?.object, after?.object);
+    const changes = fieldChanges(redacted.base, redacted.head, after?.unknownPaths ?? []);
     return {
       name,
       apiVersion: String(identity.apiVersion ?? ''),

@@ -15,7 +15,8 @@ export interface ScannedObject {
   lineOf?: (path: string) => number | undefined;
 }
 
-export const MAX_SCANNED_FILE_BYTES = 1024 * 1024;
+/** Default cap; plans pass `discovery.maxFileBytes`, which names the changed files it skips. */
+export const MAX_SCANNED_FILE_BYTES = 10 * 1024 * 1024;
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
@@ -54,10 +55,10 @@ async function manifestFiles(root: string): Promise<string[]> {
   return files.sort();
 }
 
-async function readBounded(path: string): Promise<string | undefined> {
+async function readBounded(path: string, maxFileBytes: number): Promise<string | undefined> {
   try {
     const stat = await lstat(path);
-    if (!stat.isFile() || stat.size > MAX_SCANNED_FILE_BYTES) return undefined;
+    if (!stat.isFile() || stat.size > maxFileBytes) return undefined;
     return await readFile(path, 'utf8');
   } catch {
     return undefined;
@@ -88,15 +89,19 @@ function parse(root: string, path: string, text: string): ScannedObject[] {
  * Finds the Crossplane objects of a checkout: XRDs, Compositions, and the claims/XRs of the kinds
  * those XRDs define (even in files that never mention Crossplane). Two passes: files mentioning
  * Crossplane first, then files whose `apiVersion` is in a group an XRD defines. Every object of a
- * matching file is returned, in path order; files over 1 MiB and unparseable files are skipped.
+ * matching file is returned, in path order; files over `maxFileBytes` and unparseable files are skipped.
  */
-export async function scanCrossplaneObjects(root: string): Promise<ScannedObject[]> {
+export async function scanCrossplaneObjects(
+  root: string,
+  o: { maxFileBytes?: number } = {},
+): Promise<ScannedObject[]> {
+  const maxFileBytes = o.maxFileBytes ?? MAX_SCANNED_FILE_BYTES;
   const files = await manifestFiles(root);
   const found = new Map<string, ScannedObject[]>();
   const rest: string[] = [];
   const groups = new Set<string>();
   for (const path of files) {
-    const text = await readBounded(path);
+    const text = await readBounded(path, maxFileBytes);
     if (text === undefined) continue;
     if (!CROSSPLANE_MARKERS.test(text)) {
       if (text.includes('apiVersion')) rest.push(path);
@@ -115,7 +120,7 @@ export async function scanCrossplaneObjects(root: string): Promise<ScannedObject
       `["']?apiVersion["']?\\s*:\\s*["']?(?:${[...groups].map(escapeRegExp).join('|')})/`,
     );
     for (const path of rest) {
-      const text = await readBounded(path);
+      const text = await readBounded(path, maxFileBytes);
       if (text === undefined || !apiVersionOfGroup.test(text)) continue;
       found.set(path, parse(root, path, text));
     }

@@ -1,3 +1,4 @@
+import { DNS_LABEL } from '../kube/kube-names.ts';
 export type SlashCommand =
   | { kind: 'plan' }
   | { kind: 'diff'; app: string }
@@ -22,7 +23,6 @@ export class InvalidSlashPrefixError extends Error {
 // but not the zero-width space/joiners or the word joiner.
 const LEADING_NOISE = /^[\s\u200B-\u200D\u2060]+/;
 const LINE_BREAK = /\r\n|\r|\n/;
-const DNS_LABEL = '[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?';
 // Application names are Kubernetes object names (DNS-1123 subdomains); apps in any namespace are
 // addressed as `namespace/name`, where the namespace is a DNS-1123 label.
 const APP_NAME = new RegExp(`^(?:${DNS_LABEL}/)?${DNS_LABEL}(?:\\.${DNS_LABEL})*$`);

@@ -1,10 +1,10 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { parse } from 'yaml';
 import { joinRepoPath } from '../git/join-repo-path.ts';
 import { recordList, stringList } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
+import { parseYamlValue } from '../kube/safe-yaml.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
 import { compileSafeGlob } from './safe-glob.ts';
@@ -42,7 +42,7 @@ async function readYaml(
 ): Promise<Record<string, unknown> | undefined> {
   try {
     const text = await readFile(path, 'utf8');
-    const value: unknown = cache ? cache.parseValue(text) : parse(text, { uniqueKeys: false });
+    const value: unknown = cache ? cache.parseValue(text) : parseYamlValue(text);
     return isRecord(value) ? value : undefined;
   } catch {
     return undefined;

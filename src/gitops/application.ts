@@ -1,3 +1,4 @@
+import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from '../kube/kube-names.ts';
 import { isRecord } from '../kube/kube-object.ts';
 
 /** The Helm block of an Application source (argoproj.io/v1alpha1). */
@@ -126,6 +127,12 @@ export function parseApplication(
   const spec = isRecord(object.spec) ? object.spec : undefined;
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   if (!name) throw new InvalidApplicationError('Application has no metadata.name');
+  if (!isDnsSubdomain(name)) {
+    // The name reaches tools (the default Helm release name) and Kubernetes; Argo CD refuses it too.
+    throw new InvalidApplicationError(
+      `Application metadata.name ${JSON.stringify(name.slice(0, 80))} is not a valid name: at most 253 characters of ${DNS_SUBDOMAIN_RULE}`,
+    );
+  }
   if (!spec) throw new InvalidApplicationError(`Application ${name} has no spec`);
   const multiSource = Array.isArray(spec.sources) && spec.sources.length > 0;
   let sources: ApplicationSource[];

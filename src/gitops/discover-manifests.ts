@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import picomatch from 'picomatch';
@@ -21,9 +21,17 @@ export interface Discovery {
   applicationSets: FoundObject[];
   clusterSecrets: FoundObject[];
   parseErrors: { file: string; line?: number; message: string }[];
+  /** Files not read because they are larger than `maxFileBytes`: Applications in them are not planned. */
+  skipped: { file: string; bytes: number }[];
 }
 
-type FileResult = { file: string; docs: ParsedDocument[] } | { file: string; error: ManifestParseError };
+type FileResult =
+  | { file: string; docs: ParsedDocument[] }
+  | { file: string; error: ManifestParseError }
+  | { file: string; skippedBytes: number };
+
+/** Default of `discovery.maxFileBytes`. */
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
@@ -71,8 +79,9 @@ async function listFiles(root: string): Promise<string[]> {
  */
 export async function discoverManifests(
   root: string,
-  options: { include: string[]; exclude: string[]; yamlCache?: YamlCache },
+  options: { include: string[]; exclude: string[]; yamlCache?: YamlCache; maxFileBytes?: number },
 ): Promise<Discovery> {
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const included = picomatch(options.include.length > 0 ? options.include : ['**'], { dot: true });
   const excluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
   const files = (await listFiles(root)).filter((f) => included(f) && !excluded(f));
@@ -82,6 +91,8 @@ export async function discoverManifests(
       limit(async (): Promise<FileResult | undefined> => {
         let text: string;
         try {
+          const { size } = await stat(join(root, file));
+          if (size > maxFileBytes) return { file, skippedBytes: size };
           text = await readFile(join(root, file), 'utf8');
         } catch {
           return undefined;
@@ -100,9 +111,19 @@ export async function discoverManifests(
       }),
     ),
   );
-  const discovery: Discovery = { applications: [], applicationSets: [], clusterSecrets: [], parseErrors: [] };
+  const discovery: Discovery = {
+    applications: [],
+    applicationSets: [],
+    clusterSecrets: [],
+    parseErrors: [],
+    skipped: [],
+  };
   for (const result of results) {
     if (!result) continue;
+    if ('skippedBytes' in result) {
+      discovery.skipped.push({ file: result.file, bytes: result.skippedBytes });
+      continue;
+    }
     if ('error' in result) {
       const { error } = result;
       discovery.parseErrors.push({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { parse } from 'yaml';
 import { stringMap } from './field-values.ts';
 import { isRecord } from './kube-object.ts';
+import { parseYamlValue } from './safe-yaml.ts';
 
 export const CLUSTER_SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -111,7 +111,7 @@ function str(value: Record<string, unknown>, key: string): string | undefined {
 export function buildArgoCdClusterSecret(input: ClusterSecretInput): ClusterSecret {
   let doc: unknown;
   try {
-    doc = parse(input.kubeconfigYaml, { uniqueKeys: false });
+    doc = parseYamlValue(input.kubeconfigYaml);
   } catch {
     // The parser's message quotes the broken line, which may hold a token.
     throw new ClusterKubeconfigError('invalid-yaml', 'the kubeconfig is not valid YAML');

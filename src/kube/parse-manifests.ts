@@ -1,5 +1,6 @@
-import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter } from 'yaml';
 import { isRecord } from './kube-object.ts';
+import { parseYamlDocuments, YamlLimitError, yamlToJS } from './safe-yaml.ts';
 
 export interface ParsedDocument {
   /** The document's value; `null` for an empty document. */
@@ -36,11 +37,36 @@ export class ManifestParseError extends Error {
 
 /**
  * Parses a multi-document YAML (or JSON) text. Empty documents are dropped and `kind: List`
- * objects are flattened, the way kubectl and Argo CD read manifests. Throws ManifestParseError on invalid YAML.
+ * objects are flattened, the way kubectl and Argo CD read manifests. Throws ManifestParseError on invalid YAML
+ * and on YAML past the limits of safe-yaml.ts (aliases, depth, expanded size) — never anything else, so one
+ * hostile file is that file's error.
  */
 export function parseManifests(text: string): ParsedDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  let docs: Document[];
+  try {
+    docs = parseYamlDocuments(text, { lineCounter });
+  } catch (error) {
+    if (error instanceof YamlLimitError)
+      throw new ManifestParseError(lineMessage(error.message, error.line), error.line);
+    throw new ManifestParseError(`invalid YAML: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return collectDocuments(docs, lineCounter);
+  } catch (error) {
+    if (error instanceof ManifestParseError) throw error;
+    // The parser's own guards (its alias count, say) throw plain errors from toJS.
+    throw new ManifestParseError(
+      `invalid YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
+  }
+}
+
+function lineMessage(message: string, line: number | undefined): string {
+  return line !== undefined ? `line ${line}: ${message}` : message;
+}
+
+function collectDocuments(docs: Document[], lineCounter: LineCounter): ParsedDocument[] {
   const out: ParsedDocument[] = [];
   for (const doc of docs) {
     const error = doc.errors[0];
@@ -51,7 +77,7 @@ export function parseManifests(text: string): ParsedDocument[] {
     if (doc.contents === null) continue;
     const contents = doc.contents;
     const line = lineCounter.linePos(contents.range?.[0] ?? 0).line;
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    const value: unknown = yamlToJS(doc);
     if (value === null || value === undefined) continue;
     if (isRecord(value) && value.kind === 'List' && Array.isArray(value.items) && isMap(contents)) {
       const items = contents.get('items', true);

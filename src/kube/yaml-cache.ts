@@ -1,5 +1,5 @@
-import { parse } from 'yaml';
 import { ManifestParseError, type ParsedDocument, parseManifests } from './parse-manifests.ts';
+import { parseYamlValue } from './safe-yaml.ts';
 
 /**
  * Parse results keyed by file text. Base and head of a change share almost every file, so one plan
@@ -9,12 +9,12 @@ export class YamlCache {
   private readonly values = new Map<string, { value: unknown } | { error: unknown }>();
   private readonly manifests = new Map<string, ParsedDocument[] | ManifestParseError>();
 
-  /** `yaml.parse` (duplicate keys tolerated, as kubectl does); throws what the parser throws. */
+  /** `parseYamlValue` (bounded; duplicate keys tolerated, as kubectl does); throws what it throws. */
   parseValue(text: string): unknown {
     let entry = this.values.get(text);
     if (!entry) {
       try {
-        entry = { value: parse(text, { uniqueKeys: false }) };
+        entry = { value: parseYamlValue(text) };
       } catch (error) {
         entry = { error };
       }

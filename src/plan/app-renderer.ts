@@ -9,6 +9,7 @@ import { isRendered, renderApplication } from '../render/render-application.ts';
 import type { RenderContext } from '../render/render-context.ts';
 import { RenderError } from '../render/render-error.ts';
 import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
+import { InvalidToolUserError, resolveToolUser, type ToolSandbox } from '../render/tool-sandbox.ts';
 import type { PlanLogger } from './plan-logger.ts';
 import { type CachedRender, RenderCache } from './render-cache.ts';
 import { stableStringify } from './stable-stringify.ts';
@@ -47,6 +48,19 @@ export function createAppRenderer(options: {
   const inputsMemo = new Map<string, Promise<AppInputs>>();
   const renderMemo = new Map<string, Promise<RenderAttempt>>();
   const rendered: Record<PlanSide['label'], CrossplaneObject[]> = { base: [], head: [] };
+  let sandbox: ToolSandbox | InvalidToolUserError | undefined;
+  const toolSandbox = (): ToolSandbox | InvalidToolUserError => {
+    if (sandbox === undefined) {
+      try {
+        const user = resolveToolUser(env);
+        sandbox = { maxMemoryBytes: config.render.maxMemoryBytes, ...(user ? { user } : {}) };
+      } catch (error) {
+        if (!(error instanceof InvalidToolUserError)) throw error;
+        sandbox = error;
+      }
+    }
+    return sandbox;
+  };
 
   // Resolved lazily: a missing helm only fails the apps that need helm.
   const tool = (name: ToolName): ResolvedTool => {
@@ -111,7 +125,12 @@ export function createAppRenderer(options: {
     const key = await cacheKey(side, app, versions);
     const hit = await cache.get(key);
     if (hit) return { ok: true, render: hit };
+    const limits = toolSandbox();
+    if (limits instanceof InvalidToolUserError) {
+      return { ok: false, error: new RenderError(`application ${app.name}: ${limits.message}`) };
+    }
     const context: RenderContext = {
+      sandbox: limits,
       root: side.index.root,
       isThisRepo,
       tools: toolPaths,

@@ -38,6 +38,8 @@ export interface CollectedApplications {
   entries: Map<string, AppEntry>;
   /** YAML files that failed to parse (other than Helm templates). */
   parseErrors: { file: string; line?: number; message: string }[];
+  /** Files over `discovery.maxFileBytes`, not read. */
+  skipped: { file: string; bytes: number }[];
   /** The registry the clusters generator saw: config clusters plus committed Argo CD cluster Secrets. */
   clusters: ClusterEntry[];
   /** Every ApplicationSet found (committed or rendered by a parent), with the namespace it was expanded in. */
@@ -122,6 +124,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     include: config.discovery.include,
     exclude: config.discovery.exclude,
     yamlCache: options.yamlCache,
+    maxFileBytes: config.discovery.maxFileBytes,
   });
   const clusters: ClusterEntry[] = config.clusters.map((c) => ({ ...c }));
   for (const found of discovery.clusterSecrets) {
@@ -241,5 +244,11 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
       }
     }
   }
-  return { entries, parseErrors: discovery.parseErrors, clusters, applicationSets };
+  return {
+    entries,
+    parseErrors: discovery.parseErrors,
+    skipped: discovery.skipped,
+    clusters,
+    applicationSets,
+  };
 }

@@ -159,6 +159,15 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
             ...(parseError.line !== undefined ? { line: parseError.line } : {}),
           });
         }
+        for (const skipped of collected.skipped) {
+          if (!changedFiles.includes(skipped.file)) continue;
+          failures.push({
+            id: 'unsupported',
+            status: 'needs-approval',
+            message: `${skipped.file}: not read: ${skipped.bytes} bytes is more than discovery.maxFileBytes (${config.discovery.maxFileBytes}); Applications or claims in it are not planned`,
+            file: skipped.file,
+          });
+        }
       }
       return {
         side,
@@ -175,8 +184,8 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     }) as [Awaited<ReturnType<typeof collectSide>>, Awaited<ReturnType<typeof collectSide>>];
     // The Crossplane scan reads the whole tree and needs no render: let it run while apps are planned.
     const scans = Promise.all([
-      scanCrossplaneObjects(base.side.index.root),
-      scanCrossplaneObjects(head.side.index.root),
+      scanCrossplaneObjects(base.side.index.root, { maxFileBytes: config.discovery.maxFileBytes }),
+      scanCrossplaneObjects(head.side.index.root, { maxFileBytes: config.discovery.maxFileBytes }),
     ]);
     // Awaited below; this only keeps a failure while apps are planned from surfacing as unhandled.
     scans.catch(() => {});

@@ -1,11 +1,13 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { HelmSource } from '../gitops/application.ts';
 import { compileSafeGlob } from '../gitops/safe-glob.ts';
 import { recordList } from '../kube/field-values.ts';
+import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from '../kube/kube-names.ts';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
+import { parseYamlValue, YamlLimitError } from '../kube/safe-yaml.ts';
 import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
 import { parseRendered } from './parse-rendered.ts';
 import { hasUrlScheme, isAllowedRemote } from './remote-ref.ts';
@@ -17,7 +19,7 @@ import {
 } from './render-error.ts';
 import { RepoFiles } from './repo-files.ts';
 import { runTool } from './run-tool.ts';
-import { type SourceJob, scrubPaths, toolRenderError } from './source-job.ts';
+import { type SourceJob, scrubPaths, toolLimits, toolRenderError } from './source-job.ts';
 
 const NO_NETWORK =
   'renders have no network access and chart repositories are refused unless listed in render.allowedRemotes';
@@ -33,9 +35,12 @@ async function readYamlRecord(job: SourceJob, rel: string): Promise<Record<strin
   const text = await job.files.readText(rel);
   if (text === undefined) return undefined;
   try {
-    const value: unknown = parse(text, { uniqueKeys: false });
+    const value: unknown = parseYamlValue(text);
     return isRecord(value) ? value : undefined;
-  } catch {
+  } catch (error) {
+    if (error instanceof YamlLimitError) {
+      throw new UnsafeContentError(`${job.where}: ${rel}: ${error.message}`, { file: rel });
+    }
     return undefined; // helm reports the syntax error
   }
 }
@@ -110,7 +115,7 @@ async function collectCharts(
 }
 
 type ResolvedFile =
-  | { kind: 'path'; path: string }
+  | { kind: 'path'; rel: string }
   | { kind: 'url'; url: string }
   | { kind: 'missing'; shown: string };
 
@@ -160,11 +165,27 @@ async function resolveHelmFile(
       .filter((f) => matches(f.rel))
       .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
     if (found.length === 0) return [{ kind: 'missing', shown: rel }];
-    return found.map((f) => ({ kind: 'path', path: f.real }));
+    return found.map((f) => ({ kind: 'path', rel: f.rel }));
   }
   const checked = await job.files.check(rel);
   if (checked.kind !== 'file') return [{ kind: 'missing', shown: rel }];
-  return [{ kind: 'path', path: checked.real! }];
+  return [{ kind: 'path', rel }];
+}
+
+/** Helm's own rule for release names (`chartutil.ValidateReleaseName`): a DNS-1123 subdomain of at most 53 characters. */
+const MAX_RELEASE_NAME = 53;
+
+/** `helm.releaseName`, else the Application's name, checked as helm checks it before it reaches the tool. */
+function releaseName(job: SourceJob): string {
+  const explicit = job.source.helm?.releaseName;
+  const release = explicit || job.app.name;
+  if (isDnsSubdomain(release, MAX_RELEASE_NAME)) return release;
+  const field = explicit
+    ? `${job.app.multiSource ? 'spec.sources[].helm' : 'spec.source.helm'}.releaseName`
+    : 'metadata.name (the default release name)';
+  throw new RenderError(
+    `${job.where}: ${field} ${JSON.stringify(release.slice(0, 80))} is not a valid Helm release name: at most ${MAX_RELEASE_NAME} characters of ${DNS_SUBDOMAIN_RULE}`,
+  );
 }
 
 /** Argo CD escapes commas in --set values (helm would split on them) unless the value is a `{a,b}` list. */
@@ -173,12 +194,26 @@ function setValue(value: string): string {
   return value.replace(/(?<!\\),/g, '\\,');
 }
 
+/**
+ * A value or parameter file, copied into the render's tree at its repository path: the tool reads only the
+ * copy (the sandbox user cannot read the checkout), and its messages name the repository path.
+ */
+async function copiedFile(job: SourceJob, rel: string): Promise<string> {
+  const copyRoot = join(job.tempDir, 'repo');
+  await job.files.copy([rel], copyRoot);
+  return join(copyRoot, ...rel.split('/'));
+}
+
+/**
+ * Every option is one `--flag=value` word, so no repository value can be read as another option; the
+ * release and chart go after `--`.
+ */
 async function helmArgs(job: SourceJob, chartRel: string | undefined): Promise<string[]> {
   const helm: HelmSource = job.source.helm ?? {};
   const args: string[] = [];
   const namespace = helm.namespace || job.app.destination.namespace;
-  if (namespace) args.push('--namespace', namespace);
-  if (helm.kubeVersion) args.push('--kube-version', helm.kubeVersion);
+  if (namespace) args.push(`--namespace=${namespace}`);
+  if (helm.kubeVersion) args.push(`--kube-version=${helm.kubeVersion}`);
   for (const valueFile of helm.valueFiles ?? []) {
     for (const resolved of await resolveHelmFile(job, chartRel, valueFile, 'value file', true)) {
       if (resolved.kind === 'missing') {
@@ -187,7 +222,7 @@ async function helmArgs(job: SourceJob, chartRel: string | undefined): Promise<s
           file: resolved.shown,
         });
       }
-      args.push('--values', resolved.kind === 'path' ? resolved.path : resolved.url);
+      args.push(`--values=${resolved.kind === 'path' ? await copiedFile(job, resolved.rel) : resolved.url}`);
     }
   }
   // Argo CD: valuesObject wins over the values string.
@@ -201,10 +236,11 @@ async function helmArgs(job: SourceJob, chartRel: string | undefined): Promise<s
     const path = join(job.tempDir, 'values', 'inline-values.yaml');
     await mkdir(join(job.tempDir, 'values'), { recursive: true });
     await writeFile(path, inline);
-    args.push('--values', path);
+    args.push(`--values=${path}`);
   }
   for (const p of helm.parameters ?? []) {
-    args.push(p.forceString ? '--set-string' : '--set', `${p.name}=${setValue(String(p.value ?? ''))}`);
+    const flag = p.forceString ? '--set-string' : '--set';
+    args.push(`${flag}=${p.name}=${setValue(String(p.value ?? ''))}`);
   }
   for (const p of helm.fileParameters ?? []) {
     const [resolved] = await resolveHelmFile(job, chartRel, p.path, `file parameter ${p.name}:`, false);
@@ -213,9 +249,9 @@ async function helmArgs(job: SourceJob, chartRel: string | undefined): Promise<s
     }
     if (resolved.kind === 'url')
       throw new UnsupportedSourceError(`${job.where}: file parameter ${p.name} cannot be a URL`);
-    args.push('--set-file', `${p.name}=${resolved.path}`);
+    args.push(`--set-file=${p.name}=${await copiedFile(job, resolved.rel)}`);
   }
-  for (const apiVersion of helm.apiVersions ?? []) args.push('--api-versions', apiVersion);
+  for (const apiVersion of helm.apiVersions ?? []) args.push(`--api-versions=${apiVersion}`);
   if (!helm.skipCrds) args.push('--include-crds');
   if (helm.skipTests) args.push('--skip-tests');
   if (helm.skipSchemaValidation) args.push('--skip-schema-validation');
@@ -279,14 +315,14 @@ export async function renderHelmChart(job: SourceJob, chartRel: string): Promise
     copyRoot,
   );
   const chartDir = chartRel === '.' ? copyRoot : join(copyRoot, ...chartRel.split('/'));
-  const common = { timeoutMs: job.ctx.timeoutMs, maxOutputBytes: job.ctx.maxOutputBytes };
+  const common = toolLimits(job);
   const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
   await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
   if (needsBuild) {
     try {
       await runTool({
         command: job.ctx.tools.helm,
-        args: ['dependency', 'build', '--skip-refresh', chartDir],
+        args: ['dependency', 'build', '--skip-refresh', '--', chartDir],
         cwd: chartDir,
         env: helmEnv,
         ...common,
@@ -307,8 +343,8 @@ export async function renderHelmChart(job: SourceJob, chartRel: string): Promise
       { file: shown.split('!/')[0]! },
     );
   }
-  const release = job.source.helm?.releaseName || job.app.name;
-  const args = ['template', release, chartDir, ...(await helmArgs(job, chartRel))];
+  const release = releaseName(job);
+  const args = ['template', ...(await helmArgs(job, chartRel)), '--', release, chartDir];
   let stdout: string;
   try {
     ({ stdout } = await runTool({
@@ -342,11 +378,11 @@ export async function renderRemoteChart(job: SourceJob): Promise<KubeObject[]> {
   }
   const isOci = repoURL.startsWith('oci://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(repoURL);
   const chartRef = isOci ? `oci://${repoURL.replace(/^oci:\/\//, '').replace(/\/$/, '')}/${chart}` : chart;
-  const release = job.source.helm?.releaseName || job.app.name;
-  const args = ['template', release, chartRef];
-  if (!isOci) args.push('--repo', repoURL);
-  if (targetRevision && targetRevision !== '*') args.push('--version', targetRevision);
-  args.push(...(await helmArgs(job, undefined)));
+  const release = releaseName(job);
+  const args = ['template'];
+  if (!isOci) args.push(`--repo=${repoURL}`);
+  if (targetRevision && targetRevision !== '*') args.push(`--version=${targetRevision}`);
+  args.push(...(await helmArgs(job, undefined)), '--', release, chartRef);
   const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
   await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
   let stdout: string;
@@ -356,8 +392,7 @@ export async function renderRemoteChart(job: SourceJob): Promise<KubeObject[]> {
       args,
       cwd: job.tempDir,
       env: helmEnv,
-      timeoutMs: job.ctx.timeoutMs,
-      maxOutputBytes: job.ctx.maxOutputBytes,
+      ...toolLimits(job),
     }));
   } catch (error) {
     throw toolRenderError(error, job, {

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
+import { parseYamlValue } from '../kube/safe-yaml.ts';
 import {
   applyKustomizeOverrides,
   hasKustomizeOverrides,
@@ -10,7 +11,7 @@ import {
 import { parseRendered } from './parse-rendered.ts';
 import { RenderError } from './render-error.ts';
 import { runTool } from './run-tool.ts';
-import { type SourceJob, toolRenderError } from './source-job.ts';
+import { type SourceJob, toolLimits, toolRenderError } from './source-job.ts';
 import { walkKustomization } from './walk-kustomization.ts';
 
 /**
@@ -42,7 +43,7 @@ export async function renderKustomize(job: SourceJob, dir: string): Promise<Kube
   const copyRoot = join(job.tempDir, 'repo');
   await job.files.copy([dir, ...graph.dirs, ...graph.files], copyRoot);
   if (overrides && graph.rootFile !== undefined) {
-    const parsed: unknown = parse((await job.files.readText(graph.rootFile)) ?? '', { uniqueKeys: false });
+    const parsed: unknown = parseYamlValue((await job.files.readText(graph.rootFile)) ?? '');
     const edited = override(isRecord(parsed) ? parsed : {});
     await writeFile(join(copyRoot, ...graph.rootFile.split('/')), stringify(edited));
   }
@@ -52,10 +53,9 @@ export async function renderKustomize(job: SourceJob, dir: string): Promise<Kube
     ({ stdout } = await runTool({
       command: job.ctx.tools.kubectl,
       // Defaults only: load restrictor on, no --enable-alpha-plugins / --enable-exec / --enable-helm.
-      args: ['kustomize', buildDir],
+      args: ['kustomize', '--', buildDir],
       cwd: buildDir,
-      timeoutMs: job.ctx.timeoutMs,
-      maxOutputBytes: job.ctx.maxOutputBytes,
+      ...toolLimits(job),
     }));
   } catch (error) {
     throw toolRenderError(error, job, {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { chownTree, findPrlimit, type ToolSandbox } from './tool-sandbox.ts';
 
 export interface RunToolOptions {
   command: string;
@@ -12,6 +13,10 @@ export interface RunToolOptions {
   timeoutMs: number;
   /** Cap on stdout; stderr keeps only its first STDERR_KEEP_BYTES. */
   maxOutputBytes: number;
+  /** Memory limit and user for tools that run repository content. */
+  sandbox?: ToolSandbox;
+  /** Scratch directory the tool may write (handed to the sandbox user with its temp home). */
+  workDir?: string;
 }
 
 export interface ToolOutput {
@@ -59,6 +64,24 @@ export class OutputTooLargeError extends Error {
   }
 }
 
+/** The tool ran out of the memory its kernel limit allows (render.maxMemoryBytes). */
+export class MemoryLimitExceededError extends Error {
+  override readonly name = 'MemoryLimitExceededError';
+  readonly tool: string;
+  readonly maxMemoryBytes: number;
+  constructor(tool: string, maxMemoryBytes: number) {
+    super(`${tool} exceeded the memory limit of ${maxMemoryBytes} bytes`);
+    this.tool = tool;
+    this.maxMemoryBytes = maxMemoryBytes;
+  }
+}
+
+/**
+ * How a process says it hit RLIMIT_DATA: Go's runtime ("fatal error: out of memory", "runtime: out of memory")
+ * or libc's ENOMEM text. The exit status alone cannot tell it from any other crash.
+ */
+const OUT_OF_MEMORY = /\bout of memory\b|cannot allocate memory/i;
+
 const STDERR_KEEP_BYTES = 64 * 1024;
 
 function formatDuration(ms: number): string {
@@ -102,17 +125,29 @@ function killGroup(pid: number | undefined): void {
 
 /**
  * Runs a tool without a shell, in its own process group, with a minimal environment and a fresh temp home
- * (removed afterwards). Rejects with ToolFailedError, ToolTimeoutError or OutputTooLargeError.
+ * (removed afterwards); with a sandbox, under a kernel memory limit and as another user. Rejects with
+ * ToolFailedError, ToolTimeoutError, OutputTooLargeError or MemoryLimitExceededError.
  */
 export async function runTool(o: RunToolOptions): Promise<ToolOutput> {
   const tool = basename(o.command);
   const home = await mkdtemp(join(tmpdir(), 'mergeplane-tool-'));
+  const { maxMemoryBytes, user } = o.sandbox ?? {};
   try {
     await mkdir(join(home, 'helm', 'plugins'), { recursive: true });
+    if (user) {
+      await chownTree(home, user);
+      if (o.workDir !== undefined) await chownTree(o.workDir, user);
+    }
+    // prlimit sets the limit on itself and execs the tool: same pid, so the group kill below still reaches it.
+    const [command, args] =
+      maxMemoryBytes !== undefined
+        ? [findPrlimit(), [`--data=${maxMemoryBytes}`, '--', o.command, ...o.args]]
+        : [o.command, o.args];
     return await new Promise<ToolOutput>((resolve, reject) => {
-      const child = spawn(o.command, o.args, {
+      const child = spawn(command, args, {
         cwd: o.cwd,
         env: { ...minimalEnv(home), ...o.env },
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
         shell: false,
@@ -155,6 +190,10 @@ export async function runTool(o: RunToolOptions): Promise<ToolOutput> {
           return;
         }
         const err = Buffer.concat(stderr).toString('utf8');
+        if (code !== 0 && maxMemoryBytes !== undefined && OUT_OF_MEMORY.test(err)) {
+          reject(new MemoryLimitExceededError(tool, maxMemoryBytes));
+          return;
+        }
         if (code !== 0) {
           reject(new ToolFailedError(tool, code, signal, err.trim()));
           return;

@@ -2,7 +2,12 @@ import type { Application, ApplicationSource } from '../gitops/application.ts';
 import type { RenderContext } from './render-context.ts';
 import { type ErrorLocation, RenderError } from './render-error.ts';
 import type { RepoFiles } from './repo-files.ts';
-import { OutputTooLargeError, ToolFailedError, ToolTimeoutError } from './run-tool.ts';
+import {
+  MemoryLimitExceededError,
+  OutputTooLargeError,
+  ToolFailedError,
+  ToolTimeoutError,
+} from './run-tool.ts';
 
 /** One source of one application being rendered. */
 export interface SourceJob {
@@ -26,6 +31,21 @@ export function scrubPaths(text: string, job: SourceJob, copyRoot?: string): str
   return out;
 }
 
+/** The runTool options every render tool call shares: limits, sandbox and the render's scratch directory. */
+export function toolLimits(job: SourceJob): {
+  timeoutMs: number;
+  maxOutputBytes: number;
+  sandbox: SourceJob['ctx']['sandbox'];
+  workDir: string;
+} {
+  return {
+    timeoutMs: job.ctx.timeoutMs,
+    maxOutputBytes: job.ctx.maxOutputBytes,
+    sandbox: job.ctx.sandbox,
+    workDir: job.tempDir,
+  };
+}
+
 /** Turns a runTool failure into a user-facing RenderError naming the app, the source and the tool's message. */
 export function toolRenderError(
   error: unknown,
@@ -43,6 +63,13 @@ export function toolRenderError(
     return new RenderError(`${job.where}: ${o.step} timed out after ${error.timeoutMs / 1000}s`, location, {
       cause: error,
     });
+  }
+  if (error instanceof MemoryLimitExceededError) {
+    return new RenderError(
+      `${job.where}: ${o.step} exceeded the memory limit of ${error.maxMemoryBytes} bytes (render.maxMemoryBytes)`,
+      location,
+      { cause: error },
+    );
   }
   if (error instanceof OutputTooLargeError) {
     return new RenderError(

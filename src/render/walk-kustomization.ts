@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
 import { recordList, stringList } from '../kube/field-values.ts';
 import { isRecord } from '../kube/kube-object.ts';
+import { parseYamlDocuments, parseYamlValue, YamlLimitError, yamlToJS } from '../kube/safe-yaml.ts';
 import { KUSTOMIZATION_FILES } from './detect-source-type.ts';
 import { isAllowedRemote, isCertainlyRemoteRef, isRemoteRef } from './remote-ref.ts';
 import { UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
@@ -55,11 +55,18 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
   const referenced = new Set<string>();
   let rootFile: string | undefined;
 
+  const tooLarge = (where: string, error: YamlLimitError) =>
+    new UnsafeContentError(`application ${o.appName}: ${where}: ${error.message}`, {
+      file: where,
+      ...(error.line !== undefined ? { line: error.line } : {}),
+    });
+
   const checkPluginText = (text: string, where: string) => {
     let docs: unknown[];
     try {
-      docs = parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
-    } catch {
+      docs = parseYamlDocuments(text, { uniqueKeys: true }).map((d) => yamlToJS(d));
+    } catch (error) {
+      if (error instanceof YamlLimitError) throw tooLarge(where, error);
       return;
     }
     for (const doc of docs) {
@@ -91,9 +98,10 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
     if (isRoot) rootFile = fileRel;
     let doc: Record<string, unknown>;
     try {
-      const parsed: unknown = parse(text, { uniqueKeys: false });
+      const parsed: unknown = parseYamlValue(text);
       doc = isRecord(parsed) ? parsed : {};
-    } catch {
+    } catch (error) {
+      if (error instanceof YamlLimitError) throw tooLarge(fileRel, error);
       return; // kustomize reports the syntax error itself, with its own wording.
     }
     if (isRoot && o.rootOverride) doc = o.rootOverride(doc);

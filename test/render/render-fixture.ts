@@ -6,6 +6,7 @@ import type { KubeObject } from '../../src/kube/kube-object.ts';
 import { type RenderOutput, renderApplication } from '../../src/render/render-application.ts';
 import type { RenderContext } from '../../src/render/render-context.ts';
 import { resolveTool } from '../../src/render/resolve-tool.ts';
+import { resolveToolUser } from '../../src/render/tool-sandbox.ts';
 
 export const REPO_URL = 'https://github.com/acme/gitops.git';
 
@@ -36,6 +37,8 @@ function writeTree(base: string, tree: Tree): void {
 
 export function createSandbox(tree: Tree = {}): Sandbox {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mergeplane-render-test-')));
+  // Fake tools written into the tree must be executable by the render tool user, as real tools are.
+  chmodSync(dir, 0o755);
   const root = join(dir, 'repo');
   const outside = join(dir, 'outside');
   mkdirSync(root);
@@ -51,6 +54,8 @@ export function createSandbox(tree: Tree = {}): Sandbox {
 
 export const tools = { helm: resolveTool('helm'), kubectl: resolveTool('kubectl') };
 
+const toolUser = resolveToolUser();
+
 export function renderContext(root: string, overrides: Partial<RenderContext> = {}): RenderContext {
   return {
     root,
@@ -59,6 +64,8 @@ export function renderContext(root: string, overrides: Partial<RenderContext> = 
     timeoutMs: 20_000,
     maxOutputBytes: 5 * 1024 * 1024,
     allowedRemotes: [],
+    // As in production: the kernel memory limit, and the tool user when the tests run as root.
+    sandbox: { maxMemoryBytes: 1024 * 1024 * 1024, ...(toolUser ? { user: toolUser } : {}) },
     ...overrides,
   };
 }

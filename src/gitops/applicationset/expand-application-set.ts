@@ -1,5 +1,6 @@
-import { parseAllDocuments } from 'yaml';
+import type { Document } from 'yaml';
 import { isRecord } from '../../kube/kube-object.ts';
+import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../../kube/safe-yaml.ts';
 import { ApplicationSetError, TemplateError } from './application-set-error.ts';
 import { applyMergePatch, mergeMissing } from './deep-merge.ts';
 import { generateParams, generatorOf } from './generate-params.ts';
@@ -76,15 +77,20 @@ function renderApplication(
 
 function applyTemplatePatch(app: unknown, params: ParamSet, options: RenderOptions): unknown {
   const text = options.renderer.renderString(options.templatePatch!, params);
-  const docs = parseAllDocuments(text);
-  const doc = Array.isArray(docs) ? docs[0] : undefined;
+  let doc: Document | undefined;
+  try {
+    doc = parseYamlDocuments(text, { uniqueKeys: true })[0];
+  } catch (error) {
+    if (!(error instanceof YamlLimitError)) throw error;
+    throw new TemplateError(options.appSetName, `templatePatch: ${error.message}`);
+  }
   if (doc && doc.errors.length > 0) {
     throw new TemplateError(
       options.appSetName,
       `templatePatch renders invalid YAML: ${doc.errors[0]!.message}`,
     );
   }
-  const patch = toSafeData(doc ? doc.toJS({ maxAliasCount: 100 }) : null, (reason) => {
+  const patch = toSafeData(doc ? yamlToJS(doc) : null, (reason) => {
     throw new TemplateError(options.appSetName, `templatePatch: ${reason}`);
   });
   if (patch === null) return app;

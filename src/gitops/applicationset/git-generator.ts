@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { isRecord } from '../../kube/kube-object.ts';
+import { parseYamlDocuments, yamlToJS } from '../../kube/safe-yaml.ts';
 import { formatGoValue } from '../../template/go-template/go-format.ts';
 import { sanitizeName } from '../../template/sanitize-name.ts';
 import { ApplicationSetError, UnsupportedGeneratorError } from './application-set-error.ts';
@@ -122,13 +122,13 @@ function readPatterns(value: unknown, field: string, fail: (reason: string) => n
 function readObjects(root: string, file: string, fail: (reason: string) => never): Record<string, unknown>[] {
   const absolute = join(root, file);
   if (statSync(absolute).size > MAX_FILE_BYTES) fail(`${file} is larger than ${MAX_FILE_BYTES} bytes`);
-  const docs = parseAllDocuments(readFileSync(absolute, 'utf8'));
-  const doc = Array.isArray(docs) ? docs[0] : undefined;
-  if (doc && doc.errors.length > 0) fail(`unable to parse ${file}: ${doc.errors[0]!.message}`);
   let parsed: unknown;
   try {
-    parsed = doc ? doc.toJS({ maxAliasCount: 100 }) : null;
+    const doc = parseYamlDocuments(readFileSync(absolute, 'utf8'), { uniqueKeys: true })[0];
+    if (doc && doc.errors.length > 0) fail(`unable to parse ${file}: ${doc.errors[0]!.message}`);
+    parsed = doc ? yamlToJS(doc) : null;
   } catch (error) {
+    if (error instanceof ApplicationSetError) throw error;
     fail(`unable to parse ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const safe = toSafeData(parsed, (reason) => fail(`${file}: ${reason}`));

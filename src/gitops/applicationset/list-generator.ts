@@ -1,5 +1,6 @@
-import { parseAllDocuments } from 'yaml';
+import type { Document } from 'yaml';
 import { isRecord } from '../../kube/kube-object.ts';
+import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../../kube/safe-yaml.ts';
 import { ApplicationSetError } from './application-set-error.ts';
 import type { GeneratorState } from './generator-state.ts';
 import { newParamSet, type ParamSet, toSafeData } from './param-set.ts';
@@ -42,10 +43,15 @@ export function listParams(spec: Record<string, unknown>, state: GeneratorState)
   });
   if (spec.elementsYaml !== undefined && spec.elementsYaml !== '') {
     if (typeof spec.elementsYaml !== 'string') fail('elementsYaml must be a string');
-    const docs = parseAllDocuments(spec.elementsYaml as string);
-    const doc = Array.isArray(docs) ? docs[0] : undefined;
+    let doc: Document | undefined;
+    try {
+      doc = parseYamlDocuments(spec.elementsYaml as string, { uniqueKeys: true })[0];
+    } catch (error) {
+      if (!(error instanceof YamlLimitError)) throw error;
+      fail(`elementsYaml: ${error.message}`);
+    }
     if (doc && doc.errors.length > 0) fail(`elementsYaml: ${doc.errors[0]!.message}`);
-    const parsed: unknown = doc ? doc.toJS({ maxAliasCount: 100 }) : null;
+    const parsed: unknown = doc ? yamlToJS(doc) : null;
     if (parsed !== null && !Array.isArray(parsed)) fail('elementsYaml must be a YAML list of objects');
     for (const [i, element] of ((parsed as unknown[] | null) ?? []).entries()) {
       if (!isRecord(element)) fail(`elementsYaml element ${i} must be an object`);
