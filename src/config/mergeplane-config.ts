@@ -175,9 +175,14 @@ export const mergeplaneConfigSchema = z
       .object({
         /** What to post when no application is affected. */
         onNoChanges: z.enum(['comment', 'none']).default('comment'),
+        /**
+         * The plan comment uses at most this many comments of 65,536 characters; app diffs that do not fit are
+         * named instead (see them with `/mergeplane diff APP`).
+         */
+        maxParts: z.number().int().min(1).max(50).default(10),
       })
       .strict()
-      .default({ onNoChanges: 'comment' }),
+      .default({ onNoChanges: 'comment', maxParts: 10 }),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { DiffRequest, PlanJobData } from '../queue/plan-job.ts';
 import { codeSpan } from '../report/escape-markdown.ts';
+import { DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
 import type { AppReport, PlanReport } from '../report/plan-report.ts';
 import { renderAppDiffMarkdown } from '../report/render-app-diff-markdown.ts';
 import { diffStickyMarker } from './diff-comment-marker.ts';
@@ -86,7 +87,7 @@ export async function runDiffJob(
   const { octokit, logger } = deps;
   const { owner, repo, pullNumber, headSha } = data;
   const meta = { owner, repo, pullNumber, headSha, deliveryId: data.deliveryId, app: request.app };
-  const { report } = await planPullRequest(data, deps);
+  const { report, config } = await planPullRequest(data, deps);
   if (!(await deps.isCurrent())) {
     logger.info(meta, 'diff superseded');
     return { outcome: 'superseded' };
@@ -104,6 +105,8 @@ export async function runDiffJob(
     issueNumber: pullNumber,
     markdown: renderAppDiffMarkdown(report, target.app),
     marker: diffStickyMarker(pullNumber, qualified(target.app)),
+    // The base branch's budget holds here too: one huge app must not become hundreds of comments.
+    maxParts: config?.comment.maxParts ?? DEFAULT_MAX_PARTS,
     ...(deps.appUserLogin === undefined ? {} : { appUserLogin: deps.appUserLogin }),
   });
   logger.info({ ...meta, parts: comment.urls.length }, 'diff published');

@@ -8,6 +8,7 @@ import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { ApprovalReader } from '../queue/approval-store.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
 import { codeFence, codeSpan } from '../report/escape-markdown.ts';
+import { commentBudget, DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
 import type { PlanReport } from '../report/plan-report.ts';
 import type { ApprovalsView } from '../report/render-approvals-markdown.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
@@ -178,6 +179,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
     const checkRun = checkRunUrl === undefined ? undefined : { name: CHECK_RUN_NAME, url: checkRunUrl };
     const quiet = isNoChangesReport(report);
     const onNoChanges = config?.comment.onNoChanges ?? 'comment';
+    const maxParts = config?.comment.maxParts ?? DEFAULT_MAX_PARTS;
     const comment = await upsertPlanComment({
       octokit,
       owner,
@@ -187,6 +189,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
         ? renderNoChangesMarkdown(report, notes, checkRun)
         : renderMarkdown(report, {
             notes,
+            maxLength: commentBudget(maxParts),
             ...(view === undefined ? {} : { approvals: view }),
             ...(checkRun === undefined ? {} : { checkRun }),
           }),
@@ -194,6 +197,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       // unless there is a note to give.
       ...(quiet && onNoChanges === 'none' && notes.length === 0 ? { createIfMissing: false } : {}),
       ...(deps.appUserLogin === undefined ? {} : { appUserLogin: deps.appUserLogin }),
+      maxParts,
     });
 
     const commentUrl = comment.urls[0];

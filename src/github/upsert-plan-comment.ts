@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { splitComment } from '../report/split-comment.ts';
+import { DEFAULT_MAX_PARTS, fitComment } from '../report/fit-comment.ts';
 import { requestStatus } from './request-status.ts';
 import { planStickyMarker, type StickyMarker } from './sticky-marker.ts';
 
@@ -26,6 +26,8 @@ export interface UpsertPlanCommentOptions {
   appUserLogin?: string;
   /** Maximum length of a part; default GitHub's 65,536. */
   limit?: number;
+  /** At most this many parts (`comment.maxParts`, default 10); the rest is left out with a note. */
+  maxParts?: number;
   /** Which sticky comment this is; default the plan comment of `issueNumber`. */
   marker?: StickyMarker;
   /**
@@ -77,6 +79,9 @@ type Write =
   | { kind: 'update'; existing: ExistingPart; body: string }
   | { kind: 'create'; body: string };
 
+export const OVERFLOW_NOTE =
+  '> [!NOTE]\n> The rest of this plan is left out: it is longer than `comment.maxParts` comments allow. See one application with `/mergeplane diff APP`, the gates and annotations in the check run, or the whole plan with `mergeplane plan` locally.';
+
 // GitHub may hand back CRLF line ends for text we sent with LF; that is not a change worth an edit.
 function sameBody(a: string, b: string): boolean {
   return a.replace(/\r\n/g, '\n') === b.replace(/\r\n/g, '\n');
@@ -120,8 +125,10 @@ export async function upsertPlanComment(options: UpsertPlanCommentOptions): Prom
     throw new RangeError(`invalid issue number: ${issueNumber}`);
   }
   const sticky = options.marker ?? planStickyMarker(issueNumber);
-  const parts = splitComment(options.markdown, {
+  const parts = fitComment(options.markdown, {
     header: header(sticky),
+    maxParts: options.maxParts ?? DEFAULT_MAX_PARTS,
+    overflowNote: OVERFLOW_NOTE,
     ...(options.limit === undefined ? {} : { limit: options.limit }),
   });
   const result: UpsertResult = { created: 0, updated: 0, deleted: 0, unchanged: 0, urls: [] };

@@ -28,7 +28,15 @@ export interface MarkdownOptions {
   notes?: readonly string[];
   /** The check run this plan concludes (GitHub App only): linked from the heading line. */
   checkRun?: CheckRunRef;
+  /**
+   * Length the comment should stay within (`comment.maxParts` parts): app diffs that do not fit are left
+   * out, last first, and named with where to see them. Default: no limit (the CLI prints everything).
+   */
+  maxLength?: number;
 }
+
+/** Names listed in the "not shown" note; the rest is counted. */
+const MAX_OMITTED_NAMES = 50;
 
 const DEFAULT_MAX_DIFF_LINES = 500;
 // Longer one-line gate messages are cut in the list and shown whole in a code block under it.
@@ -226,7 +234,35 @@ export function renderMarkdown(report: PlanReport, options: MarkdownOptions = {}
     sections.push(renderClaimsMarkdown(report.claims));
     // An app that failed without a partial plan has nothing to expand: its error is shown above.
     const expandable = shown.filter((app) => app.status !== 'error' || (app.resources ?? []).length > 0);
-    for (const app of expandable) sections.push(appDetails(app, label(app), maxLines));
+    const details = expandable.map((app) => appDetails(app, label(app), maxLines));
+    const kept = withinLength(sections, details, options.maxLength);
+    sections.push(...details.slice(0, kept));
+    sections.push(omittedNote(expandable.slice(kept).map(label)));
   }
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;
+}
+
+/** How many of `details` fit after `sections` within `maxLength`, keeping room for the omitted note. */
+function withinLength(sections: readonly string[], details: readonly string[], maxLength?: number): number {
+  if (maxLength === undefined) return details.length;
+  const joined = (parts: readonly string[]) => parts.reduce((n, s) => n + (s === '' ? 0 : s.length + 2), 0);
+  let length = joined(sections);
+  if (length + joined(details) <= maxLength) return details.length;
+  const reserve = 200 + MAX_OMITTED_NAMES * 80;
+  let kept = 0;
+  for (const detail of details) {
+    length += detail.length + 2;
+    if (length > maxLength - reserve) break;
+    kept += 1;
+  }
+  return kept;
+}
+
+function omittedNote(names: readonly string[]): string {
+  if (names.length === 0) return '';
+  const listed = names.slice(0, MAX_OMITTED_NAMES).map(codeSpan).join(', ');
+  const more = names.length > MAX_OMITTED_NAMES ? ` and ${names.length - MAX_OMITTED_NAMES} more` : '';
+  const what =
+    names.length === 1 ? 'The diff of 1 application is' : `The diffs of ${names.length} applications are`;
+  return `${what} not shown, to keep this comment within \`comment.maxParts\` parts: ${listed}${more}. See one with \`/mergeplane diff APP\`, or the whole plan with \`mergeplane plan\` locally.`;
 }
