@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { InvalidToolUserError, resolveToolUser } from '../render/tool-sandbox.ts';
 
 export const DELIVERY_MODES = ['auto', 'on', 'off'] as const;
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
@@ -74,6 +75,7 @@ export const SERVER_ENV_VARIABLES = [
   'PRIVATE_KEY',
   'PRIVATE_KEY_PATH',
   'WEBHOOK_SECRET',
+  'WEBHOOK_SECRET_PATH',
   'GHE_HOST',
   'GHE_PROTOCOL',
   'PORT',
@@ -90,6 +92,7 @@ export const SERVER_ENV_VARIABLES = [
   'MERGEPLANE_KUBECONFIG',
   'MERGEPLANE_KUBE_CONTEXT',
   'MERGEPLANE_ARGOCD_URL',
+  'MERGEPLANE_RENDER_USER',
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -252,15 +255,43 @@ function loadPrivateKey(env: Env, readFile: (path: string) => string): string {
       "required: the GitHub App's private key (PEM, escaped or base64), or set PRIVATE_KEY_PATH to its file",
     );
   }
-  let text: string;
+  return normalizePrivateKey('PRIVATE_KEY_PATH', readSecretFile('PRIVATE_KEY_PATH', path, readFile));
+}
+
+/** A secret kept in a file (mode 0400, unreadable by the render user) rather than in the environment. */
+function readSecretFile(variable: string, path: string, readFile: (path: string) => string): string {
   try {
-    text = readFile(path);
+    return readFile(path);
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
     const why = code === 'ENOENT' ? 'no such file' : typeof code === 'string' ? code : 'read failed';
-    throw new ServerEnvError('PRIVATE_KEY_PATH', `cannot read ${show(path)} (${why})`);
+    throw new ServerEnvError(variable, `cannot read ${show(path)} (${why})`);
   }
-  return normalizePrivateKey('PRIVATE_KEY_PATH', text);
+}
+
+function loadWebhookSecret(env: Env, readFile: (path: string) => string): string {
+  const inline = read(env, 'WEBHOOK_SECRET');
+  const path = read(env, 'WEBHOOK_SECRET_PATH')?.trim();
+  if (inline !== undefined && path !== undefined) {
+    throw new ServerEnvError('WEBHOOK_SECRET', 'set either WEBHOOK_SECRET or WEBHOOK_SECRET_PATH, not both');
+  }
+  // A trailing newline in a mounted file is not part of the secret GitHub signs with.
+  const secret =
+    path === undefined ? inline : readSecretFile('WEBHOOK_SECRET_PATH', path, readFile).replace(/\r?\n$/, '');
+  const variable = path === undefined ? 'WEBHOOK_SECRET' : 'WEBHOOK_SECRET_PATH';
+  if (secret === undefined) {
+    throw new ServerEnvError(
+      'WEBHOOK_SECRET',
+      "required: the secret set in the GitHub App's webhook settings (or WEBHOOK_SECRET_PATH to its file)",
+    );
+  }
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new ServerEnvError(
+      variable,
+      `too short (${secret.length} characters, at least ${MIN_WEBHOOK_SECRET_LENGTH})`,
+    );
+  }
+  return secret;
 }
 
 function loadGithub(env: Env): ServerEnv['github'] {
@@ -334,18 +365,17 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
 
   const privateKey = loadPrivateKey(env, readFile);
 
-  const webhookSecret = read(env, 'WEBHOOK_SECRET');
-  if (webhookSecret === undefined) {
-    throw new ServerEnvError(
-      'WEBHOOK_SECRET',
-      "required: the secret set in the GitHub App's webhook settings",
-    );
-  }
-  if (webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH) {
-    throw new ServerEnvError(
-      'WEBHOOK_SECRET',
-      `too short (${webhookSecret.length} characters, at least ${MIN_WEBHOOK_SECRET_LENGTH})`,
-    );
+  const webhookSecret = loadWebhookSecret(env, readFile);
+  try {
+    // Read again by each plan; checked here so a bad value stops the start, not every render.
+    resolveToolUser(env);
+  } catch (error) {
+    if (error instanceof InvalidToolUserError)
+      throw new ServerEnvError(
+        'MERGEPLANE_RENDER_USER',
+        error.message.replace(/^MERGEPLANE_RENDER_USER /, ''),
+      );
+    throw error;
   }
 
   const redisUrl = read(env, 'REDIS_URL')?.trim() ?? DEFAULT_REDIS_URL;

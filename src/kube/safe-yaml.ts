@@ -28,7 +28,10 @@ export const YAML_LIMITS = {
   maxExpandedBytes: 64 * 1024 * 1024,
 } as const;
 
-/** A YAML text exceeds a limit of YAML_LIMITS; `line` is where the offending document starts. */
+/**
+ * A YAML text exceeds a limit of YAML_LIMITS, or has an alias that cannot be expanded; `line` is where the
+ * offending document starts.
+ */
 export class YamlLimitError extends Error {
   override readonly name = 'YamlLimitError';
   readonly line: number | undefined;
@@ -67,7 +70,9 @@ export function checkYamlBounds(doc: Document, textLength: number, lineCounter?:
         throw new YamlLimitError(`YAML has more than ${YAML_LIMITS.maxAliasCount} aliases`, line());
       }
       const target = node.resolve(doc);
-      if (target === undefined) return 4;
+      // `toJS` would throw a bare ReferenceError; name it here like every other refusal.
+      if (target === undefined)
+        throw new YamlLimitError(`YAML alias *${node.source} has no anchor before it`, line());
       return size(target, depth);
     }
     const known = sizes.get(node);

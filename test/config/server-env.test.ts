@@ -391,6 +391,28 @@ describe('loadServerEnv', () => {
     }
   });
 
+  it('reads the webhook secret from WEBHOOK_SECRET_PATH, without its trailing newline', () => {
+    const files: Record<string, string> = { 'hook.secret': `${WEBHOOK_SECRET}\n` };
+    const env = load(
+      { WEBHOOK_SECRET: undefined, WEBHOOK_SECRET_PATH: 'hook.secret' },
+      (p) => files[p] ?? noFiles(p),
+    );
+    expect(env.webhookSecret).toBe(WEBHOOK_SECRET);
+    expect(envError({ WEBHOOK_SECRET_PATH: 'hook.secret' }, (p) => files[p] ?? noFiles(p)).message).toMatch(
+      /either WEBHOOK_SECRET or WEBHOOK_SECRET_PATH/,
+    );
+    expect(envError({ WEBHOOK_SECRET: undefined, WEBHOOK_SECRET_PATH: 'missing' }, noFiles).message).toBe(
+      'WEBHOOK_SECRET_PATH: cannot read "missing" (no such file)',
+    );
+  });
+
+  it('refuses a render user that is root or malformed', () => {
+    expect(envError({ MERGEPLANE_RENDER_USER: '0:0' }).variable).toBe('MERGEPLANE_RENDER_USER');
+    expect(envError({ MERGEPLANE_RENDER_USER: 'nobody' }).message).toMatch(
+      /^MERGEPLANE_RENDER_USER: must be UID:GID or off/,
+    );
+  });
+
   it('is documented variable by variable in .env.example', () => {
     const lines = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').split('\n');
     const entries = lines.flatMap((line, i) => {
