@@ -39,6 +39,11 @@ export class RepoSyncError extends Error {
   readonly repo: string;
   readonly exitCode: number | undefined;
   readonly stderr: string;
+  /**
+   * Retrying cannot help: the repository or the ref is gone, or the token is refused. Read from git's own
+   * words (git reports these only as text); everything else — network, timeouts, 5xx — is transient.
+   */
+  readonly permanent: boolean;
   constructor(owner: string, repo: string, exitCode: number | undefined, stderr: string) {
     const reason =
       firstLine(stderr) || (exitCode === undefined ? 'git failed to start' : `exit code ${exitCode}`);
@@ -47,8 +52,20 @@ export class RepoSyncError extends Error {
     this.repo = repo;
     this.exitCode = exitCode;
     this.stderr = stderr;
+    this.permanent = exitCode !== undefined && PERMANENT_GIT_FAILURES.some((p) => p.test(stderr));
   }
 }
+
+/** git's messages for a missing repository, a refused token, or a ref (a deleted pull request head) gone. */
+const PERMANENT_GIT_FAILURES = [
+  /repository '.*' not found/i,
+  /\bRepository not found\b/i,
+  /Authentication failed/i,
+  /could not read Username/i,
+  /The requested URL returned error: (?:401|403|404)\b/,
+  /couldn't find remote ref/i,
+  /not our ref/i,
+];
 
 /** The sync request itself is unusable (owner/repo name, ref, token): retrying cannot help. */
 export class InvalidSyncRequestError extends Error {

@@ -1,7 +1,8 @@
-import type { GitRepository } from '../git/git-repository.ts';
-import type { RepoCache } from '../git/repo-cache.ts';
+import { type GitRepository, UnknownRefError } from '../git/git-repository.ts';
+import { InvalidSyncRequestError, type RepoCache, RepoSyncError } from '../git/repo-cache.ts';
 import { type PlannedChange, planChangeWithContext } from '../plan/plan-change.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
+import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
 
 export interface PlanPullRequestDeps {
@@ -28,14 +29,28 @@ export async function planPullRequest(
 ): Promise<PlannedPullRequest> {
   const { owner, repo, pullNumber, headSha, baseRef } = data;
   const started = performance.now();
-  const repository = await deps.repoCache.sync({
-    owner,
-    repo,
-    token: deps.token,
-    refs: [`refs/pull/${pullNumber}/head`, baseRef],
-  });
-  const baseSha = await repository.resolve(`origin/${baseRef}`);
-  await repository.resolve(headSha);
+  let repository: GitRepository;
+  let baseSha: string;
+  try {
+    repository = await deps.repoCache.sync({
+      owner,
+      repo,
+      token: deps.token,
+      refs: [`refs/pull/${pullNumber}/head`, baseRef],
+    });
+    baseSha = await repository.resolve(`origin/${baseRef}`);
+    await repository.resolve(headSha);
+  } catch (error) {
+    // A repository, branch or head that is gone, or a token git is refused with, stays so: fail once.
+    if (
+      (error instanceof RepoSyncError && error.permanent) ||
+      error instanceof InvalidSyncRequestError ||
+      error instanceof UnknownRefError
+    ) {
+      throw new PermanentPlanError(error.message, { cause: error });
+    }
+    throw error;
+  }
   deps.logger.debug(
     { owner, repo, pullNumber, headSha, baseSha, ms: Math.round(performance.now() - started) },
     'plan checkout synced',

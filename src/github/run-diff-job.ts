@@ -6,12 +6,13 @@ import type { AppReport, PlanReport } from '../report/plan-report.ts';
 import { renderAppDiffMarkdown } from '../report/render-app-diff-markdown.ts';
 import { diffStickyMarker } from './diff-comment-marker.ts';
 import { type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
+import { isHeadOf, type PullRequestHead } from './pull-request-head.ts';
 import { upsertPlanComment } from './upsert-plan-comment.ts';
 
 export interface RunDiffJobDeps extends PlanPullRequestDeps {
   octokit: Octokit;
-  /** False when a newer head was enqueued or the pull request closed: then nothing is posted. */
-  isCurrent: () => Promise<boolean>;
+  /** The pull request as GitHub reports it now; a diff of a head that is no longer current is not posted. */
+  currentHead: (data: PlanJobData) => Promise<PullRequestHead>;
   appUserLogin?: string;
 }
 
@@ -88,7 +89,7 @@ export async function runDiffJob(
   const { owner, repo, pullNumber, headSha } = data;
   const meta = { owner, repo, pullNumber, headSha, deliveryId: data.deliveryId, app: request.app };
   const { report, config } = await planPullRequest(data, deps);
-  if (!(await deps.isCurrent())) {
+  if (!isHeadOf(await deps.currentHead(data), headSha)) {
     logger.info(meta, 'diff superseded');
     return { outcome: 'superseded' };
   }

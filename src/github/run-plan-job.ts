@@ -6,6 +6,7 @@ import { decideApprovals, teamLookups } from '../gates/decide-approvals.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { ApprovalReader } from '../queue/approval-store.ts';
+import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
 import { codeFence, codeSpan } from '../report/escape-markdown.ts';
 import { commentBudget, DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
@@ -16,6 +17,7 @@ import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-
 import { CHECK_RUN_NAME, checkRunFromReport } from './check-run-output.ts';
 import { findOpenPlanCheckRun } from './find-plan-check-run.ts';
 import { planPullRequest } from './plan-pull-request.ts';
+import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from './pull-request-head.ts';
 import { runDiffJob } from './run-diff-job.ts';
 import { createTeamMembershipChecker, type IsTeamMember } from './team-membership.ts';
 import { upsertPlanComment } from './upsert-plan-comment.ts';
@@ -29,8 +31,20 @@ export interface RunPlanJobDeps {
   /** Render cache directory; `false` keeps it in memory for this plan. */
   cacheDir?: string | false;
   logger: PlanLogger;
-  /** Asked after planning, before anything is published: false when a newer head was enqueued or the PR closed. */
-  isCurrent: () => Promise<boolean>;
+  /**
+   * The pull request as GitHub reports it now (`readPullRequestHead`): asked before the check run is
+   * created and again before anything is published. Only GitHub decides which commit is the head.
+   */
+  currentHead: (data: PlanJobData) => Promise<PullRequestHead>;
+  /** Records a head GitHub confirmed current (the queue's state store). */
+  confirmHead?: (headSha: string) => Promise<void>;
+  /** Queues a plan of the current head, when this job found its own head stale (deduplicated by the queue). */
+  planCurrentHead?: (current: PullRequestHead) => Promise<void>;
+  /**
+   * Default true. When false a failure leaves the check run in progress with the reason (the retry takes it
+   * over), so a head never collects one failed run per attempt.
+   */
+  finalAttempt?: boolean;
   /** The App's login (`mergeplane[bot]`): only its comments count as plan parts. */
   appUserLogin?: string;
   /**
@@ -45,7 +59,8 @@ export interface RunPlanJobDeps {
 }
 
 export interface RunPlanJobResult {
-  outcome: 'published' | 'superseded' | 'replied';
+  /** `stale`: the head was not the pull request's current head when the job started; nothing was published. */
+  outcome: 'published' | 'superseded' | 'replied' | 'stale';
   conclusion?: string;
   commentUrls?: string[];
 }
@@ -126,6 +141,20 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
   const meta = { owner, repo, pullNumber, headSha, deliveryId: data.deliveryId, trigger: data.trigger };
   const started = performance.now();
 
+  const current = await deps.currentHead(data);
+  if (!isHeadOf(current, headSha)) {
+    // An event for an older head (late, redelivered, or overtaken): it never touches the current head's
+    // run or comment. Its own run, if an earlier attempt left one open, is closed as not mergeable.
+    await retireOpenRun(data, deps, current);
+    await ensureCurrentPlanned(deps, current);
+    logger.info(
+      { ...meta, currentHeadSha: current.headSha, open: current.open },
+      'plan job for a stale head',
+    );
+    return { outcome: 'stale' };
+  }
+  await deps.confirmHead?.(headSha);
+
   const existing = await findOpenPlanCheckRun({
     octokit,
     owner,
@@ -158,22 +187,12 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
     const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];
     const { report, view } = await withApprovals({ data, deps, report: planned, config });
 
-    if (!(await deps.isCurrent())) {
-      await octokit.rest.checks.update({
-        owner,
-        repo,
-        check_run_id: checkRunId,
-        status: 'completed',
-        conclusion: 'neutral',
-        completed_at: new Date().toISOString(),
-        output: {
-          title: 'Superseded by a newer commit',
-          summary:
-            'A newer commit was pushed (or the pull request was closed) while this plan ran; its plan replaces this one.',
-        },
-      });
+    const now = await deps.currentHead(data);
+    if (!isHeadOf(now, headSha)) {
+      await completeSuperseded(data, deps, checkRunId, now);
+      await ensureCurrentPlanned(deps, now);
       logger.info({ ...meta, ms: Math.round(performance.now() - started) }, 'plan superseded');
-      return { outcome: 'superseded', conclusion: 'neutral' };
+      return { outcome: 'superseded', conclusion: SUPERSEDED_CONCLUSION };
     }
 
     const checkRun = checkRunUrl === undefined ? undefined : { name: CHECK_RUN_NAME, url: checkRunUrl };
@@ -230,23 +249,95 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       'plan published',
     );
     return { outcome: 'published', conclusion: payload.conclusion, commentUrls: comment.urls };
-  } catch (error) {
+  } catch (caught) {
+    const error =
+      !(caught instanceof PermanentPlanError) && isPermanentGitHubError(caught)
+        ? new PermanentPlanError(reasonOf(caught), { cause: caught })
+        : caught;
     const reason = reasonOf(error);
+    const last = error instanceof PermanentPlanError || deps.finalAttempt !== false;
     try {
       await octokit.rest.checks.update({
         owner,
         repo,
         check_run_id: checkRunId,
-        status: 'completed',
-        conclusion: 'failure',
-        completed_at: new Date().toISOString(),
-        output: { title: 'Plan failed', summary: `The plan could not be completed:\n\n${codeFence(reason)}` },
+        ...(last
+          ? {
+              status: 'completed',
+              conclusion: 'failure',
+              completed_at: new Date().toISOString(),
+              output: {
+                title: 'Plan failed',
+                summary: `The plan could not be completed:\n\n${codeFence(reason)}`,
+              },
+            }
+          : {
+              output: {
+                title: 'Plan attempt failed; retrying',
+                summary: `This attempt failed and will be retried:\n\n${codeFence(reason)}`,
+              },
+            }),
       });
     } catch (updateError) {
       // The job's own error is what matters for retries; this one is only logged.
       logger.warn({ ...meta, checkRunId, reason: reasonOf(updateError) }, 'plan check run not completed');
     }
-    logger.warn({ ...meta, reason }, 'plan failed');
+    logger.warn(
+      { ...meta, reason, permanent: error instanceof PermanentPlanError, final: last },
+      'plan failed',
+    );
     throw error;
   }
+}
+
+/**
+ * A superseded run ends `cancelled`: unlike `neutral` or `skipped`, GitHub does not count it as a passing
+ * required check, so a commit whose plan was cut short can never be merged on it. The current head's
+ * own job publishes that head's result.
+ */
+export const SUPERSEDED_CONCLUSION = 'cancelled';
+
+async function completeSuperseded(
+  data: PlanJobData,
+  deps: RunPlanJobDeps,
+  checkRunId: number,
+  current: PullRequestHead,
+): Promise<void> {
+  const why = current.open
+    ? `The pull request's head is now ${codeSpan(current.headSha.slice(0, 7))}; its plan decides the merge.`
+    : 'The pull request was closed.';
+  await deps.octokit.rest.checks.update({
+    owner: data.owner,
+    repo: data.repo,
+    check_run_id: checkRunId,
+    status: 'completed',
+    conclusion: SUPERSEDED_CONCLUSION,
+    completed_at: new Date().toISOString(),
+    output: {
+      title: 'Superseded: not the pull request head',
+      summary: `This commit is no longer the pull request's head. ${why}`,
+    },
+  });
+}
+
+/** An open run of this stale head (left by an earlier attempt) is completed as superseded; none is created. */
+async function retireOpenRun(
+  data: PlanJobData,
+  deps: RunPlanJobDeps,
+  current: PullRequestHead,
+): Promise<void> {
+  const open = await findOpenPlanCheckRun({
+    octokit: deps.octokit,
+    owner: data.owner,
+    repo: data.repo,
+    headSha: data.headSha,
+    ...(deps.appId === undefined ? {} : { appId: deps.appId }),
+  });
+  if (open !== undefined) await completeSuperseded(data, deps, open.id, current);
+}
+
+/** The current head gets its plan even when its own event was lost or overtaken by an older one. */
+async function ensureCurrentPlanned(deps: RunPlanJobDeps, current: PullRequestHead): Promise<void> {
+  if (!current.open || deps.planCurrentHead === undefined) return;
+  await deps.planCurrentHead(current);
 }

@@ -34,8 +34,6 @@ export interface PlanQueue {
   enqueueDiff(data: PlanJobData & { diff: DiffRequest }): Promise<EnqueueResult>;
   /** The `/mergeplane approve` records, in the same Redis under the same prefix. */
   readonly approvals: ApprovalStore;
-  /** The newer head SHA recorded for the pull request of `data`, if `data.headSha` is no longer the latest. */
-  supersededBy(data: PlanJobData): Promise<string | undefined>;
   /** Removes the pull request's waiting and delayed plan jobs and marks it closed; returns how many were removed. */
   dropPullRequest(owner: string, repo: string, pullNumber: number): Promise<number>;
   /** Idempotent. */
@@ -72,12 +70,13 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
     return (await queue.remove(jobId)) === 1;
   }
 
+  /**
+   * No job of another head is removed here: which head is current is GitHub's to say, not the order in
+   * which webhooks arrive. A job whose head is no longer current finds out from GitHub and ends at once.
+   */
   async function add(data: PlanJobData, jobId: string): Promise<void> {
-    const previous = await state.recordHead(data, jobId);
+    await state.trackJob(data, jobId);
     await queue.add('plan', data, { jobId });
-    if (previous !== undefined && planJobId({ ...data, headSha: previous }) !== jobId) {
-      await removePending(planJobId({ ...data, headSha: previous }));
-    }
   }
 
   let closing: Promise<void> | undefined;
@@ -109,28 +108,21 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
           await add(data, jobId);
           return { jobId, duplicate: false };
         }
+        // The last head a worker confirmed with GitHub: when it is another commit, this one came back (a
+        // force-push to an older commit) and its finished plan may have been superseded.
         const latest = await state.latestHead(data);
         const headMoved = latest !== undefined && planJobId({ ...data, headSha: latest }) !== jobId;
-        // A finished job answers a redelivery, but not a head that came back (force-push to an older commit)
-        // nor an explicit request to plan again.
+        // A finished job answers a redelivery, but not a head that came back nor an explicit request to plan again.
         if (FINISHED_STATES.has(existing) && (headMoved || data.trigger !== 'pull_request')) {
           if ((await queue.remove(jobId)) === 1) {
             await add(data, jobId);
             return { jobId, duplicate: false };
           }
         }
-        // The queued or running job serves this request; make sure it counts as current again.
-        if (headMoved) await add(data, jobId);
-        else await state.recordHead(data, jobId);
         return { jobId, duplicate: true };
       } finally {
         await state.unlockEnqueue(jobId);
       }
-    },
-    async supersededBy(data) {
-      const latest = await state.latestHead(data);
-      if (latest === undefined) return undefined;
-      return planJobId({ ...data, headSha: latest }) === planJobId(data) ? undefined : latest;
     },
     async dropPullRequest(owner, repo, pullNumber) {
       const ref: PullRequestRef = { owner, repo, pullNumber };

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import {
-  isPlanCurrent,
   normalizeSha,
   PLAN_QUEUE_NAME,
   type PlanJobData,
@@ -8,15 +7,17 @@ import {
   pullRequestKey,
 } from './plan-job.ts';
 
-/** Per pull request facts that outlive single jobs: the latest head SHA, whether it is closed, its job ids. */
+/**
+ * Per pull request facts that outlive single jobs: the last head GitHub confirmed, its job ids. Webhook
+ * order decides nothing here: only a worker that read the head from GitHub records it.
+ */
 export interface PlanStateStore {
-  /** Records `data.headSha` as the latest head and reopens the pull request; returns the previous head. */
-  recordHead(data: PlanJobData, jobId: string): Promise<string | undefined>;
+  /** Records `headSha`, read from GitHub just now, as the pull request's current head. */
+  confirmHead(ref: PullRequestRef, headSha: string): Promise<void>;
   latestHead(ref: PullRequestRef): Promise<string | undefined>;
-  isCurrent(data: PlanJobData): Promise<boolean>;
   /** Adds a job id to the pull request's jobs (dropped on close) without touching its latest head. */
   trackJob(ref: PullRequestRef, jobId: string): Promise<void>;
-  /** Marks the pull request closed and returns the ids of the jobs enqueued for it. */
+  /** Forgets the pull request's job ids and returns them (it was closed). */
   markClosed(ref: PullRequestRef): Promise<string[]>;
   /** A short lease so two concurrent enqueues of one job id agree on which one is the duplicate. */
   lockEnqueue(jobId: string): Promise<boolean>;
@@ -40,34 +41,15 @@ export function createPlanStateStore(options: PlanStateStoreOptions): PlanStateS
   const base = `${options.prefix}:${PLAN_QUEUE_NAME}-state`;
   const keys = (ref: PullRequestRef) => {
     const pr = pullRequestKey(ref);
-    return { head: `${base}:head:${pr}`, closed: `${base}:closed:${pr}`, jobs: `${base}:jobs:${pr}` };
+    return { head: `${base}:head:${pr}`, jobs: `${base}:jobs:${pr}` };
   };
 
   return {
-    async recordHead(data, jobId) {
-      const k = keys(data);
-      const results = await redis
-        .multi()
-        .set(k.head, normalizeSha(data.headSha), 'EX', ttl, 'GET')
-        .del(k.closed)
-        .sadd(k.jobs, jobId)
-        .expire(k.jobs, ttl)
-        .exec();
-      const [error, previous] = results?.[0] ?? [new Error('transaction aborted'), null];
-      if (error) throw error;
-      return typeof previous === 'string' ? previous : undefined;
+    async confirmHead(ref, headSha) {
+      await redis.set(keys(ref).head, normalizeSha(headSha), 'EX', ttl);
     },
     async latestHead(ref) {
       return (await redis.get(keys(ref).head)) ?? undefined;
-    },
-    async isCurrent(data) {
-      const k = keys(data);
-      const [latestHeadSha, closed] = await redis.mget(k.head, k.closed);
-      return isPlanCurrent({
-        headSha: data.headSha,
-        latestHeadSha: latestHeadSha ?? undefined,
-        closed: closed !== null,
-      });
     },
     async trackJob(ref, jobId) {
       const k = keys(ref);
@@ -75,8 +57,8 @@ export function createPlanStateStore(options: PlanStateStoreOptions): PlanStateS
     },
     async markClosed(ref) {
       const k = keys(ref);
-      const results = await redis.multi().set(k.closed, '1', 'EX', ttl).smembers(k.jobs).del(k.jobs).exec();
-      const [error, jobIds] = results?.[1] ?? [new Error('transaction aborted'), null];
+      const results = await redis.multi().smembers(k.jobs).del(k.jobs).exec();
+      const [error, jobIds] = results?.[0] ?? [new Error('transaction aborted'), null];
       if (error) throw error;
       return Array.isArray(jobIds) ? jobIds.filter((id): id is string => typeof id === 'string') : [];
     },

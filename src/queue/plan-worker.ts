@@ -3,12 +3,17 @@ import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { type ApprovalReader, createApprovalStore } from './approval-store.ts';
 import { PermanentPlanError } from './permanent-plan-error.ts';
 import { PLAN_QUEUE_NAME, type PlanJobData } from './plan-job.ts';
+import { createPlanQueue } from './plan-queue.ts';
 import { createPlanStateStore } from './plan-state-store.ts';
 import { createRedisClient, type RedisConnection, toBullConnection } from './redis-connection.ts';
 
 export interface PlanJobContext {
-  /** False once a newer head SHA was enqueued or the pull request closed: then skip publishing. */
-  isCurrent(): Promise<boolean>;
+  /** Records a head SHA that GitHub confirmed as the pull request's current head (see `PlanStateStore`). */
+  confirmHead(headSha: string): Promise<void>;
+  /** Queues a plan of the pull request's current head (found stale by a job of an older one); deduplicated. */
+  enqueue(data: PlanJobData): Promise<void>;
+  /** No retry follows a failure of this attempt: the job's check run must be completed now. */
+  finalAttempt: boolean;
   /** The worker's logger with the job's id, repository, pull request and head bound in. */
   log: PlanLogger;
   /** The `/mergeplane approve` records (pass to `runPlanJob` as `approvals`). */
@@ -17,7 +22,7 @@ export interface PlanJobContext {
   name: string;
 }
 
-export type PlanJobOutcome = 'planned' | 'skipped';
+export type PlanJobOutcome = 'planned';
 
 export interface PlanWorkerOptions {
   connection: RedisConnection;
@@ -46,6 +51,7 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
   const redis = createRedisClient(options.connection);
   const state = createPlanStateStore({ redis, prefix: options.prefix });
   const approvals = createApprovalStore({ redis, prefix: options.prefix });
+  const planQueue = createPlanQueue({ connection: options.connection, prefix: options.prefix });
 
   async function process(job: Job<PlanJobData, PlanJobOutcome>): Promise<PlanJobOutcome> {
     const data = job.data;
@@ -62,14 +68,20 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
       info: (extra, message) => log.info({ ...meta, ...extra }, message),
       warn: (extra, message) => log.warn({ ...meta, ...extra }, message),
     };
-    const isCurrent = () => state.isCurrent(data);
-    // A retried or long-queued job may have been overtaken; skip the checkout and render entirely.
-    if (!(await isCurrent())) {
-      jobLog.info({}, 'plan job skipped: superseded or closed');
-      return 'skipped';
-    }
+    // Whether the job is current is GitHub's to say (the orchestration asks it); events arrive in any order.
+    const context: PlanJobContext = {
+      confirmHead: (headSha) => state.confirmHead(data, headSha),
+      enqueue: async (current) => {
+        const { jobId, duplicate } = await planQueue.enqueue(current);
+        jobLog.info({ currentJobId: jobId, duplicate }, 'plan of the current head queued');
+      },
+      finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      log: jobLog,
+      approvals,
+      name: job.name,
+    };
     try {
-      await options.run(data, { isCurrent, log: jobLog, approvals, name: job.name });
+      await options.run(data, context);
     } catch (error) {
       if (error instanceof PermanentPlanError) {
         jobLog.warn({ error: error.message }, 'plan job failed permanently');
@@ -98,6 +110,7 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
     close(force = false) {
       closing ??= (async () => {
         await worker.close(force);
+        await planQueue.close();
         await redis.quit();
       })();
       return closing;

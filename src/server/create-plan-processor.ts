@@ -1,6 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Probot } from 'probot';
 import type { RepoCache } from '../git/repo-cache.ts';
+import { readPullRequestHead } from '../github/pull-request-head.ts';
 import { requestStatus } from '../github/request-status.ts';
 import { runPlanJob } from '../github/run-plan-job.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
@@ -80,7 +81,22 @@ export function createPlanProcessor(
       repoCache: options.repoCache,
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       logger,
-      isCurrent: context.isCurrent,
+      currentHead: (job) => readPullRequestHead(octokit as unknown as Octokit, job),
+      confirmHead: context.confirmHead,
+      planCurrentHead: (current) =>
+        context.enqueue({
+          deliveryId: data.deliveryId,
+          installationId: data.installationId,
+          owner: data.owner,
+          repo: data.repo,
+          pullNumber: data.pullNumber,
+          headSha: current.headSha,
+          baseRef: current.baseRef,
+          headRef: current.headRef,
+          trigger: 'pull_request',
+          ...(current.author === undefined ? {} : { author: current.author }),
+        }),
+      finalAttempt: context.finalAttempt,
       approvals: context.approvals,
       appUserLogin: await options.appUserLogin(),
       ...(options.appId === undefined ? {} : { appId: options.appId }),

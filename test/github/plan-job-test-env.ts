@@ -103,7 +103,13 @@ export function usePlanJobTestEnv<F extends { server: GitHttpServer; close(): Pr
         repoCache: createRepoCache({ dir: env.cacheDir(), baseUrl: env.fixture().server.baseUrl }),
         cacheDir: false,
         logger: silentLogger,
-        isCurrent: async () => true,
+        // Unit tests of the job: its head is the pull request's head unless a test says otherwise.
+        currentHead: async (data) => ({
+          open: true,
+          headSha: data.headSha,
+          baseRef: data.baseRef,
+          headRef: data.headRef,
+        }),
         appUserLogin: 'mergeplane[bot]',
         ...extra,
       };

@@ -41,8 +41,17 @@ function diffJob(app: string): PlanJobData {
   };
 }
 
+/** `isCurrent` false: GitHub reports another commit as the pull request's head by the time the diff is ready. */
 function deps(isCurrent = true): RunPlanJobDeps {
-  return env.deps({ cacheDir: renderCacheDir, isCurrent: async () => isCurrent });
+  return env.deps({
+    cacheDir: renderCacheDir,
+    currentHead: async (data) => ({
+      open: true,
+      headSha: isCurrent ? data.headSha : 'f'.repeat(40),
+      baseRef: data.baseRef,
+      headRef: data.headRef,
+    }),
+  });
 }
 
 const postedBodies = () => env.bodies('POST', COMMENTS).map((body) => String(body.body));

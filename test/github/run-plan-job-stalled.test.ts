@@ -45,7 +45,8 @@ function run(repoCache: RepoCache): PlanWorkerOptions['run'] {
       env.deps({
         repoCache,
         logger: ctx.log,
-        isCurrent: ctx.isCurrent,
+        confirmHead: ctx.confirmHead,
+        finalAttempt: ctx.finalAttempt,
         approvals: ctx.approvals,
         appId: APP_ID,
       }),

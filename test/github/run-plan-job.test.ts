@@ -7,6 +7,7 @@ import { buildDemoRepo, type DemoRepo } from '../../scripts/build-demo-repo.ts';
 import { RepoSyncError } from '../../src/git/repo-cache.ts';
 import { type RunPlanJobDeps, runPlanJob } from '../../src/github/run-plan-job.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
+import { PermanentPlanError } from '../../src/queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';
 import { usePlanJobTestEnv } from './plan-job-test-env.ts';
 import { type ServedRepo, serveRefs } from './pull-request-fixture.ts';
@@ -78,7 +79,9 @@ const logger: PlanLogger = {
   },
 };
 
-function deps(overrides: Partial<Pick<RunPlanJobDeps, 'token' | 'isCurrent'>> = {}): RunPlanJobDeps {
+function deps(
+  overrides: Partial<Pick<RunPlanJobDeps, 'token' | 'currentHead' | 'finalAttempt' | 'planCurrentHead'>> = {},
+): RunPlanJobDeps {
   return env.deps({ logger, ...overrides });
 }
 
@@ -147,31 +150,84 @@ describe('runPlanJob', () => {
   );
 
   it(
-    'publishes no comment when a newer commit superseded the plan',
+    'publishes no comment when GitHub reports a newer head by the time the plan is ready, and ends the run as not mergeable',
     async () => {
       const scope = github()
         .post(CHECK_RUNS)
         .reply(201, { id: CHECK_RUN_ID })
         .patch(CHECK_RUN)
         .reply(200, { id: CHECK_RUN_ID });
-
-      const result = await runPlanJob(jobData(), deps({ isCurrent: async () => false }));
+      const newer = 'f'.repeat(40);
+      let asked = 0;
+      const queued: string[] = [];
+      const result = await runPlanJob(
+        jobData(),
+        deps({
+          // Current when the job starts; a newer commit by the time it publishes.
+          currentHead: async (data) => ({
+            open: true,
+            headSha: asked++ === 0 ? data.headSha : newer,
+            baseRef: 'main',
+            headRef: 'demo-change',
+          }),
+          planCurrentHead: async (current) => {
+            queued.push(current.headSha);
+          },
+        }),
+      );
 
       scope.done();
-      expect(result).toEqual({ outcome: 'superseded', conclusion: 'neutral' });
+      expect(result).toEqual({ outcome: 'superseded', conclusion: 'cancelled' });
       expect(calls()).toEqual([`GET ${listRuns()}`, `POST ${CHECK_RUNS}`, `PATCH ${CHECK_RUN}`]);
+      // `cancelled` (unlike `neutral`) never satisfies a required check.
       expect(bodies('PATCH', CHECK_RUN)).toEqual([
-        expect.objectContaining({
-          status: 'completed',
-          conclusion: 'neutral',
-          output: expect.objectContaining({ title: 'Superseded by a newer commit' }),
-        }),
+        expect.objectContaining({ status: 'completed', conclusion: 'cancelled' }),
       ]);
+      expect(queued).toEqual([newer]);
     },
     PLAN_TIMEOUT,
   );
 
-  it('completes the check run as failure with the reason and rethrows when planning fails', async () => {
+  it('does nothing for a head that is not the pull request head when the job starts but queue the current one', async () => {
+    const scope = github();
+    const current = { open: true, headSha: 'e'.repeat(40), baseRef: 'main', headRef: 'demo-change' };
+    const queued: string[] = [];
+    const result = await runPlanJob(
+      jobData(),
+      deps({
+        currentHead: async () => current,
+        planCurrentHead: async (head) => {
+          queued.push(head.headSha);
+        },
+      }),
+    );
+    scope.done();
+    expect(result).toEqual({ outcome: 'stale' });
+    // Only the look-up of an open run of the stale head (none): no run created, no comment.
+    expect(calls()).toEqual([`GET ${listRuns()}`]);
+    expect(queued).toEqual([current.headSha]);
+  });
+
+  it('leaves the check run in progress with the reason when a retry follows', async () => {
+    const scope = github()
+      .post(CHECK_RUNS)
+      .reply(201, { id: CHECK_RUN_ID })
+      .patch(CHECK_RUN)
+      .reply(200, { id: CHECK_RUN_ID });
+    // A transient failure (the connection to git dropped).
+    const flaky = { sync: async () => Promise.reject(new Error('read ECONNRESET')) };
+    const error = await runPlanJob(jobData(), { ...deps({ finalAttempt: false }), repoCache: flaky }).catch(
+      (e: unknown) => e,
+    );
+    scope.done();
+    expect(error).toBeInstanceOf(Error);
+    const [update] = bodies('PATCH', CHECK_RUN);
+    expect(update).not.toHaveProperty('status');
+    expect(update).not.toHaveProperty('conclusion');
+    expect(update).toMatchObject({ output: { title: 'Plan attempt failed; retrying' } });
+  });
+
+  it('completes the check run as failure and fails permanently when git refuses the token', async () => {
     const scope = github()
       .post(CHECK_RUNS)
       .reply(201, { id: CHECK_RUN_ID })
@@ -181,7 +237,9 @@ describe('runPlanJob', () => {
     const error = await runPlanJob(jobData(), deps({ token: 'ghs_wrong-token' })).catch((e: unknown) => e);
 
     scope.done();
-    expect(error).toBeInstanceOf(RepoSyncError);
+    // Retrying cannot help: the job fails at once (the worker turns this into BullMQ's UnrecoverableError).
+    expect(error).toBeInstanceOf(PermanentPlanError);
+    expect((error as Error).cause).toBeInstanceOf(RepoSyncError);
     expect(calls()).toEqual([`GET ${listRuns()}`, `POST ${CHECK_RUNS}`, `PATCH ${CHECK_RUN}`]);
     const [failed] = bodies('PATCH', CHECK_RUN);
     expect(failed).toMatchObject({

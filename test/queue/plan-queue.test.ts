@@ -89,88 +89,57 @@ describe('plan queue', () => {
     });
   });
 
-  it('removes the waiting job of an older head when a newer head is enqueued', async () => {
+  it('keeps the job of every head whatever order the events arrive in: GitHub decides which is current', async () => {
     const queue = openQueue();
     const older = planData({ headSha: sha('1') });
     const newer = planData({ headSha: sha('2') });
-    const otherPr = planData({ pullNumber: 13, headSha: sha('3') });
-    await queue.enqueue(older);
-    await queue.enqueue(otherPr);
-
+    // The newer head's event first, then a late event of the older head.
     expect(await queue.enqueue(newer)).toEqual({ jobId: planJobId(newer), duplicate: false });
-
-    expect(await queue.queue.getJob(planJobId(older))).toBeUndefined();
+    expect(await queue.enqueue(older)).toEqual({ jobId: planJobId(older), duplicate: false });
     expect(await queue.queue.getJobState(planJobId(newer))).toBe('waiting');
-    expect(await queue.queue.getJobState(planJobId(otherPr))).toBe('waiting');
-    expect(await queue.supersededBy(older)).toBe(sha('2'));
-    expect(await queue.supersededBy(newer)).toBeUndefined();
-    expect(await queue.supersededBy(otherPr)).toBeUndefined();
+    expect(await queue.queue.getJobState(planJobId(older))).toBe('waiting');
   });
 
-  it('tells a running job of an older head that it is no longer current', async () => {
+  it('lets a job queue the current head and record the head GitHub confirmed', async () => {
     const queue = openQueue();
-    const older = planData({ headSha: sha('1') });
-    const newer = planData({ headSha: sha('2') });
-    const olderStarted = deferred();
-    const release = deferred();
-    const seen = new Map<string, boolean>();
+    const stale = planData({ headSha: sha('1') });
+    const current = planData({ headSha: sha('2') });
+    const ran: string[] = [];
     const { waitCompleted } = openWorker(async (data, ctx: PlanJobContext) => {
-      if (data.headSha === older.headSha) {
-        olderStarted.resolve();
-        await release.promise;
+      ran.push(data.headSha);
+      // What runPlanJob does when GitHub reports another head: record it and queue its plan.
+      if (data.headSha === stale.headSha) {
+        await ctx.confirmHead(current.headSha);
+        await ctx.enqueue(current);
       }
-      seen.set(data.headSha, await ctx.isCurrent());
     });
-
-    await queue.enqueue(older);
-    await olderStarted.promise;
-    expect(await queue.enqueue(newer)).toMatchObject({ duplicate: false });
-    // A running job is locked by its worker: it stays, and finds out through isCurrent().
-    expect(await queue.queue.getJobState(planJobId(older))).toBe('active');
-    release.resolve();
-
-    await waitCompleted(planJobId(older));
-    await waitCompleted(planJobId(newer));
-    expect(Object.fromEntries(seen)).toEqual({ [sha('1')]: false, [sha('2')]: true });
+    await queue.enqueue(stale);
+    await waitCompleted(planJobId(stale));
+    await waitCompleted(planJobId(current));
+    expect(ran).toEqual([stale.headSha, current.headSha]);
+    // A redelivery of the stale head's event is answered by its finished job: the confirmed head is another
+    // commit, so the old one "came back" only if GitHub says so when that job runs again.
+    expect(await queue.enqueue({ ...current, deliveryId: 'again' })).toEqual({
+      jobId: planJobId(current),
+      duplicate: true,
+    });
+    expect((await queue.enqueue(stale)).duplicate).toBe(false);
   });
 
-  it('plans again when the head returns to a commit that was already planned', async () => {
-    const queue = openQueue();
-    const first = planData({ headSha: sha('1') });
-    const runs: string[] = [];
-    const { waitCompleted, completed } = openWorker(async (data) => {
-      runs.push(data.headSha);
-    });
-    await queue.enqueue(first);
-    await waitCompleted(planJobId(first));
-    completed.clear();
-
-    // Same head again (redelivery): answered by the finished job.
-    expect(await queue.enqueue(first)).toMatchObject({ duplicate: true });
-    await queue.enqueue(planData({ headSha: sha('2') }));
-    await waitCompleted(planJobId(planData({ headSha: sha('2') })));
-    // Force-push back to the first commit: the finished job no longer describes the head.
-    expect(await queue.enqueue(first)).toMatchObject({ duplicate: false });
-    const rerun = await waitCompleted(planJobId(first));
-
-    expect(rerun.returnvalue).toBe('planned');
-    expect(runs).toEqual([sha('1'), sha('2'), sha('1')]);
-  });
-
-  it('drops the waiting jobs of a closed pull request and tells its running job', async () => {
+  it('drops the waiting jobs of a closed pull request', async () => {
     const queue = openQueue();
     const running = planData({ pullNumber: 9 });
     const waitingClosed = planData({ pullNumber: 7 });
     const waitingOpen = planData({ pullNumber: 8 });
     const started = deferred();
     const release = deferred();
-    const seen = new Map<number, boolean>();
-    const { waitCompleted } = openWorker(async (data, ctx) => {
+    const ran: number[] = [];
+    const { waitCompleted } = openWorker(async (data) => {
       if (data.pullNumber === running.pullNumber) {
         started.resolve();
         await release.promise;
       }
-      seen.set(data.pullNumber, await ctx.isCurrent());
+      ran.push(data.pullNumber);
     });
     await queue.enqueue(running);
     await started.promise;
@@ -179,19 +148,20 @@ describe('plan queue', () => {
     await queue.enqueue(waitingOpen);
 
     expect(await queue.dropPullRequest('acme', 'gitops', 7)).toBe(1);
+    // A running job is locked by its worker: it stays (it asks GitHub whether its pull request is open).
     expect(await queue.dropPullRequest('Acme', 'GitOps', 9)).toBe(0);
     expect(await queue.queue.getJob(planJobId(waitingClosed))).toBeUndefined();
     release.resolve();
 
     await waitCompleted(planJobId(running));
     await waitCompleted(planJobId(waitingOpen));
-    expect(Object.fromEntries(seen)).toEqual({ 9: false, 8: true });
+    expect(ran).toEqual([9, 8]);
 
-    // Reopened with a new push: planned, and current again.
+    // Reopened with a new push: planned.
     const reopened = planData({ pullNumber: 9, headSha: sha('4') });
     await queue.enqueue(reopened);
     await waitCompleted(planJobId(reopened));
-    expect(seen.get(9)).toBe(true);
+    expect(ran).toEqual([9, 8, 9]);
   });
 });
 
@@ -231,26 +201,25 @@ describe('plan worker', () => {
     expect(runs).toBe(2);
   });
 
-  it('skips a retried job whose head was superseded meanwhile', async () => {
-    const queue = openQueue();
-    const older = planData({ headSha: sha('1') });
-    const newer = planData({ headSha: sha('2') });
-    const runs: string[] = [];
-    const { waitCompleted } = openWorker(async (data) => {
-      runs.push(data.headSha);
-      if (data.headSha === older.headSha) {
-        // The push arrives while this attempt runs, so the job is active and stays queued for its retry.
-        await queue.enqueue(newer);
-        throw new Error('rate limited');
-      }
+  it('tells each attempt whether a retry follows it, so only the last one completes the check run', async () => {
+    const queue = scope.track(
+      createPlanQueue({
+        connection: redisUrl,
+        prefix: scope.prefix,
+        retry: { attempts: 3, backoffDelayMs: 10 },
+      }),
+    );
+    const data = planData();
+    const finals: boolean[] = [];
+    const { waitFailed } = openWorker(async (_data, ctx: PlanJobContext) => {
+      finals.push(ctx.finalAttempt);
+      throw new Error('rate limited');
     });
-    await queue.enqueue(older);
-
-    const skipped = await waitCompleted(planJobId(older));
-    await waitCompleted(planJobId(newer));
-
-    expect(skipped.returnvalue).toBe('skipped');
-    expect(runs.filter((s) => s === older.headSha)).toHaveLength(1);
+    await queue.enqueue(data);
+    // BullMQ reports every failed attempt; wait for the last one.
+    for (let i = 0; i < 200 && finals.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFailed(planJobId(data));
+    expect(finals).toEqual([false, false, true]);
   });
 
   it('re-runs the job of a worker that died mid-job on another worker, once', async () => {
@@ -295,8 +264,7 @@ describe('plan worker', () => {
     const job = await queue.queue.getJob(first.jobId);
     expect(job?.name).toBe('diff');
     expect(job?.data.diff).toEqual({ app: 'argocd/web', requestedBy: 'bob' });
-    // The plan job of the head is still current and still queued.
-    expect(await queue.supersededBy(plan)).toBeUndefined();
+    // The plan job of the head is still queued.
     expect(await queue.queue.getJobState(planJobId(plan))).toBe('waiting');
 
     expect(await queue.dropPullRequest('acme', 'gitops', 12)).toBe(3);
@@ -312,6 +280,7 @@ describe('plan worker', () => {
     const { jobId } = await queue.enqueueDiff(diff);
     await waitCompleted(jobId);
     expect(await queue.enqueueDiff(diff)).toEqual({ jobId, duplicate: false });
-    expect(names).toEqual(['diff:web']);
+    for (let i = 0; i < 200 && names.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(names).toEqual(['diff:web', 'diff:web']);
   });
 });
