@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { malformedWebhookReason } from '../github/malformed-webhook.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { type DashboardHandler, isDashboardPath } from './dashboard.ts';
 import { type MetricsQueue, renderQueueMetrics } from './queue-metrics.ts';
@@ -111,6 +112,11 @@ export function createHttpHandler(
     } catch {
       log.warn(meta, 'webhook refused: payload is not JSON');
       return json(400, { error: 'payload is not JSON' });
+    }
+    const malformed = malformedWebhookReason(name, payload);
+    if (malformed !== undefined) {
+      log.warn({ ...meta, reason: malformed }, 'webhook refused: malformed payload');
+      return json(400, { error: malformed });
     }
     try {
       await webhooks.receive({ id, name, payload });

@@ -603,6 +603,33 @@ describe('mergeplane server against a loopback GitHub', () => {
     expect(records.some((r) => r.deliveryId === 'forged' && /signature/.test(r.msg))).toBe(true);
   });
 
+  it('answers 400 with a reason to signed but malformed payloads, and keeps serving', async () => {
+    const seen = fake.requests.length;
+    const { pull_request: _dropped, ...withoutPull } = pullRequestPayload('opened', {
+      number: 1,
+      headSha: repo.demo.head,
+      baseSha: repo.demo.base,
+    });
+    const cases: [string, unknown, RegExp][] = [
+      ['pull_request', null, /not a JSON object/],
+      ['pull_request', [], /not a JSON object/],
+      ['pull_request', withoutPull, /has no pull_request object/],
+      ['issue_comment', { action: 'created', repository: {} }, /has no issue object/],
+    ];
+    for (const [name, payload, reason] of cases) {
+      const delivery = await deliver(url, name, payload as Parameters<typeof deliver>[2], {
+        id: 'malformed',
+      });
+      expect(delivery.status, JSON.stringify(payload)).toBe(400);
+      expect(JSON.parse(delivery.body).error).toMatch(reason);
+    }
+    expect(fake.requests.length).toBe(seen);
+    expect(
+      records.some((r) => r.deliveryId === 'malformed' && r.msg === 'webhook refused: malformed payload'),
+    ).toBe(true);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
   it('/healthz answers 200 with Redis up; /metrics reports the queue counts BullMQ has', async () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
