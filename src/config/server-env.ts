@@ -24,7 +24,11 @@ export interface ServerEnv {
     /** GitHub Enterprise Server REST root, `${GHE_PROTOCOL}://${GHE_HOST}/api/v3`; absent for github.com. */
     baseUrl?: string;
   };
-  workers: { concurrency: number };
+  /**
+   * Queue workers: jobs per process; how long a job's lock lives without renewal, and how often expired locks
+   * are looked for. A killed worker's job is taken over after at most about lock + interval.
+   */
+  workers: { concurrency: number; lockDurationMs: number; stalledIntervalMs: number };
   /** The queue dashboard is mounted only when both credentials are set. */
   dashboard: { enabled: boolean; user?: string; password?: string };
   cacheDir?: string;
@@ -67,6 +71,9 @@ export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 export const DEFAULT_WORKER_CONCURRENCY = 2;
 export const MAX_WORKER_CONCURRENCY = 32;
+/** Renewed every half of it; 15 s + 10 s lets another worker take a killed worker's job within ~25 s. */
+export const DEFAULT_LOCK_DURATION_MS = 15_000;
+export const DEFAULT_STALLED_INTERVAL_MS = 10_000;
 export const MIN_WEBHOOK_SECRET_LENGTH = 8;
 
 /** Every variable `loadServerEnv` reads (documented, in this order, in `.env.example`). */
@@ -84,6 +91,8 @@ export const SERVER_ENV_VARIABLES = [
   'REDIS_URL',
   'MERGEPLANE_QUEUE_PREFIX',
   'MERGEPLANE_WORKER_CONCURRENCY',
+  'MERGEPLANE_LOCK_DURATION_MS',
+  'MERGEPLANE_STALLED_INTERVAL_MS',
   'MERGEPLANE_DASHBOARD_USER',
   'MERGEPLANE_DASHBOARD_PASSWORD',
   'MERGEPLANE_CACHE_DIR',
@@ -414,6 +423,20 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
     1,
     MAX_WORKER_CONCURRENCY,
   );
+  const lockDurationMs = integer(
+    'MERGEPLANE_LOCK_DURATION_MS',
+    read(env, 'MERGEPLANE_LOCK_DURATION_MS'),
+    DEFAULT_LOCK_DURATION_MS,
+    5_000,
+    600_000,
+  );
+  const stalledIntervalMs = integer(
+    'MERGEPLANE_STALLED_INTERVAL_MS',
+    read(env, 'MERGEPLANE_STALLED_INTERVAL_MS'),
+    DEFAULT_STALLED_INTERVAL_MS,
+    1_000,
+    600_000,
+  );
 
   const dashboard = loadDashboard(env);
 
@@ -427,7 +450,7 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
     host,
     logLevel,
     github,
-    workers: { concurrency },
+    workers: { concurrency, lockDurationMs, stalledIntervalMs },
     dashboard,
     delivery: deliveryMode(env),
     kube: {},

@@ -52,6 +52,8 @@ export function createDeliverWorkerFactory(
         createKubeDelivery({ kubeConfig, log: log.child({ kubeContext: kubeConfig.getCurrentContext() }) }),
     });
     const deliverWorker = createDeliverWorker({
+      lockDuration: env.workers.lockDurationMs,
+      stalledInterval: env.workers.stalledIntervalMs,
       ...tuning,
       connection: context.workerConnection,
       prefix: env.queuePrefix,

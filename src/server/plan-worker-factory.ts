@@ -30,6 +30,8 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
       connection: context.workerConnection,
       prefix: env.queuePrefix,
       concurrency: env.workers.concurrency,
+      lockDuration: env.workers.lockDurationMs,
+      stalledInterval: env.workers.stalledIntervalMs,
       log: logger.child({ component: 'plan-worker' }),
       run: createPlanProcessor({
         probot,

@@ -217,6 +217,38 @@ describe('the gate judges the current head whatever order events arrive in', () 
     expectDecided(24, current, [old], { exactlyOne: true });
   });
 
+  it.each([
+    ['the pull request head ref is gone (deleted fork branch)', REPO],
+    ['the repository cannot be cloned (git 404)', 'no-such-repo'],
+  ])('fails at once with one check run when %s', async (_what, repoName) => {
+    const number = 31 + (repoName === REPO ? 0 : 1);
+    const head = newHead(`pr ${number}`);
+    // GitHub knows the pull request, but git has no refs/pull/N/head (or no repository) for it.
+    pulls[`${OWNER}/${repoName}#${number}`] = {
+      number,
+      state: 'open',
+      headSha: head,
+      headRef: 'gone',
+      baseSha: repo.demo.base,
+      baseRef: 'main',
+    };
+    const payload = event(number, 'opened', head);
+    Object.assign(payload.repository as Record<string, unknown>, {
+      name: repoName,
+      full_name: `${OWNER}/${repoName}`,
+    });
+    expect((await deliver(url, 'pull_request', payload)).status).toBe(202);
+    await idle();
+    const runs = runsOf(head);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(runs[0]?.output?.summary).toMatch(/PermanentPlanError/);
+    const failed = await server.planQueue.queue.getFailed();
+    const job = failed.find((j) => j.data.headSha === head);
+    // One attempt: BullMQ was told not to retry (UnrecoverableError).
+    expect(job?.attemptsMade).toBe(1);
+  });
+
   const SEEDS = Array.from({ length: 16 }, (_, i) => 11 + i);
   it.each(SEEDS)(
     'random interleaving %i of opened / synchronize / redeliveries / /mergeplane plan over three heads',
