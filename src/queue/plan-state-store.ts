@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import {
   normalizeSha,
   PLAN_QUEUE_NAME,
-  type PlanJobData,
   type PullRequestRef,
   pullRequestKey,
 } from './plan-job.ts';
