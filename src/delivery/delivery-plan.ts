@@ -75,6 +75,11 @@ export interface DeliveryStage {
 export interface DeliveryPlan {
   mergeSha: string;
   before: string;
+  /**
+   * The merge's place in the branch's history (`historyDepth`): which of two merges delivering the same target
+   * is newer. Absent in plans stored before it existed (then the order the merges were seen in decides).
+   */
+  order?: number;
   stages: DeliveryStage[];
   /** What is deliberately not delivered (removed apps, unchanged claims) and why; for logs and the comment. */
   notes: string[];

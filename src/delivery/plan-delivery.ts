@@ -212,6 +212,7 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
       claimObject,
       config,
     });
+    plan.order = await repo.historyDepth(afterSha);
     const configGate = report.gates.find((gate) => gate.id === 'config' && gate.status === 'fail');
     if (configGate) {
       plan.notes.unshift(`invalid ${CONFIG_PATH}, defaults used: ${configGate.message}`);

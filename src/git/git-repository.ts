@@ -55,6 +55,11 @@ export interface GitRepository {
   currentBranch(): Promise<string | undefined>;
   /** A file's text at a commit; undefined when there is no such file (or it is not a regular blob). */
   readFile(sha: string, path: string): Promise<string | undefined>;
+  /**
+   * The commit's depth along first parents (`git rev-list --first-parent --count`): on a branch that only
+   * moves forward, a later merge is always deeper, whatever order its webhooks arrived in.
+   */
+  historyDepth(sha: string): Promise<number>;
 }
 
 interface GitResult {
@@ -173,6 +178,12 @@ function createGitRepository(dir: string): GitRepository {
       const out = await git(dir, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, head, '--']);
       const files = out.split('\0').filter((f) => f !== '');
       return [...new Set(files)].sort();
+    },
+
+    async historyDepth(sha) {
+      if (!isSafeRef(sha)) throw new UnknownRefError(sha);
+      const out = await git(dir, ['rev-list', '--first-parent', '--count', sha, '--']);
+      return Number(out.trim());
     },
 
     async checkout(sha) {

@@ -143,7 +143,7 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
               owner: data.owner,
               repo: data.repo,
               targetKey: target.key,
-              seq: data.seq,
+              seq: plan.order ?? data.seq,
               sha: ref.sha,
             });
           }
@@ -169,6 +169,8 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
       await job.updateData(data);
     }
     if (!plan) throw new UnrecoverableError('deliver job has a stage but no plan');
+    // Which merge of a target is newer follows the branch's history, not the order the pushes arrived in.
+    const order = plan.order ?? data.seq;
 
     let stage = data.stage ?? 0;
     const results: Record<string, TargetResult> = { ...data.results };
@@ -186,7 +188,7 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
             owner: data.owner,
             repo: data.repo,
             mergeSha: ref.sha,
-            seq: data.seq,
+            seq: order,
             attempt: data.attempt,
             target,
             options: plan.options,

@@ -84,6 +84,8 @@ export interface DeliveryE2E {
     via?: 'push' | 'pull_request' | 'both';
     /** Default true; false: Argo CD has not noticed the push yet (it polls Git every few minutes). */
     argo?: boolean;
+    /** A webhook of an earlier merge arriving only now (lost, then redelivered): `main` stays where it is. */
+    late?: boolean;
   }): Promise<void>;
   /** `/mergeplane retry` by a writer on pull request `pullNumber`. */
   comment(pullNumber: number, body: string): Promise<void>;
@@ -224,8 +226,9 @@ export async function startDeliveryE2E(options: DeliveryE2EOptions): Promise<Del
       pullNumber,
       via = pullNumber === undefined ? 'push' : 'both',
       argo = true,
+      late = false,
     }) {
-      repo.setMain(after);
+      if (!late) repo.setMain(after);
       if (pullNumber !== undefined) {
         pulls[`${OWNER}/${REPO}#${pullNumber}`] = {
           number: pullNumber,
@@ -238,7 +241,7 @@ export async function startDeliveryE2E(options: DeliveryE2EOptions): Promise<Del
         };
       }
       // Argo CD hears about the push too (its own Git webhook): automated apps start syncing on their own.
-      if (argo) cluster.push(after);
+      if (argo && !late) cluster.push(after);
       if (via !== 'pull_request') await send('push', pushPayload(before, after));
       if (via !== 'push' && pullNumber !== undefined)
         await send('pull_request', mergedPullRequestPayload(pullNumber, after, before));

@@ -57,6 +57,29 @@ describe('superseded merges, end to end', () => {
     expect(isSyncedAt(e2e.cluster.application('podinfo-production'), newer)).toBe(true);
   });
 
+  it('never syncs an older merge whose push arrives only after a newer merge of the app was delivered', async () => {
+    const { e2e, repo } = suite;
+    await startWorker();
+    const before = suite.main;
+    const older = repo.commit(before, podinfoTag(repo, before, '6.7.8'), 'podinfo 6.7.8');
+    const newer = repo.commit(older, podinfoTag(repo, older, '6.7.9'), 'podinfo 6.7.9');
+    // The newer merge's push comes first (the older one's delivery failed and GitHub redelivers it later).
+    await e2e.merge({ before: older, after: newer });
+    suite.main = newer;
+    await e2e.waitFinal(newer, [PODINFO, DEPLOY_STATUS_CONTEXT]);
+    expect(isSyncedAt(e2e.cluster.application('podinfo-production'), newer)).toBe(true);
+
+    await e2e.merge({ before, after: older, late: true });
+    await e2e.waitFinal(older, [PODINFO, DEPLOY_STATUS_CONTEXT]);
+    // The branch's history, not arrival order, says which merge is newer.
+    expect(e2e.statuses(older, PODINFO).at(-1)).toMatchObject({
+      state: 'success',
+      description: `Superseded by ${newer.slice(0, 7)}`,
+    });
+    expect(e2e.cluster.argo.operations.map((o) => o.revision)).not.toContain(older);
+    expect(isSyncedAt(e2e.cluster.application('podinfo-production'), newer)).toBe(true);
+  });
+
   it('stops waiting for an older merge that Argo CD skipped for a newer one, and reports it superseded', async () => {
     const { e2e } = suite;
     // One worker whose only target slot the older sync holds: the newer merge is planned on the parents' queue.
