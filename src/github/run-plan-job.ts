@@ -128,11 +128,13 @@ async function withApprovals(
 }
 
 /**
- * The plan job: check run in progress (an unfinished one of this head is taken over) → fetch base and
- * head → plan → approvals under the base branch's rules → (still current?) → sticky comment → completed
- * check run. A plan that a newer commit superseded publishes nothing but a neutral check run; any failure
- * after the check run exists completes it as `failure` (never left in progress) and rethrows. Diff jobs
- * (`data.diff`) post the app's full diff instead, without a check run.
+ * The plan job: is this head the pull request's head on GitHub? → check run in progress (an unfinished one
+ * of this head is taken over) → fetch base and head → plan → approvals under the base branch's rules →
+ * (still the head on GitHub?) → sticky comment → completed check run. A job of a head that is not (or no
+ * longer) current publishes nothing, ends its run `cancelled` and queues the current head. A failure after
+ * the check run exists completes it as `failure` on the last attempt (never left in progress) and rethrows;
+ * permanent failures are thrown as `PermanentPlanError`. Diff jobs (`data.diff`) post the app's full diff
+ * instead, without a check run.
  */
 export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promise<RunPlanJobResult> {
   if (data.diff !== undefined) return runDiffJob(data, data.diff, deps);

@@ -1,10 +1,5 @@
 import type { Redis } from 'ioredis';
-import {
-  normalizeSha,
-  PLAN_QUEUE_NAME,
-  type PullRequestRef,
-  pullRequestKey,
-} from './plan-job.ts';
+import { normalizeSha, PLAN_QUEUE_NAME, type PullRequestRef, pullRequestKey } from './plan-job.ts';
 
 /**
  * Per pull request facts that outlive single jobs: the last head GitHub confirmed, its job ids. Webhook
