@@ -45,6 +45,12 @@ export interface RunPlanJobDeps {
    * over), so a head never collects one failed run per attempt.
    */
   finalAttempt?: boolean;
+  /**
+   * Serialises the last currency check and the writes of every job of the pull request (the worker's
+   * per-pull-request lock), so a job that passed the check cannot write after a newer head's job.
+   * Default: run directly.
+   */
+  publishExclusively?: <T>(publish: () => Promise<T>) => Promise<T>;
   /** The App's login (`mergeplane[bot]`): only its comments count as plan parts. */
   appUserLogin?: string;
   /**
@@ -188,69 +194,10 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
     const { report: planned, config, changedFiles } = await planPullRequest(data, deps);
     const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];
     const { report, view } = await withApprovals({ data, deps, report: planned, config });
-
-    const now = await deps.currentHead(data);
-    if (!isHeadOf(now, headSha)) {
-      await completeSuperseded(data, deps, checkRunId, now);
-      await ensureCurrentPlanned(deps, now);
-      logger.info({ ...meta, ms: Math.round(performance.now() - started) }, 'plan superseded');
-      return { outcome: 'superseded', conclusion: SUPERSEDED_CONCLUSION };
-    }
-
-    const checkRun = checkRunUrl === undefined ? undefined : { name: CHECK_RUN_NAME, url: checkRunUrl };
-    const quiet = isNoChangesReport(report);
-    const onNoChanges = config?.comment.onNoChanges ?? 'comment';
-    const maxParts = config?.comment.maxParts ?? DEFAULT_MAX_PARTS;
-    const comment = await upsertPlanComment({
-      octokit,
-      owner,
-      repo,
-      issueNumber: pullNumber,
-      markdown: quiet
-        ? renderNoChangesMarkdown(report, notes, checkRun)
-        : renderMarkdown(report, {
-            notes,
-            maxLength: commentBudget(maxParts),
-            ...(view === undefined ? {} : { approvals: view }),
-            ...(checkRun === undefined ? {} : { checkRun }),
-          }),
-      // `none` still replaces a plan comment of an earlier head (it would be stale), but starts none —
-      // unless there is a note to give.
-      ...(quiet && onNoChanges === 'none' && notes.length === 0 ? { createIfMissing: false } : {}),
-      ...(deps.appUserLogin === undefined ? {} : { appUserLogin: deps.appUserLogin }),
-      maxParts,
-    });
-
-    const commentUrl = comment.urls[0];
-    const { payload, extraAnnotations } = checkRunFromReport(report, {
-      headSha,
-      jsonReport: true,
-      ...(commentUrl === undefined ? {} : { commentUrl }),
-      ...(view === undefined ? {} : { approvals: view }),
-    });
-    // Update takes neither name nor head_sha: the run already has them.
-    const { name: _name, head_sha: _headSha, ...update } = payload;
-    await octokit.rest.checks.update({
-      owner,
-      repo,
-      check_run_id: checkRunId,
-      ...update,
-      completed_at: new Date().toISOString(),
-    });
-    for (const annotations of extraAnnotations) {
-      // GitHub appends the annotations of each update to the run's.
-      await octokit.rest.checks.update({
-        owner,
-        repo,
-        check_run_id: checkRunId,
-        output: { title: payload.output.title, summary: payload.output.summary, annotations },
-      });
-    }
-    logger.info(
-      { ...meta, conclusion: payload.conclusion, ms: Math.round(performance.now() - started) },
-      'plan published',
+    const exclusively = deps.publishExclusively ?? (<T>(publish: () => Promise<T>) => publish());
+    return await exclusively(() =>
+      publishIfCurrent({ data, deps, report, view, config, notes, checkRunId, checkRunUrl, meta, started }),
     );
-    return { outcome: 'published', conclusion: payload.conclusion, commentUrls: comment.urls };
   } catch (caught) {
     const error =
       !(caught instanceof PermanentPlanError) && isPermanentGitHubError(caught)
@@ -290,6 +237,88 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
     );
     throw error;
   }
+}
+
+interface PublishInput {
+  data: PlanJobData;
+  deps: RunPlanJobDeps;
+  report: PlanReport;
+  view: ApprovalsView | undefined;
+  config: MergeplaneConfig | undefined;
+  notes: string[];
+  checkRunId: number;
+  checkRunUrl: string | undefined;
+  meta: Record<string, unknown>;
+  started: number;
+}
+
+/** The last look at GitHub's head, then the sticky comment and the completed check run. */
+async function publishIfCurrent(input: PublishInput): Promise<RunPlanJobResult> {
+  const { data, deps, report, view, config, notes, checkRunId, checkRunUrl, meta, started } = input;
+  const { octokit, logger } = deps;
+  const { owner, repo, pullNumber, headSha } = data;
+  const now = await deps.currentHead(data);
+  if (!isHeadOf(now, headSha)) {
+    await completeSuperseded(data, deps, checkRunId, now);
+    await ensureCurrentPlanned(deps, now);
+    logger.info({ ...meta, ms: Math.round(performance.now() - started) }, 'plan superseded');
+    return { outcome: 'superseded', conclusion: SUPERSEDED_CONCLUSION };
+  }
+
+  const checkRun = checkRunUrl === undefined ? undefined : { name: CHECK_RUN_NAME, url: checkRunUrl };
+  const quiet = isNoChangesReport(report);
+  const onNoChanges = config?.comment.onNoChanges ?? 'comment';
+  const maxParts = config?.comment.maxParts ?? DEFAULT_MAX_PARTS;
+  const comment = await upsertPlanComment({
+    octokit,
+    owner,
+    repo,
+    issueNumber: pullNumber,
+    markdown: quiet
+      ? renderNoChangesMarkdown(report, notes, checkRun)
+      : renderMarkdown(report, {
+          notes,
+          maxLength: commentBudget(maxParts),
+          ...(view === undefined ? {} : { approvals: view }),
+          ...(checkRun === undefined ? {} : { checkRun }),
+        }),
+    // `none` still replaces a plan comment of an earlier head (it would be stale), but starts none —
+    // unless there is a note to give.
+    ...(quiet && onNoChanges === 'none' && notes.length === 0 ? { createIfMissing: false } : {}),
+    ...(deps.appUserLogin === undefined ? {} : { appUserLogin: deps.appUserLogin }),
+    maxParts,
+  });
+
+  const commentUrl = comment.urls[0];
+  const { payload, extraAnnotations } = checkRunFromReport(report, {
+    headSha,
+    jsonReport: true,
+    ...(commentUrl === undefined ? {} : { commentUrl }),
+    ...(view === undefined ? {} : { approvals: view }),
+  });
+  // Update takes neither name nor head_sha: the run already has them.
+  const { name: _name, head_sha: _headSha, ...update } = payload;
+  await octokit.rest.checks.update({
+    owner,
+    repo,
+    check_run_id: checkRunId,
+    ...update,
+    completed_at: new Date().toISOString(),
+  });
+  for (const annotations of extraAnnotations) {
+    // GitHub appends the annotations of each update to the run's.
+    await octokit.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: checkRunId,
+      output: { title: payload.output.title, summary: payload.output.summary, annotations },
+    });
+  }
+  logger.info(
+    { ...meta, conclusion: payload.conclusion, ms: Math.round(performance.now() - started) },
+    'plan published',
+  );
+  return { outcome: 'published', conclusion: payload.conclusion, commentUrls: comment.urls };
 }
 
 /**

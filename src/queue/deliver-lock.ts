@@ -20,6 +20,8 @@ export interface ResourceLockOptions {
   prefix: string;
   /** How long the lock outlives a dead holder; renewed every third of it while held. Default 30 s. */
   ttlMs?: number;
+  /** Key namespace beside the queue's keys; default the deliver queue's. */
+  namespace?: string;
   onLost?: (resource: string) => void;
 }
 
@@ -34,7 +36,8 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 export function createResourceLock(options: ResourceLockOptions): ResourceLock {
   const { redis } = options;
   const ttlMs = options.ttlMs ?? 30_000;
-  const keyOf = (resource: string) => `${options.prefix}:${DELIVER_QUEUE_NAME}-lock:${resource}`;
+  const namespace = options.namespace ?? DELIVER_QUEUE_NAME;
+  const keyOf = (resource: string) => `${options.prefix}:${namespace}-lock:${resource}`;
   return {
     async tryAcquire(resource) {
       const key = keyOf(resource);

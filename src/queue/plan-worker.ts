@@ -1,8 +1,9 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { type ApprovalReader, createApprovalStore } from './approval-store.ts';
+import { createResourceLock } from './deliver-lock.ts';
 import { PermanentPlanError } from './permanent-plan-error.ts';
-import { PLAN_QUEUE_NAME, type PlanJobData } from './plan-job.ts';
+import { PLAN_QUEUE_NAME, type PlanJobData, pullRequestKey } from './plan-job.ts';
 import { createPlanQueue } from './plan-queue.ts';
 import { createPlanStateStore } from './plan-state-store.ts';
 import { createRedisClient, type RedisConnection, toBullConnection } from './redis-connection.ts';
@@ -14,6 +15,11 @@ export interface PlanJobContext {
   enqueue(data: PlanJobData): Promise<void>;
   /** No retry follows a failure of this attempt: the job's check run must be completed now. */
   finalAttempt: boolean;
+  /**
+   * Runs `publish` while no other job publishes to the same pull request, so "is my head still current?" and
+   * the writes that follow cannot interleave with another head's: the comment only moves forward.
+   */
+  publishExclusively<T>(publish: () => Promise<T>): Promise<T>;
   /** The worker's logger with the job's id, repository, pull request and head bound in. */
   log: PlanLogger;
   /** The `/mergeplane approve` records (pass to `runPlanJob` as `approvals`). */
@@ -23,6 +29,9 @@ export interface PlanJobContext {
 }
 
 export type PlanJobOutcome = 'planned';
+
+const PUBLISH_LOCK_POLL_MS = 200;
+const PUBLISH_LOCK_WAIT_MS = 120_000;
 
 export interface PlanWorkerOptions {
   connection: RedisConnection;
@@ -52,6 +61,12 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
   const state = createPlanStateStore({ redis, prefix: options.prefix });
   const approvals = createApprovalStore({ redis, prefix: options.prefix });
   const planQueue = createPlanQueue({ connection: options.connection, prefix: options.prefix });
+  const publishLock = createResourceLock({
+    redis,
+    prefix: options.prefix,
+    namespace: PLAN_QUEUE_NAME,
+    ttlMs: 60_000,
+  });
 
   async function process(job: Job<PlanJobData, PlanJobOutcome>): Promise<PlanJobOutcome> {
     const data = job.data;
@@ -76,6 +91,23 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
         jobLog.info({ currentJobId: jobId, duplicate }, 'plan of the current head queued');
       },
       finalAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      publishExclusively: async (publish) => {
+        const resource = `publish:${pullRequestKey(data)}`;
+        for (let waited = 0; ; waited += PUBLISH_LOCK_POLL_MS) {
+          const lease = await publishLock.tryAcquire(resource);
+          if (lease !== undefined) {
+            try {
+              return await publish();
+            } finally {
+              await lease.release();
+            }
+          }
+          // Publishing takes seconds; a holder that died frees the lock when its lease expires.
+          if (waited > PUBLISH_LOCK_WAIT_MS)
+            throw new Error(`pull request ${resource} is being published by another job`);
+          await new Promise((resolve) => setTimeout(resolve, PUBLISH_LOCK_POLL_MS));
+        }
+      },
       log: jobLog,
       approvals,
       name: job.name,

@@ -97,6 +97,7 @@ export function createPlanProcessor(
           ...(current.author === undefined ? {} : { author: current.author }),
         }),
       finalAttempt: context.finalAttempt,
+      publishExclusively: context.publishExclusively,
       approvals: context.approvals,
       appUserLogin: await options.appUserLogin(),
       ...(options.appId === undefined ? {} : { appId: options.appId }),

@@ -222,6 +222,34 @@ describe('plan worker', () => {
     expect(finals).toEqual([false, false, true]);
   });
 
+  it('lets one job at a time publish to a pull request, across workers', async () => {
+    const queue = openQueue();
+    const jobs = [
+      planData({ headSha: sha('1') }),
+      planData({ headSha: sha('2') }),
+      planData({ pullNumber: 13 }),
+    ];
+    const events: string[] = [];
+    const run: PlanWorkerOptions['run'] = async (data, ctx) => {
+      await ctx.publishExclusively(async () => {
+        events.push(`enter ${data.pullNumber}:${data.headSha.slice(0, 1)}`);
+        await new Promise((r) => setTimeout(r, 300));
+        events.push(`exit ${data.pullNumber}:${data.headSha.slice(0, 1)}`);
+      });
+    };
+    // Two worker processes' worth of slots.
+    openWorker(run, { concurrency: 2 });
+    openWorker(run, { concurrency: 2 });
+    for (const data of jobs) await queue.enqueue(data);
+    for (let i = 0; i < 200 && events.length < 6; i++) await new Promise((r) => setTimeout(r, 50));
+    // Pull request 12's two heads never overlap.
+    const of12 = events.filter((e) => e.includes(' 12:'));
+    expect(of12).toHaveLength(4);
+    expect(of12[0]!.startsWith('enter') && of12[1]!.startsWith('exit')).toBe(true);
+    expect(of12[2]!.startsWith('enter') && of12[3]!.startsWith('exit')).toBe(true);
+    expect(events.filter((e) => e.includes(' 13:'))).toEqual(['enter 13:1', 'exit 13:1']);
+  });
+
   it('re-runs the job of a worker that died mid-job on another worker, once', async () => {
     const queue = openQueue();
     const data = planData();
