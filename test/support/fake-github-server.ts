@@ -239,8 +239,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     }
     const forRef = at('GET', /^\/commits\/([^/]+)\/check-runs$/, rest);
     if (forRef) {
-      const runs = checkRuns.filter((r) => r.head_sha === forRef[1]).map(runJson);
-      return { status: 200, body: { total_count: runs.length, check_runs: runs } };
+      // As GitHub: `check_name` filters by name; `filter=latest` (the default) keeps the newest run per name.
+      const query = new URL(req.url ?? '/', 'http://github.test').searchParams;
+      const name = query.get('check_name');
+      let runs = checkRuns.filter((r) => r.head_sha === forRef[1] && (name === null || r.name === name));
+      if ((query.get('filter') ?? 'latest') === 'latest') {
+        runs = runs.filter((run) => !runs.some((other) => other.name === run.name && other.id > run.id));
+      }
+      const page = runs.map(runJson);
+      return { status: 200, body: { total_count: page.length, check_runs: page } };
     }
     const list = at('GET', /^\/issues\/(\d+)\/comments$/, rest);
     if (list) {
