@@ -5,7 +5,6 @@
 // installation) and with that spacing off, which shows the planning itself.
 //   node bench/plan-demo.ts
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -18,11 +17,10 @@ import {
   commentPayload,
   createDemoGitHubRepo,
   deliver,
+  demoPull,
+  demoServerVariables,
   generateAppKey,
-  OWNER,
   pullRequestPayload,
-  REPO,
-  WEBHOOK_SECRET,
 } from '../test/server/server-test-env.ts';
 import { startFakeGitHub } from '../test/support/fake-github-server.ts';
 
@@ -46,30 +44,14 @@ async function measure(label: string, octokit: OctokitTuning | undefined): Promi
     privateKey,
     gitRoot: repo.gitRoot,
     permissions: { 'octo-writer': 'write' },
-    pulls: {
-      [`${OWNER}/${REPO}#1`]: {
-        number: 1,
-        state: 'open',
-        headSha: repo.demo.head,
-        headRef: 'demo-change',
-        baseSha: repo.demo.base,
-        baseRef: 'main',
-      },
-    },
+    pulls: demoPull(repo),
   });
   const prefix = `mp-bench-${randomBytes(6).toString('hex')}`;
   const env = loadServerEnv({
-    APP_ID: String(APP_ID),
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET,
-    GHE_HOST: fake.host,
-    GHE_PROTOCOL: 'http',
-    REDIS_URL: redisUrl,
+    ...demoServerVariables({ fake, repo, privateKey, redisUrl }),
     MERGEPLANE_QUEUE_PREFIX: prefix,
     HOST: '127.0.0.1',
     PORT: '0',
-    MERGEPLANE_CACHE_DIR: join(repo.dir, 'render-cache'),
-    MERGEPLANE_REPO_CACHE_DIR: join(repo.dir, 'repos'),
   });
   const server = await startServer({
     env,

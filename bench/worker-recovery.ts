@@ -14,10 +14,11 @@ import { resolveTool } from '../src/render/resolve-tool.ts';
 import {
   APP_ID,
   createDemoGitHubRepo,
+  demoPull,
+  demoServerVariables,
   generateAppKey,
   OWNER,
   REPO,
-  WEBHOOK_SECRET,
 } from '../test/server/server-test-env.ts';
 import { startFakeGitHub } from '../test/support/fake-github-server.ts';
 
@@ -45,32 +46,16 @@ async function measure(label: string, tuning: Record<string, string>): Promise<s
     appId: APP_ID,
     privateKey,
     gitRoot: repo.gitRoot,
-    pulls: {
-      [`${OWNER}/${REPO}#1`]: {
-        number: 1,
-        state: 'open',
-        headSha: repo.demo.head,
-        headRef: 'demo-change',
-        baseSha: repo.demo.base,
-        baseRef: 'main',
-      },
-    },
+    pulls: demoPull(repo),
   });
   const prefix = `mp-bench-${randomBytes(6).toString('hex')}`;
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/root',
-    APP_ID: String(APP_ID),
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET,
-    GHE_HOST: fake.host,
-    GHE_PROTOCOL: 'http',
-    REDIS_URL: redisUrl,
+    ...demoServerVariables({ fake, repo, privateKey, redisUrl }),
     MERGEPLANE_QUEUE_PREFIX: prefix,
     MERGEPLANE_DELIVERY: 'off',
     MERGEPLANE_HELM: slowHelm(),
-    MERGEPLANE_CACHE_DIR: join(repo.dir, 'render-cache'),
-    MERGEPLANE_REPO_CACHE_DIR: join(repo.dir, 'repos'),
     LOG_LEVEL: 'warn' as const,
     ...tuning,
   };

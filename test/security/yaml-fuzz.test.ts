@@ -10,18 +10,7 @@ import { parseYamlValue, YAML_LIMITS, YamlLimitError } from '../../src/kube/safe
 import { YamlCache } from '../../src/kube/yaml-cache.ts';
 import { parseRendered } from '../../src/render/parse-rendered.ts';
 import { InvalidManifestError } from '../../src/render/render-error.ts';
-
-/** Deterministic PRNG (mulberry32): a failure reproduces from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../support/seeded-random.ts';
 
 const SEEDS = Array.from({ length: 150 }, (_, i) => 1000 + i);
 

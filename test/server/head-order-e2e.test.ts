@@ -8,6 +8,7 @@ import { planChange } from '../../src/plan/plan-change.ts';
 import { type RunningMergeplane, startServer } from '../../src/server/start-server.ts';
 import { assertRedisReachable, createRedisScope, redisUrl } from '../queue/redis-test-env.ts';
 import { type FakeGitHub, type FakePull, startFakeGitHub } from '../support/fake-github-server.ts';
+import { seededRandom as rng } from '../support/seeded-random.ts';
 import {
   APP_ID,
   captureLogger,
@@ -15,28 +16,17 @@ import {
   createDemoGitHubRepo,
   type DemoGitHubRepo,
   deliver,
+  demoPull,
+  demoServerVariables,
   generateAppKey,
   OWNER,
   pullRequestPayload,
   REPO,
-  WEBHOOK_SECRET,
 } from './server-test-env.ts';
 
 const WRITER = 'octo-writer';
 /** Plan jobs' decisive conclusions; `cancelled` (superseded) and `neutral` must never end the current head. */
 const DECISIVE = new Set(['success', 'failure', 'action_required']);
-
-/** Deterministic PRNG (mulberry32): a failing interleaving reproduces from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let repo: DemoGitHubRepo;
 let privateKey: string;
@@ -68,15 +58,7 @@ function newHead(label: string): string {
 /** Moves pull request `number` to `headSha` on the stand-in, as a push to its branch does. */
 function push(number: number, headSha: string): void {
   git('update-ref', `refs/pull/${number}/head`, headSha);
-  const key = `${OWNER}/${REPO}#${number}`;
-  pulls[key] = {
-    number,
-    state: 'open',
-    headSha,
-    headRef: 'demo-change',
-    baseSha: repo.demo.base,
-    baseRef: 'main',
-  };
+  Object.assign(pulls, demoPull(repo, number, headSha));
 }
 
 function event(number: number, action: 'opened' | 'synchronize', headSha: string) {
@@ -128,16 +110,9 @@ beforeAll(async () => {
   });
   server = await startServer({
     env: loadServerEnv({
-      APP_ID: String(APP_ID),
-      PRIVATE_KEY: privateKey,
-      WEBHOOK_SECRET,
-      GHE_HOST: fake.host,
-      GHE_PROTOCOL: 'http',
-      REDIS_URL: redisUrl,
+      ...demoServerVariables({ fake, repo, privateKey, redisUrl }),
       HOST: '127.0.0.1',
       PORT: '0',
-      MERGEPLANE_CACHE_DIR: join(repo.dir, 'render-cache'),
-      MERGEPLANE_REPO_CACHE_DIR: join(repo.dir, 'repos'),
       MERGEPLANE_QUEUE_PREFIX: scope.prefix,
     }),
     logger: captureLogger().logger,

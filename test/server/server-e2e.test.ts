@@ -19,12 +19,13 @@ import {
   createDemoGitHubRepo,
   type DemoGitHubRepo,
   deliver,
+  demoPull,
+  demoServerVariables,
   generateAppKey,
   type LogRecord,
   OWNER,
   pullRequestPayload,
   REPO,
-  WEBHOOK_SECRET,
 } from './server-test-env.ts';
 
 const WRITER = 'octo-writer';
@@ -45,16 +46,9 @@ afterAll(() => {
 
 function serverEnv(fake: FakeGitHub, overrides: Record<string, string> = {}): ServerEnv {
   return loadServerEnv({
-    APP_ID: String(APP_ID),
-    PRIVATE_KEY: privateKey,
-    WEBHOOK_SECRET,
-    GHE_HOST: fake.host,
-    GHE_PROTOCOL: 'http',
-    REDIS_URL: redisUrl,
+    ...demoServerVariables({ fake, repo, privateKey, redisUrl }),
     HOST: '127.0.0.1',
     PORT: '0',
-    MERGEPLANE_CACHE_DIR: join(repo.dir, 'render-cache'),
-    MERGEPLANE_REPO_CACHE_DIR: join(repo.dir, 'repos'),
     ...overrides,
   });
 }
@@ -65,16 +59,7 @@ async function startFake(): Promise<FakeGitHub> {
     privateKey,
     gitRoot: repo.gitRoot,
     permissions: { [WRITER]: 'write', [READER]: 'read' },
-    pulls: {
-      [`${OWNER}/${REPO}#1`]: {
-        number: 1,
-        state: 'open',
-        headSha: repo.demo.head,
-        headRef: 'demo-change',
-        baseSha: repo.demo.base,
-        baseRef: 'main',
-      },
-    },
+    pulls: demoPull(repo),
   });
 }
 

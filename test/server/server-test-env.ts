@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { buildDemoRepo, type DemoRepo } from '../../scripts/build-demo-repo.ts';
+import type { FakePull } from '../support/fake-github-server.ts';
 
 type Json = Record<string, unknown>;
 
@@ -163,4 +164,44 @@ export async function closedPort(): Promise<number> {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Pull request `number` of the demo repository, open at `headSha` (default the demo head), as the stand-in lists it. */
+export function demoPull(
+  repo: DemoGitHubRepo,
+  number = 1,
+  headSha = repo.demo.head,
+): Record<string, FakePull> {
+  return {
+    [`${OWNER}/${REPO}#${number}`]: {
+      number,
+      state: 'open',
+      headSha,
+      headRef: 'demo-change',
+      baseSha: repo.demo.base,
+      baseRef: 'main',
+    },
+  };
+}
+
+/**
+ * The variables every started-server test and bench sets: the App, the stand-in as GitHub Enterprise over
+ * plain HTTP, Redis, and both caches in the demo repository's scratch directory.
+ */
+export function demoServerVariables(o: {
+  fake: { host: string };
+  repo: DemoGitHubRepo;
+  privateKey: string;
+  redisUrl: string;
+}): Record<string, string> {
+  return {
+    APP_ID: String(APP_ID),
+    PRIVATE_KEY: o.privateKey,
+    WEBHOOK_SECRET,
+    GHE_HOST: o.fake.host,
+    GHE_PROTOCOL: 'http',
+    REDIS_URL: o.redisUrl,
+    MERGEPLANE_CACHE_DIR: join(o.repo.dir, 'render-cache'),
+    MERGEPLANE_REPO_CACHE_DIR: join(o.repo.dir, 'repos'),
+  };
 }
