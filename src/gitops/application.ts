@@ -95,7 +95,12 @@ export interface Application {
 }
 
 export class InvalidApplicationError extends Error {
-  override readonly name = 'InvalidApplicationError';
+  override readonly name: string = 'InvalidApplicationError';
+}
+
+/** A valid Application whose manifests Argo CD produces in a way Mergeplane cannot reproduce offline. */
+export class UnsupportedApplicationError extends InvalidApplicationError {
+  override readonly name = 'UnsupportedApplicationError';
 }
 
 function stringMap(value: unknown): Record<string, string> {
@@ -142,6 +147,12 @@ export function parseApplication(
     );
   } else if (spec.source !== undefined) {
     sources = [parseSource(spec.source, `Application ${name} spec.source`)];
+  } else if (spec.sourceHydrator !== undefined) {
+    // Argo CD's source hydrator renders the dry source and commits the result to another branch with its
+    // commit server; what is deployed is that commit, which does not exist offline.
+    throw new UnsupportedApplicationError(
+      `Application ${name} uses spec.sourceHydrator: Argo CD's commit server hydrates its manifests into another branch, which cannot be rendered offline`,
+    );
   } else {
     throw new InvalidApplicationError(`Application ${name} has neither spec.source nor spec.sources`);
   }

@@ -13,6 +13,8 @@ export type AppEntry =
       namespace: string;
       origin: string;
       message: string;
+      /** Valid, but not renderable offline (`unsupported` gate, approvable) rather than broken (`render`). */
+      unsupported?: boolean;
       file?: string;
       line?: number;
     };

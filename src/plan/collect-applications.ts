@@ -7,6 +7,7 @@ import {
   isApplicationObject,
   isApplicationSetObject,
   parseApplication,
+  UnsupportedApplicationError,
 } from '../gitops/application.ts';
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
 import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
@@ -17,6 +18,7 @@ import { isTrackedApp } from '../gitops/is-tracked-app.ts';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
+import { stableStringify } from './stable-stringify.ts';
 import type { TreeIndex } from './tree-index.ts';
 
 export interface CollectOptions {
@@ -134,6 +136,8 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
   const entries = new Map<string, AppEntry>();
   const applicationSets: CollectedApplications['applicationSets'] = [];
   const pending: { app: Application; depth: number }[] = [];
+  /** Every definition of an Application key outside app-of-apps, to catch two that differ. */
+  const definitions = new Map<string, { origin: string; manifest: string }[]>();
 
   const addApplication = (
     object: Record<string, unknown>,
@@ -155,6 +159,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
         namespace: ns,
         origin: where.origin,
         message: error.message,
+        ...(error instanceof UnsupportedApplicationError ? { unsupported: true } : {}),
         ...(where.file !== undefined ? { file: where.file } : {}),
         ...(where.line !== undefined ? { line: where.line } : {}),
       });
@@ -162,6 +167,25 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     }
     if (!isTrackedApp(app, { isThisRepo: options.isThisRepo, baseBranch: options.baseBranch })) return;
     const key = applicationKey(app);
+    // An app-of-apps child is the same Application as the file it renders from (or the parent itself).
+    if (!where.origin.startsWith('app-of-apps:')) {
+      const seen = definitions.get(key) ?? [];
+      seen.push({ origin: where.origin, manifest: stableStringify(object) });
+      definitions.set(key, seen);
+      if (new Set(seen.map((d) => d.manifest)).size > 1) {
+        entries.set(key, {
+          key,
+          kind: 'error',
+          name: app.name,
+          namespace: app.namespace,
+          origin: where.origin,
+          message: `Application ${key} is defined more than once, differently: ${[...new Set(seen.map((d) => d.origin))].join(', ')}; Argo CD holds one Application per namespace and name, so all but one would be lost`,
+          ...(where.file !== undefined ? { file: where.file } : {}),
+          ...(where.line !== undefined ? { line: where.line } : {}),
+        });
+        return;
+      }
+    }
     entries.set(key, { key, kind: 'app', app });
     pending.push({ app, depth });
   };

@@ -103,7 +103,8 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
       return { report, findings: [] };
     }
     const finding: GateFinding = {
-      id: 'render',
+      id: headEntry.unsupported ? 'unsupported' : 'render',
+      ...(headEntry.unsupported ? { status: 'needs-approval' as const } : {}),
       message: `${headEntry.name}: ${headEntry.message}`,
       app: headEntry.name,
       ...(headEntry.file !== undefined ? { file: headEntry.file } : {}),

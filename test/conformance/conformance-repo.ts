@@ -1,0 +1,24 @@
+import { planChange } from '../../src/plan/plan-change.ts';
+import type { PlanReport } from '../../src/report/plan-report.ts';
+import { createGitFixture, type TreeSpec } from '../support/git-fixture.ts';
+
+export const ORIGIN = 'https://github.com/acme/gitops.git';
+
+/**
+ * Plans `base` → `head` of a small repository of its own. Conformance cases hold one Argo CD behaviour
+ * each; their expectations are written from Argo CD's documentation, never captured from this output.
+ */
+export async function planRepo(base: TreeSpec, head: TreeSpec): Promise<PlanReport> {
+  const repo = createGitFixture({ origin: ORIGIN });
+  try {
+    repo.commit(base, 'base');
+    repo.git('checkout', '-q', '-b', 'change');
+    repo.commit(head, 'head');
+    return await planChange({ repoDir: repo.dir, base: 'main', head: 'change', cacheDir: false });
+  } finally {
+    repo.cleanup();
+  }
+}
+
+export const configMap = (name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: ${JSON.stringify(value)}\n`;
