@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { chownTree, findPrlimit, type ToolSandbox } from './tool-sandbox.ts';
+import { chownTree, executableFor, findPrlimit, type ToolSandbox } from './tool-sandbox.ts';
 
 export interface RunToolOptions {
   command: string;
@@ -138,11 +138,12 @@ export async function runTool(o: RunToolOptions): Promise<ToolOutput> {
       await chownTree(home, user);
       if (o.workDir !== undefined) await chownTree(o.workDir, user);
     }
+    const binary = user ? await executableFor(o.command) : o.command;
     // prlimit sets the limit on itself and execs the tool: same pid, so the group kill below still reaches it.
     const [command, args] =
       maxMemoryBytes !== undefined
-        ? [findPrlimit(), [`--data=${maxMemoryBytes}`, '--', o.command, ...o.args]]
-        : [o.command, o.args];
+        ? [findPrlimit(), [`--data=${maxMemoryBytes}`, '--', binary, ...o.args]]
+        : [binary, o.args];
     return await new Promise<ToolOutput>((resolve, reject) => {
       const child = spawn(command, args, {
         cwd: o.cwd,

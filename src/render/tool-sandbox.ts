@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
-import { chown, lstat, readdir } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { chmod, chown, copyFile, lstat, mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve, sep } from 'node:path';
 
 /** Another uid/gid for render tools, so they cannot read the server's files or its `/proc/PID/environ`. */
 export interface ToolUser {
@@ -81,4 +83,54 @@ export async function chownTree(dir: string, user: ToolUser): Promise<void> {
     if (entry.isDirectory()) await chownTree(path, user);
     else if (!(await lstat(path)).isSymbolicLink()) await chown(path, user.uid, user.gid);
   }
+}
+
+/** True when a user that is neither owner nor group member can reach and execute `path` (mode bits only). */
+async function othersCanExecute(path: string): Promise<boolean> {
+  const info = await stat(path);
+  if ((info.mode & 0o001) === 0) return false;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+const reachable = new Map<string, Promise<string>>();
+
+/**
+ * A path of `binary` that the tool user can execute. A checkout may sit under a private directory (a CI
+ * workspace made with `mktemp -d`, a home directory with mode 0700): then the binary is copied once, by
+ * content identity, to a world-readable place under the temp dir and that copy is used.
+ */
+export function executableFor(binary: string): Promise<string> {
+  let path = reachable.get(binary);
+  if (path === undefined) {
+    path = (async () => {
+      if (await othersCanExecute(binary)) return binary;
+      const info = await stat(binary);
+      const id = createHash('sha256')
+        .update(`${binary}\0${info.size}\0${info.mtimeMs}`)
+        .digest('hex')
+        .slice(0, 16);
+      const dir = join(tmpdir(), 'mergeplane-tools', id);
+      const target = join(dir, binary.split(sep).pop() ?? 'tool');
+      try {
+        if (await othersCanExecute(target)) return target;
+      } catch {
+        // Not copied yet.
+      }
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      await chmod(join(tmpdir(), 'mergeplane-tools'), 0o755);
+      await chmod(dir, 0o755);
+      const partial = `${target}.${process.pid}.partial`;
+      await copyFile(binary, partial);
+      await chmod(partial, 0o755);
+      // Atomic: concurrent workers copying the same binary both end with a complete file.
+      await rename(partial, target);
+      return target;
+    })();
+    reachable.set(binary, path);
+    path.catch(() => reachable.delete(binary));
+  }
+  return path;
 }

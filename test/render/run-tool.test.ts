@@ -8,6 +8,7 @@ import {
   ToolFailedError,
   ToolTimeoutError,
 } from '../../src/render/run-tool.ts';
+import { DEFAULT_TOOL_USER } from '../../src/render/tool-sandbox.ts';
 import { rejection } from './render-fixture.ts';
 
 /** Running or sleeping; a zombie (killed, not yet reaped by whatever init the sandbox has) counts as dead. */
@@ -103,5 +104,31 @@ describe('runTool', () => {
 
   it('rejects when the command cannot be started', async () => {
     await expect(runTool({ ...base, command: join(dir, 'missing'), args: [] })).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('runTool with a sandbox user', () => {
+  it('runs a tool that lives under a private directory (a 0700 CI workspace) as the sandbox user', async () => {
+    const privateDir = mkdtempSync(join(tmpdir(), 'mergeplane-private-'));
+    try {
+      chmodSync(privateDir, 0o700);
+      const command = join(privateDir, 'whoami.sh');
+      writeFileSync(command, '#!/bin/sh\nid -u\n');
+      chmodSync(command, 0o755);
+      const work = mkdtempSync(join(tmpdir(), 'mergeplane-work-'));
+      const { stdout } = await runTool({
+        command,
+        args: [],
+        cwd: work,
+        workDir: work,
+        timeoutMs: 5_000,
+        maxOutputBytes: 1024,
+        sandbox: { user: DEFAULT_TOOL_USER, maxMemoryBytes: 256 * 1024 * 1024 },
+      });
+      expect(stdout.trim()).toBe(String(DEFAULT_TOOL_USER.uid));
+      rmSync(work, { recursive: true, force: true });
+    } finally {
+      rmSync(privateDir, { recursive: true, force: true });
+    }
   });
 });
