@@ -12,6 +12,7 @@ import { renderHelmChart, renderRemoteChart } from './render-helm.ts';
 import { renderKustomize } from './render-kustomize.ts';
 import { RepoFiles } from './repo-files.ts';
 import type { SourceJob } from './source-job.ts';
+import { scratchRoot } from './tool-sandbox.ts';
 
 export interface RenderOutput {
   sourceType: SourceType;
@@ -84,7 +85,7 @@ async function withTemp<T>(
   where: string,
   run: (job: SourceJob) => Promise<T>,
 ): Promise<T> {
-  const tempDir = await mkdtemp(join(tmpdir(), 'mergeplane-render-'));
+  const tempDir = await mkdtemp(join(await scratchRoot(ctx.sandbox.user), 'mergeplane-render-'));
   try {
     return await run({ app, source, ctx, files, where, tempDir });
   } finally {

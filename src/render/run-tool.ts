@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { chownTree, executableFor, findPrlimit, type ToolSandbox } from './tool-sandbox.ts';
+import { chownTree, executableFor, findPrlimit, scratchRoot, type ToolSandbox } from './tool-sandbox.ts';
 
 export interface RunToolOptions {
   command: string;
@@ -130,8 +129,8 @@ function killGroup(pid: number | undefined): void {
  */
 export async function runTool(o: RunToolOptions): Promise<ToolOutput> {
   const tool = basename(o.command);
-  const home = await mkdtemp(join(tmpdir(), 'mergeplane-tool-'));
   const { maxMemoryBytes, user } = o.sandbox ?? {};
+  const home = await mkdtemp(join(await scratchRoot(user), 'mergeplane-tool-'));
   try {
     await mkdir(join(home, 'helm', 'plugins'), { recursive: true });
     if (user) {

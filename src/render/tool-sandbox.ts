@@ -85,6 +85,16 @@ export async function chownTree(dir: string, user: ToolUser): Promise<void> {
   }
 }
 
+/**
+ * Where a render's scratch directories go: the temp dir, unless the tool user could not reach it (TMPDIR set
+ * to a private directory), then `/tmp`.
+ */
+export async function scratchRoot(user: ToolUser | undefined): Promise<string> {
+  const base = tmpdir();
+  if (user === undefined || (await othersCanExecute(base))) return base;
+  return '/tmp';
+}
+
 /** True when a user that is neither owner nor group member can reach and execute `path` (mode bits only). */
 async function othersCanExecute(path: string): Promise<boolean> {
   const info = await stat(path);
