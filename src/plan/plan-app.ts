@@ -1,6 +1,7 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { diffResources } from '../diff/diff-resources.ts';
 import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
+import { withoutTestHooks } from '../diff/unapplied-hooks.ts';
 import type { GateFinding } from '../gates/evaluate-gates.ts';
 import type { AppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
@@ -150,12 +151,15 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
       ? baseAttempt.render.sourceType
       : sourceTypeOf(app, base);
   let resources: AppReport['resources'];
+  const defaultNamespace = app.destination.namespace ?? '';
+  const baseObjects = withoutTestHooks(baseAttempt?.ok ? baseAttempt.render.objects : [], defaultNamespace);
+  const headObjects = withoutTestHooks(headAttempt?.ok ? headAttempt.render.objects : [], defaultNamespace);
   try {
     resources = diffResources({
-      base: baseAttempt?.ok ? baseAttempt.render.objects : [],
-      head: headAttempt?.ok ? headAttempt.render.objects : [],
+      base: baseObjects.applied,
+      head: headObjects.applied,
       ignoreDifferences: [...app.ignoreDifferences, ...config.diff.ignoreDifferences],
-      defaultNamespace: app.destination.namespace ?? '',
+      defaultNamespace,
       contextLines: config.diff.contextLines,
     });
   } catch (error) {
@@ -175,6 +179,8 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   if (!baseApp) status = 'added';
   else if (!headApp) status = 'removed';
   const report: AppReport = { ...shell, sourceType, status, resources };
+  const notApplied = headApp ? headObjects.skipped : baseObjects.skipped;
+  if (status !== 'unchanged' && notApplied.length > 0) report.notApplied = notApplied;
   // The base failing to render while the head renders is a fix, not a failure: report it, don't gate on it.
   if (baseAttempt && !baseAttempt.ok)
     report.error = `base revision did not render: ${baseAttempt.error.message}`;

@@ -26,6 +26,8 @@ export interface AppReport {
   error?: string;
   /** Present only when status is not `unchanged`. */
   resources?: ResourceChange[];
+  /** Rendered objects Argo CD does not apply (Helm test hooks), as `Kind ns/name (helm.sh/hook: …)`; not diffed. */
+  notApplied?: string[];
 }
 
 export interface ComposedResourcePlan {

@@ -201,6 +201,11 @@ function appDetails(app: AppReport, label: string, maxLines: number): string {
   if (app.status === 'error') blocks.push('Partial plan: the application has errors, see Errors above.');
   else if (resources.length === 0) blocks.push('No resource changes.');
   for (const resource of resources) blocks.push(resourceTitle(resource), resourceDiff(resource, maxLines));
+  if (app.notApplied !== undefined && app.notApplied.length > 0) {
+    blocks.push(
+      `Not applied by Argo CD (Helm test hooks), not diffed: ${app.notApplied.map((o) => codeSpan(o)).join(', ')}.`,
+    );
+  }
   blocks.push('</details>');
   return blocks.join('\n\n');
 }

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ORIGIN, planRepo } from './conformance-repo.ts';
+
+// Argo CD documentation, "Helm" → "Helm Hooks": Helm hooks are mapped onto Argo CD hooks, except
+// `helm.sh/hook: test-success` / `test-failure` (and Helm 3's `test`), which Argo CD does not run or apply.
+// A `helm create` chart ships such a test Pod in templates/tests/.
+const APP = `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  destination: { server: https://kubernetes.default.svc, namespace: web }
+  source: { repoURL: ${ORIGIN}, targetRevision: HEAD, path: chart }
+`;
+
+const chart = (port: number, testImage: string) => ({
+  'apps/web.yaml': APP,
+  'chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
+  'chart/values.yaml': `port: ${port}\n`,
+  'chart/templates/service.yaml':
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: {{ .Values.port }}\n',
+  'chart/templates/tests/test-connection.yaml': `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-test-connection
+  annotations:
+    helm.sh/hook: test
+spec:
+  restartPolicy: Never
+  containers:
+    - name: wget
+      image: ${testImage}
+      args: ['web:{{ .Values.port }}']
+`,
+});
+
+describe('conformance: Helm test hooks', () => {
+  it('does not count a change that only touches a test hook', async () => {
+    const report = await planRepo(chart(80, 'busybox:1.36'), chart(80, 'busybox:1.37'));
+    expect(report.apps.find((a) => a.name === 'web')?.status).toBe('unchanged');
+    expect(report.summary.resources).toEqual({ create: 0, update: 0, delete: 0 });
+  });
+
+  it('diffs what Argo CD applies and names the test hook apart', async () => {
+    const report = await planRepo(chart(80, 'busybox:1.36'), chart(8080, 'busybox:1.36'));
+    const web = report.apps.find((a) => a.name === 'web');
+    expect(web?.status).toBe('changed');
+    expect(web?.resources?.map((r) => `${r.kind}/${r.name}`)).toEqual(['Service/web']);
+    expect(web?.notApplied).toEqual(['Pod web/web-test-connection (helm.sh/hook: test)']);
+  });
+});
