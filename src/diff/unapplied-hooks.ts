@@ -1,18 +1,26 @@
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
 
 /**
- * Helm test hooks (`helm.sh/hook: test`, and Helm 2's `test-success` / `test-failure`) run only on
- * `helm test`; Argo CD maps the other Helm hooks onto its own and does not apply these at all (Argo CD
- * documentation, "Helm Hooks"). They are rendered, so they are taken out of the diff and named instead.
+ * What Argo CD renders but never applies: Helm test hooks (`helm.sh/hook: test`, Helm 2's `test-success` /
+ * `test-failure`; Argo CD maps the other Helm hooks onto its own, Argo CD documentation "Helm Hooks") and
+ * manifests marked `argocd.argoproj.io/hook: Skip` ("Sync Phases and Waves"). They are taken out of the
+ * diff and named instead.
  */
 const TEST_HOOKS = new Set(['test', 'test-success', 'test-failure']);
 
 export function helmTestHook(object: KubeObject): string | undefined {
   const annotations = isRecord(object.metadata.annotations) ? object.metadata.annotations : {};
+  // Argo CD's own annotation wins over Helm's; `Skip` means "never apply this manifest".
+  const argoHook = annotations['argocd.argoproj.io/hook'];
+  if (typeof argoHook === 'string') {
+    return argoHook.split(',').some((p) => p.trim() === 'Skip')
+      ? `argocd.argoproj.io/hook: ${argoHook}`
+      : undefined;
+  }
   const hook = annotations['helm.sh/hook'];
   if (typeof hook !== 'string') return undefined;
   const phases = hook.split(',').map((p) => p.trim());
-  return phases.length > 0 && phases.every((p) => TEST_HOOKS.has(p)) ? hook : undefined;
+  return phases.length > 0 && phases.every((p) => TEST_HOOKS.has(p)) ? `helm.sh/hook: ${hook}` : undefined;
 }
 
 /**
@@ -36,7 +44,7 @@ export function withoutTestHooks(
     }
     const { name } = object.metadata;
     const namespace = object.metadata.namespace || defaultNamespace;
-    skipped.push(`${object.kind} ${namespace ? `${namespace}/` : ''}${name} (helm.sh/hook: ${hook})`);
+    skipped.push(`${object.kind} ${namespace ? `${namespace}/` : ''}${name} (${hook})`);
   }
   return { applied, skipped };
 }

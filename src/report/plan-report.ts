@@ -26,7 +26,7 @@ export interface AppReport {
   error?: string;
   /** Present only when status is not `unchanged`. */
   resources?: ResourceChange[];
-  /** Rendered objects Argo CD does not apply (Helm test hooks), as `Kind ns/name (helm.sh/hook: …)`; not diffed. */
+  /** Rendered objects Argo CD does not apply (Helm test hooks, `Skip` hooks), as `Kind ns/name (annotation)`; not diffed. */
   notApplied?: string[];
 }
 

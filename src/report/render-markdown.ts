@@ -203,7 +203,7 @@ function appDetails(app: AppReport, label: string, maxLines: number): string {
   for (const resource of resources) blocks.push(resourceTitle(resource), resourceDiff(resource, maxLines));
   if (app.notApplied !== undefined && app.notApplied.length > 0) {
     blocks.push(
-      `Not applied by Argo CD (Helm test hooks), not diffed: ${app.notApplied.map((o) => codeSpan(o)).join(', ')}.`,
+      `Not applied by Argo CD (test or Skip hooks), not diffed: ${app.notApplied.map((o) => codeSpan(o)).join(', ')}.`,
     );
   }
   blocks.push('</details>');

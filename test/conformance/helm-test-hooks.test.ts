@@ -36,7 +36,25 @@ spec:
 `,
 });
 
-describe('conformance: Helm test hooks', () => {
+describe('conformance: hooks Argo CD does not apply', () => {
+  it('leaves out a manifest marked argocd.argoproj.io/hook: Skip, and applies a test hook Argo CD maps to PostSync', async () => {
+    const base = chart(80, 'busybox:1.36');
+    const head = {
+      ...chart(8080, 'busybox:1.36'),
+      'chart/templates/skipped.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: skipped\n  annotations:\n    argocd.argoproj.io/hook: Skip\n',
+      'chart/templates/tests/test-connection.yaml': (
+        base['chart/templates/tests/test-connection.yaml'] ?? ''
+      ).replace('helm.sh/hook: test', 'helm.sh/hook: test\n    argocd.argoproj.io/hook: PostSync'),
+    };
+    const web = (await planRepo(base, head)).apps.find((a) => a.name === 'web');
+    expect(web?.resources?.map((r) => `${r.action} ${r.kind}/${r.name}`)).toEqual([
+      'create Pod/web-test-connection',
+      'update Service/web',
+    ]);
+    expect(web?.notApplied).toEqual(['ConfigMap web/skipped (argocd.argoproj.io/hook: Skip)']);
+  });
+
   it('does not count a change that only touches a test hook', async () => {
     const report = await planRepo(chart(80, 'busybox:1.36'), chart(80, 'busybox:1.37'));
     expect(report.apps.find((a) => a.name === 'web')?.status).toBe('unchanged');
