@@ -8,6 +8,7 @@ import { parseJqPathExpression } from './jq-path-expression.ts';
 import { normalizeObject } from './normalize-object.ts';
 import { redactSecrets } from './redact-secrets.ts';
 import { clusterScopedCrdKinds, type ResourceId, resourceId, resourceKey } from './resource-key.ts';
+import { hookPhases } from './unapplied-hooks.ts';
 
 export interface DiffResourcesOptions {
   base: readonly KubeObject[];
@@ -52,6 +53,12 @@ function compare(a: ResourceChange, b: ResourceChange): number {
 
 function label(side: 'base' | 'head', id: ResourceId): string {
   return [side, id.kind, ...(id.namespace ? [id.namespace] : []), id.name].join('/');
+}
+
+/** Argo CD hook phases of the object, as the optional `hook` field of its change. */
+function hookOf(object: KubeObject): { hook?: string } {
+  const hook = hookPhases(object);
+  return hook === undefined ? {} : { hook };
 }
 
 /**
@@ -101,6 +108,7 @@ export function diffResources(options: DiffResourcesOptions): ResourceChange[] {
       name: id.name,
       action,
       diff: patch,
+      ...hookOf((after ?? before)!.object),
     });
   }
   return changes.sort(compare);

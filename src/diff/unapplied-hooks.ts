@@ -24,6 +24,38 @@ export function helmTestHook(object: KubeObject): string | undefined {
 }
 
 /**
+ * Helm hooks Argo CD runs as its own (Argo CD documentation, "Helm" → "Helm Hooks"): pre-install and
+ * pre-upgrade as PreSync, post-install and post-upgrade as PostSync, post-delete as PostDelete.
+ */
+const HELM_TO_ARGO: Record<string, string> = {
+  'pre-install': 'PreSync',
+  'pre-upgrade': 'PreSync',
+  'post-install': 'PostSync',
+  'post-upgrade': 'PostSync',
+  'post-delete': 'PostDelete',
+};
+
+/**
+ * The Argo CD hook phases an applied object runs in (`PreSync`, `PostSync, SyncFail`…), from Argo CD's own
+ * annotation, else from the Helm hooks Argo CD maps; undefined for an ordinary resource.
+ */
+export function hookPhases(object: KubeObject): string | undefined {
+  const annotations = isRecord(object.metadata.annotations) ? object.metadata.annotations : {};
+  const argoHook = annotations['argocd.argoproj.io/hook'];
+  if (typeof argoHook === 'string') {
+    const phases = argoHook
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+    return phases.length > 0 ? phases.join(', ') : undefined;
+  }
+  const helmHook = annotations['helm.sh/hook'];
+  if (typeof helmHook !== 'string') return undefined;
+  const phases = [...new Set(helmHook.split(',').flatMap((p) => HELM_TO_ARGO[p.trim()] ?? []))];
+  return phases.length > 0 ? phases.join(', ') : undefined;
+}
+
+/**
  * Splits rendered objects into what Argo CD applies and the Helm test hooks it skips (as `Kind ns/name`, the
  * namespace defaulting to the app's destination, as the diff keys objects).
  */

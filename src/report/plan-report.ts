@@ -13,6 +13,8 @@ export interface ResourceChange {
   action: ResourceAction;
   /** Unified diff of the normalized, redacted YAML. */
   diff: string;
+  /** Set when Argo CD runs the object as a hook (`PreSync`, `PostSync`…) instead of applying it with the rest. */
+  hook?: string;
 }
 
 export interface AppReport {

@@ -53,6 +53,33 @@ describe('conformance: hooks Argo CD does not apply', () => {
       'update Service/web',
     ]);
     expect(web?.notApplied).toEqual(['ConfigMap web/skipped (argocd.argoproj.io/hook: Skip)']);
+    // Argo CD runs it as its PostSync hook, and the plan says so.
+    expect(web?.resources?.find((r) => r.kind === 'Pod')?.hook).toBe('PostSync');
+    expect(web?.resources?.find((r) => r.kind === 'Service')?.hook).toBeUndefined();
+  });
+
+  it('labels Helm hooks with the Argo CD phase they run in (pre-upgrade → PreSync, post-install → PostSync)', async () => {
+    const job = (hook: string, image: string) =>
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  annotations:\n    helm.sh/hook: ${hook}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: ${image}\n`;
+    const base = {
+      ...chart(80, 'busybox:1.36'),
+      'chart/templates/migrate.yaml': job('pre-install,pre-upgrade', 'migrate:1'),
+    };
+    const head = {
+      ...chart(80, 'busybox:1.36'),
+      'chart/templates/migrate.yaml': job('pre-install,pre-upgrade', 'migrate:2'),
+    };
+    const web = (await planRepo(base, head)).apps.find((a) => a.name === 'web');
+    expect(web?.resources?.map((r) => [r.kind, r.hook])).toEqual([['Job', 'PreSync']]);
+    const notify = {
+      ...chart(80, 'busybox:1.36'),
+      'chart/templates/notify.yaml': job('post-install,post-upgrade', 'notify:1').replace(
+        'migrate',
+        'notify',
+      ),
+    };
+    const added = (await planRepo(chart(80, 'busybox:1.36'), notify)).apps.find((a) => a.name === 'web');
+    expect(added?.resources?.map((r) => [r.kind, r.hook])).toEqual([['Job', 'PostSync']]);
   });
 
   it('does not count a change that only touches a test hook', async () => {
