@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { DEFAULT_MAX_FILE_BYTES, readBoundedText } from '../gitops/read-bounded-text.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import { ManifestParseError, parseManifests } from '../kube/parse-manifests.ts';
 import { isXrdObject } from './crossplane-model.ts';
@@ -15,8 +16,8 @@ export interface ScannedObject {
   lineOf?: (path: string) => number | undefined;
 }
 
-/** Default cap; plans pass `discovery.maxFileBytes`, which names the changed files it skips. */
-export const MAX_SCANNED_FILE_BYTES = 10 * 1024 * 1024;
+/** Default cap, discovery's; plans pass `discovery.maxFileBytes`, which names the changed files it skips. */
+export const MAX_SCANNED_FILE_BYTES = DEFAULT_MAX_FILE_BYTES;
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
@@ -55,14 +56,10 @@ async function manifestFiles(root: string): Promise<string[]> {
   return files.sort();
 }
 
+/** A regular file's text when it is at most `maxFileBytes`; symlinks and larger files are skipped. */
 async function readBounded(path: string, maxFileBytes: number): Promise<string | undefined> {
-  try {
-    const stat = await lstat(path);
-    if (!stat.isFile() || stat.size > maxFileBytes) return undefined;
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const read = await readBoundedText(path, maxFileBytes);
+  return read !== undefined && 'text' in read ? read.text : undefined;
 }
 
 function parse(root: string, path: string, text: string): ScannedObject[] {

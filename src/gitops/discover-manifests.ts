@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import picomatch from 'picomatch';
@@ -7,6 +7,7 @@ import { isRecord } from '../kube/kube-object.ts';
 import { ManifestParseError, type ParsedDocument, parseManifests } from '../kube/parse-manifests.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import { isApplicationObject, isApplicationSetObject } from './application.ts';
+import { DEFAULT_MAX_FILE_BYTES, readBoundedText } from './read-bounded-text.ts';
 
 export interface FoundObject {
   object: Record<string, unknown>;
@@ -29,9 +30,6 @@ type FileResult =
   | { file: string; docs: ParsedDocument[] }
   | { file: string; error: ManifestParseError }
   | { file: string; skippedBytes: number };
-
-/** Default of `discovery.maxFileBytes`. */
-export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
@@ -89,14 +87,10 @@ export async function discoverManifests(
   const results = await Promise.all(
     files.map((file) =>
       limit(async (): Promise<FileResult | undefined> => {
-        let text: string;
-        try {
-          const { size } = await stat(join(root, file));
-          if (size > maxFileBytes) return { file, skippedBytes: size };
-          text = await readFile(join(root, file), 'utf8');
-        } catch {
-          return undefined;
-        }
+        const read = await readBoundedText(join(root, file), maxFileBytes);
+        if (read === undefined) return undefined;
+        if ('tooLarge' in read) return { file, skippedBytes: read.tooLarge };
+        const { text } = read;
         if (!text.includes('argoproj.io') && !text.includes('secret-type')) return undefined;
         try {
           return {
