@@ -137,7 +137,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
   const applicationSets: CollectedApplications['applicationSets'] = [];
   const pending: { app: Application; depth: number }[] = [];
   /** Every definition of an Application key outside app-of-apps, to catch two that differ. */
-  const definitions = new Map<string, { origin: string; manifest: string }[]>();
+  const definitions = new Map<string, { origin: string; object: Record<string, unknown> }[]>();
 
   const addApplication = (
     object: Record<string, unknown>,
@@ -170,9 +170,10 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     // An app-of-apps child is the same Application as the file it renders from (or the parent itself).
     if (!where.origin.startsWith('app-of-apps:')) {
       const seen = definitions.get(key) ?? [];
-      seen.push({ origin: where.origin, manifest: stableStringify(object) });
+      seen.push({ origin: where.origin, object });
       definitions.set(key, seen);
-      if (new Set(seen.map((d) => d.manifest)).size > 1) {
+      // Compared only once a name comes twice: most never do.
+      if (seen.length > 1 && new Set(seen.map((d) => stableStringify(d.object))).size > 1) {
         entries.set(key, {
           key,
           kind: 'error',
