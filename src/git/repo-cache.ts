@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { firstLine } from './first-line.ts';
-import { type GitRepository, openGitRepository } from './git-repository.ts';
+import { type GitRepository, openGitRepository, UnknownRefError } from './git-repository.ts';
 
 export interface RepoCacheOptions {
   /** Cache root; clones live at `dir/HOST/OWNER/REPO` (a repository with no checkout). */
@@ -70,6 +70,18 @@ const PERMANENT_GIT_FAILURES = [
 /** The sync request itself is unusable (owner/repo name, ref, token): retrying cannot help. */
 export class InvalidSyncRequestError extends Error {
   override readonly name = 'InvalidSyncRequestError';
+}
+
+/**
+ * A git failure that a retry cannot fix: an unusable request, a repository, ref or token git refuses, or a
+ * commit the synced clone does not have. The plan and the delivery flows both decide retries by it.
+ */
+export function isPermanentGitError(error: unknown): boolean {
+  return (
+    (error instanceof RepoSyncError && error.permanent) ||
+    error instanceof InvalidSyncRequestError ||
+    error instanceof UnknownRefError
+  );
 }
 
 interface GitResult {

@@ -1,5 +1,5 @@
-import { type GitRepository, UnknownRefError } from '../git/git-repository.ts';
-import { InvalidSyncRequestError, type RepoCache, RepoSyncError } from '../git/repo-cache.ts';
+import type { GitRepository } from '../git/git-repository.ts';
+import { isPermanentGitError, type RepoCache } from '../git/repo-cache.ts';
 import { type PlannedChange, planChangeWithContext } from '../plan/plan-change.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
@@ -42,12 +42,8 @@ export async function planPullRequest(
     await repository.resolve(headSha);
   } catch (error) {
     // A repository, branch or head that is gone, or a token git is refused with, stays so: fail once.
-    if (
-      (error instanceof RepoSyncError && error.permanent) ||
-      error instanceof InvalidSyncRequestError ||
-      error instanceof UnknownRefError
-    ) {
-      throw new PermanentPlanError(error.message, { cause: error });
+    if (isPermanentGitError(error)) {
+      throw new PermanentPlanError(error instanceof Error ? error.message : String(error), { cause: error });
     }
     throw error;
   }

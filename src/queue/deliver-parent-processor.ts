@@ -7,8 +7,7 @@ import {
   statusContext,
   targetLabel,
 } from '../delivery/delivery-plan.ts';
-import { UnknownRefError } from '../git/git-repository.ts';
-import { InvalidSyncRequestError } from '../git/repo-cache.ts';
+import { isPermanentGitError } from '../git/repo-cache.ts';
 import { PlanInputError } from '../plan/plan-change.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { aggregateDelivery } from './deliver-aggregate.ts';
@@ -267,14 +266,9 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
   };
 }
 
-/** GitHub or git said no in a way retrying will not change (4xx other than rate limits). */
+/** GitHub or git said no in a way retrying will not change (4xx other than rate limits, `isPermanentGitError`). */
 function isPermanentRemoteError(error: unknown): boolean {
-  if (
-    error instanceof PlanInputError ||
-    error instanceof InvalidSyncRequestError ||
-    error instanceof UnknownRefError
-  )
-    return true;
+  if (error instanceof PlanInputError || isPermanentGitError(error)) return true;
   const status =
     typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
   return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
