@@ -126,7 +126,7 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
     },
     async dropPullRequest(owner, repo, pullNumber) {
       const ref: PullRequestRef = { owner, repo, pullNumber };
-      const jobIds = await state.markClosed(ref);
+      const jobIds = await state.forgetJobs(ref);
       let removed = 0;
       for (const jobId of jobIds) if (await removePending(jobId)) removed += 1;
       return removed;

@@ -12,7 +12,7 @@ export interface PlanStateStore {
   /** Adds a job id to the pull request's jobs (dropped on close) without touching its latest head. */
   trackJob(ref: PullRequestRef, jobId: string): Promise<void>;
   /** Forgets the pull request's job ids and returns them (it was closed). */
-  markClosed(ref: PullRequestRef): Promise<string[]>;
+  forgetJobs(ref: PullRequestRef): Promise<string[]>;
   /** A short lease so two concurrent enqueues of one job id agree on which one is the duplicate. */
   lockEnqueue(jobId: string): Promise<boolean>;
   unlockEnqueue(jobId: string): Promise<void>;
@@ -49,7 +49,7 @@ export function createPlanStateStore(options: PlanStateStoreOptions): PlanStateS
       const k = keys(ref);
       await redis.multi().sadd(k.jobs, jobId).expire(k.jobs, ttl).exec();
     },
-    async markClosed(ref) {
+    async forgetJobs(ref) {
       const k = keys(ref);
       const results = await redis.multi().smembers(k.jobs).del(k.jobs).exec();
       const [error, jobIds] = results?.[0] ?? [new Error('transaction aborted'), null];
