@@ -46,6 +46,7 @@ async function runPlan(argv: string[]): Promise<number> {
     head: args.head,
     ...(args.config !== undefined ? { configFile: args.config } : {}),
     cacheDir: args.noCache ? false : args.cacheDir,
+    sourceDirs: args.sources,
     logger: createCliLogger(process.env),
   });
   const text = args.format === 'json' ? renderJson(report) : renderMarkdown(report);

@@ -10,9 +10,11 @@ export interface PlanArgs {
   out?: string;
   cacheDir?: string;
   noCache: boolean;
+  /** `--source URL=DIR`: where sources in other repositories (or this one at other revisions) are read. */
+  sources: Record<string, string>;
 }
 
-/** `mergeplane plan --repo DIR --base REF --head REF [--format markdown|json] [--config FILE] [--out FILE]` */
+/** `mergeplane plan --repo DIR --base REF --head REF [--format markdown|json] [--config FILE] [--out FILE] [--source URL=DIR]...` */
 export function parsePlanArgs(argv: string[]): PlanArgs {
   let parsed: ReturnType<typeof parse>;
   try {
@@ -29,8 +31,17 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   if (format !== 'markdown' && format !== 'json') {
     throw new UsageError(`--format must be markdown or json, not "${format}"`);
   }
+  const sources: Record<string, string> = {};
+  for (const mapping of values.source ?? []) {
+    const at = mapping.indexOf('=');
+    if (at <= 0 || at === mapping.length - 1) {
+      throw new UsageError(`--source must be URL=DIR, not "${mapping}"`);
+    }
+    sources[mapping.slice(0, at)] = mapping.slice(at + 1);
+  }
   return {
     repo: values.repo!,
+    sources,
     base: values.base!,
     head: values.head!,
     format,
@@ -55,6 +66,7 @@ function parse(argv: string[]) {
       out: { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
+      source: { type: 'string', multiple: true },
     },
   });
 }

@@ -7,6 +7,7 @@ import { type Checkout, openGitRepository } from '../git/git-repository.ts';
 import { type Application, InvalidApplicationError, parseApplication } from '../gitops/application.ts';
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
 import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
+import { localSourceMatcher } from '../gitops/local-source.ts';
 import { isRecord } from '../kube/kube-object.ts';
 import { ManifestParseError, parseManifests } from '../kube/parse-manifests.ts';
 import { YamlCache } from '../kube/yaml-cache.ts';
@@ -121,7 +122,7 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   const renderer = createAppRenderer({
     config,
     cache: new RenderCache(cacheDir === false ? {} : { dir: cacheDir }),
-    isThisRepo,
+    isLocal: localSourceMatcher({ isThisRepo, baseBranch }),
     yamlCache,
     env,
     logger,

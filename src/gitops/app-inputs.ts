@@ -7,6 +7,7 @@ import { isRecord } from '../kube/kube-object.ts';
 import { parseYamlValue } from '../kube/safe-yaml.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
+import type { IsLocalSource } from './local-source.ts';
 import { compileSafeGlob } from './safe-glob.ts';
 import { walkTree } from './walk-tree.ts';
 
@@ -221,14 +222,15 @@ class InputCollector {
   }
 
   /** A Helm value file or file parameter: relative to the chart, `/x` from the repository root, `$ref/x` via a ref source. */
-  async addHelmFile(app: Application, chartDir: string, ref: string, isThisRepo: (url: string) => boolean) {
+  async addHelmFile(app: Application, chartDir: string | undefined, ref: string, isLocal: IsLocalSource) {
     let path: string | undefined;
     const refMatch = /^\$([^/]+)\/(.*)$/.exec(ref);
     if (refMatch) {
       const refSource = app.sources.find((s) => s.ref === refMatch[1]);
-      if (!refSource || !isThisRepo(refSource.repoURL)) return;
+      if (!refSource || !isLocal(refSource)) return;
       path = joinRepoPath('.', refMatch[2] ?? '');
-    } else if (URL_SCHEME.test(ref)) {
+    } else if (URL_SCHEME.test(ref) || chartDir === undefined) {
+      // A URL, or a path inside a chart fetched from a chart repository: not in this repository.
       return;
     } else if (ref.startsWith('/')) {
       path = joinRepoPath('.', ref);
@@ -264,12 +266,24 @@ class InputCollector {
 export async function collectAppInputs(
   app: Application,
   root: string,
-  options: { isThisRepo: (url: string) => boolean; yamlCache?: YamlCache },
+  options: { isLocal: IsLocalSource; yamlCache?: YamlCache },
 ): Promise<AppInputs> {
   const collector = new InputCollector(root, options.yamlCache);
   const sourceDirs: string[] = [];
   for (const source of app.sources) {
-    if (!options.isThisRepo(source.repoURL) || source.path === undefined) continue;
+    if (source.path === undefined && source.chart !== undefined) {
+      // A chart from a chart repository still reads value files of this repository through `$ref/...`.
+      for (const valueFile of source.helm?.valueFiles ?? []) {
+        if (typeof valueFile === 'string')
+          await collector.addHelmFile(app, undefined, valueFile, options.isLocal);
+      }
+      for (const parameter of source.helm?.fileParameters ?? []) {
+        if (typeof parameter?.path === 'string')
+          await collector.addHelmFile(app, undefined, parameter.path, options.isLocal);
+      }
+      continue;
+    }
+    if (!options.isLocal(source) || source.path === undefined) continue;
     // Argo CD joins the path securely onto the repository root, so `/apps` is `apps`.
     const dir = joinRepoPath('.', source.path);
     if (dir === undefined) continue;
@@ -279,11 +293,11 @@ export async function collectAppInputs(
     const realDir = kind.kind === 'dir' ? kind.real : dir;
     // Both tool families are followed whatever the detected type: reading too much costs a render, too little misses a change.
     for (const valueFile of source.helm?.valueFiles ?? []) {
-      if (typeof valueFile === 'string') await collector.addHelmFile(app, dir, valueFile, options.isThisRepo);
+      if (typeof valueFile === 'string') await collector.addHelmFile(app, dir, valueFile, options.isLocal);
     }
     for (const parameter of source.helm?.fileParameters ?? []) {
       if (typeof parameter?.path === 'string')
-        await collector.addHelmFile(app, dir, parameter.path, options.isThisRepo);
+        await collector.addHelmFile(app, dir, parameter.path, options.isLocal);
     }
     await collector.addChart(realDir);
     await collector.addSourceKustomize(realDir, source);

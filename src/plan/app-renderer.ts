@@ -1,14 +1,17 @@
 import pLimit from 'p-limit';
+import { isExactVersion } from '../charts/select-version.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
 import { type AppInputs, collectAppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
+import type { IsLocalSource } from '../gitops/local-source.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
 import { isRendered, renderApplication } from '../render/render-application.ts';
-import type { RenderContext } from '../render/render-context.ts';
+import type { RemoteCharts, RenderContext } from '../render/render-context.ts';
 import { RenderError } from '../render/render-error.ts';
 import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
+import type { SourceRepositories } from '../render/source-repositories.ts';
 import { InvalidToolUserError, resolveToolUser, type ToolSandbox } from '../render/tool-sandbox.ts';
 import type { PlanLogger } from './plan-logger.ts';
 import { type CachedRender, RenderCache } from './render-cache.ts';
@@ -34,15 +37,34 @@ export interface AppRenderer {
 
 type ResolvedTool = { path: string; version: Promise<string> } | { error: ToolNotFoundError };
 
-export function createAppRenderer(options: {
+export interface AppRendererOptions {
   config: MergeplaneConfig;
   cache: RenderCache;
-  isThisRepo: (url: string) => boolean;
+  isLocal: IsLocalSource;
   yamlCache: YamlCache;
   env: NodeJS.ProcessEnv;
   logger: PlanLogger;
-}): AppRenderer {
-  const { config, cache, isThisRepo, yamlCache, env, logger } = options;
+  /** Chart repositories: at base every repository is approved; at head `approved` decides. */
+  charts?: RemoteCharts;
+  sources?: SourceRepositories;
+}
+
+const FULL_SHA = /^[0-9a-f]{40}$/i;
+
+/**
+ * Whether a render's output is fixed by its cache key: local sources are (their files are digested), a chart
+ * pinned to one version and a source at a full commit SHA are; a branch or a version range elsewhere is not.
+ */
+function isCacheable(app: Application, isLocal: IsLocalSource): boolean {
+  return app.sources.every((source) => {
+    if (source.path === undefined && source.chart !== undefined) return isExactVersion(source.targetRevision);
+    return isLocal(source) || FULL_SHA.test(source.targetRevision ?? '');
+  });
+}
+
+export function createAppRenderer(options: AppRendererOptions): AppRenderer {
+  const { config, cache, isLocal, yamlCache, env, logger } = options;
+  const approveAll = async () => true;
   const limit = pLimit(config.render.concurrency);
   const tools = new Map<ToolName, ResolvedTool>();
   const inputsMemo = new Map<string, Promise<AppInputs>>();
@@ -82,7 +104,7 @@ export function createAppRenderer(options: {
     const key = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.sources)}`;
     let inputs = inputsMemo.get(key);
     if (!inputs) {
-      inputs = collectAppInputs(app, side.index.root, { isThisRepo, yamlCache });
+      inputs = collectAppInputs(app, side.index.root, { isLocal, yamlCache });
       inputsMemo.set(key, inputs);
     }
     return inputs;
@@ -107,7 +129,12 @@ export function createAppRenderer(options: {
     const needed = new Set<ToolName>();
     for (const source of app.sources) {
       if (!isRendered(source, app.multiSource)) continue;
-      if (!isThisRepo(source.repoURL) && source.chart === undefined) continue;
+      if (!isLocal(source) && source.path !== undefined) {
+        // Its type is known only once its tree is read.
+        needed.add('helm');
+        needed.add('kubectl');
+        continue;
+      }
       const type = detectSourceType(source, side.index.root);
       if (type === 'helm') needed.add('helm');
       if (type === 'kustomize') needed.add('kubectl');
@@ -122,8 +149,8 @@ export function createAppRenderer(options: {
       toolPaths[name] = resolved.path;
       versions[name] = await resolved.version;
     }
-    const key = await cacheKey(side, app, versions);
-    const hit = await cache.get(key);
+    const key = isCacheable(app, isLocal) ? await cacheKey(side, app, versions) : undefined;
+    const hit = key === undefined ? undefined : await cache.get(key);
     if (hit) return { ok: true, render: hit };
     const limits = toolSandbox();
     if (limits instanceof InvalidToolUserError) {
@@ -132,7 +159,11 @@ export function createAppRenderer(options: {
     const context: RenderContext = {
       sandbox: limits,
       root: side.index.root,
-      isThisRepo,
+      isLocal,
+      ...(options.charts
+        ? { charts: side.label === 'base' ? { ...options.charts, approved: approveAll } : options.charts }
+        : {}),
+      ...(options.sources ? { sources: options.sources } : {}),
       tools: toolPaths,
       timeoutMs: config.render.timeoutSeconds * 1000,
       maxOutputBytes: config.render.maxOutputBytes,
@@ -142,7 +173,7 @@ export function createAppRenderer(options: {
     try {
       const output = await renderApplication(app, context);
       const render: CachedRender = { sourceType: output.sourceType, objects: output.objects };
-      await cache.set(key, render);
+      if (key !== undefined) await cache.set(key, render);
       logger.debug(
         { app: app.name, side: side.label, ms: Math.round(performance.now() - started) },
         'application rendered',

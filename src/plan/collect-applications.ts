@@ -14,7 +14,6 @@ import { expandApplicationSet } from '../gitops/applicationset/expand-applicatio
 import type { ClusterEntry } from '../gitops/cluster.ts';
 import { clusterFromSecret } from '../gitops/cluster-secret.ts';
 import { discoverManifests } from '../gitops/discover-manifests.ts';
-import { isTrackedApp } from '../gitops/is-tracked-app.ts';
 import { isRecord, type KubeObject } from '../kube/kube-object.ts';
 import type { YamlCache } from '../kube/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
@@ -165,7 +164,6 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
       });
       return;
     }
-    if (!isTrackedApp(app, { isThisRepo: options.isThisRepo, baseBranch: options.baseBranch })) return;
     const key = applicationKey(app);
     // An app-of-apps child is the same Application as the file it renders from (or the parent itself).
     if (!where.origin.startsWith('app-of-apps:')) {

@@ -1,4 +1,5 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { countDiffLines, diffDefinition } from '../diff/diff-definition.ts';
 import { diffResources } from '../diff/diff-resources.ts';
 import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
 import { withoutTestHooks } from '../diff/unapplied-hooks.ts';
@@ -175,10 +176,14 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
       findings: [findingFor(app, error)],
     };
   }
-  let status: AppStatus = resources.length > 0 ? 'changed' : 'unchanged';
+  const definition = diffDefinition(app.name, baseApp?.manifest, headApp?.manifest, config.diff.contextLines);
+  // A definition change (destination, sync policy, chart version) is a change even when nothing renders differently.
+  let status: AppStatus = resources.length > 0 || definition !== undefined ? 'changed' : 'unchanged';
   if (!baseApp) status = 'added';
   else if (!headApp) status = 'removed';
   const report: AppReport = { ...shell, sourceType, status, resources };
+  if (status !== 'unchanged') report.lines = countDiffLines(resources.map((r) => r.diff));
+  if (definition !== undefined) report.definition = definition;
   const notApplied = headApp ? headObjects.skipped : baseObjects.skipped;
   if (status !== 'unchanged' && notApplied.length > 0) report.notApplied = notApplied;
   // The base failing to render while the head renders is a fix, not a failure: report it, don't gate on it.

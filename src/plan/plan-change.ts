@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ChartCredentialsError } from '../charts/chart-credentials.ts';
+import { chartCacheDir, chartFetcherFor, remoteAccessFromEnv } from '../charts/chart-settings.ts';
+import type { RemoteAccess } from '../charts/helm-repository.ts';
 import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { clusterTargets, findClaimObject, withClusterTargets } from '../crossplane/cluster-targets.ts';
@@ -8,16 +11,24 @@ import { planClaims } from '../crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { evaluateGates, type GateFinding } from '../gates/evaluate-gates.ts';
 import { type Checkout, type GitRepository, openGitRepository } from '../git/git-repository.ts';
+import { localSourceMatcher } from '../gitops/local-source.ts';
 import { YamlCache } from '../kube/yaml-cache.ts';
+import { isAllowedRemote } from '../render/remote-ref.ts';
+import type { RemoteCharts } from '../render/render-context.ts';
+import type { SourceRepositories } from '../render/source-repositories.ts';
 import { buildReport } from '../report/build-report.ts';
 import type { PlanReport } from '../report/plan-report.ts';
 import { createAppRenderer, type PlanSide } from './app-renderer.ts';
+import { chartRepoKey, chartRepositories } from './chart-repositories.ts';
 import { collectRevision } from './collect-revision.ts';
+import { deferred } from './deferred.ts';
+import { parentChain } from './parent-chain.ts';
 import { planApp } from './plan-app.ts';
 import { type PlanLogger, silentLogger } from './plan-logger.ts';
 import { RenderCache } from './render-cache.ts';
 import { renderSecretConsumers } from './render-secret-consumers.ts';
 import { repoMatcher, trackedBranch } from './repo-identity.ts';
+import { createSourceTrees } from './source-trees.ts';
 
 export interface PlanChangeOptions {
   repoDir: string;
@@ -34,6 +45,10 @@ export interface PlanChangeOptions {
   cacheDir?: string | false;
   logger?: PlanLogger;
   env?: NodeJS.ProcessEnv;
+  /** `URL → DIR` for sources in other repositories (the CLI's `--source`). */
+  sourceDirs?: Readonly<Record<string, string>>;
+  /** Other repositories beyond `sourceDirs` (the App: its installation's repositories). */
+  sources?: SourceRepositories;
 }
 
 /** The plan cannot start: bad arguments or an unreadable input. The CLI exits 2 with the message. */
@@ -134,11 +149,40 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   ]);
   const isThisRepo = repoMatcher(config, originUrl);
   const baseBranch = trackedBranch(config, options.baseBranch ?? options.base, defaultBranch, currentBranch);
-  const cache = new RenderCache(
-    options.cacheDir === false ? {} : { dir: options.cacheDir ?? defaultCacheDir(env) },
-  );
+  const renderCacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir(env));
+  const cache = new RenderCache(renderCacheDir === undefined ? {} : { dir: renderCacheDir });
   const yamlCache = new YamlCache();
-  const renderer = createAppRenderer({ config, cache, isThisRepo, yamlCache, env, logger });
+  const isLocal = localSourceMatcher({ isThisRepo, baseBranch });
+  const baseCharts = deferred<ReadonlySet<string>>();
+  let access: RemoteAccess;
+  try {
+    access = remoteAccessFromEnv(env, config.render.timeoutSeconds * 1000);
+  } catch (error) {
+    if (error instanceof ChartCredentialsError) throw new PlanInputError(error.message);
+    throw error;
+  }
+  const charts: RemoteCharts = {
+    fetcher: chartFetcherFor(chartCacheDir(env, renderCacheDir ?? defaultCacheDir(env)), access),
+    // A chart repository is asked only when the base already uses it or the base's config lists it.
+    approved: async (url) =>
+      isAllowedRemote(url, config.render.allowedRemotes) || (await baseCharts.promise).has(chartRepoKey(url)),
+  };
+  const trees = createSourceTrees({
+    thisRepo: repo,
+    isThisRepo,
+    ...(options.sourceDirs ? { dirs: options.sourceDirs } : {}),
+    ...(options.sources ? { fallback: options.sources } : {}),
+  });
+  const renderer = createAppRenderer({
+    config,
+    cache,
+    isLocal,
+    yamlCache,
+    env,
+    logger,
+    charts,
+    sources: trees,
+  });
   const failures: GateFinding[] = [];
   const checkouts: Checkout[] = [];
   try {
@@ -169,6 +213,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
           });
         }
       }
+      if (label === 'base') baseCharts.resolve(chartRepositories(collected.entries.values()));
       return {
         side,
         entries: collected.entries,
@@ -177,7 +222,13 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
       };
     };
     // allSettled: a failure on one side must not leave the other's worktree behind undisposed.
-    const settled = await Promise.allSettled([collectSide('base', baseSha), collectSide('head', headSha)]);
+    const settled = await Promise.allSettled([
+      collectSide('base', baseSha).catch((error: unknown) => {
+        baseCharts.resolve(new Set());
+        throw error;
+      }),
+      collectSide('head', headSha),
+    ]);
     const [base, head] = settled.map((result) => {
       if (result.status === 'rejected') throw result.reason;
       return result.value;
@@ -203,7 +254,13 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
         }),
       ),
     );
-    const apps = planned.map((p) => p.report);
+    const apps = planned.map((p) => {
+      if (!p.report.origin.startsWith('app-of-apps:')) return p.report;
+      const entries = head.entries.has(`${p.report.namespace}/${p.report.name}`)
+        ? head.entries
+        : base.entries;
+      return { ...p.report, parents: parentChain(p.report.origin, entries.values()) };
+    });
     for (const p of planned) failures.push(...p.findings);
     const [baseScan, headScan] = await scans;
     const planClaimsNow = () =>
@@ -261,6 +318,6 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     );
     return { report, config, changedFiles };
   } finally {
-    await Promise.all(checkouts.map((c) => c.dispose()));
+    await Promise.all([...checkouts.map((c) => c.dispose()), trees.dispose()]);
   }
 }

@@ -2,16 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Application, ApplicationSource } from '../gitops/application.ts';
+import { createRepoMatcher } from '../gitops/repo-url.ts';
 import type { KubeObject } from '../kube/kube-object.ts';
 import type { SourceType } from '../report/plan-report.ts';
 import { detectSourceType, explicitSourceTypes } from './detect-source-type.ts';
 import type { RenderContext } from './render-context.ts';
 import { renderDirectory } from './render-directory.ts';
 import { RenderError, UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
-import { renderHelmChart, renderRemoteChart } from './render-helm.ts';
+import { renderHelmChart } from './render-helm.ts';
 import { renderKustomize } from './render-kustomize.ts';
+import { renderRemoteChart } from './render-remote-chart.ts';
 import { RepoFiles } from './repo-files.ts';
 import type { SourceJob } from './source-job.ts';
+import { SourceUnavailableError } from './source-repositories.ts';
 import { scratchRoot } from './tool-sandbox.ts';
 
 export interface RenderOutput {
@@ -49,11 +52,7 @@ async function renderSource(
       objects: await renderRemoteChart(job),
     }));
   }
-  if (!ctx.isThisRepo(source.repoURL)) {
-    throw new UnsupportedSourceError(
-      `${where}: the source is in another repository (${source.repoURL}); only this repository's sources can be rendered`,
-    );
-  }
+  if (!ctx.isLocal(source)) return renderElsewhere(app, source, index, ctx, where);
   const explicit = explicitSourceTypes(source);
   if (explicit.length > 1) {
     throw new RenderError(
@@ -75,6 +74,42 @@ async function renderSource(
     if (type === 'kustomize') return { type, objects: await renderKustomize(job, dir) };
     return { type, objects: await renderDirectory(job, dir) };
   });
+}
+
+const sameRevision = (a: string | undefined, b: string | undefined) =>
+  (a ?? '').replace(/^HEAD$/, '') === (b ?? '').replace(/^HEAD$/, '');
+
+/** A source in another repository, or in this one at another revision: rendered from that tree. */
+async function renderElsewhere(
+  app: Application,
+  source: ApplicationSource,
+  index: number,
+  ctx: RenderContext,
+  where: string,
+): Promise<{ type: SourceType; objects: KubeObject[] }> {
+  const revision = source.targetRevision || 'HEAD';
+  if (ctx.sources === undefined) {
+    throw new UnsupportedSourceError(
+      `${where}: the source is ${source.repoURL} at ${revision}, outside the checkout being planned, and no way to read it is configured`,
+    );
+  }
+  let tree: Awaited<ReturnType<typeof ctx.sources.tree>>;
+  try {
+    tree = await ctx.sources.tree(source.repoURL, source.targetRevision);
+  } catch (error) {
+    if (!(error instanceof SourceUnavailableError)) throw error;
+    const message = `${where}: ${source.repoURL} at ${revision}: ${error.message}`;
+    throw error.unreachable
+      ? new RenderError(message, {}, { cause: error })
+      : new UnsupportedSourceError(message, {}, { cause: error });
+  }
+  const sameRepo = createRepoMatcher([source.repoURL]);
+  const there: RenderContext = {
+    ...ctx,
+    root: tree.dir,
+    isLocal: (s) => sameRepo(s.repoURL) && sameRevision(s.targetRevision, source.targetRevision),
+  };
+  return renderSource(app, source, index, there, await RepoFiles.open(tree.dir, app.name));
 }
 
 async function withTemp<T>(

@@ -132,9 +132,9 @@ async function resolveHelmFile(
   if (refMatch) {
     const refSource = job.app.sources.find((s) => s.ref === refMatch[1]);
     if (!refSource) throw new RenderError(`${job.where}: ${what} ${ref}: no source has ref ${refMatch[1]}`);
-    if (!job.ctx.isThisRepo(refSource.repoURL)) {
+    if (!job.ctx.isLocal(refSource)) {
       throw new UnsupportedSourceError(
-        `${job.where}: ${what} ${ref}: ref ${refMatch[1]} points at another repository (${refSource.repoURL}); only this repository can be read`,
+        `${job.where}: ${what} ${ref}: ref ${refMatch[1]} is ${refSource.repoURL} at ${refSource.targetRevision || 'HEAD'}, not the tree this source is read from; values from a third tree are not supported`,
       );
     }
     rel = RepoFiles.join('.', refMatch[2] ?? '');
@@ -176,7 +176,7 @@ async function resolveHelmFile(
 const MAX_RELEASE_NAME = 53;
 
 /** `helm.releaseName`, else the Application's name, checked as helm checks it before it reaches the tool. */
-function releaseName(job: SourceJob): string {
+export function releaseName(job: SourceJob): string {
   const explicit = job.source.helm?.releaseName;
   const release = explicit || job.app.name;
   if (isDnsSubdomain(release, MAX_RELEASE_NAME)) return release;
@@ -208,7 +208,7 @@ async function copiedFile(job: SourceJob, rel: string): Promise<string> {
  * Every option is one `--flag=value` word, so no repository value can be read as another option; the
  * release and chart go after `--`.
  */
-async function helmArgs(job: SourceJob, chartRel: string | undefined): Promise<string[]> {
+export async function helmArgs(job: SourceJob, chartRel: string | undefined): Promise<string[]> {
   const helm: HelmSource = job.source.helm ?? {};
   const args: string[] = [];
   const namespace = helm.namespace || job.app.destination.namespace;
@@ -363,42 +363,4 @@ export async function renderHelmChart(job: SourceJob, chartRel: string): Promise
     });
   }
   return parseRendered(stdout, { where: job.where, locate: sourceLocator(stdout, charts, top) });
-}
-
-/**
- * A chart from a Helm (or OCI) repository. Refused unless the repository is in render.allowedRemotes; when it
- * is, helm fetches it itself (which fails without network access, with helm's message).
- */
-export async function renderRemoteChart(job: SourceJob): Promise<KubeObject[]> {
-  const { chart = '', repoURL, targetRevision } = job.source;
-  if (!isAllowedRemote(repoURL, job.ctx.allowedRemotes)) {
-    throw new UnsupportedSourceError(
-      `${job.where}: charts from Helm repositories are not supported: ${NO_NETWORK} (${repoURL} is not listed)`,
-    );
-  }
-  const isOci = repoURL.startsWith('oci://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(repoURL);
-  const chartRef = isOci ? `oci://${repoURL.replace(/^oci:\/\//, '').replace(/\/$/, '')}/${chart}` : chart;
-  const release = releaseName(job);
-  const args = ['template'];
-  if (!isOci) args.push(`--repo=${repoURL}`);
-  if (targetRevision && targetRevision !== '*') args.push(`--version=${targetRevision}`);
-  args.push(...(await helmArgs(job, undefined)), '--', release, chartRef);
-  const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
-  await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
-  let stdout: string;
-  try {
-    ({ stdout } = await runTool({
-      command: job.ctx.tools.helm,
-      args,
-      cwd: job.tempDir,
-      env: helmEnv,
-      ...toolLimits(job),
-    }));
-  } catch (error) {
-    throw toolRenderError(error, job, {
-      step: 'helm template',
-      hint: ' (renders may have no network access)',
-    });
-  }
-  return parseRendered(stdout, { where: job.where });
 }

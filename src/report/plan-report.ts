@@ -30,6 +30,12 @@ export interface AppReport {
   resources?: ResourceChange[];
   /** Rendered objects Argo CD does not apply (Helm test hooks, `Skip` hooks), as `Kind ns/name (annotation)`; not diffed. */
   notApplied?: string[];
+  /** Unified diff of the Application (or generated Application) definition itself, when it changed. */
+  definition?: string;
+  /** Changed lines of the resource diffs (`+added|−removed`); present when status is not `unchanged`. */
+  lines?: { added: number; removed: number };
+  /** The app-of-apps parents that create this app, outermost first. */
+  parents?: string[];
 }
 
 export interface ComposedResourcePlan {

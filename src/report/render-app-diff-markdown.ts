@@ -20,6 +20,9 @@ export function renderAppDiffMarkdown(report: PlanReport, app: AppReport): strin
   ];
   if (app.error !== undefined) blocks.push('**Error**', codeFence(app.error, 'text'));
   if (resources.length === 0) blocks.push('No resource changes.');
+  if (app.definition !== undefined) {
+    blocks.push('**Application definition**', codeFence(app.definition.replace(/\r\n?/g, '\n'), 'diff'));
+  }
   for (const resource of resources) {
     blocks.push(resourceTitle(resource), codeFence(resource.diff.replace(/\r\n?/g, '\n'), 'diff'));
   }

@@ -1,3 +1,4 @@
+import { countDiffLines } from '../diff/diff-definition.ts';
 import { shortRevision } from '../git/short-revision.ts';
 import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
@@ -151,8 +152,8 @@ function summarySection(report: PlanReport, shown: readonly AppReport[], label: 
   const lines = [
     `**${appCounts}** · ${resourceCounts}`,
     '',
-    '| App | Status | Origin | Destination | Create | Update | Delete |',
-    '| --- | --- | --- | --- | ---: | ---: | ---: |',
+    '| App | Status | Origin | Destination | Create | Update | Delete | Lines |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |',
   ];
   for (const app of shown) {
     const counts = countActions(app.resources);
@@ -160,13 +161,26 @@ function summarySection(report: PlanReport, shown: readonly AppReport[], label: 
     const cells = [
       `**${escapeInline(label(app))}**`,
       STATUS_LABEL[app.status],
-      escapeInline(app.origin),
+      escapeInline(originLabel(app)),
       escapeInline(destination(app)),
       ...(none ? ['—', '—', '—'] : [counts.create, counts.update, counts.delete].map(String)),
+      none ? '—' : lineCounts(app),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
+}
+
+/** `+N −M` changed lines of the app's resource diffs. */
+function lineCounts(app: AppReport): string {
+  const lines = app.lines ?? countDiffLines((app.resources ?? []).map((r) => r.diff));
+  return `+${lines.added} −${lines.removed}`;
+}
+
+/** `app-of-apps: root › parent` for an app-of-apps child, the recorded origin otherwise. */
+function originLabel(app: AppReport): string {
+  if (app.parents === undefined || app.parents.length === 0) return app.origin;
+  return `app-of-apps: ${app.parents.join(' › ')}`;
 }
 
 function unchangedLine(count: number): string {
@@ -176,7 +190,7 @@ function unchangedLine(count: number): string {
     : `${count} unchanged applications are not shown.`;
 }
 
-function resourceDiff(resource: ResourceChange, maxLines: number): string {
+function resourceDiff(resource: Pick<ResourceChange, 'diff'>, maxLines: number): string {
   const lines = resource.diff.replace(/\r\n?/g, '\n').replace(/\n+$/, '').split('\n');
   if (lines.length <= maxLines) return codeFence(lines.join('\n'), 'diff');
   const fence = codeFence(lines.slice(0, maxLines).join('\n'), 'diff');
@@ -200,6 +214,9 @@ function appDetails(app: AppReport, label: string, maxLines: number): string {
   const resources = app.resources ?? [];
   if (app.status === 'error') blocks.push('Partial plan: the application has errors, see Errors above.');
   else if (resources.length === 0) blocks.push('No resource changes.');
+  if (app.definition !== undefined) {
+    blocks.push('**Application definition**', resourceDiff({ diff: app.definition }, maxLines));
+  }
   for (const resource of resources) blocks.push(resourceTitle(resource), resourceDiff(resource, maxLines));
   if (app.notApplied !== undefined && app.notApplied.length > 0) {
     blocks.push(

@@ -1,6 +1,6 @@
-import { planChange } from '../../src/plan/plan-change.ts';
+import { type PlanChangeOptions, planChange } from '../../src/plan/plan-change.ts';
 import type { PlanReport } from '../../src/report/plan-report.ts';
-import { createGitFixture, type TreeSpec } from '../support/git-fixture.ts';
+import { createGitFixture, type GitFixture, type TreeSpec } from '../support/git-fixture.ts';
 
 export const ORIGIN = 'https://github.com/acme/gitops.git';
 
@@ -8,13 +8,19 @@ export const ORIGIN = 'https://github.com/acme/gitops.git';
  * Plans `base` → `head` of a small repository of its own. Conformance cases hold one Argo CD behaviour
  * each; their expectations are written from Argo CD's documentation, never captured from this output.
  */
-export async function planRepo(base: TreeSpec, head: TreeSpec): Promise<PlanReport> {
+export async function planRepo(
+  base: TreeSpec,
+  head: TreeSpec,
+  options: Pick<PlanChangeOptions, 'env' | 'sourceDirs'> & { beforeChange?: (repo: GitFixture) => void } = {},
+): Promise<PlanReport> {
   const repo = createGitFixture({ origin: ORIGIN });
   try {
     repo.commit(base, 'base');
+    options.beforeChange?.(repo);
     repo.git('checkout', '-q', '-b', 'change');
     repo.commit(head, 'head');
-    return await planChange({ repoDir: repo.dir, base: 'main', head: 'change', cacheDir: false });
+    const { beforeChange: _hook, ...plan } = options;
+    return await planChange({ repoDir: repo.dir, base: 'main', head: 'change', cacheDir: false, ...plan });
   } finally {
     repo.cleanup();
   }

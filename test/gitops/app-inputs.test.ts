@@ -6,6 +6,7 @@ import { tempTrees } from '../support/temp-tree.ts';
 
 const THIS = 'https://github.com/acme/gitops.git';
 const isThisRepo = createRepoMatcher([THIS]);
+const isLocal = (source: { repoURL: string }) => isThisRepo(source.repoURL);
 const tree = tempTrees('inputs');
 
 function app(spec: Record<string, unknown>, annotations: Record<string, string> = {}): Application {
@@ -61,7 +62,7 @@ dependencies:
         ],
       }),
       root,
-      { isThisRepo },
+      { isLocal },
     );
     expect(inputs).toEqual({
       files: [
@@ -145,7 +146,7 @@ crds: [../../../../crds/crd.yaml]
         },
       }),
       root,
-      { isThisRepo },
+      { isLocal },
     );
     expect(inputs.dirs).toEqual([
       'apps/web/overlays/prod',
@@ -187,7 +188,7 @@ crds: [../../../../crds/crd.yaml]
         { 'argocd.argoproj.io/manifest-generate-paths': '.; ../shared ;/crds;;*.yaml;../../../escape' },
       ),
       root,
-      { isThisRepo },
+      { isLocal },
     );
     expect(inputs).toEqual({
       files: [],
@@ -208,7 +209,7 @@ crds: [../../../../crds/crd.yaml]
         source: { repoURL: THIS, path: 'charts/web', helm: { valueFiles: ['../../values/prod/*.yaml'] } },
       }),
       root,
-      { isThisRepo },
+      { isLocal },
     );
     expect(inputs).toEqual({
       files: ['values/prod/a.yaml', 'values/prod/b.yaml'],
@@ -227,7 +228,7 @@ crds: [../../../../crds/crd.yaml]
       'shared/values.yaml': 'a: 1\n',
     });
     const inputs = await collectAppInputs(app({ source: { repoURL: THIS, path: 'apps/web' } }), root, {
-      isThisRepo,
+      isLocal,
     });
     expect(inputs).toEqual({ files: ['shared/values.yaml'], dirs: ['apps/web', 'charts/common'] });
   });
@@ -243,7 +244,7 @@ crds: [../../../../crds/crd.yaml]
         ],
       }),
       root,
-      { isThisRepo },
+      { isLocal },
     );
     expect(inputs).toEqual({ files: [], dirs: ['apps/web'] });
   });

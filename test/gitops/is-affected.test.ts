@@ -61,7 +61,7 @@ describe('isAffected', () => {
         },
         { origin: 'apps/web.yaml' },
       );
-      const collected = await collectAppInputs(app, root, { isThisRepo: () => true });
+      const collected = await collectAppInputs(app, root, { isLocal: () => true });
       expect(isAffected(collected, ['bases/web/deploy.yaml'])).toBe(true);
       expect(isAffected(collected, ['bases/api/deploy.yaml'])).toBe(false);
       expect(affectingFiles(collected, ['bases/api/deploy.yaml', 'bases/web/deploy.yaml'])).toEqual([

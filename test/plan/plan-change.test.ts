@@ -60,8 +60,10 @@ describe('planChange on a sample repository', () => {
     expect(report.head).toBe(head);
   });
 
-  it('plans only applications of this repository', () => {
-    expect(report.apps.map((a) => a.name)).not.toContain('external');
+  it('lists an Application whose sources live elsewhere, unchanged when the change leaves its definition alone', () => {
+    // Issue 11: every Application defined in the repository is in the report; its sources are not in the change.
+    expect(app(report, 'external')).toMatchObject({ status: 'unchanged' });
+    expect(app(report, 'external').resources).toBeUndefined();
   });
 
   it('finds a change in a kustomize base outside the app path', () => {
@@ -129,7 +131,7 @@ describe('planChange on a sample repository', () => {
   });
 
   it('summarizes and passes the gates', () => {
-    expect(report.summary.apps).toEqual({ added: 1, changed: 5, removed: 0, unchanged: 2, error: 0 });
+    expect(report.summary.apps).toEqual({ added: 1, changed: 5, removed: 0, unchanged: 3, error: 0 });
     expect(report.gates.every((g) => g.status === 'pass')).toBe(true);
   });
 });

@@ -157,7 +157,7 @@ describe('renderApplication: helm sources', () => {
     expect(existsSync(`${sandbox.root}/umbrella/charts`)).toBe(false);
   });
 
-  it('refuses dependencies from chart repositories and charts from Helm repositories', async () => {
+  it('refuses dependencies from chart repositories, and charts from Helm repositories without a chart fetcher', async () => {
     const dep = await rejection(render(sandbox, { ...WEB, source: { path: 'remote-dep' } }));
     expect(dep).toBeInstanceOf(UnsafeContentError);
     expect(dep.message).toMatch(/redis comes from https:\/\/charts.example.com.*no network access/);
@@ -169,7 +169,7 @@ describe('renderApplication: helm sources', () => {
     );
     expect(chart).toBeInstanceOf(UnsupportedSourceError);
     expect(chart.message).toMatch(
-      /chart nginx@15.0.0 from https:\/\/charts.bitnami.com\/bitnami.*no network access/,
+      /chart nginx@15.0.0 from https:\/\/charts.bitnami.com\/bitnami: charts from Helm repositories are not fetched/,
     );
   });
 

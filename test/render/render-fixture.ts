@@ -59,7 +59,7 @@ const toolUser = resolveToolUser();
 export function renderContext(root: string, overrides: Partial<RenderContext> = {}): RenderContext {
   return {
     root,
-    isThisRepo: (url) => url.replace(/\.git$/, '') === REPO_URL.replace(/\.git$/, ''),
+    isLocal: (source) => source.repoURL.replace(/\.git$/, '') === REPO_URL.replace(/\.git$/, ''),
     tools,
     timeoutMs: 20_000,
     maxOutputBytes: 5 * 1024 * 1024,

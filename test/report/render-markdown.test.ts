@@ -112,11 +112,11 @@ describe('renderMarkdown', () => {
 
       **1 app changed, 0 added, 1 removed, 1 error** · 1 to create, 1 to update, 1 to delete
 
-      | App | Status | Origin | Destination | Create | Update | Delete |
-      | --- | --- | --- | --- | ---: | ---: | ---: |
-      | **payments** | ❌ error | applicationset:payments | https://prod.example.com / payments | — | — | — |
-      | **frontend** | ✏️ changed | apps/frontend.yaml | in-cluster / web | 1 | 1 | 0 |
-      | **legacy** | ➖ removed | app-of-apps:root | in-cluster / web | 0 | 0 | 1 |
+      | App | Status | Origin | Destination | Create | Update | Delete | Lines |
+      | --- | --- | --- | --- | ---: | ---: | ---: | ---: |
+      | **payments** | ❌ error | applicationset:payments | https://prod.example.com / payments | — | — | — | — |
+      | **frontend** | ✏️ changed | apps/frontend.yaml | in-cluster / web | 1 | 1 | 0 | +3 −1 |
+      | **legacy** | ➖ removed | app-of-apps:root | in-cluster / web | 0 | 0 | 1 | +0 −1 |
 
       1 unchanged application is not shown.
 
@@ -400,10 +400,10 @@ describe('renderMarkdown', () => {
       expect(text).toContain('@\u200boctocat');
     });
 
-    it('keeps table rows to their seven cells', () => {
+    it('keeps table rows to their eight cells', () => {
       const rows = prose.filter((l) => l.startsWith('| **'));
       expect(rows).toHaveLength(2);
-      for (const row of rows) expect(row.match(/\|/g)).toHaveLength(8);
+      for (const row of rows) expect(row.match(/\|/g)).toHaveLength(9);
     });
 
     it('keeps repository text inside code spans and fences intact', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ApplicationSource, parseApplication } from '../../src/gitops/application.ts';
-import { isTrackedApp } from '../../src/gitops/is-tracked-app.ts';
+import { hasLocalSource, localSourceMatcher } from '../../src/gitops/local-source.ts';
 import { createRepoMatcher } from '../../src/gitops/repo-url.ts';
 
 const THIS = 'https://github.com/acme/gitops.git';
@@ -14,7 +14,7 @@ function app(sources: ApplicationSource[]) {
   );
 }
 
-describe('isTrackedApp', () => {
+describe('hasLocalSource', () => {
   it.each([
     ['no targetRevision', [{ repoURL: THIS, path: 'x' }], 'main', true],
     ['empty targetRevision', [{ repoURL: THIS, path: 'x', targetRevision: '' }], 'main', true],
@@ -57,7 +57,7 @@ describe('isTrackedApp', () => {
   ] as [string, ApplicationSource[], string | undefined, boolean][])(
     '%s',
     (_, sources, baseBranch, expected) => {
-      expect(isTrackedApp(app(sources), { isThisRepo, baseBranch })).toBe(expected);
+      expect(hasLocalSource(app(sources), localSourceMatcher({ isThisRepo, baseBranch }))).toBe(expected);
     },
   );
 });
