@@ -18,13 +18,15 @@ export interface RepoSyncRequest {
   /** Installation token; used for this sync's git commands only, never stored. */
   token: string;
   /**
-   * What to fetch: `refs/pull/N/head` (→ `refs/remotes/pull/N/head`), branches `main` or `refs/heads/main`
+   * What to fetch: `HEAD` (the default branch's tip), `refs/pull/N/head` (→ `refs/remotes/pull/N/head`), branches `main` or `refs/heads/main`
    * (→ `refs/remotes/origin/main`), tags `refs/tags/v1`, or full commit SHAs.
    */
   refs: string[];
 }
 
 export interface RepoCache {
+  /** The git host clones come from (`github.com`, a GHES host), lowercase. */
+  readonly host?: string;
   /**
    * Brings the clone of owner/repo up to date with `refs` and returns it. The returned repository's
    * `resolve` also accepts the requested spellings (`refs/pull/12/head`, `refs/heads/main`).
@@ -93,6 +95,8 @@ interface GitResult {
 const OWNER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** Where the remote's HEAD is fetched to: not `refs/remotes/origin/HEAD`, which git keeps as a symbolic ref. */
+const DEFAULT_HEAD = 'refs/mergeplane/remote-head';
 const PULL = /^refs\/pull\/([0-9]+)\/(head|merge)$/;
 
 /** A ref that could be read as an option, a refspec or a revision range never reaches git. */
@@ -120,6 +124,8 @@ interface RefPlan {
 
 function planRef(ref: string): RefPlan {
   if (SHA.test(ref)) return { refspec: ref, sha: ref };
+  // The remote's default branch (an Application's `targetRevision: HEAD` of another repository).
+  if (ref === 'HEAD') return { refspec: `+HEAD:${DEFAULT_HEAD}` };
   const pull = PULL.exec(ref);
   if (pull)
     return {
@@ -139,6 +145,7 @@ function planRef(ref: string): RefPlan {
 
 /** Maps a requested spelling to the local ref it was fetched to; anything else passes through. */
 function localRef(ref: string): string {
+  if (ref === 'HEAD') return DEFAULT_HEAD;
   if (PULL.test(ref)) return ref.replace(/^refs\//, 'refs/remotes/');
   if (ref.startsWith('refs/heads/')) return `refs/remotes/origin/${ref.slice('refs/heads/'.length)}`;
   return ref;
@@ -165,6 +172,7 @@ export function createRepoCache(options: RepoCacheOptions): RepoCache {
   };
 
   return {
+    host: base.host.toLowerCase(),
     async sync(request) {
       const { owner, repo, token, refs } = request;
       if (!OWNER.test(owner)) throw new InvalidSyncRequestError(`invalid owner ${JSON.stringify(owner)}`);

@@ -4,6 +4,7 @@ import { type PlannedChange, planChangeWithContext } from '../plan/plan-change.t
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
+import { installationRepositories } from './installation-repositories.ts';
 
 export interface PlanPullRequestDeps {
   /** Installation token (contents: read), for git only. */
@@ -59,6 +60,7 @@ export async function planPullRequest(
     baseBranch: baseRef,
     head: headSha,
     logger: deps.logger,
+    remoteRepositories: installationRepositories({ repoCache: deps.repoCache, token: deps.token }),
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
   });
   return { ...planned, repository, baseSha };

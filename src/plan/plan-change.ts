@@ -15,7 +15,6 @@ import { localSourceMatcher } from '../gitops/local-source.ts';
 import { YamlCache } from '../kube/yaml-cache.ts';
 import { isAllowedRemote } from '../render/remote-ref.ts';
 import type { RemoteCharts } from '../render/render-context.ts';
-import type { SourceRepositories } from '../render/source-repositories.ts';
 import { buildReport } from '../report/build-report.ts';
 import type { PlanReport } from '../report/plan-report.ts';
 import { createAppRenderer, type PlanSide } from './app-renderer.ts';
@@ -28,7 +27,7 @@ import { type PlanLogger, silentLogger } from './plan-logger.ts';
 import { RenderCache } from './render-cache.ts';
 import { renderSecretConsumers } from './render-secret-consumers.ts';
 import { repoMatcher, trackedBranch } from './repo-identity.ts';
-import { createSourceTrees } from './source-trees.ts';
+import { createSourceTrees, type RemoteRepositories } from './source-trees.ts';
 
 export interface PlanChangeOptions {
   repoDir: string;
@@ -48,7 +47,7 @@ export interface PlanChangeOptions {
   /** `URL → DIR` for sources in other repositories (the CLI's `--source`). */
   sourceDirs?: Readonly<Record<string, string>>;
   /** Other repositories beyond `sourceDirs` (the App: its installation's repositories). */
-  sources?: SourceRepositories;
+  remoteRepositories?: RemoteRepositories;
 }
 
 /** The plan cannot start: bad arguments or an unreadable input. The CLI exits 2 with the message. */
@@ -171,7 +170,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     thisRepo: repo,
     isThisRepo,
     ...(options.sourceDirs ? { dirs: options.sourceDirs } : {}),
-    ...(options.sources ? { fallback: options.sources } : {}),
+    ...(options.remoteRepositories ? { remote: options.remoteRepositories } : {}),
   });
   const renderer = createAppRenderer({
     config,

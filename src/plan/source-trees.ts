@@ -21,8 +21,15 @@ export interface SourceTreesOptions {
   /** `URL → DIR` (the CLI's `--source`): a git repository (the revision is checked out) or a plain directory. */
   dirs?: Readonly<Record<string, string>>;
   /** Asked for anything else (the App: the installation's repositories through the repo cache). */
-  fallback?: SourceRepositories;
+  remote?: RemoteRepositories;
 }
+
+/**
+ * A clone holding `revision` of `url`, fetched if need be (the App: the installation's repositories, synced into
+ * its repo cache with the installation token); undefined when `url` is not a repository it can read. Throws
+ * SourceUnavailableError when the repository or revision cannot be fetched.
+ */
+export type RemoteRepositories = (url: string, revision: string) => Promise<GitRepository | undefined>;
 
 /** The plan's trees beyond its own checkouts; `dispose` removes the checkouts it made. */
 export interface PlanSourceTrees extends SourceRepositories {
@@ -31,7 +38,7 @@ export interface PlanSourceTrees extends SourceRepositories {
 
 /**
  * Where a plan reads sources that are not in the checkout, in order: this repository's own history, the
- * configured directories, then the fallback. Every tree is checked out once per plan and removed after it.
+ * configured directories, then the remote repositories. Every tree is checked out once per plan and removed after it.
  */
 export function createSourceTrees(options: SourceTreesOptions): PlanSourceTrees {
   const checkouts: Checkout[] = [];
@@ -78,7 +85,7 @@ export function createSourceTrees(options: SourceTreesOptions): PlanSourceTrees 
         return await checkoutOf(options.thisRepo, revision);
       } catch (error) {
         if (!(error instanceof UnknownRefError)) throw error;
-        if (!options.fallback) {
+        if (!options.remote) {
           throw new SourceUnavailableError(`revision ${revision} is not in the local clone (fetch it)`, {
             unreachable: false,
             cause: error,
@@ -88,7 +95,18 @@ export function createSourceTrees(options: SourceTreesOptions): PlanSourceTrees 
     }
     const mapping = mappings.find((m) => m.matches(url));
     if (mapping) return fromDir(mapping.dir, revision);
-    if (options.fallback) return options.fallback.tree(url, revision);
+    const remote = options.remote ? await options.remote(url, revision) : undefined;
+    if (remote) {
+      try {
+        return await checkoutOf(remote, revision);
+      } catch (error) {
+        if (!(error instanceof UnknownRefError)) throw error;
+        throw new SourceUnavailableError(`revision ${revision} was not found`, {
+          unreachable: true,
+          cause: error,
+        });
+      }
+    }
     throw new SourceUnavailableError(
       `not read: no local copy is configured (mergeplane plan --source ${url}=DIR)`,
       { unreachable: false },
