@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { argocdSettingsSchema, DEFAULT_ARGOCD_SETTINGS } from './argocd-settings.ts';
 
 const stringMap = z.record(z.string(), z.string());
 
@@ -183,6 +184,7 @@ export const mergeplaneConfigSchema = z
       })
       .strict()
       .default({ onNoChanges: 'comment', maxParts: 10 }),
+    argocd: argocdSettingsSchema.default(DEFAULT_ARGOCD_SETTINGS),
   })
   .strict();
 

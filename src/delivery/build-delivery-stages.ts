@@ -41,7 +41,8 @@ export interface BuildDeliveryStagesInput {
   config: Pick<MergeplaneConfig, 'delivery' | 'crossplane'>;
 }
 
-const DELIVERED_STATUSES = new Set<AppReport['status']>(['changed', 'added', 'error']);
+// A renamed app is a new Application to Argo CD: synced as an added one.
+const DELIVERED_STATUSES = new Set<AppReport['status']>(['changed', 'added', 'renamed', 'error']);
 
 function byKey<T extends { key: string }>(a: T, b: T): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
@@ -135,7 +136,10 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
       notes.push(`app ${report.name} has no Application at the merge commit: not synced`);
       continue;
     }
-    const target = syncTarget(app, report.status as SyncTarget['reason']);
+    const target = syncTarget(
+      app,
+      (report.status === 'renamed' ? 'added' : report.status) as SyncTarget['reason'],
+    );
     appTargets.set(target.key, target);
   }
 

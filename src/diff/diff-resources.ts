@@ -3,9 +3,11 @@ import { stringify } from 'yaml';
 import type { IgnoreDifference } from '../gitops/application.ts';
 import type { KubeObject } from '../kube/kube-object.ts';
 import type { ResourceChange } from '../report/plan-report.ts';
+import { type Tracking, withTracking } from './argocd-resource-settings.ts';
 import { applyIgnoreDifferences } from './ignore-differences.ts';
 import { parseJqPathExpression } from './jq-path-expression.ts';
 import { normalizeObject } from './normalize-object.ts';
+import { pairRenamedResources, type SideText } from './pair-renamed-resources.ts';
 import { redactSecrets } from './redact-secrets.ts';
 import { clusterScopedCrdKinds, type ResourceId, resourceId, resourceKey } from './resource-key.ts';
 import { hookPhases } from './unapplied-hooks.ts';
@@ -19,6 +21,8 @@ export interface DiffResourcesOptions {
   defaultNamespace: string;
   /** Unchanged lines around each change in the unified diff; default 3. */
   contextLines?: number;
+  /** The tracking metadata the Argo CD instance adds (argocd.trackingMethod); absent: none shown. */
+  tracking?: Tracking;
 }
 
 interface Side {
@@ -26,12 +30,18 @@ interface Side {
   object: KubeObject;
 }
 
-function index(objects: readonly KubeObject[], defaultNamespace: string, scoped: ReadonlySet<string>) {
+function index(
+  objects: readonly KubeObject[],
+  defaultNamespace: string,
+  scoped: ReadonlySet<string>,
+  tracking: Tracking | undefined,
+) {
   // Duplicates within one render: the last one wins, as a later `kubectl apply` of the same object would.
   const out = new Map<string, Side>();
   for (const obj of objects) {
     const id = resourceId(obj, defaultNamespace, scoped);
-    const object = normalizeObject(obj, defaultNamespace, scoped);
+    const normalized = normalizeObject(obj, defaultNamespace, scoped);
+    const object = tracking ? withTracking(normalized, tracking) : normalized;
     out.set(resourceKey(id), { id, object });
   }
   return out;
@@ -76,9 +86,11 @@ export function diffResources(options: DiffResourcesOptions): ResourceChange[] {
     for (const e of rule.jqPathExpressions ?? []) parseJqPathExpression(e);
   // The scope of a kind does not depend on the revision, so CRDs from either side count.
   const scoped = clusterScopedCrdKinds([...options.base, ...options.head]);
-  const base = index(options.base, defaultNamespace, scoped);
-  const head = index(options.head, defaultNamespace, scoped);
+  const base = index(options.base, defaultNamespace, scoped, options.tracking);
+  const head = index(options.head, defaultNamespace, scoped, options.tracking);
   const changes: ResourceChange[] = [];
+  const deletes: SideText[] = [];
+  const creates: SideText[] = [];
   for (const key of new Set([...base.keys(), ...head.keys()])) {
     const before = base.get(key);
     const after = head.get(key);
@@ -100,7 +112,7 @@ export function diffResources(options: DiffResourcesOptions): ResourceChange[] {
       undefined,
       { context, headerOptions: FILE_HEADERS_ONLY },
     );
-    changes.push({
+    const change: ResourceChange = {
       group: id.group,
       version: id.version,
       kind: id.kind,
@@ -109,7 +121,11 @@ export function diffResources(options: DiffResourcesOptions): ResourceChange[] {
       action,
       diff: patch,
       ...hookOf((after ?? before)!.object),
-    });
+    };
+    changes.push(change);
+    if (action === 'delete') deletes.push({ change, text: oldText });
+    if (action === 'create') creates.push({ change, text: newText });
   }
+  if (deletes.length > 0 && creates.length > 0) pairRenamedResources(deletes, creates, context);
   return changes.sort(compare);
 }

@@ -2,6 +2,7 @@ import { gatesFailed } from '../gates/evaluate-gates.ts';
 import { shortRevision } from '../git/short-revision.ts';
 import { countActions } from '../report/count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from '../report/escape-markdown.ts';
+import { isShownApp } from '../report/is-shown-app.ts';
 import type { AppReport, GateResult, PlanReport } from '../report/plan-report.ts';
 import { plural } from '../report/plural.ts';
 import { type ApprovalsView, approvalLines } from '../report/render-approvals-markdown.ts';
@@ -243,7 +244,7 @@ function appRow(app: AppReport, label: string): string {
 /** A compact table of the affected apps; undefined when none is affected. */
 function checkRunText(report: PlanReport): string | undefined {
   const affected = report.apps
-    .filter((a) => a.status !== 'unchanged')
+    .filter(isShownApp)
     .sort(
       (a, b) =>
         Number(b.status === 'error') - Number(a.status === 'error') ||

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { isExactVersion } from '../charts/select-version.ts';
+import { kustomizeBuildFlags } from '../config/argocd-settings.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
 import { type AppInputs, collectAppInputs } from '../gitops/app-inputs.ts';
@@ -120,6 +121,7 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
     return RenderCache.key({
       tools: versions,
       allowedRemotes: config.render.allowedRemotes,
+      kustomizeBuildOptions: config.argocd.kustomize.buildOptions,
       app: { name: app.name, destination: app.destination.namespace ?? '', sources: app.sources },
       files: digests,
     });
@@ -168,6 +170,7 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
       timeoutMs: config.render.timeoutSeconds * 1000,
       maxOutputBytes: config.render.maxOutputBytes,
       allowedRemotes: config.render.allowedRemotes,
+      kustomizeFlags: kustomizeBuildFlags(config.argocd.kustomize.buildOptions),
     };
     const started = performance.now();
     try {

@@ -1,4 +1,5 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { customizationRules, exclusionOf } from '../diff/argocd-resource-settings.ts';
 import { countDiffLines, diffDefinition } from '../diff/diff-definition.ts';
 import { diffResources } from '../diff/diff-resources.ts';
 import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
@@ -7,10 +8,12 @@ import type { GateFinding } from '../gates/evaluate-gates.ts';
 import type { AppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
+import type { KubeObject } from '../kube/kube-object.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
 import { isRendered } from '../render/render-application.ts';
 import { InvalidManifestError, RenderError, UnsupportedSourceError } from '../render/render-error.ts';
 import type { AppReport, AppStatus, SourceType } from '../report/plan-report.ts';
+import { isShownByItsPair } from '../report/resource-title.ts';
 import type { AppEntry } from './app-entry.ts';
 import type { AppRenderer, PlanSide } from './app-renderer.ts';
 import { stableStringify } from './stable-stringify.ts';
@@ -65,6 +68,36 @@ export function sourceTypeOf(app: Application, side: PlanSide): SourceType {
   const source = rendered[0];
   if (!source) return 'unknown';
   return detectSourceType(source, side.index.root);
+}
+
+/** Drops what the Argo CD instance does not manage (resource exclusions/inclusions), listing it as not applied. */
+function withoutUnmanaged(
+  split: { applied: KubeObject[]; skipped: string[] },
+  settings: MergeplaneConfig['argocd'],
+  cluster: string | undefined,
+  defaultNamespace: string,
+): { applied: KubeObject[]; skipped: string[] } {
+  const applied: KubeObject[] = [];
+  const skipped = [...split.skipped];
+  for (const object of split.applied) {
+    const excluded = exclusionOf(object, settings, cluster);
+    if (excluded === undefined) {
+      applied.push(object);
+      continue;
+    }
+    const namespace = object.metadata.namespace || defaultNamespace;
+    skipped.push(`${object.kind} ${namespace ? `${namespace}/` : ''}${object.metadata.name} (${excluded})`);
+  }
+  return { applied, skipped };
+}
+
+/** `movedFrom` when the Application's own file (not an ApplicationSet or parent) moved to another path. */
+function movedFrom(baseApp: Application, headApp: Application): { movedFrom?: string } {
+  const fileOrigin = (app: Application) =>
+    app.file !== undefined && app.origin === app.file ? app.file : undefined;
+  const before = fileOrigin(baseApp);
+  const after = fileOrigin(headApp);
+  return before !== undefined && after !== undefined && before !== after ? { movedFrom: before } : {};
 }
 
 /** The gate finding for an app that failed at head, located at the failing file when the error knows it. */
@@ -124,7 +157,12 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
     );
     if (!definitionChanged && !isAffected(inputs, changedFiles)) {
       return {
-        report: { ...shell, sourceType: sourceTypeOf(headApp, head), status: 'unchanged' },
+        report: {
+          ...shell,
+          sourceType: sourceTypeOf(headApp, head),
+          status: 'unchanged',
+          ...movedFrom(baseApp, headApp),
+        },
         findings: [],
       };
     }
@@ -153,15 +191,37 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
       : sourceTypeOf(app, base);
   let resources: AppReport['resources'];
   const defaultNamespace = app.destination.namespace ?? '';
-  const baseObjects = withoutTestHooks(baseAttempt?.ok ? baseAttempt.render.objects : [], defaultNamespace);
-  const headObjects = withoutTestHooks(headAttempt?.ok ? headAttempt.render.objects : [], defaultNamespace);
+  const settings = config.argocd;
+  const managed = (objects: readonly KubeObject[]) =>
+    withoutUnmanaged(
+      withoutTestHooks(objects, defaultNamespace),
+      settings,
+      app.destination.server,
+      defaultNamespace,
+    );
+  const baseObjects = managed(baseAttempt?.ok ? baseAttempt.render.objects : []);
+  const headObjects = managed(headAttempt?.ok ? headAttempt.render.objects : []);
   try {
     resources = diffResources({
       base: baseObjects.applied,
       head: headObjects.applied,
-      ignoreDifferences: [...app.ignoreDifferences, ...config.diff.ignoreDifferences],
+      ignoreDifferences: [
+        ...app.ignoreDifferences,
+        ...config.diff.ignoreDifferences,
+        ...customizationRules(settings),
+      ],
       defaultNamespace,
       contextLines: config.diff.contextLines,
+      ...(settings.trackingMethod
+        ? {
+            tracking: {
+              method: settings.trackingMethod,
+              labelKey: settings.instanceLabelKey,
+              appName:
+                app.namespace === config.delivery.argocdNamespace ? app.name : `${app.namespace}_${app.name}`,
+            },
+          }
+        : {}),
     });
   } catch (error) {
     if (!(error instanceof UnsupportedJqExpressionError)) throw error;
@@ -182,8 +242,10 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   if (!baseApp) status = 'added';
   else if (!headApp) status = 'removed';
   const report: AppReport = { ...shell, sourceType, status, resources };
-  if (status !== 'unchanged') report.lines = countDiffLines(resources.map((r) => r.diff));
+  if (status !== 'unchanged')
+    report.lines = countDiffLines(resources.filter((r) => !isShownByItsPair(r)).map((r) => r.diff));
   if (definition !== undefined) report.definition = definition;
+  if (baseApp && headApp) Object.assign(report, movedFrom(baseApp, headApp));
   const notApplied = headApp ? headObjects.skipped : baseObjects.skipped;
   if (status !== 'unchanged' && notApplied.length > 0) report.notApplied = notApplied;
   // The base failing to render while the head renders is a fix, not a failure: report it, don't gate on it.

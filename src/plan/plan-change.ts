@@ -16,11 +16,12 @@ import { YamlCache } from '../kube/yaml-cache.ts';
 import { isAllowedRemote } from '../render/remote-ref.ts';
 import type { RemoteCharts } from '../render/render-context.ts';
 import { buildReport } from '../report/build-report.ts';
-import type { PlanReport } from '../report/plan-report.ts';
+import type { AppReport, PlanReport } from '../report/plan-report.ts';
 import { createAppRenderer, type PlanSide } from './app-renderer.ts';
 import { chartRepoKey, chartRepositories } from './chart-repositories.ts';
 import { collectRevision } from './collect-revision.ts';
 import { deferred } from './deferred.ts';
+import { pairRenamedApps } from './pair-renamed-apps.ts';
 import { parentChain } from './parent-chain.ts';
 import { planApp } from './plan-app.ts';
 import { type PlanLogger, silentLogger } from './plan-logger.ts';
@@ -253,13 +254,21 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
         }),
       ),
     );
-    const apps = planned.map((p) => {
-      if (!p.report.origin.startsWith('app-of-apps:')) return p.report;
-      const entries = head.entries.has(`${p.report.namespace}/${p.report.name}`)
-        ? head.entries
-        : base.entries;
-      return { ...p.report, parents: parentChain(p.report.origin, entries.values()) };
-    });
+    const manifestOf = (entries: typeof head.entries) => (app: AppReport) => {
+      const entry = entries.get(`${app.namespace}/${app.name}`);
+      return entry?.kind === 'app' ? entry.app.manifest : undefined;
+    };
+    const apps = pairRenamedApps(
+      planned.map((p) => {
+        if (!p.report.origin.startsWith('app-of-apps:')) return p.report;
+        const entries = head.entries.has(`${p.report.namespace}/${p.report.name}`)
+          ? head.entries
+          : base.entries;
+        return { ...p.report, parents: parentChain(p.report.origin, entries.values()) };
+      }),
+      { base: manifestOf(base.entries), head: manifestOf(head.entries) },
+      config.diff.contextLines,
+    );
     for (const p of planned) failures.push(...p.findings);
     const [baseScan, headScan] = await scans;
     const planClaimsNow = () =>

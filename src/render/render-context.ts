@@ -23,6 +23,8 @@ export interface RenderContext {
   sandbox: ToolSandbox;
   /** URL prefixes allowed for remote Kustomize bases and Helm chart repositories ([] refuses all). */
   allowedRemotes: string[];
+  /** Extra `kubectl kustomize` flags from argocd `kustomize.buildOptions` (only the load restrictor is passed). */
+  kustomizeFlags?: readonly string[];
   /** Undefined: charts from chart repositories are not rendered (named as unsupported). */
   charts?: RemoteCharts;
   /** Sources in other repositories or at other revisions; undefined: named as unsupported. */

@@ -52,8 +52,14 @@ export async function renderKustomize(job: SourceJob, dir: string): Promise<Kube
   try {
     ({ stdout } = await runTool({
       command: job.ctx.tools.kubectl,
-      // Defaults only: load restrictor on, no --enable-alpha-plugins / --enable-exec / --enable-helm.
-      args: ['kustomize', '--', buildDir],
+      // No --enable-alpha-plugins / --enable-exec / --enable-helm; the load restrictor as the instance sets it
+      // (LoadRestrictionsNone is safe here: the copy holds only the checked files of the checkout, no links).
+      args: [
+        'kustomize',
+        ...(job.ctx.kustomizeFlags ?? []).filter((f) => f.startsWith('--load-restrictor=')),
+        '--',
+        buildDir,
+      ],
       cwd: buildDir,
       ...toolLimits(job),
     }));

@@ -112,7 +112,7 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
       doc.helmChartInflationGenerator
     ) {
       throw new UnsupportedSourceError(
-        `application ${o.appName}: ${fileRel}: kustomize helmCharts need --enable-helm, which Mergeplane does not use; use a Helm source instead`,
+        `application ${o.appName}: ${fileRel}: kustomize helmCharts (--enable-helm) are not rendered by Mergeplane; use a Helm source instead`,
         { file: fileRel },
       );
     }

@@ -1,5 +1,5 @@
 /** The one report model: JSON output is this object, Markdown is rendered from it. Contract: DESIGN.md "JSON report". */
-export type AppStatus = 'changed' | 'added' | 'removed' | 'unchanged' | 'error';
+export type AppStatus = 'changed' | 'added' | 'removed' | 'renamed' | 'unchanged' | 'error';
 export type ResourceAction = 'create' | 'update' | 'delete';
 export type SourceType = 'directory' | 'kustomize' | 'helm' | 'multi' | 'plugin' | 'unknown';
 export type GateStatus = 'pass' | 'fail' | 'needs-approval';
@@ -15,6 +15,18 @@ export interface ResourceChange {
   diff: string;
   /** Set when Argo CD runs the object as a hook (`PreSync`, `PostSync`…) instead of applying it with the rest. */
   hook?: string;
+  /**
+   * A delete and a create that are one object renamed or re-kinded (similarity in percent, see DESIGN/README):
+   * the create's diff is then from the deleted object; the delete's diff is left out of the comment.
+   */
+  pairedWith?: ResourceRef & { similarity: number };
+}
+
+export interface ResourceRef {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
 }
 
 export interface AppReport {
@@ -36,6 +48,10 @@ export interface AppReport {
   lines?: { added: number; removed: number };
   /** The app-of-apps parents that create this app, outermost first. */
   parents?: string[];
+  /** Status `renamed`: the app's previous name (same rendered resources under a new Application name). */
+  renamedFrom?: string;
+  /** The Application's file at base, when the change moved it to another file. */
+  movedFrom?: string;
 }
 
 export interface ComposedResourcePlan {

@@ -2,7 +2,7 @@ import { shortRevision } from '../git/short-revision.ts';
 import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
 import type { AppReport, PlanReport } from './plan-report.ts';
-import { resourceTitle } from './resource-title.ts';
+import { isShownByItsPair, resourceTitle } from './resource-title.ts';
 import { STATUS_LABEL } from './status-label.ts';
 
 /**
@@ -24,6 +24,7 @@ export function renderAppDiffMarkdown(report: PlanReport, app: AppReport): strin
     blocks.push('**Application definition**', codeFence(app.definition.replace(/\r\n?/g, '\n'), 'diff'));
   }
   for (const resource of resources) {
+    if (isShownByItsPair(resource)) continue;
     blocks.push(resourceTitle(resource), codeFence(resource.diff.replace(/\r\n?/g, '\n'), 'diff'));
   }
   return `${blocks.join('\n\n')}\n`;

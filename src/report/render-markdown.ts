@@ -2,11 +2,12 @@ import { countDiffLines } from '../diff/diff-definition.ts';
 import { shortRevision } from '../git/short-revision.ts';
 import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
+import { isShownApp } from './is-shown-app.ts';
 import type { AppReport, GateResult, PlanReport, ResourceChange } from './plan-report.ts';
 import { plural } from './plural.ts';
 import { type ApprovalsView, renderApprovalsMarkdown } from './render-approvals-markdown.ts';
 import { renderClaimsMarkdown } from './render-claims-markdown.ts';
-import { resourceTitle } from './resource-title.ts';
+import { isShownByItsPair, resourceTitle } from './resource-title.ts';
 import { STATUS_LABEL } from './status-label.ts';
 
 /** A check run as the comment links it: its name and its page on GitHub. */
@@ -146,6 +147,7 @@ function summarySection(report: PlanReport, shown: readonly AppReport[], label: 
     `${plural(apps.changed, 'app', 'apps')} changed`,
     `${apps.added} added`,
     `${apps.removed} removed`,
+    ...(apps.renamed > 0 ? [`${apps.renamed} renamed`] : []),
     plural(apps.error, 'error', 'errors'),
   ].join(', ');
   const resourceCounts = `${resources.create} to create, ${resources.update} to update, ${resources.delete} to delete`;
@@ -160,7 +162,7 @@ function summarySection(report: PlanReport, shown: readonly AppReport[], label: 
     const none = app.status === 'error' && (app.resources ?? []).length === 0;
     const cells = [
       `**${escapeInline(label(app))}**`,
-      STATUS_LABEL[app.status],
+      statusText(app),
       escapeInline(originLabel(app)),
       escapeInline(destination(app)),
       ...(none ? ['—', '—', '—'] : [counts.create, counts.update, counts.delete].map(String)),
@@ -173,7 +175,8 @@ function summarySection(report: PlanReport, shown: readonly AppReport[], label: 
 
 /** `+N −M` changed lines of the app's resource diffs. */
 function lineCounts(app: AppReport): string {
-  const lines = app.lines ?? countDiffLines((app.resources ?? []).map((r) => r.diff));
+  const lines =
+    app.lines ?? countDiffLines((app.resources ?? []).filter((r) => !isShownByItsPair(r)).map((r) => r.diff));
   return `+${lines.added} −${lines.removed}`;
 }
 
@@ -181,6 +184,11 @@ function lineCounts(app: AppReport): string {
 function originLabel(app: AppReport): string {
   if (app.parents === undefined || app.parents.length === 0) return app.origin;
   return `app-of-apps: ${app.parents.join(' › ')}`;
+}
+
+/** The status label, with `moved` when the Application's file moved. */
+function statusText(app: AppReport): string {
+  return app.movedFrom !== undefined ? `${STATUS_LABEL[app.status]} · moved` : STATUS_LABEL[app.status];
 }
 
 function unchangedLine(count: number): string {
@@ -205,22 +213,30 @@ function appSummary(app: AppReport, label: string): string {
     ...(counts.delete ? [`${counts.delete} to delete`] : []),
   ];
   const detail = parts.length ? ` · ${parts.join(', ')}` : '';
-  return `<summary><b>${escapeInline(label)}</b> — ${STATUS_LABEL[app.status]}${detail}</summary>`;
+  return `<summary><b>${escapeInline(label)}</b> — ${statusText(app)}${detail}</summary>`;
 }
 
 function appDetails(app: AppReport, label: string, maxLines: number): string {
   // Blank lines after <summary> and before </details>: GitHub renders Markdown only in between.
   const blocks = [`<details>${appSummary(app, label)}`];
   const resources = app.resources ?? [];
+  if (app.renamedFrom !== undefined) {
+    blocks.push(
+      `Renamed from ${codeSpan(app.renamedFrom)}: the same resources under a new Application name. Argo CD deletes Application ${codeSpan(app.renamedFrom)} and creates ${codeSpan(app.name)}; the old one has no resources finalizer, so its resources are kept and adopted.`,
+    );
+  }
+  if (app.movedFrom !== undefined) blocks.push(`Application file moved from ${codeSpan(app.movedFrom)}.`);
   if (app.status === 'error') blocks.push('Partial plan: the application has errors, see Errors above.');
   else if (resources.length === 0) blocks.push('No resource changes.');
   if (app.definition !== undefined) {
     blocks.push('**Application definition**', resourceDiff({ diff: app.definition }, maxLines));
   }
-  for (const resource of resources) blocks.push(resourceTitle(resource), resourceDiff(resource, maxLines));
+  for (const resource of resources) {
+    if (!isShownByItsPair(resource)) blocks.push(resourceTitle(resource), resourceDiff(resource, maxLines));
+  }
   if (app.notApplied !== undefined && app.notApplied.length > 0) {
     blocks.push(
-      `Not applied by Argo CD (test or Skip hooks), not diffed: ${app.notApplied.map((o) => codeSpan(o)).join(', ')}.`,
+      `Not applied by Argo CD (test or Skip hooks, resources the instance excludes), not diffed: ${app.notApplied.map((o) => codeSpan(o)).join(', ')}.`,
     );
   }
   blocks.push('</details>');
@@ -235,7 +251,7 @@ function appDetails(app: AppReport, label: string, maxLines: number): string {
  */
 export function renderMarkdown(report: PlanReport, options: MarkdownOptions = {}): string {
   const maxLines = Math.max(0, Math.floor(options.maxDiffLines ?? DEFAULT_MAX_DIFF_LINES));
-  const shown = report.apps.filter((app) => app.status !== 'unchanged').sort(compareApps);
+  const shown = report.apps.filter(isShownApp).sort(compareApps);
   const errorApps = shown.filter((app) => app.status === 'error');
   const unchanged = report.apps.length - shown.length;
   const label = appLabeler(report.apps);

@@ -1,12 +1,13 @@
 import { shortRevision } from '../git/short-revision.ts';
 import { codeSpan } from './escape-markdown.ts';
+import { isShownApp } from './is-shown-app.ts';
 import type { PlanReport } from './plan-report.ts';
 import { type CheckRunRef, checkRunLink } from './render-markdown.ts';
 
 /** Nothing to show: no application or claim is affected and no gate is open. */
 export function isNoChangesReport(report: PlanReport): boolean {
   return (
-    report.apps.every((app) => app.status === 'unchanged') &&
+    !report.apps.some(isShownApp) &&
     report.claims.every((claim) => claim.action === 'unchanged') &&
     report.gates.every((gate) => gate.status === 'pass')
   );

@@ -5,6 +5,7 @@ export const STATUS_LABEL: Readonly<Record<AppStatus, string>> = {
   error: '❌ error',
   added: '➕ added',
   removed: '➖ removed',
+  renamed: '🔀 renamed',
   changed: '✏️ changed',
   unchanged: 'unchanged',
 };

@@ -3,7 +3,7 @@ import type { AppReport, PlanSummary } from './plan-report.ts';
 /** Counts per app status and per resource action; unchanged apps contribute no resources. */
 export function summarizeReport(apps: readonly AppReport[]): PlanSummary {
   const summary: PlanSummary = {
-    apps: { changed: 0, added: 0, removed: 0, unchanged: 0, error: 0 },
+    apps: { changed: 0, added: 0, removed: 0, renamed: 0, unchanged: 0, error: 0 },
     resources: { create: 0, update: 0, delete: 0 },
   };
   for (const app of apps) {

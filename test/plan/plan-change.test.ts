@@ -131,7 +131,14 @@ describe('planChange on a sample repository', () => {
   });
 
   it('summarizes and passes the gates', () => {
-    expect(report.summary.apps).toEqual({ added: 1, changed: 5, removed: 0, unchanged: 3, error: 0 });
+    expect(report.summary.apps).toEqual({
+      added: 1,
+      changed: 5,
+      removed: 0,
+      renamed: 0,
+      unchanged: 3,
+      error: 0,
+    });
     expect(report.gates.every((g) => g.status === 'pass')).toBe(true);
   });
 });

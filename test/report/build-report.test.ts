@@ -25,7 +25,7 @@ describe('buildReport', () => {
       base: BASE,
       head: HEAD,
       summary: {
-        apps: { changed: 0, added: 0, removed: 0, unchanged: 0, error: 0 },
+        apps: { changed: 0, added: 0, removed: 0, renamed: 0, unchanged: 0, error: 0 },
         resources: { create: 0, update: 0, delete: 0 },
       },
       apps: [],
@@ -65,7 +65,14 @@ describe('buildReport', () => {
     expect(report.apps.find((a) => a.name === 'same')).not.toHaveProperty('resources');
     expect(report.apps.find((a) => a.name === 'diff')?.resources).toHaveLength(1);
     expect(unchanged.resources).toEqual([]);
-    expect(report.summary.apps).toEqual({ changed: 1, added: 0, removed: 0, unchanged: 1, error: 0 });
+    expect(report.summary.apps).toEqual({
+      changed: 1,
+      added: 0,
+      removed: 0,
+      renamed: 0,
+      unchanged: 1,
+      error: 0,
+    });
     expect(report.summary.resources).toEqual({ create: 1, update: 0, delete: 0 });
   });
 

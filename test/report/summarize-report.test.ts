@@ -5,7 +5,7 @@ import { app, resource } from './report-fixtures.ts';
 describe('summarizeReport', () => {
   it('counts every status and action, with zeros for the missing ones', () => {
     expect(summarizeReport([])).toEqual({
-      apps: { changed: 0, added: 0, removed: 0, unchanged: 0, error: 0 },
+      apps: { changed: 0, added: 0, removed: 0, renamed: 0, unchanged: 0, error: 0 },
       resources: { create: 0, update: 0, delete: 0 },
     });
   });
@@ -21,7 +21,7 @@ describe('summarizeReport', () => {
       app({ name: 'f', status: 'unchanged', resources: [resource({ action: 'delete' })] }),
     ]);
     expect(summary).toEqual({
-      apps: { changed: 1, added: 1, removed: 1, unchanged: 2, error: 1 },
+      apps: { changed: 1, added: 1, removed: 1, renamed: 0, unchanged: 2, error: 1 },
       resources: { create: 2, update: 1, delete: 1 },
     });
   });
