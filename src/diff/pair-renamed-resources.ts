@@ -1,8 +1,13 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { ResourceChange, ResourceRef } from '../report/plan-report.ts';
 
-/** git's default rename threshold: at least half the content kept. */
-export const RENAME_SIMILARITY = 0.5;
+/**
+ * A new name must keep 90% of the content: objects stamped from one template (two Applications, two ConfigMaps of
+ * sibling apps) are often 80% alike and are not one object renamed.
+ */
+export const RENAME_SIMILARITY = 0.9;
+/** The same name under another kind (a Deployment turned StatefulSet) needs half, git's rename threshold. */
+export const KIND_CHANGE_SIMILARITY = 0.5;
 
 const MAX_SCORED_PAIRS = 40_000;
 
@@ -50,7 +55,8 @@ const refOf = (c: ResourceChange): ResourceRef => ({
 
 /**
  * Pairs deleted and created objects of one app that are the same object renamed or re-kinded: each delete with
- * the most similar create at or above RENAME_SIMILARITY, best pairs first, each object in one pair at most.
+ * the most similar create at or above the threshold (RENAME_SIMILARITY for a new name, KIND_CHANGE_SIMILARITY
+ * for the same name under another kind), best pairs first, each object in one pair at most.
  * Argo CD still deletes the old object and creates the new one, so both changes stay (counts and the destructive
  * gate see the delete); the create carries the diff from the old object and `pairedWith`, the delete only its link.
  */
@@ -67,7 +73,8 @@ export function pairRenamedResources(
       if (d.change.hook !== c.change.hook) continue;
       if (!everyPair && d.change.kind !== c.change.kind && d.change.name !== c.change.name) continue;
       const score = similarity(d.text, c.text);
-      if (score >= RENAME_SIMILARITY) candidates.push({ d, c, score });
+      const sameName = d.change.name === c.change.name && d.change.namespace === c.change.namespace;
+      if (score >= (sameName ? KIND_CHANGE_SIMILARITY : RENAME_SIMILARITY)) candidates.push({ d, c, score });
     }
   }
   candidates.sort((x, y) => y.score - x.score);

@@ -244,7 +244,8 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   const report: AppReport = { ...shell, sourceType, status, resources };
   if (status !== 'unchanged')
     report.lines = countDiffLines(resources.filter((r) => !isShownByItsPair(r)).map((r) => r.diff));
-  if (definition !== undefined) report.definition = definition;
+  // An app-of-apps child's definition is a resource of its parent: the parent's diff already shows it.
+  if (definition !== undefined && !app.origin.startsWith('app-of-apps:')) report.definition = definition;
   if (baseApp && headApp) Object.assign(report, movedFrom(baseApp, headApp));
   const notApplied = headApp ? headObjects.skipped : baseObjects.skipped;
   if (status !== 'unchanged' && notApplied.length > 0) report.notApplied = notApplied;

@@ -179,14 +179,14 @@ describe('mergeplane server against a loopback GitHub', () => {
 
       **4 apps changed, 1 added, 1 removed, 0 errors** · 5 to create, 2 to update, 3 to delete
 
-      | App | Status | Origin | Destination | Create | Update | Delete |
-      | --- | --- | --- | --- | ---: | ---: | ---: |
-      | **guestbook-prod-eu** | ✏️ changed | applicationset:guestbook | https://prod-eu.k8s.demo.mergeplane.io / guestbook | 0 | 1 | 0 |
-      | **legacy-reports** | ➖ removed | app-of-apps:root | https://kubernetes.default.svc / reports | 0 | 0 | 2 |
-      | **notifications** | ➕ added | app-of-apps:root | https://kubernetes.default.svc / notifications | 3 | 0 | 0 |
-      | **platform-clusters** | ✏️ changed | app-of-apps:root | https://kubernetes.default.svc / platform | 1 | 0 | 0 |
-      | **podinfo-production** | ✏️ changed | app-of-apps:root | https://kubernetes.default.svc / podinfo-production | 0 | 1 | 0 |
-      | **root** | ✏️ changed | bootstrap/root.yaml | https://kubernetes.default.svc / argocd | 1 | 0 | 1 |
+      | App | Status | Origin | Destination | Create | Update | Delete | Lines |
+      | --- | --- | --- | --- | ---: | ---: | ---: | ---: |
+      | **guestbook-prod-eu** | ✏️ changed | applicationset:guestbook | https://prod-eu.k8s.demo.mergeplane.io / guestbook | 0 | 1 | 0 | +1 −1 |
+      | **legacy-reports** | ➖ removed | app-of-apps: root | https://kubernetes.default.svc / reports | 0 | 0 | 2 | +0 −46 |
+      | **notifications** | ➕ added | app-of-apps: root | https://kubernetes.default.svc / notifications | 3 | 0 | 0 | +66 −0 |
+      | **platform-clusters** | ✏️ changed | app-of-apps: root | https://kubernetes.default.svc / platform | 1 | 0 | 0 | +19 −0 |
+      | **podinfo-production** | ✏️ changed | app-of-apps: root | https://kubernetes.default.svc / podinfo-production | 0 | 1 | 0 | +1 −1 |
+      | **root** | ✏️ changed | bootstrap/root.yaml | https://kubernetes.default.svc / argocd | 1 | 0 | 1 | +22 −22 |
 
       8 unchanged applications are not shown.
 
