@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TreeSpec } from '../support/git-fixture.ts';
-import { configMap, ORIGIN, planRepo } from './conformance-repo.ts';
+import { applicationYaml, configMap, ORIGIN, planRepo } from './conformance-repo.ts';
 
 /**
  * Issue 11, failure 3: the Argo CD instance's own settings (argocd-cm), as `argocd:` in .github/mergeplane.yml.
@@ -8,20 +8,8 @@ import { configMap, ORIGIN, planRepo } from './conformance-repo.ts';
  * .../operator-manual/declarative-setup/#resource-exclusioninclusion, .../user-guide/diffing/ (system-level
  * ignoreDifferences) and .../user-guide/resource_tracking/.
  */
-const app = (name: string, path: string) => `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ${name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: ${ORIGIN}
-    path: ${path}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: web
-`;
+const app = (name: string, path: string) =>
+  applicationYaml(name, { repoURL: ORIGIN, path }, { namespace: 'web' });
 
 const outsideRoot = {
   'apps/web.yaml': app('web', 'overlays/prod'),

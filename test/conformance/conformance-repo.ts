@@ -28,3 +28,30 @@ export async function planRepo(
 
 export const configMap = (name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: ${JSON.stringify(value)}\n`;
+
+/**
+ * An Application in `argocd` with one source, deploying to the in-cluster namespace `namespace` (default: the
+ * app's name); `source` holds the source's scalar fields in order (`repoURL`, `path` or `chart`, …).
+ */
+export function applicationYaml(
+  name: string,
+  source: Record<string, string>,
+  options: { namespace?: string; finalizer?: boolean; sourceExtra?: string } = {},
+): string {
+  const finalizer = options.finalizer ? '\n  finalizers: [resources-finalizer.argocd.argoproj.io]' : '';
+  const fields = Object.entries(source)
+    .map(([key, value]) => `\n    ${key}: ${value}`)
+    .join('');
+  return `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: ${name}
+  namespace: argocd${finalizer}
+spec:
+  project: default
+  source:${fields}${options.sourceExtra ?? ''}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: ${options.namespace ?? name}
+`;
+}

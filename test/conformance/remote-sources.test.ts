@@ -11,7 +11,7 @@ import {
   startOciRegistry,
 } from '../support/chart-servers.ts';
 import { createGitFixture } from '../support/git-fixture.ts';
-import { ORIGIN, planRepo } from './conformance-repo.ts';
+import { applicationYaml, ORIGIN, planRepo } from './conformance-repo.ts';
 
 /**
  * Issue 11, failure 1: Applications whose only source is a chart repository or another git repository.
@@ -42,23 +42,8 @@ afterAll(async () => {
   rmSync(cacheDir, { recursive: true, force: true });
 });
 
-function chartApp(name: string, repoURL: string, chart: string, version: string, extra = ''): string {
-  return `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ${name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: ${repoURL}
-    chart: ${chart}
-    targetRevision: ${version}${extra}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ${name}
-`;
-}
+const chartApp = (name: string, repoURL: string, chart: string, version: string) =>
+  applicationYaml(name, { repoURL, chart, targetRevision: version });
 
 const app = (report: PlanReport, name: string): AppReport => {
   const found = report.apps.find((a) => a.name === name);
@@ -182,21 +167,8 @@ spec:
 });
 
 describe('Applications pinned to another revision or repository', () => {
-  const pinned = (name: string, repoURL: string, revision: string) => `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ${name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: ${repoURL}
-    path: deploy
-    targetRevision: ${revision}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ${name}
-`;
+  const pinned = (name: string, repoURL: string, revision: string) =>
+    applicationYaml(name, { repoURL, path: 'deploy', targetRevision: revision });
   const cm = (value: string) =>
     `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  value: ${value}\n`;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
-import { configMap, ORIGIN, planRepo } from './conformance-repo.ts';
+import { applicationYaml, configMap, ORIGIN, planRepo } from './conformance-repo.ts';
 
 /**
  * Issue 11, failure 4: renames are not destruction. Argo CD identifies an Application by namespace and name and a
@@ -8,20 +8,8 @@ import { configMap, ORIGIN, planRepo } from './conformance-repo.ts';
  * `resources-finalizer.argocd.argoproj.io` finalizer, deleting an Application leaves its resources in place
  * (https://argo-cd.readthedocs.io/en/stable/user-guide/app_deletion/), so the new app adopts them unchanged.
  */
-const app = (name: string, path: string, finalizer = false) => `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ${name}
-  namespace: argocd${finalizer ? '\n  finalizers: [resources-finalizer.argocd.argoproj.io]' : ''}
-spec:
-  project: default
-  source:
-    repoURL: ${ORIGIN}
-    path: ${path}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: web
-`;
+const app = (name: string, path: string, finalizer = false) =>
+  applicationYaml(name, { repoURL: ORIGIN, path }, { namespace: 'web', finalizer });
 
 const workload = (kind: string, extra = '') => `apiVersion: apps/v1
 kind: ${kind}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepoCache } from '../../src/git/repo-cache.ts';
 import { installationRepositories } from '../../src/github/installation-repositories.ts';
 import { planChange } from '../../src/plan/plan-change.ts';
+import { applicationYaml } from '../conformance/conformance-repo.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.ts';
 
@@ -40,21 +41,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const application = (repoURL: string, revision: string) => `apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: ext
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: ${repoURL}
-    path: deploy
-    targetRevision: ${revision}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: ext
-`;
+const application = (repoURL: string, revision: string) =>
+  applicationYaml('ext', { repoURL, path: 'deploy', targetRevision: revision });
 
 describe('sources in other repositories of the installation (the App)', () => {
   it('fetches them with the installation token through the repo cache: a tag, then the default branch', async () => {
