@@ -9,8 +9,14 @@ export interface ChartCredential {
   password: string;
 }
 
+/** A chart setting of the server's environment is unusable; `variable` names it. */
 export class ChartCredentialsError extends Error {
   override readonly name = 'ChartCredentialsError';
+  readonly variable: string;
+  constructor(message: string, variable = 'MERGEPLANE_CHART_CREDENTIALS_PATH') {
+    super(message);
+    this.variable = variable;
+  }
 }
 
 /** Reads `repositories: [{url, username, password}]` (the file MERGEPLANE_CHART_CREDENTIALS_PATH names). */

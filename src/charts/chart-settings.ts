@@ -10,18 +10,37 @@ const MAX_CHART_BYTES = 20 * 1024 * 1024;
 /** Public repositories' index.yaml run to tens of MB (bitnami's was ~30 MB before it was trimmed). */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
-const isTrue = (value: string | undefined) => value !== undefined && /^(1|true|yes)$/i.test(value.trim());
+/** A boolean variable: unset or empty is `fallback`; anything but true/false/1/0/yes/no is refused. */
+function flag(env: NodeJS.ProcessEnv, variable: string, fallback: boolean): boolean {
+  const raw = env[variable]?.trim() ?? '';
+  if (raw === '') return fallback;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ChartCredentialsError(`${JSON.stringify(raw)} is not true or false`, variable);
+}
 
 /** The server's (never the repository's) network policy for chart fetches. */
 export function networkPolicyFromEnv(env: NodeJS.ProcessEnv): NetworkPolicy {
+  const plainHttpRegistries = (env.MERGEPLANE_CHART_PLAIN_HTTP_REGISTRIES ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  for (const host of plainHttpRegistries) {
+    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) {
+      throw new ChartCredentialsError(
+        `${JSON.stringify(host)} is not host[:port]`,
+        'MERGEPLANE_CHART_PLAIN_HTTP_REGISTRIES',
+      );
+    }
+  }
   return {
-    allowHttp: isTrue(env.MERGEPLANE_CHART_ALLOW_HTTP) || DEFAULT_NETWORK_POLICY.allowHttp,
-    allowPrivateAddresses:
-      isTrue(env.MERGEPLANE_CHART_ALLOW_PRIVATE_NETWORKS) || DEFAULT_NETWORK_POLICY.allowPrivateAddresses,
-    plainHttpRegistries: (env.MERGEPLANE_CHART_PLAIN_HTTP_REGISTRIES ?? '')
-      .split(',')
-      .map((h) => h.trim())
-      .filter((h) => h !== ''),
+    allowHttp: flag(env, 'MERGEPLANE_CHART_ALLOW_HTTP', DEFAULT_NETWORK_POLICY.allowHttp),
+    allowPrivateAddresses: flag(
+      env,
+      'MERGEPLANE_CHART_ALLOW_PRIVATE_NETWORKS',
+      DEFAULT_NETWORK_POLICY.allowPrivateAddresses,
+    ),
+    plainHttpRegistries,
   };
 }
 
@@ -33,9 +52,7 @@ export function chartCredentialsFromEnv(env: NodeJS.ProcessEnv): ChartCredential
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ChartCredentialsError(
-      `MERGEPLANE_CHART_CREDENTIALS_PATH ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
+    throw new ChartCredentialsError(`${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   return parseChartCredentials(text, file);
 }

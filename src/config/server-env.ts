@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { ChartCredentialsError } from '../charts/chart-credentials.ts';
+import { remoteAccessFromEnv } from '../charts/chart-settings.ts';
 import { type Env, read, ServerEnvError, show } from './env-reading.ts';
 import { loadPrivateKey, loadWebhookSecret, MIN_WEBHOOK_SECRET_LENGTH } from './server-secrets.ts';
 
@@ -90,6 +92,11 @@ export const SERVER_ENV_VARIABLES = [
   'MERGEPLANE_KUBE_CONTEXT',
   'MERGEPLANE_ARGOCD_URL',
   'MERGEPLANE_RENDER_USER',
+  'MERGEPLANE_CHART_CACHE_DIR',
+  'MERGEPLANE_CHART_ALLOW_HTTP',
+  'MERGEPLANE_CHART_ALLOW_PRIVATE_NETWORKS',
+  'MERGEPLANE_CHART_PLAIN_HTTP_REGISTRIES',
+  'MERGEPLANE_CHART_CREDENTIALS_PATH',
 ] as const;
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -248,6 +255,14 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
         'MERGEPLANE_RENDER_USER',
         error.message.replace(/^MERGEPLANE_RENDER_USER /, ''),
       );
+    throw error;
+  }
+
+  try {
+    // Also read by each plan (chart fetches); checked here so a bad value stops the start.
+    remoteAccessFromEnv(env, 1);
+  } catch (error) {
+    if (error instanceof ChartCredentialsError) throw new ServerEnvError(error.variable, error.message);
     throw error;
   }
 

@@ -415,6 +415,21 @@ describe('loadServerEnv', () => {
     );
   });
 
+  it('refuses unusable chart fetch settings at start, naming the variable', () => {
+    expect(envError({ MERGEPLANE_CHART_ALLOW_HTTP: 'maybe' }).message).toMatch(
+      /^MERGEPLANE_CHART_ALLOW_HTTP: "maybe" is not true or false/,
+    );
+    expect(envError({ MERGEPLANE_CHART_ALLOW_PRIVATE_NETWORKS: 'sure' }).variable).toBe(
+      'MERGEPLANE_CHART_ALLOW_PRIVATE_NETWORKS',
+    );
+    expect(envError({ MERGEPLANE_CHART_PLAIN_HTTP_REGISTRIES: 'http://r:5000' }).variable).toBe(
+      'MERGEPLANE_CHART_PLAIN_HTTP_REGISTRIES',
+    );
+    expect(envError({ MERGEPLANE_CHART_CREDENTIALS_PATH: '/nonexistent/credentials.yaml' }).message).toMatch(
+      /^MERGEPLANE_CHART_CREDENTIALS_PATH: \/nonexistent\/credentials\.yaml: ENOENT/,
+    );
+  });
+
   it('is documented variable by variable in .env.example', () => {
     const lines = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').split('\n');
     const entries = lines.flatMap((line, i) => {
