@@ -1,18 +1,39 @@
 import { normalizeRepoUrl } from '../gitops/repo-url.ts';
+import { recordList } from '../kube/field-values.ts';
+import { isRecord } from '../kube/kube-object.ts';
+import { parseYamlValue } from '../kube/safe-yaml.ts';
 import type { AppEntry } from './app-entry.ts';
+import type { TreeIndex } from './tree-index.ts';
 
 /** One spelling per chart repository: `oci://`, `https://`, a trailing slash and the host's case do not matter. */
 export function chartRepoKey(repoURL: string): string {
   return normalizeRepoUrl(repoURL.replace(/^oci:\/\//i, '')).toLowerCase();
 }
 
-/** The chart repositories (Helm or OCI) the Applications of one revision render charts from. */
-export function chartRepositories(entries: Iterable<AppEntry>): Set<string> {
+/**
+ * The chart repositories (Helm or OCI) one revision uses: Applications' chart sources, and the remote dependencies
+ * its charts declare (Chart.yaml, requirements.yaml).
+ */
+export async function chartRepositories(entries: Iterable<AppEntry>, index: TreeIndex): Promise<Set<string>> {
   const repos = new Set<string>();
   for (const entry of entries) {
     if (entry.kind !== 'app') continue;
     for (const source of entry.app.sources) {
       if (source.chart !== undefined && source.path === undefined) repos.add(chartRepoKey(source.repoURL));
+    }
+  }
+  for (const file of await index.filesUnder('.')) {
+    if (!/(^|\/)(Chart|requirements)\.yaml$/.test(file)) continue;
+    let parsed: unknown;
+    try {
+      parsed = parseYamlValue((await index.text(file)) ?? '');
+    } catch {
+      continue; // the render of the chart reports it
+    }
+    for (const dep of recordList(isRecord(parsed) ? parsed.dependencies : undefined)) {
+      if (typeof dep.repository === 'string' && /^(https?|oci):\/\//.test(dep.repository)) {
+        repos.add(chartRepoKey(dep.repository));
+      }
     }
   }
   return repos;

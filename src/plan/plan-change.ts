@@ -17,6 +17,7 @@ import { isAllowedRemote } from '../render/remote-ref.ts';
 import type { RemoteCharts } from '../render/render-context.ts';
 import { buildReport } from '../report/build-report.ts';
 import type { AppReport, PlanReport } from '../report/plan-report.ts';
+import type { AppEntry } from './app-entry.ts';
 import { createAppRenderer, type PlanSide } from './app-renderer.ts';
 import { chartRepoKey, chartRepositories } from './chart-repositories.ts';
 import { collectRevision } from './collect-revision.ts';
@@ -29,6 +30,7 @@ import { RenderCache } from './render-cache.ts';
 import { renderSecretConsumers } from './render-secret-consumers.ts';
 import { repoMatcher, trackedBranch } from './repo-identity.ts';
 import { createSourceTrees, type RemoteRepositories } from './source-trees.ts';
+import type { TreeIndex } from './tree-index.ts';
 
 export interface PlanChangeOptions {
   repoDir: string;
@@ -153,7 +155,15 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   const cache = new RenderCache(renderCacheDir === undefined ? {} : { dir: renderCacheDir });
   const yamlCache = new YamlCache();
   const isLocal = localSourceMatcher({ isThisRepo, baseBranch });
-  const baseCharts = deferred<ReadonlySet<string>>();
+  // The base's chart repositories are read only if a head render asks (most plans fetch no chart).
+  const baseSide = deferred<{ entries: Iterable<AppEntry>; index: TreeIndex } | undefined>();
+  let baseCharts: Promise<ReadonlySet<string>> | undefined;
+  const baseChartRepositories = () => {
+    baseCharts ??= baseSide.promise.then((base) =>
+      base ? chartRepositories(base.entries, base.index) : new Set<string>(),
+    );
+    return baseCharts;
+  };
   let access: RemoteAccess;
   try {
     access = remoteAccessFromEnv(env, config.render.timeoutSeconds * 1000);
@@ -165,7 +175,8 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     fetcher: chartFetcherFor(chartCacheDir(env, renderCacheDir ?? defaultCacheDir(env)), access),
     // A chart repository is asked only when the base already uses it or the base's config lists it.
     approved: async (url) =>
-      isAllowedRemote(url, config.render.allowedRemotes) || (await baseCharts.promise).has(chartRepoKey(url)),
+      isAllowedRemote(url, config.render.allowedRemotes) ||
+      (await baseChartRepositories()).has(chartRepoKey(url)),
   };
   const trees = createSourceTrees({
     thisRepo: repo,
@@ -213,7 +224,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
           });
         }
       }
-      if (label === 'base') baseCharts.resolve(chartRepositories(collected.entries.values()));
+      if (label === 'base') baseSide.resolve({ entries: [...collected.entries.values()], index: side.index });
       return {
         side,
         entries: collected.entries,
@@ -224,7 +235,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     // allSettled: a failure on one side must not leave the other's worktree behind undisposed.
     const settled = await Promise.allSettled([
       collectSide('base', baseSha).catch((error: unknown) => {
-        baseCharts.resolve(new Set());
+        baseSide.resolve(undefined);
         throw error;
       }),
       collectSide('head', headSha),

@@ -1,14 +1,19 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { stringify } from 'yaml';
 import type { HelmSource } from '../gitops/application.ts';
 import { compileSafeGlob } from '../gitops/safe-glob.ts';
-import { recordList } from '../kube/field-values.ts';
 import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from '../kube/kube-names.ts';
-import { isRecord, type KubeObject } from '../kube/kube-object.ts';
-import { parseYamlValue, YamlLimitError } from '../kube/safe-yaml.ts';
+import type { KubeObject } from '../kube/kube-object.ts';
 import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
+import {
+  type ChartInfo,
+  collectCharts,
+  NO_NETWORK,
+  vendorLocalDependencies,
+  vendorRemoteDependencies,
+} from './helm-dependencies.ts';
 import { parseRendered } from './parse-rendered.ts';
 import { hasUrlScheme, isAllowedRemote } from './remote-ref.ts';
 import {
@@ -20,99 +25,6 @@ import {
 import { RepoFiles } from './repo-files.ts';
 import { runTool } from './run-tool.ts';
 import { type SourceJob, scrubPaths, toolLimits, toolRenderError } from './source-job.ts';
-
-const NO_NETWORK =
-  'renders have no network access and chart repositories are refused unless listed in render.allowedRemotes';
-
-interface ChartInfo {
-  rel: string;
-  name: string;
-  /** file:// dependencies: dependency name → repository-relative chart dir. */
-  localDeps: Map<string, string>;
-}
-
-async function readYamlRecord(job: SourceJob, rel: string): Promise<Record<string, unknown> | undefined> {
-  const text = await job.files.readText(rel);
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = parseYamlValue(text);
-    return isRecord(value) ? value : undefined;
-  } catch (error) {
-    if (error instanceof YamlLimitError) {
-      throw new UnsafeContentError(`${job.where}: ${rel}: ${error.message}`, { file: rel });
-    }
-    return undefined; // helm reports the syntax error
-  }
-}
-
-/** Names in a chart's charts/ directory that satisfy a dependency: an unpacked `name/` or a `name-*.tgz`. */
-async function vendored(job: SourceJob, chartRel: string): Promise<string[]> {
-  const checked = await job.files.check(chartRel === '.' ? 'charts' : `${chartRel}/charts`);
-  if (checked.kind !== 'dir') return [];
-  return readdir(checked.real!);
-}
-
-function isVendored(entries: string[], name: string): boolean {
-  return entries.some((e) => e === name || (e.startsWith(`${name}-`) && e.endsWith('.tgz')));
-}
-
-/**
- * Reads the chart's dependencies (Chart.yaml, or requirements.yaml for v1 charts): `file://` ones must stay in
- * the repository and are collected recursively; repository ones must be vendored in charts/ unless allowed.
- * Returns whether `helm dependency build` is needed for the top chart.
- */
-async function collectCharts(
-  job: SourceJob,
-  top: string,
-): Promise<{ charts: ChartInfo[]; needsBuild: boolean }> {
-  const charts = new Map<string, ChartInfo>();
-  let needsBuild = false;
-  const visit = async (rel: string, isTop: boolean): Promise<void> => {
-    if (charts.has(rel)) return;
-    const chartFile = rel === '.' ? 'Chart.yaml' : `${rel}/Chart.yaml`;
-    const chart = await readYamlRecord(job, chartFile);
-    const info: ChartInfo = {
-      rel,
-      name: typeof chart?.name === 'string' ? chart.name : rel.slice(rel.lastIndexOf('/') + 1),
-      localDeps: new Map(),
-    };
-    charts.set(rel, info);
-    const requirements = await readYamlRecord(
-      job,
-      rel === '.' ? 'requirements.yaml' : `${rel}/requirements.yaml`,
-    );
-    const deps = [...recordList(chart?.dependencies), ...recordList(requirements?.dependencies)];
-    const present = deps.length > 0 ? await vendored(job, rel) : [];
-    for (const dep of deps) {
-      const name = typeof dep.name === 'string' ? dep.name : '';
-      const repository = typeof dep.repository === 'string' ? dep.repository : '';
-      const has = isVendored(present, name);
-      if (repository.startsWith('file://')) {
-        const local = repository.slice('file://'.length);
-        const depRel = local.startsWith('/') ? undefined : RepoFiles.join(rel, local);
-        if (depRel === undefined) {
-          throw new UnsafeContentError(
-            `${job.where}: ${chartFile}: dependency ${name} (${repository}) leaves the repository`,
-            { file: chartFile },
-          );
-        }
-        info.localDeps.set(name, depRel);
-        if ((await job.files.check(depRel)).kind === 'dir') await visit(depRel, false);
-        if (isTop && !has) needsBuild = true;
-      } else if (repository !== '' && !has) {
-        if (!isAllowedRemote(repository, job.ctx.allowedRemotes)) {
-          throw new UnsafeContentError(
-            `${job.where}: ${chartFile}: dependency ${name} comes from ${repository}, which cannot be fetched: ${NO_NETWORK} (vendor it in charts/ or use a file:// dependency)`,
-            { file: chartFile },
-          );
-        }
-        if (isTop) needsBuild = true;
-      }
-    }
-  };
-  await visit(top, true);
-  return { charts: [...charts.values()], needsBuild };
-}
 
 type ResolvedFile =
   | { kind: 'path'; rel: string }
@@ -307,7 +219,9 @@ function sourceLocator(
  * then `helm template` with the Application's helm options.
  */
 export async function renderHelmChart(job: SourceJob, chartRel: string): Promise<KubeObject[]> {
-  const { charts, needsBuild } = await collectCharts(job, chartRel);
+  const collected = await collectCharts(job, chartRel);
+  const { charts } = collected;
+  let { needsBuild } = collected;
   const top = charts[0]!;
   const copyRoot = join(job.tempDir, 'repo');
   await job.files.copy(
@@ -315,6 +229,12 @@ export async function renderHelmChart(job: SourceJob, chartRel: string): Promise
     copyRoot,
   );
   const chartDir = chartRel === '.' ? copyRoot : join(copyRoot, ...chartRel.split('/'));
+  if (collected.remoteDeps.length > 0) {
+    await vendorRemoteDependencies(job, chartDir, collected.remoteDeps);
+    // `helm dependency build` would fetch the remote ones again: vendor the file:// ones as directories instead.
+    if (needsBuild) await vendorLocalDependencies(top, copyRoot, chartDir);
+    needsBuild = false;
+  }
   const common = toolLimits(job);
   const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
   await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlockedAddressError, ChartFetchError } from '../charts/chart-errors.ts';
 import type { KubeObject } from '../kube/kube-object.ts';
 import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
+import { fetchChart } from './fetch-chart.ts';
 import { parseRendered } from './parse-rendered.ts';
-import { RenderError, UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
+import { UnsafeContentError } from './render-error.ts';
 import { helmArgs, releaseName } from './render-helm.ts';
 import { runTool } from './run-tool.ts';
 import { type SourceJob, toolLimits, toolRenderError } from './source-job.ts';
@@ -16,29 +16,7 @@ import { type SourceJob, toolLimits, toolRenderError } from './source-job.ts';
  */
 export async function renderRemoteChart(job: SourceJob): Promise<KubeObject[]> {
   const { chart = '', repoURL, targetRevision } = job.source;
-  const charts = job.ctx.charts;
-  if (charts === undefined) {
-    throw new UnsupportedSourceError(
-      `${job.where}: charts from Helm repositories are not fetched by this planner`,
-    );
-  }
-  if (!(await charts.approved(repoURL))) {
-    throw new UnsupportedSourceError(
-      `${job.where}: chart repository ${repoURL} is new in this change: charts are fetched only from repositories the base revision already uses or render.allowedRemotes lists; approve to accept the plan without this render`,
-    );
-  }
-  let fetched: Awaited<ReturnType<typeof charts.fetcher.fetch>>;
-  try {
-    fetched = await charts.fetcher.fetch({ repoURL, chart, version: targetRevision });
-  } catch (error) {
-    if (error instanceof BlockedAddressError) {
-      throw new UnsafeContentError(`${job.where}: chart not fetched: ${error.message}`, {}, { cause: error });
-    }
-    if (error instanceof ChartFetchError) {
-      throw new RenderError(`${job.where}: cannot fetch the chart: ${error.message}`, {}, { cause: error });
-    }
-    throw error;
-  }
+  const fetched = await fetchChart(job, { repoURL, chart, version: targetRevision });
   const chartDir = join(job.tempDir, 'remote-chart');
   await mkdir(chartDir, { recursive: true });
   const archive = join(chartDir, `${chart.replace(/[^A-Za-z0-9._-]/g, '_')}-${fetched.version}.tgz`);

@@ -44,15 +44,15 @@ describe('argocd: instance settings', () => {
 
   it('LoadRestrictionsNone still reads nothing outside the checkout, by path or by link', async () => {
     const config = 'argocd:\n  kustomize:\n    buildOptions: --load-restrictor LoadRestrictionsNone\n';
-    const escapes: TreeSpec[] = [
+    const leaks: TreeSpec[] = [
       {
         'overlays/prod/kustomization.yaml':
           'configMapGenerator:\n  - name: settings\n    files: [../../../../../etc/hostname]\n',
       },
       { 'shared/app.properties': { symlink: '/etc/hostname' } },
     ];
-    for (const escape of escapes) {
-      const report = await planRepo({ ...outsideRoot, '.github/mergeplane.yml': config }, escape);
+    for (const leak of leaks) {
+      const report = await planRepo({ ...outsideRoot, '.github/mergeplane.yml': config }, leak);
       const web = report.apps.find((a) => a.name === 'web')!;
       expect(web.status).toBe('error');
       expect(web.error).toMatch(/leaves the repository|outside/);

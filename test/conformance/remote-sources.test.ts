@@ -135,6 +135,22 @@ describe('Applications whose sources are not in this repository', () => {
     );
   });
 
+  it('a chart of this repository with a dependency from a chart repository: Chart.lock pins it, a bump is planned', async () => {
+    const umbrella = (version: string) => ({
+      'apps/edge.yaml': applicationYaml('edge', { repoURL: ORIGIN, path: 'charts/edge' }),
+      'charts/edge/Chart.yaml': `apiVersion: v2\nname: edge\nversion: 0.1.0\ndependencies:\n  - name: ingress\n    version: ">=1.0.0"\n    repository: ${helmRepo.url}\n`,
+      // helm dependency build installs what Chart.lock pins, not the newest version the constraint allows.
+      'charts/edge/Chart.lock': `dependencies:\n  - name: ingress\n    repository: ${helmRepo.url}\n    version: ${version}\ndigest: sha256:0\ngenerated: "2026-01-01T00:00:00Z"\n`,
+    });
+    const report = await planRepo(umbrella('1.0.0'), umbrella('1.1.0'), { env });
+    const edge = app(report, 'edge');
+    expect(edge.error).toBeUndefined();
+    expect(edge.status).toBe('changed');
+    const deployment = resource(edge, 'Deployment');
+    expect(deployment?.diff).toMatch(/^-\s+- image: registry\.example\/ingress:1\.0\.0$/m);
+    expect(deployment?.diff).toMatch(/^\+\s+- image: registry\.example\/ingress:1\.1\.0$/m);
+  });
+
   it('a value file of this repository read through a $values ref makes the app affected', async () => {
     const multi = (greeting: string) => ({
       'apps/ingress.yaml': `apiVersion: argoproj.io/v1alpha1

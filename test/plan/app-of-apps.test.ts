@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { planChange } from '../../src/plan/plan-change.ts';
+import { renderMarkdown } from '../../src/report/render-markdown.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 
 const ORIGIN = 'https://github.com/acme/platform.git';
@@ -43,6 +44,9 @@ describe('app-of-apps', () => {
     expect(byName.team?.origin).toBe('app-of-apps:root');
     expect(byName.leaf?.origin).toBe('app-of-apps:team');
     expect(byName.leaf?.status).toBe('changed');
+    // The chain from the outermost parent, stopping where the cycle would start again.
+    expect(byName.leaf?.parents).toEqual(['root', 'team']);
+    expect(renderMarkdown(report)).toContain('| app-of-apps: root › team |');
     expect(report.apps.filter((a) => a.name === 'root')).toHaveLength(1);
   });
 
