@@ -140,6 +140,9 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
       const type = detectSourceType(source, side.index.root);
       if (type === 'helm') needed.add('helm');
       if (type === 'kustomize') needed.add('kubectl');
+      // kustomize helmCharts are inflated with helm when the instance builds with --enable-helm.
+      if (type === 'kustomize' && config.argocd.kustomize.buildOptions.includes('--enable-helm'))
+        needed.add('helm');
     }
     const toolPaths = { helm: '', kubectl: '' };
     const versions: Record<string, string> = {};

@@ -11,8 +11,8 @@ export function chartRepoKey(repoURL: string): string {
 }
 
 /**
- * The chart repositories (Helm or OCI) one revision uses: Applications' chart sources, and the remote dependencies
- * its charts declare (Chart.yaml, requirements.yaml).
+ * The chart repositories (Helm or OCI) one revision uses: Applications' chart sources, the remote dependencies
+ * its charts declare (Chart.yaml, requirements.yaml) and its kustomizations' `helmCharts`.
  */
 export async function chartRepositories(entries: Iterable<AppEntry>, index: TreeIndex): Promise<Set<string>> {
   const repos = new Set<string>();
@@ -23,17 +23,20 @@ export async function chartRepositories(entries: Iterable<AppEntry>, index: Tree
     }
   }
   for (const file of await index.filesUnder('.')) {
-    if (!/(^|\/)(Chart|requirements)\.yaml$/.test(file)) continue;
+    const kustomization = /(^|\/)(kustomization\.ya?ml|Kustomization)$/.test(file);
+    if (!kustomization && !/(^|\/)(Chart|requirements)\.yaml$/.test(file)) continue;
     let parsed: unknown;
     try {
       parsed = parseYamlValue((await index.text(file)) ?? '');
     } catch {
       continue; // the render of the chart reports it
     }
-    for (const dep of recordList(isRecord(parsed) ? parsed.dependencies : undefined)) {
-      if (typeof dep.repository === 'string' && /^(https?|oci):\/\//.test(dep.repository)) {
-        repos.add(chartRepoKey(dep.repository));
-      }
+    const record = isRecord(parsed) ? parsed : {};
+    const declared = kustomization
+      ? recordList(record.helmCharts).map((c) => c.repo)
+      : recordList(record.dependencies).map((d) => d.repository);
+    for (const repo of declared) {
+      if (typeof repo === 'string' && /^(https?|oci):\/\//.test(repo)) repos.add(chartRepoKey(repo));
     }
   }
   return repos;

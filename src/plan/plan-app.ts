@@ -162,6 +162,7 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
           sourceType: sourceTypeOf(headApp, head),
           status: 'unchanged',
           ...movedFrom(baseApp, headApp),
+          ...(headApp.file !== undefined && changedFiles.includes(headApp.file) ? { fileChanged: true } : {}),
         },
         findings: [],
       };

@@ -8,6 +8,7 @@ import {
   hasKustomizeOverrides,
   KustomizeOverrideError,
 } from './apply-kustomize-overrides.ts';
+import { inflateHelmCharts } from './inflate-helm-charts.ts';
 import { parseRendered } from './parse-rendered.ts';
 import { RenderError } from './render-error.ts';
 import { runTool } from './run-tool.ts';
@@ -39,6 +40,7 @@ export async function renderKustomize(job: SourceJob, dir: string): Promise<Kube
     ...(overrides ? { rootOverride: override } : {}),
     allowedRemotes: job.ctx.allowedRemotes,
     appName: job.app.name,
+    enableHelm: (job.ctx.kustomizeFlags ?? []).includes('--enable-helm'),
   });
   const copyRoot = join(job.tempDir, 'repo');
   await job.files.copy([dir, ...graph.dirs, ...graph.files], copyRoot);
@@ -47,6 +49,7 @@ export async function renderKustomize(job: SourceJob, dir: string): Promise<Kube
     const edited = override(isRecord(parsed) ? parsed : {});
     await writeFile(join(copyRoot, ...graph.rootFile.split('/')), stringify(edited));
   }
+  if (graph.helmCharts.length > 0) await inflateHelmCharts(job, copyRoot, graph.helmCharts);
   const buildDir = dir === '.' ? copyRoot : join(copyRoot, ...dir.split('/'));
   let stdout: string;
   try {

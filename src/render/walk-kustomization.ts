@@ -14,6 +14,17 @@ export interface KustomizationGraph {
   files: string[];
   /** Repository-relative path of the root kustomization file, when there is one. */
   rootFile?: string;
+  /** Kustomizations with `helmCharts` (only with enableHelm): Mergeplane inflates them before the build. */
+  helmCharts: HelmChartsUse[];
+}
+
+export interface HelmChartsUse {
+  /** The kustomization file and its directory (repository-relative). */
+  file: string;
+  dir: string;
+  /** `helmGlobals.chartHome`, relative to `dir` (default `charts`). */
+  chartHome: string;
+  charts: Record<string, unknown>[];
 }
 
 export interface WalkKustomizationOptions {
@@ -24,6 +35,8 @@ export interface WalkKustomizationOptions {
   rootOverride?: (original: Record<string, unknown>) => Record<string, unknown>;
   allowedRemotes: readonly string[];
   appName: string;
+  /** argocd `kustomize.buildOptions` has `--enable-helm`: helmCharts are collected instead of refused. */
+  enableHelm?: boolean;
 }
 
 const FUNCTION_ANNOTATIONS = ['config.kubernetes.io/function', 'config.k8s.io/function'];
@@ -52,6 +65,7 @@ function pluginProblem(doc: unknown): string | undefined {
 export async function walkKustomization(o: WalkKustomizationOptions): Promise<KustomizationGraph> {
   const { files } = o;
   const dirs = new Set<string>();
+  const helmUses: HelmChartsUse[] = [];
   const referenced = new Set<string>();
   let rootFile: string | undefined;
 
@@ -106,11 +120,18 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
     }
     if (isRoot && o.rootOverride) doc = o.rootOverride(doc);
 
-    if (
-      recordList(doc.helmCharts).length > 0 ||
-      isRecord(doc.helmGlobals) ||
-      doc.helmChartInflationGenerator
-    ) {
+    const helmCharts = recordList(doc.helmCharts);
+    const helmGlobals = isRecord(doc.helmGlobals) ? doc.helmGlobals : undefined;
+    if (o.enableHelm && helmCharts.length > 0 && !doc.helmChartInflationGenerator) {
+      const chartHome = typeof helmGlobals?.chartHome === 'string' ? helmGlobals.chartHome : 'charts';
+      if (RepoFiles.join(dir, chartHome) === undefined || isAbsolute(chartHome)) {
+        throw new UnsafeContentError(
+          `application ${o.appName}: ${fileRel}: helmGlobals.chartHome ${chartHome} leaves the repository`,
+          { file: fileRel },
+        );
+      }
+      helmUses.push({ file: fileRel, dir, chartHome, charts: helmCharts });
+    } else if (helmCharts.length > 0 || helmGlobals !== undefined || doc.helmChartInflationGenerator) {
       throw new UnsupportedSourceError(
         `application ${o.appName}: ${fileRel}: kustomize helmCharts (--enable-helm) are not rendered by Mergeplane; use a Helm source instead`,
         { file: fileRel },
@@ -188,6 +209,9 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
       ...stringList(doc.crds),
       ...stringList(doc.configurations),
       ...(isRecord(doc.openapi) ? stringList(doc.openapi.path) : []),
+      ...(o.enableHelm
+        ? helmCharts.flatMap((c) => [...stringList(c.valuesFile), ...stringList(c.additionalValuesFiles)])
+        : []),
     ];
     for (const generator of [...recordList(doc.configMapGenerator), ...recordList(doc.secretGenerator)]) {
       fileRefs.push(...stringList(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
@@ -203,6 +227,7 @@ export async function walkKustomization(o: WalkKustomizationOptions): Promise<Ku
   const graph: KustomizationGraph = {
     dirs: [...new Set([...dirs].map((k) => k.split('\0')[0]!))].sort(),
     files: [...referenced].sort(),
+    helmCharts: helmUses,
   };
   if (rootFile !== undefined) graph.rootFile = rootFile;
   return graph;

@@ -52,6 +52,8 @@ export interface AppReport {
   renamedFrom?: string;
   /** The Application's file at base, when the change moved it to another file. */
   movedFrom?: string;
+  /** An unchanged app whose Application file the change edited without changing the definition (comments, formatting). */
+  fileChanged?: boolean;
 }
 
 export interface ComposedResourcePlan {

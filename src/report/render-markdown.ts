@@ -264,7 +264,13 @@ export function renderMarkdown(report: PlanReport, options: MarkdownOptions = {}
     renderApprovalsMarkdown(options.approvals),
   ];
   if (shown.length === 0) {
-    sections.push('No Argo CD applications are affected by this change.', unchangedLine(unchanged));
+    const edited = report.apps.filter((app) => app.fileChanged).length;
+    sections.push(
+      edited === 0
+        ? 'No Argo CD applications are affected by this change.'
+        : `No Argo CD applications are affected by this change: ${edited} Application file${edited === 1 ? ' was' : 's were'} edited without changing a definition (comments or formatting).`,
+      unchangedLine(unchanged),
+    );
     sections.push(renderClaimsMarkdown(report.claims));
   } else {
     sections.push(errorsSection(errorApps, label));

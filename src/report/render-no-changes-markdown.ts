@@ -27,6 +27,12 @@ export function renderNoChangesMarkdown(
   const count =
     unchanged === 0 ? '' : `; ${unchanged} unchanged application${unchanged === 1 ? '' : 's'} not rendered`;
   const check = checkRun === undefined ? '' : ` (${checkRunLink(checkRun)})`;
-  const line = `**Mergeplane**: no affected applications at ${codeSpan(head)}${count}${check}.`;
+  const edited = report.apps.filter((app) => app.fileChanged).length;
+  // An edited Application file is never passed over in silence, even when it changes nothing.
+  const files =
+    edited === 0
+      ? ''
+      : ` ${edited} Application file${edited === 1 ? ' was' : 's were'} edited without changing ${edited === 1 ? 'its definition' : 'their definitions'} (comments or formatting).`;
+  const line = `**Mergeplane**: no affected applications at ${codeSpan(head)}${count}${check}.${files}`;
   return `${[line, ...notes.map((note) => `> ${note.replace(/\r?\n/g, ' ')}`)].join('\n\n')}\n`;
 }

@@ -1,4 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LoopbackServer,
+  loopbackChartEnv,
+  packageChart,
+  startHelmRepository,
+} from '../support/chart-servers.ts';
 import type { TreeSpec } from '../support/git-fixture.ts';
 import { applicationYaml, configMap, ORIGIN, planRepo } from './conformance-repo.ts';
 
@@ -142,5 +151,58 @@ describe('argocd: instance settings', () => {
     const created = report.apps.find((a) => a.name === 'web')!.resources!.find((r) => r.action === 'create')!;
     expect(created.diff).toMatch(/^\+\s+argocd\.argoproj\.io\/tracking-id: web:\/ConfigMap:web\/extra$/m);
     expect(created.diff).toMatch(/^\+\s+app\.kubernetes\.io\/instance: web$/m);
+  });
+
+  describe('kustomize.buildOptions --enable-helm', () => {
+    let helmRepo: LoopbackServer;
+    let cacheDir: string;
+    beforeAll(async () => {
+      helmRepo = await startHelmRepository([
+        packageChart('ingress', '1.0.0'),
+        packageChart('ingress', '1.1.0'),
+      ]);
+      cacheDir = mkdtempSync(join(tmpdir(), 'mergeplane-conformance-charts-'));
+    });
+    afterAll(async () => {
+      await helmRepo.close();
+      rmSync(cacheDir, { recursive: true, force: true });
+    });
+
+    const kustomized = (version: string) => ({
+      '.github/mergeplane.yml': 'argocd:\n  kustomize:\n    buildOptions: --enable-helm\n',
+      'apps/web.yaml': app('web', 'edge'),
+      'edge/kustomization.yaml': [
+        'namePrefix: prod-',
+        'helmCharts:',
+        '  - name: ingress',
+        `    repo: ${helmRepo.url}`,
+        `    version: ${version}`,
+        '    releaseName: edge',
+        '    valuesInline:',
+        '      greeting: bonjour',
+        '',
+      ].join('\n'),
+    });
+
+    it('inflates helmCharts as kustomize does: the chart rendered, then the kustomization transforms it', async () => {
+      const report = await planRepo(kustomized('1.0.0'), kustomized('1.1.0'), {
+        env: loopbackChartEnv(cacheDir),
+      });
+      const web = report.apps.find((a) => a.name === 'web')!;
+      expect(web.error).toBeUndefined();
+      const deployment = web.resources?.find((r) => r.kind === 'Deployment');
+      expect(deployment?.name).toBe('prod-edge');
+      expect(deployment?.diff).toMatch(/^\+\s+- image: registry\.example\/ingress:1\.1\.0$/m);
+      const config = web.resources?.find((r) => r.kind === 'ConfigMap');
+      expect(config?.diff).toMatch(/^\+\s+chart: 1\.1\.0$/m);
+    });
+
+    it('without --enable-helm, helmCharts are named as not rendered', async () => {
+      const { '.github/mergeplane.yml': _config, ...base } = kustomized('1.0.0');
+      const report = await planRepo(base, {
+        'edge/kustomization.yaml': kustomized('1.1.0')['edge/kustomization.yaml'],
+      });
+      expect(report.gates).toContainEqual(expect.objectContaining({ id: 'unsupported', app: 'web' }));
+    });
   });
 });

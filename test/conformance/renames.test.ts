@@ -122,4 +122,16 @@ describe('renames', () => {
     expect(markdown).toContain('Application file moved from `apps/web.yaml`');
     expect(markdown).not.toContain('No Argo CD applications are affected');
   });
+
+  it('an Application file edited without changing its definition is said, not passed over', async () => {
+    const report = await planRepo(
+      { 'apps/web.yaml': app('web', 'web'), 'web/cm.yaml': configMap('settings', 'a') },
+      { 'apps/web.yaml': `# owned by the web team\n${app('web', 'web')}` },
+    );
+    expect(report.apps.find((a) => a.name === 'web')).toMatchObject({
+      status: 'unchanged',
+      fileChanged: true,
+    });
+    expect(renderMarkdown(report)).toContain('1 Application file was edited without changing a definition');
+  });
 });
