@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { DEFAULT_REDIS_URL, loadServerEnv } from '../src/config/server-env.ts';
 import { PLAN_QUEUE_NAME } from '../src/queue/plan-job.ts';
 import type { OctokitTuning } from '../src/server/create-probot.ts';
+import { DEFAULT_REDIS_URL, loadServerEnv } from '../src/server/server-env.ts';
 import { startServer } from '../src/server/start-server.ts';
 import {
   APP_ID,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { PlanReport } from '../src/report/plan-report.ts';
+import type { PlanReport } from '../src/model/plan-report.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools', 'bin');
@@ -503,7 +503,7 @@ function printTable(r: BenchResult): void {
 }
 
 async function loadPlanChange(): Promise<PlanChange> {
-  const module = (await import('../src/plan/plan-change.ts')) as { planChange: PlanChange };
+  const module = (await import('../src/engine/plan-change.ts')) as { planChange: PlanChange };
   return module.planChange;
 }
 
@@ -529,7 +529,7 @@ async function main(): Promise<void> {
       planChange = await loadPlanChange();
     } catch (error) {
       throw new Error(
-        `cannot load src/plan/plan-change.ts (${(error as Error).message}); use --skip-plan to time the raw renders only`,
+        `cannot load src/engine/plan-change.ts (${(error as Error).message}); use --skip-plan to time the raw renders only`,
       );
     }
   }

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { pino } from 'pino';
-import { DEFAULT_REDIS_URL, loadServerEnv } from '../src/config/server-env.ts';
 import { PLAN_QUEUE_NAME } from '../src/queue/plan-job.ts';
+import { DEFAULT_REDIS_URL, loadServerEnv } from '../src/server/server-env.ts';
 import { startServer } from '../src/server/start-server.ts';
 import {
   APP_ID,

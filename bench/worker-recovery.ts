@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL } from '../src/config/server-env.ts';
 import { planJobId } from '../src/queue/plan-job.ts';
 import { createPlanQueue } from '../src/queue/plan-queue.ts';
 import { resolveTool } from '../src/render/resolve-tool.ts';
+import { DEFAULT_REDIS_URL } from '../src/server/server-env.ts';
 import {
   APP_ID,
   createDemoGitHubRepo,

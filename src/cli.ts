@@ -3,9 +3,9 @@ import { createCliLogger } from './cli/create-cli-logger.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
 import { processStopSignal, runServerCommand, SERVER_USAGE, WORKER_USAGE } from './cli/run-server-command.ts';
 import { UsageError } from './cli/usage-error.ts';
+import { PlanInputError, planChange } from './engine/plan-change.ts';
 import { gatesFailed } from './gates/evaluate-gates.ts';
 import { GitCommandError, NotAGitRepositoryError, UnknownRefError } from './git/git-repository.ts';
-import { PlanInputError, planChange } from './plan/plan-change.ts';
 import { renderJson } from './report/render-json.ts';
 import { renderMarkdown } from './report/render-markdown.ts';
 

@@ -1,5 +1,5 @@
-import { isRecord } from '../kube/kube-object.ts';
-import { parseYamlValue } from '../kube/safe-yaml.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlValue } from '../model/safe-yaml.ts';
 
 /** Credentials of a private chart repository or registry, from the server's configuration only. */
 export interface ChartCredential {

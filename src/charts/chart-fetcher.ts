@@ -1,27 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ChartFetchError } from './chart-errors.ts';
+import { isExactVersion } from '../model/select-version.ts';
 import {
+  ChartFetchError,
+  type ChartFetcher,
   type ChartRequest,
-  downloadRepositoryChart,
-  type RemoteAccess,
-  resolveRepositoryVersion,
-} from './helm-repository.ts';
+  type FetchedChart,
+} from '../render/chart-port.ts';
+import { downloadRepositoryChart, type RemoteAccess, resolveRepositoryVersion } from './helm-repository.ts';
 import { OciChartClient } from './oci-registry.ts';
-import { isExactVersion } from './select-version.ts';
-
-export interface FetchedChart {
-  /** The version the revision resolved to. */
-  version: string;
-  /** The packaged chart (.tgz). */
-  archive: Buffer;
-}
-
-/** Fetches packaged charts from Helm repositories and OCI registries; Mergeplane's own port, helm never fetches. */
-export interface ChartFetcher {
-  fetch(request: ChartRequest): Promise<FetchedChart>;
-}
 
 /** `oci://…` or Argo CD's scheme-less `registry/path` are OCI; `http(s)://` is a Helm repository (index.yaml). */
 export function isOciRepository(repoURL: string): boolean {

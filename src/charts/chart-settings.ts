@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ChartFetcher } from '../render/chart-port.ts';
 import { type ChartCredential, ChartCredentialsError, parseChartCredentials } from './chart-credentials.ts';
-import { type ChartFetcher, createChartFetcher } from './chart-fetcher.ts';
+import { createChartFetcher } from './chart-fetcher.ts';
 import type { RemoteAccess } from './helm-repository.ts';
 import { DEFAULT_NETWORK_POLICY, type NetworkPolicy } from './network-policy.ts';
 

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { ChartFetchError } from './chart-errors.ts';
+import { ChartFetchError } from '../render/chart-port.ts';
 import { checkAddress, checkUrl, type NetworkPolicy } from './network-policy.ts';
 
 export interface GuardedGetOptions {

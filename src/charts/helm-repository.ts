@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
-import { isRecord } from '../kube/kube-object.ts';
-import { parseYamlValue } from '../kube/safe-yaml.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlValue } from '../model/safe-yaml.ts';
+import { selectVersion } from '../model/select-version.ts';
+import type { ChartRequest } from '../render/chart-port.ts';
+import { ChartFetchError } from '../render/chart-port.ts';
 import { basicAuthorization, type ChartCredential, credentialFor } from './chart-credentials.ts';
-import { ChartFetchError } from './chart-errors.ts';
 import { type GuardedGetOptions, guardedGet } from './guarded-get.ts';
 import type { NetworkPolicy } from './network-policy.ts';
-import { selectVersion } from './select-version.ts';
-
-export interface ChartRequest {
-  repoURL: string;
-  chart: string;
-  /** The Application's targetRevision: an exact version or a semver constraint. */
-  version: string | undefined;
-}
 
 export interface RemoteAccess {
   policy: NetworkPolicy;

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { BlockedAddressError } from './chart-errors.ts';
+import { BlockedAddressError } from '../render/chart-port.ts';
 
 /**
  * Where chart fetches may go. The defaults are the safe ones (https only, public addresses only); each

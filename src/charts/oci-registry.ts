@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { selectVersion } from '../model/select-version.ts';
+import type { ChartRequest } from '../render/chart-port.ts';
+import { ChartFetchError } from '../render/chart-port.ts';
 import { basicAuthorization, credentialFor } from './chart-credentials.ts';
-import { ChartFetchError } from './chart-errors.ts';
 import { type GuardedGetOptions, type GuardedResponse, guardedGet } from './guarded-get.ts';
-import type { ChartRequest, RemoteAccess } from './helm-repository.ts';
-import { selectVersion } from './select-version.ts';
+import type { RemoteAccess } from './helm-repository.ts';
 
 const CHART_LAYER = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 const MANIFEST_TYPES =

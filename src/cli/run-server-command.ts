@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadServerEnv, type ServerEnv, ServerEnvError } from '../config/server-env.ts';
+import { loadServerEnv, type ServerEnv, ServerEnvError } from '../server/server-env.ts';
 import type { RunningMergeplane, startServer, startWorkers } from '../server/start-server.ts';
 import { StartupError } from '../server/startup-error.ts';
 import { UsageError } from './usage-error.ts';

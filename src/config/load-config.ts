@@ -1,5 +1,5 @@
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { checkYamlBounds, YamlLimitError, yamlToJS } from '../kube/safe-yaml.ts';
+import { checkYamlBounds, YamlLimitError, yamlToJS } from '../model/safe-yaml.ts';
 import { type MergeplaneConfig, mergeplaneConfigSchema } from './mergeplane-config.ts';
 
 export const CONFIG_PATH = '.github/mergeplane.yml';

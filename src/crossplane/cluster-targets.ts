@@ -1,9 +1,9 @@
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
 import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
 import type { ClusterEntry } from '../gitops/cluster.ts';
-import { stringMap } from '../kube/field-values.ts';
-import { isRecord } from '../kube/kube-object.ts';
-import type { ClaimReport, ClusterTarget } from '../report/plan-report.ts';
+import { stringMap } from '../model/field-values.ts';
+import { isRecord } from '../model/kube-object.ts';
+import type { ClaimReport, ClusterTarget } from '../model/plan-report.ts';
 
 /*
  * How a claim describes the Argo CD cluster it yields (all optional, on the claim's metadata):

@@ -1,4 +1,4 @@
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 import { parseCompositeInstance, referenceableVersion, type Xrd } from './crossplane-model.ts';
 import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
 

@@ -1,5 +1,5 @@
-import { stringMap } from '../kube/field-values.ts';
-import { isRecord, splitApiVersion } from '../kube/kube-object.ts';
+import { stringMap } from '../model/field-values.ts';
+import { isRecord, splitApiVersion } from '../model/kube-object.ts';
 
 /** A Crossplane object that cannot be understood (not thrown for unrelated objects). */
 export class CrossplaneModelError extends Error {

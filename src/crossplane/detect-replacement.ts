@@ -1,4 +1,4 @@
-import { isRecord, splitApiVersion } from '../kube/kube-object.ts';
+import { isRecord, splitApiVersion } from '../model/kube-object.ts';
 import type { FieldChange } from './diff-composed.ts';
 import {
   FieldPathError,

@@ -1,5 +1,5 @@
 import { redactSecrets } from '../diff/redact-secrets.ts';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
 import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
 import type { ComposedResult } from './render-composed.ts';

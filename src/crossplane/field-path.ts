@@ -1,4 +1,4 @@
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 /** One step of a Crossplane field path: an object field or an array index. */
 export type FieldPathSegment = { type: 'field'; field: string } | { type: 'index'; index: number };

@@ -1,4 +1,4 @@
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 /**
  * Go's view of a decoded JSON value, as Crossplane functions see it. Kubernetes' JSON decoder keeps

@@ -1,4 +1,4 @@
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 /** Marker for a value only known once Crossplane (or the provider) has acted, as Terraform shows it. */
 export const KNOWN_AFTER_APPLY = '(known after apply)';

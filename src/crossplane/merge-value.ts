@@ -1,4 +1,4 @@
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 /** crossplane-runtime's MergeOptions: keep existing map values (no override) and/or append arrays. */
 export interface MergeOptions {

@@ -1,6 +1,6 @@
-import { recordList } from '../kube/field-values.ts';
-import { isKubeObject, isRecord, splitApiVersion } from '../kube/kube-object.ts';
-import type { ClaimReport, ComposedResourcePlan } from '../report/plan-report.ts';
+import { recordList } from '../model/field-values.ts';
+import { isKubeObject, isRecord, splitApiVersion } from '../model/kube-object.ts';
+import type { ClaimReport, ComposedResourcePlan } from '../model/plan-report.ts';
 import { buildCompositeView } from './composite-view.ts';
 import {
   allCompositions,

@@ -1,4 +1,4 @@
-import { isKubeObject, isRecord } from '../kube/kube-object.ts';
+import { isKubeObject, isRecord } from '../model/kube-object.ts';
 import { type Composition, CrossplaneModelError, parseComposition } from './crossplane-model.ts';
 import {
   expandWildcards,

@@ -1,4 +1,4 @@
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 import type { Composition } from './crossplane-model.ts';
 import { getFieldValue } from './field-path.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 import { GoFormatError, goSprintf } from './go-sprintf.ts';
 import { goJsonMarshal, goTypeName, goValueString } from './go-values.ts';
 import { parseQuantity, QuantityError } from './parse-quantity.ts';

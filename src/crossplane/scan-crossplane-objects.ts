@@ -2,8 +2,8 @@ import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DEFAULT_MAX_FILE_BYTES, readBoundedText } from '../gitops/read-bounded-text.ts';
-import { isRecord } from '../kube/kube-object.ts';
-import { ManifestParseError, parseManifests } from '../kube/parse-manifests.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts';
 import { isXrdObject } from './crossplane-model.ts';
 
 export interface ScannedObject {

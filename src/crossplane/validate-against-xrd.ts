@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
-import { isRecord, splitApiVersion } from '../kube/kube-object.ts';
+import { isRecord, splitApiVersion } from '../model/kube-object.ts';
 import { parseCompositeInstance, type Xrd } from './crossplane-model.ts';
 import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
 

@@ -1,6 +1,6 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { registeredCluster } from '../crossplane/cluster-targets.ts';
-import type { AppReport, ClaimReport } from '../report/plan-report.ts';
+import type { AppReport, ClaimReport } from '../model/plan-report.ts';
 import {
   type ClaimTarget,
   type ClusterRegistration,

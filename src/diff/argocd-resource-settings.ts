@@ -1,7 +1,7 @@
 import type { ArgocdSettings, ResourceFilter } from '../config/argocd-settings.ts';
 import type { IgnoreDifference } from '../gitops/application.ts';
-import type { KubeObject } from '../kube/kube-object.ts';
-import { splitApiVersion } from '../kube/kube-object.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import { splitApiVersion } from '../model/kube-object.ts';
 
 function glob(pattern: string, text: string): boolean {
   const source = pattern

@@ -1,8 +1,8 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { stringify } from 'yaml';
 import type { IgnoreDifference } from '../gitops/application.ts';
-import type { KubeObject } from '../kube/kube-object.ts';
-import type { ResourceChange } from '../report/plan-report.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import type { ResourceChange } from '../model/plan-report.ts';
 import { type Tracking, withTracking } from './argocd-resource-settings.ts';
 import { applyIgnoreDifferences } from './ignore-differences.ts';
 import { parseJqPathExpression } from './jq-path-expression.ts';

@@ -18,7 +18,7 @@
  * `managedFieldsManagers` needs a live object and does not apply to rendered manifests.
  */
 import type { IgnoreDifference } from '../gitops/application.ts';
-import { isRecord, type KubeObject, splitApiVersion } from '../kube/kube-object.ts';
+import { isRecord, type KubeObject, splitApiVersion } from '../model/kube-object.ts';
 import { deleteJqPaths, type JqPathExpression, parseJqPathExpression } from './jq-path-expression.ts';
 
 export { UnsupportedJqExpressionError } from './jq-path-expression.ts';

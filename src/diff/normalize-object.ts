@@ -1,4 +1,4 @@
-import { isRecord, type KubeObject, splitApiVersion } from '../kube/kube-object.ts';
+import { isRecord, type KubeObject, splitApiVersion } from '../model/kube-object.ts';
 import { isClusterScoped } from './resource-key.ts';
 
 /** Written by the API server or by kubectl, never by the repository: a diff of them is noise. */

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import type { ResourceChange, ResourceRef } from '../report/plan-report.ts';
+import type { ResourceChange, ResourceRef } from '../model/plan-report.ts';
 
 /**
  * A new name must keep 90% of the content: objects stamped from one template (two Applications, two ConfigMaps of

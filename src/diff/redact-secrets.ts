@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { isRecord, type KubeObject, splitApiVersion } from '../kube/kube-object.ts';
+import { isRecord, type KubeObject, splitApiVersion } from '../model/kube-object.ts';
 import { LAST_APPLIED_ANNOTATION, sortKeysDeep } from './normalize-object.ts';
 
 const FIRST_MARKER = '++++++++';

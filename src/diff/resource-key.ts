@@ -1,4 +1,4 @@
-import { isRecord, type KubeObject, splitApiVersion } from '../kube/kube-object.ts';
+import { isRecord, type KubeObject, splitApiVersion } from '../model/kube-object.ts';
 
 export interface ResourceId {
   group: string;

@@ -1,4 +1,4 @@
-import { isRecord, type KubeObject } from '../kube/kube-object.ts';
+import { isRecord, type KubeObject } from '../model/kube-object.ts';
 
 /**
  * What Argo CD renders but never applies: Helm test hooks (`helm.sh/hook: test`, Helm 2's `test-success` /

@@ -1,4 +1,4 @@
-import type { GateResult } from '../report/plan-report.ts';
+import type { GateResult } from '../model/plan-report.ts';
 import type { Approval } from './approval.ts';
 
 export interface AppliedApprovals {

@@ -1,5 +1,5 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
-import type { AppReport, GateResult } from '../report/plan-report.ts';
+import type { AppReport, GateResult } from '../model/plan-report.ts';
 
 /**
  * Something the plan found wrong: invalid config, unparsable changed YAML, a failed render at head (`fail`),

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import { firstLine } from './first-line.ts';
+import { firstLine } from '../model/text.ts';
 
 export class NotAGitRepositoryError extends Error {
   override readonly name = 'NotAGitRepositoryError';

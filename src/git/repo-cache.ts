@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { firstLine } from './first-line.ts';
+import { firstLine } from '../model/text.ts';
 import { type GitRepository, openGitRepository, UnknownRefError } from './git-repository.ts';
 
 export interface RepoCacheOptions {

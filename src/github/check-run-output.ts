@@ -1,9 +1,9 @@
 import { gatesFailed } from '../gates/evaluate-gates.ts';
-import { shortRevision } from '../git/short-revision.ts';
+import type { AppReport, GateResult, PlanReport } from '../model/plan-report.ts';
+import { shortRevision } from '../model/text.ts';
 import { countActions } from '../report/count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from '../report/escape-markdown.ts';
 import { isShownApp } from '../report/is-shown-app.ts';
-import type { AppReport, GateResult, PlanReport } from '../report/plan-report.ts';
 import { plural } from '../report/plural.ts';
 import { type ApprovalsView, approvalLines } from '../report/render-approvals-markdown.ts';
 import { renderJson } from '../report/render-json.ts';

@@ -1,6 +1,6 @@
+import type { RemoteRepositories } from '../engine/source-trees.ts';
 import { isPermanentGitError, type RepoCache, RepoSyncError } from '../git/repo-cache.ts';
 import { normalizeRepoUrl } from '../gitops/repo-url.ts';
-import type { RemoteRepositories } from '../plan/source-trees.ts';
 import { SourceUnavailableError } from '../render/source-repositories.ts';
 
 const SHA = /^[0-9a-f]{40}$/i;

@@ -1,4 +1,4 @@
-import { DNS_LABEL } from '../kube/kube-names.ts';
+import { DNS_LABEL } from '../model/kube-names.ts';
 export type SlashCommand =
   | { kind: 'plan' }
   | { kind: 'diff'; app: string }

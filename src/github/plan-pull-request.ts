@@ -1,6 +1,6 @@
+import { type PlannedChange, planChangeWithContext } from '../engine/plan-change.ts';
 import type { GitRepository } from '../git/git-repository.ts';
 import { isPermanentGitError, type RepoCache } from '../git/repo-cache.ts';
-import { type PlannedChange, planChangeWithContext } from '../plan/plan-change.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';

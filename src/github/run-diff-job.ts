@@ -1,8 +1,8 @@
 import type { Octokit } from '@octokit/rest';
+import type { AppReport, PlanReport } from '../model/plan-report.ts';
 import type { DiffRequest, PlanJobData } from '../queue/plan-job.ts';
 import { codeSpan } from '../report/escape-markdown.ts';
 import { DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
-import type { AppReport, PlanReport } from '../report/plan-report.ts';
 import { renderAppDiffMarkdown } from '../report/render-app-diff-markdown.ts';
 import { diffStickyMarker } from './diff-comment-marker.ts';
 import { type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';

@@ -1,11 +1,11 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { joinRepoPath } from '../git/join-repo-path.ts';
-import { recordList, stringList } from '../kube/field-values.ts';
-import { isRecord } from '../kube/kube-object.ts';
-import { parseYamlValue } from '../kube/safe-yaml.ts';
-import type { YamlCache } from '../kube/yaml-cache.ts';
+import { recordList, stringList } from '../model/field-values.ts';
+import { joinRepoPath } from '../model/join-repo-path.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlValue } from '../model/safe-yaml.ts';
+import type { YamlCache } from '../model/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
 import type { IsLocalSource } from './local-source.ts';
 import { compileSafeGlob } from './safe-glob.ts';

@@ -1,5 +1,5 @@
-import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from '../kube/kube-names.ts';
-import { isRecord } from '../kube/kube-object.ts';
+import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from '../model/kube-names.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 /** The Helm block of an Application source (argoproj.io/v1alpha1). */
 export interface HelmSource {

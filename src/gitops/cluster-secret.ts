@@ -1,5 +1,5 @@
-import { stringMap } from '../kube/field-values.ts';
-import { isRecord } from '../kube/kube-object.ts';
+import { stringMap } from '../model/field-values.ts';
+import { isRecord } from '../model/kube-object.ts';
 import type { ClusterEntry } from './cluster.ts';
 
 const SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';

@@ -3,9 +3,9 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import picomatch from 'picomatch';
-import { isRecord } from '../kube/kube-object.ts';
-import { ManifestParseError, type ParsedDocument, parseManifests } from '../kube/parse-manifests.ts';
-import type { YamlCache } from '../kube/yaml-cache.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { ManifestParseError, type ParsedDocument, parseManifests } from '../model/parse-manifests.ts';
+import type { YamlCache } from '../model/yaml-cache.ts';
 import { isApplicationObject, isApplicationSetObject } from './application.ts';
 import { DEFAULT_MAX_FILE_BYTES, readBoundedText } from './read-bounded-text.ts';
 

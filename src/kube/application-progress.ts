@@ -1,5 +1,5 @@
-import { shortRevision } from '../git/short-revision.ts';
-import { isRecord } from './kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { shortRevision } from '../model/text.ts';
 
 export type ProgressState = 'waiting' | 'succeeded' | 'failed';
 

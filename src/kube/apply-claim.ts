@@ -1,6 +1,6 @@
+import { isKubeObject, isRecord } from '../model/kube-object.ts';
 import { claimDetails } from './claim-details.ts';
 import { type ClaimReadiness, evaluateClaimReadiness } from './claim-readiness.ts';
-import type { ApplyClaimInput, DeliveryOutcome } from './kube-delivery.ts';
 import {
   type KubeDeliveryContext,
   metadataOf,
@@ -8,8 +8,8 @@ import {
   resourceVersionOf,
   stoppedOutcome,
 } from './kube-delivery-context.ts';
+import type { ApplyClaimInput, DeliveryOutcome } from './kube-delivery-types.ts';
 import { KubePermanentError } from './kube-errors.ts';
-import { isKubeObject, isRecord } from './kube-object.ts';
 import { describeRef, type KubeRecord, type KubeRef } from './kube-object-client.ts';
 
 /** The Git manifest as we apply it: no server-owned fields. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { stringMap } from './field-values.ts';
-import { isRecord } from './kube-object.ts';
-import { parseYamlValue } from './safe-yaml.ts';
+import { stringMap } from '../model/field-values.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlValue } from '../model/safe-yaml.ts';
 
 export const CLUSTER_SECRET_TYPE_LABEL = 'argocd.argoproj.io/secret-type';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

@@ -1,7 +1,7 @@
+import { isRecord } from '../model/kube-object.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './argocd-cluster-secret.ts';
 import { metadataOf } from './kube-delivery-context.ts';
 import { KubePermanentError } from './kube-errors.ts';
-import { isRecord } from './kube-object.ts';
 import { describeRef, type KubeRecord, type KubeRef } from './kube-object-client.ts';
 
 /** A cluster Secret someone else made is theirs: never overwrite or delete it. */

@@ -1,4 +1,4 @@
-import { isRecord } from './kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 export interface ClaimReadiness {
   ready: boolean;

@@ -1,5 +1,5 @@
-import type { DeliveryOutcome, DeliveryProgress, KubeDeliveryLogger } from './kube-delivery.ts';
-import { isRecord } from './kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
+import type { DeliveryOutcome, DeliveryProgress, KubeDeliveryLogger } from './kube-delivery-types.ts';
 import type { KubeObjectClient, KubeRecord, KubeRef } from './kube-object-client.ts';
 import type { WaitForObjectOptions, WaitResult } from './wait-for-object.ts';
 

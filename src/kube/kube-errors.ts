@@ -1,5 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
-import { isRecord } from './kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 /** What both kinds of failed Kubernetes call carry; callers tell the kinds apart with `instanceof`. */
 abstract class KubeCallError extends Error {

@@ -5,8 +5,8 @@ import {
   PatchStrategy,
   type V1APIResource,
 } from '@kubernetes/client-node';
+import { isRecord } from '../model/kube-object.ts';
 import { classifyKubeError, isNotFound, KubePermanentError, KubeTransientError } from './kube-errors.ts';
-import { isRecord } from './kube-object.ts';
 
 /** Names one object: namespace only for namespaced kinds. */
 export interface KubeRef {

@@ -1,9 +1,9 @@
+import { isRecord } from '../model/kube-object.ts';
 import { buildArgoCdClusterSecret, ClusterKubeconfigError } from './argocd-cluster-secret.ts';
 import { assertManagedClusterSecret } from './assert-managed-cluster-secret.ts';
-import type { RegisterClusterInput, RegisteredCluster } from './kube-delivery.ts';
 import { type KubeDeliveryContext, secretRef } from './kube-delivery-context.ts';
+import type { RegisterClusterInput, RegisteredCluster } from './kube-delivery-types.ts';
 import { KubePermanentError, KubeTransientError } from './kube-errors.ts';
-import { isRecord } from './kube-object.ts';
 import { describeRef, type KubeRecord } from './kube-object-client.ts';
 
 /** Registers a provisioned cluster in Argo CD from its claim's connection secret, as a managed cluster Secret. */

@@ -1,4 +1,5 @@
-import { shortRevision } from '../git/short-revision.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { shortRevision } from '../model/text.ts';
 import {
   type ApplicationProgress,
   alreadySyncedAt,
@@ -6,15 +7,14 @@ import {
   operationIsFor,
   runningOperation,
 } from './application-progress.ts';
-import type { DeliveryOutcome, SyncApplicationInput } from './kube-delivery.ts';
 import {
   type KubeDeliveryContext,
   progressEmitter,
   resourceVersionOf,
   stoppedOutcome,
 } from './kube-delivery-context.ts';
+import type { DeliveryOutcome, SyncApplicationInput } from './kube-delivery-types.ts';
 import { KubePermanentError, KubeTransientError } from './kube-errors.ts';
-import { isRecord } from './kube-object.ts';
 import type { KubeRecord, KubeRef } from './kube-object-client.ts';
 
 const APPLICATION_API_VERSION = 'argoproj.io/v1alpha1';

@@ -1,7 +1,7 @@
 import { clusterSecretName } from './argocd-cluster-secret.ts';
 import { assertManagedClusterSecret } from './assert-managed-cluster-secret.ts';
-import type { UnregisterClusterInput } from './kube-delivery.ts';
 import { type KubeDeliveryContext, secretRef } from './kube-delivery-context.ts';
+import type { UnregisterClusterInput } from './kube-delivery-types.ts';
 import { describeRef } from './kube-object-client.ts';
 
 /** Deletes the cluster Secret Mergeplane registered; false when there was none. */

@@ -1,6 +1,6 @@
 import { conditionsOf, describeCondition } from './claim-readiness.ts';
-import type { DeliveryOutcome, WaitClaimDeletedInput } from './kube-delivery.ts';
 import { type KubeDeliveryContext, metadataOf, stoppedOutcome } from './kube-delivery-context.ts';
+import type { DeliveryOutcome, WaitClaimDeletedInput } from './kube-delivery-types.ts';
 import { describeRef, type KubeRef } from './kube-object-client.ts';
 
 /** Waits until a claim is gone (deleting it first when Mergeplane owns it); on failure says what holds it. */

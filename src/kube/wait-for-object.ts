@@ -1,6 +1,6 @@
 import { Watch } from '@kubernetes/client-node';
+import { isRecord } from '../model/kube-object.ts';
 import { classifyKubeError, httpStatusOf, KubePermanentError } from './kube-errors.ts';
-import { isRecord } from './kube-object.ts';
 import { describeRef, type KubeObjectClient, type KubeRecord, type KubeRef } from './kube-object-client.ts';
 
 /** What a check says about the object as last seen: finished with a value, or keep waiting. */

@@ -1,12 +1,12 @@
 import pLimit from 'p-limit';
-import { isExactVersion } from '../charts/select-version.ts';
 import { kustomizeBuildFlags } from '../config/argocd-settings.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
 import { type AppInputs, collectAppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
-import type { YamlCache } from '../kube/yaml-cache.ts';
+import { isExactVersion } from '../model/select-version.ts';
+import type { YamlCache } from '../model/yaml-cache.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
 import { isRendered, renderApplication } from '../render/render-application.ts';
 import type { RemoteCharts, RenderContext } from '../render/render-context.ts';

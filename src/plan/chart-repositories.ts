@@ -1,7 +1,7 @@
 import { normalizeRepoUrl } from '../gitops/repo-url.ts';
-import { recordList } from '../kube/field-values.ts';
-import { isRecord } from '../kube/kube-object.ts';
-import { parseYamlValue } from '../kube/safe-yaml.ts';
+import { recordList } from '../model/field-values.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlValue } from '../model/safe-yaml.ts';
 import type { AppEntry } from './app-entry.ts';
 import type { TreeIndex } from './tree-index.ts';
 

@@ -14,8 +14,8 @@ import { expandApplicationSet } from '../gitops/applicationset/expand-applicatio
 import type { ClusterEntry } from '../gitops/cluster.ts';
 import { clusterFromSecret } from '../gitops/cluster-secret.ts';
 import { discoverManifests } from '../gitops/discover-manifests.ts';
-import { isRecord, type KubeObject } from '../kube/kube-object.ts';
-import type { YamlCache } from '../kube/yaml-cache.ts';
+import { isRecord, type KubeObject } from '../model/kube-object.ts';
+import type { YamlCache } from '../model/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
 import { stableStringify } from './stable-stringify.ts';
 import type { TreeIndex } from './tree-index.ts';

@@ -1,5 +1,5 @@
 import { countDiffLines, diffDefinition } from '../diff/diff-definition.ts';
-import type { AppReport, ResourceChange } from '../report/plan-report.ts';
+import type { AppReport, ResourceChange } from '../model/plan-report.ts';
 
 /** A resource as rendered on its one side: its identity and its YAML (the diff body without the +/- column). */
 function signature(resource: ResourceChange): string {

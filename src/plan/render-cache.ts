@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KubeObject } from '../kube/kube-object.ts';
-import type { SourceType } from '../report/plan-report.ts';
+import type { KubeObject } from '../model/kube-object.ts';
+import type { SourceType } from '../model/plan-report.ts';
 
 export interface CachedRender {
   sourceType: SourceType;

@@ -7,8 +7,8 @@ import {
   statusContext,
   targetLabel,
 } from '../delivery/delivery-plan.ts';
+import { PlanInputError } from '../engine/plan-change.ts';
 import { isPermanentGitError } from '../git/repo-cache.ts';
-import { PlanInputError } from '../plan/plan-change.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { aggregateDelivery } from './deliver-aggregate.ts';
 import { deliverErrorReason } from './deliver-error-reason.ts';

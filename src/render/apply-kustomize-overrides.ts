@@ -1,5 +1,5 @@
 import type { KustomizeSource } from '../gitops/application.ts';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 export class KustomizeOverrideError extends Error {
   override readonly name = 'KustomizeOverrideError';

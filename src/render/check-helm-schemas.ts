@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 
 const REF_KEYS = ['$ref', '$dynamicRef', '$recursiveRef'];
 const KNOWN_META_SCHEMA = /^https?:\/\/json-schema\.org\//;

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ApplicationSource } from '../gitops/application.ts';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
 import { RepoFiles } from './repo-files.ts';
 
 export type DetectedSourceType = 'directory' | 'kustomize' | 'helm' | 'plugin';

@@ -1,6 +1,4 @@
-import { BlockedAddressError, ChartFetchError } from '../charts/chart-errors.ts';
-import type { FetchedChart } from '../charts/chart-fetcher.ts';
-import type { ChartRequest } from '../charts/helm-repository.ts';
+import { BlockedAddressError, ChartFetchError, type ChartRequest, type FetchedChart } from './chart-port.ts';
 import { RenderError, UnsafeContentError, UnsupportedSourceError } from './render-error.ts';
 import type { SourceJob } from './source-job.ts';
 

@@ -1,8 +1,8 @@
 import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { recordList } from '../kube/field-values.ts';
-import { isRecord } from '../kube/kube-object.ts';
-import { parseYamlValue, YamlLimitError } from '../kube/safe-yaml.ts';
+import { recordList } from '../model/field-values.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlValue, YamlLimitError } from '../model/safe-yaml.ts';
 import { fetchChart } from './fetch-chart.ts';
 import { isAllowedRemote } from './remote-ref.ts';
 import { UnsafeContentError } from './render-error.ts';

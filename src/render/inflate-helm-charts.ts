@@ -1,9 +1,9 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { stringList } from '../kube/field-values.ts';
-import { isRecord } from '../kube/kube-object.ts';
-import { parseYamlValue } from '../kube/safe-yaml.ts';
+import { stringList } from '../model/field-values.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlValue } from '../model/safe-yaml.ts';
 import { fetchChart } from './fetch-chart.ts';
 import { hasUrlScheme } from './remote-ref.ts';
 import { RenderError, UnsupportedSourceError } from './render-error.ts';

@@ -1,5 +1,5 @@
-import { isKubeObject, isRecord, type KubeObject } from '../kube/kube-object.ts';
-import { ManifestParseError, parseManifests } from '../kube/parse-manifests.ts';
+import { isKubeObject, isRecord, type KubeObject } from '../model/kube-object.ts';
+import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts';
 import { InvalidManifestError } from './render-error.ts';
 
 export interface ParseRenderedOptions {

@@ -1,5 +1,5 @@
-import type { ChartFetcher } from '../charts/chart-fetcher.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
+import type { ChartFetcher } from './chart-port.ts';
 import type { SourceRepositories } from './source-repositories.ts';
 import type { ToolSandbox } from './tool-sandbox.ts';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { KubeObject } from '../kube/kube-object.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import { matchesArgoGlob } from './argo-glob.ts';
 import { parseRendered } from './parse-rendered.ts';
 import { RenderError, UnsupportedSourceError } from './render-error.ts';

@@ -4,8 +4,8 @@ import picomatch from 'picomatch';
 import { stringify } from 'yaml';
 import type { HelmSource } from '../gitops/application.ts';
 import { compileSafeGlob } from '../gitops/safe-glob.ts';
-import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from '../kube/kube-names.ts';
-import type { KubeObject } from '../kube/kube-object.ts';
+import { DNS_SUBDOMAIN_RULE, isDnsSubdomain } from '../model/kube-names.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
 import {
   type ChartInfo,

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { isRecord, type KubeObject } from '../kube/kube-object.ts';
-import { parseYamlValue } from '../kube/safe-yaml.ts';
+import { isRecord, type KubeObject } from '../model/kube-object.ts';
+import { parseYamlValue } from '../model/safe-yaml.ts';
 import {
   applyKustomizeOverrides,
   hasKustomizeOverrides,

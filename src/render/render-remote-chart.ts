@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KubeObject } from '../kube/kube-object.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import { findUnsafeHelmSchema } from './check-helm-schemas.ts';
 import { fetchChart } from './fetch-chart.ts';
 import { parseRendered } from './parse-rendered.ts';

@@ -1,7 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { joinRepoPath } from '../git/join-repo-path.ts';
+import { joinRepoPath } from '../model/join-repo-path.ts';
 import { UnsafeContentError } from './render-error.ts';
 
 export type EntryKind = 'file' | 'dir' | 'missing';

@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
-import { recordList, stringList } from '../kube/field-values.ts';
-import { isRecord } from '../kube/kube-object.ts';
-import { parseYamlDocuments, parseYamlValue, YamlLimitError, yamlToJS } from '../kube/safe-yaml.ts';
+import { recordList, stringList } from '../model/field-values.ts';
+import { isRecord } from '../model/kube-object.ts';
+import { parseYamlDocuments, parseYamlValue, YamlLimitError, yamlToJS } from '../model/safe-yaml.ts';
 import { KUSTOMIZATION_FILES } from './detect-source-type.ts';
 import { isAllowedRemote, isCertainlyRemoteRef, isRemoteRef } from './remote-ref.ts';
 import { UnsafeContentError, UnsupportedSourceError } from './render-error.ts';

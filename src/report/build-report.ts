@@ -1,4 +1,4 @@
-import type { AppReport, ClaimReport, GateResult, PlanReport } from './plan-report.ts';
+import type { AppReport, ClaimReport, GateResult, PlanReport } from '../model/plan-report.ts';
 import { summarizeReport } from './summarize-report.ts';
 
 export interface BuildReportOptions {

@@ -1,4 +1,4 @@
-import type { ResourceAction, ResourceChange } from './plan-report.ts';
+import type { ResourceAction, ResourceChange } from '../model/plan-report.ts';
 
 /** How many of an app's resources are created, updated and deleted. */
 export function countActions(

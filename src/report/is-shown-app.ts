@@ -1,4 +1,4 @@
-import type { AppReport } from './plan-report.ts';
+import type { AppReport } from '../model/plan-report.ts';
 
 /** An app the comment and check run list: anything but `unchanged`, and an unchanged app whose file moved. */
 export function isShownApp(app: AppReport): boolean {

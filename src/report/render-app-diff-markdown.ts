@@ -1,7 +1,7 @@
-import { shortRevision } from '../git/short-revision.ts';
+import type { AppReport, PlanReport } from '../model/plan-report.ts';
+import { shortRevision } from '../model/text.ts';
 import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
-import type { AppReport, PlanReport } from './plan-report.ts';
 import { isShownByItsPair, resourceTitle } from './resource-title.ts';
 import { STATUS_LABEL } from './status-label.ts';
 

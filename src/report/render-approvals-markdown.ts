@@ -1,7 +1,7 @@
 import type { ApprovalDecision, ApprovalRejectionReason } from '../gates/approval.ts';
-import { shortRevision } from '../git/short-revision.ts';
+import type { GateResult } from '../model/plan-report.ts';
+import { shortRevision } from '../model/text.ts';
 import { codeSpan, escapeInline } from './escape-markdown.ts';
-import type { GateResult } from './plan-report.ts';
 
 /** What the approvals did to a plan: who approved, whose approval did not count, and what passed by it. */
 export interface ApprovalsView {

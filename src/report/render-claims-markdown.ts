@@ -1,7 +1,7 @@
 import { KNOWN_AFTER_APPLY } from '../crossplane/known-after-apply.ts';
-import { isRecord } from '../kube/kube-object.ts';
+import { isRecord } from '../model/kube-object.ts';
+import type { ClaimReport, ComposedResourcePlan } from '../model/plan-report.ts';
 import { codeSpan, escapeInline } from './escape-markdown.ts';
-import type { ClaimReport, ComposedResourcePlan } from './plan-report.ts';
 
 const ACTION_LABEL: Record<ClaimReport['action'], string> = {
   create: '➕ create',

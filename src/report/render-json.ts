@@ -1,4 +1,4 @@
-import type { PlanReport } from './plan-report.ts';
+import type { PlanReport } from '../model/plan-report.ts';
 
 /** The JSON report: object keys sorted at every depth so equal reports are byte-identical and diffable. */
 export function renderJson(report: PlanReport): string {

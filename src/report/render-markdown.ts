@@ -1,9 +1,9 @@
 import { countDiffLines } from '../diff/diff-definition.ts';
-import { shortRevision } from '../git/short-revision.ts';
+import type { AppReport, GateResult, PlanReport, ResourceChange } from '../model/plan-report.ts';
+import { shortRevision } from '../model/text.ts';
 import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
 import { isShownApp } from './is-shown-app.ts';
-import type { AppReport, GateResult, PlanReport, ResourceChange } from './plan-report.ts';
 import { plural } from './plural.ts';
 import { type ApprovalsView, renderApprovalsMarkdown } from './render-approvals-markdown.ts';
 import { renderClaimsMarkdown } from './render-claims-markdown.ts';

@@ -1,5 +1,5 @@
+import type { ResourceChange, ResourceRef } from '../model/plan-report.ts';
 import { codeSpan, escapeInline } from './escape-markdown.ts';
-import type { ResourceChange, ResourceRef } from './plan-report.ts';
 
 /** The line above a resource's diff: its action in bold, then `group/Kind namespace/name` as code. */
 export function resourceTitle(resource: ResourceChange): string {

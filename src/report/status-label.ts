@@ -1,4 +1,4 @@
-import type { AppStatus } from './plan-report.ts';
+import type { AppStatus } from '../model/plan-report.ts';
 
 /** How an app's status reads in the comment, the check run and `diff` comments. */
 export const STATUS_LABEL: Readonly<Record<AppStatus, string>> = {

@@ -1,4 +1,4 @@
-import type { AppReport, PlanSummary } from './plan-report.ts';
+import type { AppReport, PlanSummary } from '../model/plan-report.ts';
 
 /** Counts per app status and per resource action; unchanged apps contribute no resources. */
 export function summarizeReport(apps: readonly AppReport[]): PlanSummary {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
-import type { ServerEnv } from '../config/server-env.ts';
+import type { ServerEnv } from './server-env.ts';
 
 /**
  * Overrides of the retry and throttling plugins Probot's Octokit ships with (both on: retries on 5xx, waits

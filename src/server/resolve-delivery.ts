@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { ServerEnv } from '../config/server-env.ts';
 import { KubeConfigError, loadKubeConfig } from '../kube/load-kube-config.ts';
+import type { ServerEnv } from './server-env.ts';
 import { StartupError } from './startup-error.ts';
 
 export interface DeliverySetup {

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { type Logger, pino } from 'pino';
 import type { Probot } from 'probot';
 import { createApp } from '../app.ts';
-import type { ServerEnv } from '../config/server-env.ts';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-queue.ts';
 import { createPlanQueue, type PlanQueue } from '../queue/plan-queue.ts';
 import { createHttpHandler } from './create-http-handler.ts';
@@ -17,6 +16,7 @@ import type { MetricsQueue } from './queue-metrics.ts';
 import { createRedisHealth } from './redis-health.ts';
 import { redisOptionsFromUrl } from './redis-options-from-url.ts';
 import { resolveDelivery } from './resolve-delivery.ts';
+import type { ServerEnv } from './server-env.ts';
 import type {
   ManagedQueue,
   ManagedWorker,

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Probot } from 'probot';
-import type { ServerEnv } from '../config/server-env.ts';
 import type { RedisConnection } from '../queue/redis-connection.ts';
 import type { MetricsQueue } from './queue-metrics.ts';
 import type { DeliverySetup } from './resolve-delivery.ts';
+import type { ServerEnv } from './server-env.ts';
 
 /** What every worker and queue factory gets: one Probot, one logger, one Redis. */
 export interface RuntimeContext {

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChartFetchError } from '../../src/charts/chart-errors.ts';
 import { createChartFetcher } from '../../src/charts/chart-fetcher.ts';
 import type { RemoteAccess } from '../../src/charts/helm-repository.ts';
+import { ChartFetchError } from '../../src/render/chart-port.ts';
 import {
   type LoopbackServer,
   type PackagedChart,

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BlockedAddressError, ChartFetchError } from '../../src/charts/chart-errors.ts';
 import { guardedGet } from '../../src/charts/guarded-get.ts';
 import { DEFAULT_NETWORK_POLICY, isNonPublicAddress } from '../../src/charts/network-policy.ts';
+import { BlockedAddressError, ChartFetchError } from '../../src/render/chart-port.ts';
 
 const servers: { close(): void }[] = [];
 afterEach(() => {

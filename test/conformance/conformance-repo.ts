@@ -1,5 +1,5 @@
-import { type PlanChangeOptions, planChange } from '../../src/plan/plan-change.ts';
-import type { PlanReport } from '../../src/report/plan-report.ts';
+import { type PlanChangeOptions, planChange } from '../../src/engine/plan-change.ts';
+import type { PlanReport } from '../../src/model/plan-report.ts';
 import { createGitFixture, type GitFixture, type TreeSpec } from '../support/git-fixture.ts';
 
 export const ORIGIN = 'https://github.com/acme/gitops.git';

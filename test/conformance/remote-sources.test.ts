@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppReport, PlanReport } from '../../src/report/plan-report.ts';
+import type { AppReport, PlanReport } from '../../src/model/plan-report.ts';
 import {
   type LoopbackServer,
   loopbackChartEnv,

@@ -9,7 +9,7 @@ import {
   withClusterTargets,
 } from '../../src/crossplane/cluster-targets.ts';
 import type { ClusterEntry } from '../../src/gitops/cluster.ts';
-import type { ClaimReport } from '../../src/report/plan-report.ts';
+import type { ClaimReport } from '../../src/model/plan-report.ts';
 
 const DEMO = join(import.meta.dirname, '../../fixtures/demo/base');
 

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
 import { type CrossplaneObject, planClaims } from '../../src/crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../../src/crossplane/scan-crossplane-objects.ts';
-import { parseManifests } from '../../src/kube/parse-manifests.ts';
+import { parseManifests } from '../../src/model/parse-manifests.ts';
 import { claim, ptComposition, specSchema, xrd } from './crossplane-test-objects.ts';
 
 const DEMO = join(import.meta.dirname, '../../fixtures/demo');

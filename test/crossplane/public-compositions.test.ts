@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
 import { type ClaimsPlan, type CrossplaneObject, planClaims } from '../../src/crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../../src/crossplane/scan-crossplane-objects.ts';
-import type { ClaimReport, ComposedResourcePlan } from '../../src/report/plan-report.ts';
+import type { ClaimReport, ComposedResourcePlan } from '../../src/model/plan-report.ts';
 import {
   claim,
   objectSchema,

@@ -9,8 +9,8 @@ import {
   type SyncTarget,
   syncTargetKey,
 } from '../../src/delivery/delivery-plan.ts';
+import { PlanInputError } from '../../src/engine/plan-change.ts';
 import type { RepoCache } from '../../src/git/repo-cache.ts';
-import { PlanInputError } from '../../src/plan/plan-change.ts';
 import type { MergeInput } from '../../src/queue/deliver-job.ts';
 import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-queue.ts';
 import {

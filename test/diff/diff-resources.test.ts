@@ -3,8 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { diffResources } from '../../src/diff/diff-resources.ts';
 import { UnsupportedJqExpressionError } from '../../src/diff/ignore-differences.ts';
 import type { IgnoreDifference } from '../../src/gitops/application.ts';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
-import { parseManifests } from '../../src/kube/parse-manifests.ts';
+import type { KubeObject } from '../../src/model/kube-object.ts';
+import { parseManifests } from '../../src/model/parse-manifests.ts';
 
 /** A multi-document YAML stream. */
 const docs = (...texts: string[]) => texts.join('---\n');

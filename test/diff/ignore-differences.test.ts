@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { applyIgnoreDifferences, UnsupportedJqExpressionError } from '../../src/diff/ignore-differences.ts';
 import type { IgnoreDifference } from '../../src/gitops/application.ts';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
+import type { KubeObject } from '../../src/model/kube-object.ts';
 
 const obj = (text: string) => parse(text) as KubeObject;
 

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { redactSecrets } from '../../src/diff/redact-secrets.ts';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
+import type { KubeObject } from '../../src/model/kube-object.ts';
 
 const obj = (text: string) => parse(text) as KubeObject;
 const b64 = (s: string) => Buffer.from(s).toString('base64');

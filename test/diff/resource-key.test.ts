@@ -6,7 +6,7 @@ import {
   resourceId,
   resourceKey,
 } from '../../src/diff/resource-key.ts';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
+import type { KubeObject } from '../../src/model/kube-object.ts';
 
 const obj = (text: string) => parse(text) as KubeObject;
 

@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { loadServerEnv, type ServerEnv } from '../../src/config/server-env.ts';
 import {
   createDeliverWorkerFactory,
   type DeliverWorkerTuning,
 } from '../../src/server/deliver-worker-factory.ts';
 import { createPlanWorkerFactory } from '../../src/server/plan-worker-factory.ts';
+import { loadServerEnv, type ServerEnv } from '../../src/server/server-env.ts';
 import {
   type RunningMergeplane,
   type StartOptions,

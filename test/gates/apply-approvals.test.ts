@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyApprovals } from '../../src/gates/apply-approvals.ts';
-import type { GateResult } from '../../src/report/plan-report.ts';
+import type { GateResult } from '../../src/model/plan-report.ts';
 
 const gates: GateResult[] = [
   { id: 'destructive', status: 'needs-approval', message: 'deletes Namespace team-a', app: 'infra' },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { evaluateGates, gatesFailed } from '../../src/gates/evaluate-gates.ts';
-import type { AppReport, ResourceChange } from '../../src/report/plan-report.ts';
+import type { AppReport, ResourceChange } from '../../src/model/plan-report.ts';
 
 function appDeleting(kind: string, name: string): AppReport {
   const resource: ResourceChange = {

@@ -5,7 +5,7 @@ import {
   checkRunFromReport,
   MAX_OUTPUT_LENGTH,
 } from '../../src/github/check-run-output.ts';
-import type { AppReport, ClaimReport, GateResult, PlanReport } from '../../src/report/plan-report.ts';
+import type { AppReport, ClaimReport, GateResult, PlanReport } from '../../src/model/plan-report.ts';
 import { summarizeReport } from '../../src/report/summarize-report.ts';
 import { app, BASE, gate, HEAD, resource } from '../report/report-fixtures.ts';
 import { matchGitHubRequest } from '../support/github-openapi.ts';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubePermanentError } from '../../src/kube/kube-errors.ts';
-import { isRecord } from '../../src/kube/kube-object.ts';
 import { createKubeObjectClient, type KubeRecord } from '../../src/kube/kube-object-client.ts';
 import { type WaitCheck, waitForObject } from '../../src/kube/wait-for-object.ts';
+import { isRecord } from '../../src/model/kube-object.ts';
 import {
   type FakeKube,
   type FakeKubeOptions,

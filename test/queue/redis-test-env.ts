@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DEFAULT_REDIS_URL } from '../../src/config/server-env.ts';
 import { PLAN_QUEUE_NAME } from '../../src/queue/plan-job.ts';
+import { DEFAULT_REDIS_URL } from '../../src/server/server-env.ts';
 
 /** CI starts a Redis 7; locally `REDIS_URL` points elsewhere if needed. */
 export const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;

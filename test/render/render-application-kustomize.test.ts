@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
+import type { KubeObject } from '../../src/model/kube-object.ts';
 import { RenderError, UnsafeContentError, UnsupportedSourceError } from '../../src/render/render-error.ts';
 import {
   configMap,

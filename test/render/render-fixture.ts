@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Application, parseApplication } from '../../src/gitops/application.ts';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
+import type { KubeObject } from '../../src/model/kube-object.ts';
 import { type RenderOutput, renderApplication } from '../../src/render/render-application.ts';
 import type { RenderContext } from '../../src/render/render-context.ts';
 import { resolveTool } from '../../src/render/resolve-tool.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../src/kube/kube-object.ts';
+import type { KubeObject } from '../../src/model/kube-object.ts';
 import { RenderError, UnsafeContentError } from '../../src/render/render-error.ts';
 import { createSandbox, find, names, REPO_URL, rejection, render, type Sandbox } from './render-fixture.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ClaimReport } from '../../src/model/plan-report.ts';
 import { buildReport } from '../../src/report/build-report.ts';
-import type { ClaimReport } from '../../src/report/plan-report.ts';
 import { app, BASE, gate, HEAD, resource } from './report-fixtures.ts';
 
 function claim(overrides: Partial<ClaimReport>): ClaimReport {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PlanReport } from '../../src/report/plan-report.ts';
+import type { PlanReport } from '../../src/model/plan-report.ts';
 import { renderAppDiffMarkdown } from '../../src/report/render-app-diff-markdown.ts';
 import { GITHUB_COMMENT_LIMIT, splitComment } from '../../src/report/split-comment.ts';
 import { summarizeReport } from '../../src/report/summarize-report.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
-import type { ClaimReport } from '../../src/report/plan-report.ts';
+import type { ClaimReport } from '../../src/model/plan-report.ts';
 import { renderClaimsMarkdown } from '../../src/report/render-claims-markdown.ts';
 
 const claim: ClaimReport = {

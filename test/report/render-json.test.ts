@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { PlanReport } from '../../src/model/plan-report.ts';
 import { buildReport } from '../../src/report/build-report.ts';
-import type { PlanReport } from '../../src/report/plan-report.ts';
 import { renderJson } from '../../src/report/render-json.ts';
 import { app, BASE, gate, HEAD } from './report-fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { AppReport, ClaimReport, GateResult } from '../../src/model/plan-report.ts';
 import { buildReport } from '../../src/report/build-report.ts';
-import type { AppReport, ClaimReport, GateResult } from '../../src/report/plan-report.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
 import { app, BASE, gate, HEAD, planReport, resource } from './report-fixtures.ts';
 

@@ -1,4 +1,4 @@
-import type { AppReport, GateResult, PlanReport, ResourceChange } from '../../src/report/plan-report.ts';
+import type { AppReport, GateResult, PlanReport, ResourceChange } from '../../src/model/plan-report.ts';
 import { summarizeReport } from '../../src/report/summarize-report.ts';
 
 export const BASE = '1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';

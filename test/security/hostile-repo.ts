@@ -1,9 +1,9 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planChange } from '../../src/plan/plan-change.ts';
+import { planChange } from '../../src/engine/plan-change.ts';
+import type { AppReport, GateResult, PlanReport } from '../../src/model/plan-report.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
-import type { AppReport, GateResult, PlanReport } from '../../src/report/plan-report.ts';
 import { renderJson } from '../../src/report/render-json.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
 import { createGitFixture, type TreeSpec } from '../support/git-fixture.ts';

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerEnv } from '../../src/config/server-env.ts';
 import { createProbot } from '../../src/server/create-probot.ts';
+import { loadServerEnv } from '../../src/server/server-env.ts';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github-server.ts';
 import {
   APP_ID,

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerEnv } from '../../src/config/server-env.ts';
 import { DELIVER_QUEUE_NAME, DELIVER_TARGETS_QUEUE_NAME } from '../../src/queue/deliver-job.ts';
 import { PLAN_QUEUE_NAME } from '../../src/queue/plan-job.ts';
+import { loadServerEnv } from '../../src/server/server-env.ts';
 import { type RunningMergeplane, startServer } from '../../src/server/start-server.ts';
 import { assertRedisReachable, createRedisScope, redisUrl } from '../queue/redis-test-env.ts';
 import { APP_ID, captureLogger, closedPort, generateAppKey, WEBHOOK_SECRET } from './server-test-env.ts';

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerEnv } from '../../src/config/server-env.ts';
+import { planChange } from '../../src/engine/plan-change.ts';
 import { gatesFailed } from '../../src/gates/evaluate-gates.ts';
 import { CHECK_RUN_NAME } from '../../src/github/check-run-output.ts';
-import { planChange } from '../../src/plan/plan-change.ts';
+import { loadServerEnv } from '../../src/server/server-env.ts';
 import { type RunningMergeplane, startServer } from '../../src/server/start-server.ts';
 import { assertRedisReachable, createRedisScope, redisUrl } from '../queue/redis-test-env.ts';
 import { type FakeGitHub, type FakePull, startFakeGitHub } from '../support/fake-github-server.ts';

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerEnv, type ServerEnv } from '../../src/config/server-env.ts';
+import { planChange } from '../../src/engine/plan-change.ts';
 import { gatesFailed } from '../../src/gates/evaluate-gates.ts';
 import { CHECK_RUN_NAME } from '../../src/github/check-run-output.ts';
 import { parseCommentMarker } from '../../src/github/comment-marker.ts';
 import { REFUSAL_TEXT } from '../../src/github/handlers/on-issue-comment.ts';
-import { planChange } from '../../src/plan/plan-change.ts';
 import { PLAN_QUEUE_NAME } from '../../src/queue/plan-job.ts';
+import { loadServerEnv, type ServerEnv } from '../../src/server/server-env.ts';
 import { type RunningMergeplane, startServer } from '../../src/server/start-server.ts';
 import { assertRedisReachable, createRedisScope, redisUrl, until } from '../queue/redis-test-env.ts';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github-server.ts';

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { loadServerEnv, type ServerEnv } from '../../src/config/server-env.ts';
+import { loadServerEnv, type ServerEnv } from '../../src/server/server-env.ts';
 import { startWorkers } from '../../src/server/start-server.ts';
 import type { ManagedWorker } from '../../src/server/worker-factory.ts';
 import { assertRedisReachable, createRedisScope, redisUrl } from '../queue/redis-test-env.ts';

@@ -1,5 +1,5 @@
 import type { Context } from 'probot';
-import { shortRevision } from '../../git/short-revision.ts';
+import { shortRevision } from '../../model/text.ts';
 import type { PlanJobData } from '../../queue/plan-job.ts';
 import { helpText } from '../help-text.ts';
 import { parseSlashCommand } from '../parse-slash-command.ts';

@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 import { sanitizeName } from '../../template/sanitize-name.ts';
 import { type ClusterEntry, IN_CLUSTER } from '../cluster.ts';
 import { ApplicationSetError } from './application-set-error.ts';

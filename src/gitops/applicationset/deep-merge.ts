@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 import { newParamSet } from './param-set.ts';
 
 /** mergo's notion of empty: a zero value may be filled in even without override. */

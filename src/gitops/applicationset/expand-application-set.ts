@@ -1,6 +1,6 @@
 import type { Document } from 'yaml';
-import { isRecord } from '../../kube/kube-object.ts';
-import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../../kube/safe-yaml.ts';
+import { isRecord } from '../../model/kube-object.ts';
+import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../../model/safe-yaml.ts';
 import { ApplicationSetError, TemplateError } from './application-set-error.ts';
 import { applyMergePatch, mergeMissing } from './deep-merge.ts';
 import { generateParams, generatorOf } from './generate-params.ts';

@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 import { ApplicationSetError, UnsupportedGeneratorError } from './application-set-error.ts';
 import { clusterParams } from './cluster-generator.ts';
 import type { GeneratorState } from './generator-state.ts';

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRecord } from '../../kube/kube-object.ts';
-import { parseYamlDocuments, yamlToJS } from '../../kube/safe-yaml.ts';
+import { isRecord } from '../../model/kube-object.ts';
+import { parseYamlDocuments, yamlToJS } from '../../model/safe-yaml.ts';
 import { formatGoValue } from '../../template/go-template/go-format.ts';
 import { sanitizeName } from '../../template/sanitize-name.ts';
 import { ApplicationSetError, UnsupportedGeneratorError } from './application-set-error.ts';

@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 
 /** True when the selector has at least one matchLabels entry or matchExpressions requirement. */
 export function isNonEmptySelector(selector: unknown): boolean {

@@ -1,6 +1,6 @@
 import type { Document } from 'yaml';
-import { isRecord } from '../../kube/kube-object.ts';
-import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../../kube/safe-yaml.ts';
+import { isRecord } from '../../model/kube-object.ts';
+import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../../model/safe-yaml.ts';
 import { ApplicationSetError } from './application-set-error.ts';
 import type { GeneratorState } from './generator-state.ts';
 import { newParamSet, type ParamSet, toSafeData } from './param-set.ts';

@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 
 /**
  * One generator result. Keys come from repository files, so parameter sets and everything nested in them

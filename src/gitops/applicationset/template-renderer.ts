@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 import { FasttemplateError, renderFasttemplate } from '../../template/fasttemplate.ts';
 import { GoTemplateError } from '../../template/go-template/go-template-error.ts';
 import { type GoTemplate, parseGoTemplate } from '../../template/go-template/render-go-template.ts';

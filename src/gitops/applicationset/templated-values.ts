@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 import { ApplicationSetError } from './application-set-error.ts';
 import { newParamSet, type ParamSet } from './param-set.ts';
 import type { TemplateRenderer } from './template-renderer.ts';

@@ -1,4 +1,4 @@
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 import { callGoFunction, truth } from './functions.ts';
 import { formatGoValue, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { isRecord } from '../../kube/kube-object.ts';
+import { isRecord } from '../../model/kube-object.ts';
 import { sanitizeName } from '../sanitize-name.ts';
 import { formatGoValue, goQuote, goSprint, goSprintf, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoRepo } from '../../scripts/build-demo-repo.ts';
-import { planChange } from '../../src/plan/plan-change.ts';
-import type { PlanReport } from '../../src/report/plan-report.ts';
+import { planChange } from '../../src/engine/plan-change.ts';
+import type { PlanReport } from '../../src/model/plan-report.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
 
 // The demo pull request's new cluster claim, committed here on a branch of its own.

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoRepo, DEMO_BASE_BRANCH, DEMO_HEAD_BRANCH } from '../../scripts/build-demo-repo.ts';
-import { planChange } from '../../src/plan/plan-change.ts';
-import type { AppReport, PlanReport } from '../../src/report/plan-report.ts';
+import { planChange } from '../../src/engine/plan-change.ts';
+import type { AppReport, PlanReport } from '../../src/model/plan-report.ts';
 
 let tmp: string;
 let report: PlanReport;

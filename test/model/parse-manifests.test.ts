@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManifestParseError, parseManifests } from '../../src/kube/parse-manifests.ts';
+import { ManifestParseError, parseManifests } from '../../src/model/parse-manifests.ts';
 
 const TEXT = `# comment
 apiVersion: v1

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { planChange } from '../../src/plan/plan-change.ts';
+import { planChange } from '../../src/engine/plan-change.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinRepoPath } from '../../src/git/join-repo-path.ts';
+import { joinRepoPath } from '../../src/model/join-repo-path.ts';
 
 describe('joinRepoPath', () => {
   it.each([

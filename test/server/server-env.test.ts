@@ -6,7 +6,7 @@ import {
   SERVER_ENV_VARIABLES,
   type ServerEnv,
   ServerEnvError,
-} from '../../src/config/server-env.ts';
+} from '../../src/server/server-env.ts';
 
 type Env = Record<string, string | undefined>;
 

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PlanInputError, planChange } from '../../src/engine/plan-change.ts';
 import { UnknownRefError } from '../../src/git/git-repository.ts';
-import { PlanInputError, planChange } from '../../src/plan/plan-change.ts';
+import type { AppReport, PlanReport } from '../../src/model/plan-report.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
-import type { AppReport, PlanReport } from '../../src/report/plan-report.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 import { SAMPLE_ORIGIN, sampleBaseTree, sampleHeadChange } from '../support/sample-gitops-repo.ts';
 

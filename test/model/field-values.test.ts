@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordList, stringList, stringMap } from '../../src/kube/field-values.ts';
+import { recordList, stringList, stringMap } from '../../src/model/field-values.ts';
 
 describe('manifest field values', () => {
   it('keeps the string entries of a map and never a __proto__ key', () => {

@@ -1,0 +1,41 @@
+/**
+ * The layering of src/ (docs/ARCHITECTURE.md), checked by `npm run lint:deps` in `npm test`.
+ * Core folders hold the planning model and logic; adapters talk to one outside system; flows and entry points
+ * wire them together. Core never reaches an adapter or a flow; nothing forms a cycle, type-only imports included.
+ */
+const CORE = '^src/(gitops|render|diff|crossplane|plan|report|gates|template|model|config)/';
+const ADAPTERS = '^src/(github|queue|server|kube|git|charts)/';
+const FLOWS = '^src/(engine|delivery|plan-job|cli)/|^src/(cli|app)\\.ts$';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-not-edge',
+      comment: 'The planning core gets I/O through ports passed in; it never imports an adapter or a flow.',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: [ADAPTERS, FLOWS].join('|') },
+    },
+    {
+      name: 'no-circular',
+      comment: 'No import cycles, type-only imports included: shared types go to a file both sides import.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-orphans',
+      comment: 'Every module of src/ is reachable from an entry point (bin/mergeplane.js imports src/cli.ts).',
+      severity: 'error',
+      from: { orphan: true, path: '^src/', pathNot: '^src/cli\\.ts$' },
+      to: {},
+    },
+  ],
+  options: {
+    parser: 'swc',
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
