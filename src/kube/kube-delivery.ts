@@ -1,19 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createApplyClaim } from './apply-claim.ts';
 import type { KubeDeliveryContext } from './kube-delivery-context.ts';
-import type {
-  ApplyClaimInput,
-  ClaimRef,
-  DeliveryOutcome,
-  DeliveryProgress,
-  KubeDelivery,
-  KubeDeliveryLogger,
-  RegisterClusterInput,
-  RegisteredCluster,
-  SyncApplicationInput,
-  UnregisterClusterInput,
-  WaitClaimDeletedInput,
-} from './kube-delivery-types.ts';
+import type { KubeDelivery, KubeDeliveryLogger } from './kube-delivery-types.ts';
 import { createKubeObjectClient } from './kube-object-client.ts';
 import { createRegisterCluster } from './register-cluster.ts';
 import { createSyncApplication } from './sync-application.ts';

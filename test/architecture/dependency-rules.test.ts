@@ -42,7 +42,8 @@ describe('the layering rules of src/', () => {
       await violations({
         'src/cli.ts': entry,
         'src/render/render-app.ts': 'export const render = 1;\n',
-        'src/github/post-comment.ts': "import { render } from '../render/render-app.ts';\nexport const post = render;\n",
+        'src/github/post-comment.ts':
+          "import { render } from '../render/render-app.ts';\nexport const post = render;\n",
       }),
     ).toEqual([]);
   });
@@ -51,7 +52,8 @@ describe('the layering rules of src/', () => {
     expect(
       await violations({
         'src/cli.ts': entry,
-        'src/render/render-app.ts': "import { post } from '../github/post-comment.ts';\nexport const render = post;\n",
+        'src/render/render-app.ts':
+          "import { post } from '../github/post-comment.ts';\nexport const render = post;\n",
         'src/github/post-comment.ts': 'export const post = 1;\n',
       }),
     ).toEqual(['core-not-edge']);
