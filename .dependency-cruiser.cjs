@@ -17,6 +17,35 @@ module.exports = {
       to: { path: [ADAPTERS, FLOWS].join('|') },
     },
     {
+      name: 'adapters-not-flows',
+      comment:
+        'An adapter (GitHub, Redis queues, Kubernetes, git, chart repositories) knows nothing of the flows that use it; server/ composes them.',
+      severity: 'error',
+      from: { path: '^src/(github|queue|kube|git|charts)/' },
+      to: { path: FLOWS },
+    },
+    {
+      name: 'queue-not-github',
+      comment: 'Queue plumbing never talks to GitHub: the flows publish through the GitHub adapter.',
+      severity: 'error',
+      from: { path: '^src/queue/' },
+      to: { path: '^src/github/' },
+    },
+    {
+      name: 'flows-apart',
+      comment: 'The pull-request flow and the post-merge flow share the engine and the adapters, not each other.',
+      severity: 'error',
+      from: { path: '^src/plan-job/' },
+      to: { path: '^src/delivery/' },
+    },
+    {
+      name: 'flows-apart-back',
+      comment: 'See flows-apart.',
+      severity: 'error',
+      from: { path: '^src/delivery/' },
+      to: { path: '^src/plan-job/' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles, type-only imports included: shared types go to a file both sides import.',
       severity: 'error',

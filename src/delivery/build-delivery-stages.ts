@@ -1,6 +1,5 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { registeredCluster } from '../crossplane/cluster-targets.ts';
-import type { AppReport, ClaimReport } from '../model/plan-report.ts';
 import {
   type ClaimTarget,
   type ClusterRegistration,
@@ -9,7 +8,8 @@ import {
   type DeliveryStage,
   type SyncTarget,
   syncTargetKey,
-} from './delivery-plan.ts';
+} from '../model/delivery-plan.ts';
+import type { AppReport, ClaimReport } from '../model/plan-report.ts';
 
 /** What delivery needs to know of one Application at the merge commit. */
 export interface DeliveryApp {

@@ -1,5 +1,5 @@
 import type { DeliveryOutcome, DeliveryProgress, KubeDelivery } from '../kube/kube-delivery.ts';
-import type { ClaimTarget, DeliveryPlan, DeliveryTarget, SyncTarget } from './delivery-plan.ts';
+import type { ClaimTarget, DeliveryPlan, DeliveryTarget, SyncTarget } from '../model/delivery-plan.ts';
 
 export interface DeliverTargetContext {
   kube: KubeDelivery;

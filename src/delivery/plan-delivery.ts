@@ -5,10 +5,12 @@ import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
 import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { defaultCacheDir, planChangeWithContext } from '../engine/plan-change.ts';
 import { type Checkout, openGitRepository } from '../git/git-repository.ts';
+import type { RepoCache } from '../git/repo-cache.ts';
 import { type Application, InvalidApplicationError, parseApplication } from '../gitops/application.ts';
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
 import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
 import { localSourceMatcher } from '../gitops/local-source.ts';
+import type { DeliveryPlan } from '../model/delivery-plan.ts';
 import { isRecord } from '../model/kube-object.ts';
 import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts';
 import type { ClaimReport } from '../model/plan-report.ts';
@@ -19,8 +21,8 @@ import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { RenderCache } from '../plan/render-cache.ts';
 import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
 import type { TreeIndex } from '../plan/tree-index.ts';
+import type { MergeInput } from '../queue/deliver-job.ts';
 import { buildDeliveryStages, type DeliveryApp, syncWave } from './build-delivery-stages.ts';
-import type { DeliveryPlan } from './delivery-plan.ts';
 
 export interface PlanDeliveryOptions {
   repoDir: string;
@@ -249,4 +251,36 @@ async function deletedClaimObjects(
     }
   }
   return objects;
+}
+
+/** Plans a merge (git + the planning engine); replaceable for tests and dry runs. */
+export type DeliveryPlanner = (
+  input: MergeInput & { token: string; log: PlanLogger },
+) => Promise<DeliveryPlan>;
+
+export interface DeliveryPlannerOptions {
+  repoCache: RepoCache;
+  /** Render cache directory for planning; `false` keeps it in memory. */
+  cacheDir?: string | false;
+}
+
+/** The production planner: syncs the shared clone with the installation token, then runs `planDelivery`. */
+export function createDeliveryPlanner(options: DeliveryPlannerOptions): DeliveryPlanner {
+  return async (input) => {
+    const repository = await options.repoCache.sync({
+      owner: input.owner,
+      repo: input.repo,
+      token: input.token,
+      refs: [input.after, ...(input.before ? [input.before] : [])],
+    });
+    const before = input.before ?? (await repository.resolve(`${input.after}^`));
+    return planDelivery({
+      repoDir: repository.dir,
+      before,
+      after: input.after,
+      ...(input.baseBranch !== undefined ? { baseBranch: input.baseBranch } : {}),
+      ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+      logger: input.log,
+    });
+  };
 }

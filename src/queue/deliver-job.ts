@@ -1,4 +1,4 @@
-import type { DeliveryPlan, DeliveryTarget } from '../delivery/delivery-plan.ts';
+import type { DeliveryPlan, DeliveryTarget } from '../model/delivery-plan.ts';
 
 /** The BullMQ queue of post-merge delivery's `deliver` parents (one per merge: planning and stage steps). */
 export const DELIVER_QUEUE_NAME = 'mergeplane-deliver';

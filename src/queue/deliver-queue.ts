@@ -1,5 +1,5 @@
 import { type Job, type JobsOptions, Queue } from 'bullmq';
-import { planTargets } from '../delivery/delivery-plan.ts';
+import { planTargets } from '../model/delivery-plan.ts';
 import {
   DELIVER_JOB,
   DELIVER_QUEUE_NAME,

@@ -1,8 +1,8 @@
 import type { Octokit } from '@octokit/rest';
+import { createDeliverWorker, type DeliverWorkerOptions } from '../delivery/deliver-worker.ts';
 import { createRepoCache } from '../git/repo-cache.ts';
 import { createKubeDelivery } from '../kube/kube-delivery.ts';
-import { createDeliverWorker, type DeliverWorkerOptions } from '../queue/deliver-worker.ts';
-import { installationToken } from './create-plan-processor.ts';
+import { installationToken } from '../plan-job/create-plan-processor.ts';
 import { createKubeDeliveryByContext } from './kube-delivery-by-context.ts';
 import { defaultRepoCacheDir, gitBaseUrl } from './plan-worker-factory.ts';
 import { StartupError } from './startup-error.ts';

@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRepoCache } from '../git/repo-cache.ts';
+import { createPlanProcessor } from '../plan-job/create-plan-processor.ts';
 import { createPlanWorker } from '../queue/plan-worker.ts';
 import { createAppUserLogin } from './app-user-login.ts';
-import { createPlanProcessor } from './create-plan-processor.ts';
 import type { ManagedWorker, RuntimeContext } from './worker-factory.ts';
 
 /** Where clones live without MERGEPLANE_REPO_CACHE_DIR: beside the render cache in the user's cache. */

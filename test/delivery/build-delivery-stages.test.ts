@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/mergeplane-config.ts';
 import { buildDeliveryStages, type DeliveryApp, syncWave } from '../../src/delivery/build-delivery-stages.ts';
-import { type ClaimTarget, statusContext, targetLabel } from '../../src/delivery/delivery-plan.ts';
+import { type ClaimTarget, statusContext, targetLabel } from '../../src/model/delivery-plan.ts';
 import type { ClaimReport } from '../../src/model/plan-report.ts';
 
 const SHA = 'a'.repeat(40);

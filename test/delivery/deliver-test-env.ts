@@ -2,23 +2,23 @@ import { EventEmitter } from 'node:events';
 import { Octokit } from '@octokit/rest';
 import nock from 'nock';
 import {
+  createDeliverWorker,
+  type DeliverWorker,
+  type DeliverWorkerDeps,
+  type DeliverWorkerOptions,
+} from '../../src/delivery/deliver-worker.ts';
+import { PlanInputError } from '../../src/engine/plan-change.ts';
+import type { RepoCache } from '../../src/git/repo-cache.ts';
+import {
   type ClaimTarget,
   claimTargetKey,
   type DeliveryPlan,
   type DeliveryStage,
   type SyncTarget,
   syncTargetKey,
-} from '../../src/delivery/delivery-plan.ts';
-import { PlanInputError } from '../../src/engine/plan-change.ts';
-import type { RepoCache } from '../../src/git/repo-cache.ts';
+} from '../../src/model/delivery-plan.ts';
 import type { MergeInput } from '../../src/queue/deliver-job.ts';
 import { createDeliverQueue, type DeliverQueue } from '../../src/queue/deliver-queue.ts';
-import {
-  createDeliverWorker,
-  type DeliverWorker,
-  type DeliverWorkerDeps,
-  type DeliverWorkerOptions,
-} from '../../src/queue/deliver-worker.ts';
 import { useOfflineTestEnv } from '../github/handlers/handler-test-env.ts';
 import { createRedisScope, redisUrl, until } from '../queue/redis-test-env.ts';
 import { assertGitHubRequests, type GitHubRequest } from '../support/github-openapi.ts';

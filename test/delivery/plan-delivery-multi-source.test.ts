@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/mergeplane-config.ts';
 import { buildDeliveryStages } from '../../src/delivery/build-delivery-stages.ts';
 import { deliverTarget } from '../../src/delivery/deliver-target.ts';
-import { type DeliveryPlan, planTargets, type SyncTarget } from '../../src/delivery/delivery-plan.ts';
 import { planDelivery } from '../../src/delivery/plan-delivery.ts';
+import { type DeliveryPlan, planTargets, type SyncTarget } from '../../src/model/delivery-plan.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 import { createFakeKubeDelivery } from './fake-kube-delivery.ts';
 

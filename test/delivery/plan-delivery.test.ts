@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemoRepo, type DemoRepo } from '../../scripts/build-demo-repo.ts';
-import type { ClaimTarget, DeliveryPlan, SyncTarget } from '../../src/delivery/delivery-plan.ts';
 import { planDelivery } from '../../src/delivery/plan-delivery.ts';
+import type { ClaimTarget, DeliveryPlan, SyncTarget } from '../../src/model/delivery-plan.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 
 function application(name: string, path: string, extra: { wave?: string; automated?: boolean } = {}): string {

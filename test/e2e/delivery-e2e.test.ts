@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEPLOY_STATUS_CONTEXT, planTargets, statusContext } from '../../src/delivery/delivery-plan.ts';
 import { planDelivery } from '../../src/delivery/plan-delivery.ts';
+import { DEPLOY_STATUS_CONTEXT, planTargets, statusContext } from '../../src/model/delivery-plan.ts';
 import { assertRedisReachable } from '../queue/redis-test-env.ts';
 import { type DeliveryE2E, startDeliveryE2E } from './delivery-e2e-env.ts';
 import { ARGOCD, clusterKind, isSyncedAt } from './e2e-cluster.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEPLOY_STATUS_CONTEXT } from '../../src/delivery/delivery-plan.ts';
+import { DEPLOY_STATUS_CONTEXT } from '../../src/model/delivery-plan.ts';
 import { useDeliveryE2E, WRITER } from './delivery-e2e-env.ts';
 import { guestbookEuReplicas, newClusterClaim, podinfoTag } from './demo-changes.ts';
 import { isSyncedAt } from './e2e-cluster.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEPLOY_STATUS_CONTEXT } from '../../src/delivery/delivery-plan.ts';
+import { DEPLOY_STATUS_CONTEXT } from '../../src/model/delivery-plan.ts';
 import { DELIVER_QUEUE_NAME } from '../../src/queue/deliver-job.ts';
 import { createDeliverWorkerFactory } from '../../src/server/deliver-worker-factory.ts';
 import { assertRedisReachable } from '../queue/redis-test-env.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEPLOY_STATUS_CONTEXT } from '../../src/delivery/delivery-plan.ts';
+import { DEPLOY_STATUS_CONTEXT } from '../../src/model/delivery-plan.ts';
 import { createDeliverWorkerFactory } from '../../src/server/deliver-worker-factory.ts';
 import { E2E_TUNING, useDeliveryE2E } from './delivery-e2e-env.ts';
 import { podinfoTag } from './demo-changes.ts';

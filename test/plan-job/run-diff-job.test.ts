@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffStickyMarker } from '../../src/github/diff-comment-marker.ts';
-import { type RunPlanJobDeps, runPlanJob } from '../../src/github/run-plan-job.ts';
+import { type RunPlanJobDeps, runPlanJob } from '../../src/plan-job/run-plan-job.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';
 import { GITHUB_COMMENT_LIMIT } from '../../src/report/split-comment.ts';
+import { createPullRequestFixture, OWNER, REPO } from '../github/pull-request-fixture.ts';
 import { usePlanJobTestEnv } from './plan-job-test-env.ts';
-import { createPullRequestFixture, OWNER, REPO } from './pull-request-fixture.ts';
 
 const PR = 6;
 const COMMENTS = `/repos/${OWNER}/${REPO}/issues/${PR}/comments`;

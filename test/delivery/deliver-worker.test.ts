@@ -1,13 +1,14 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryPlan } from '../../src/delivery/delivery-plan.ts';
 import { KubePermanentError, KubeTransientError } from '../../src/kube/kube-errors.ts';
+import type { DeliveryPlan } from '../../src/model/delivery-plan.ts';
 import { deliverJobId, targetJobId } from '../../src/queue/deliver-job.ts';
 import { renderPrometheusMetrics } from '../../src/queue/deliver-metrics.ts';
 import type { DeliveryRetrier } from '../../src/queue/deliver-queue.ts';
 import { createDeliverStateStore } from '../../src/queue/deliver-state-store.ts';
 import { createKubeDeliveryByContext } from '../../src/server/kube-delivery-by-context.ts';
+import { deferred, redisUrl, until } from '../queue/redis-test-env.ts';
 import {
   claimTarget,
   mergeInput,
@@ -18,9 +19,8 @@ import {
   SHA2,
   syncTarget,
   useDeliverTestEnv,
-} from '../delivery/deliver-test-env.ts';
-import { createFakeKubeDelivery } from '../delivery/fake-kube-delivery.ts';
-import { deferred, redisUrl, until } from './redis-test-env.ts';
+} from './deliver-test-env.ts';
+import { createFakeKubeDelivery } from './fake-kube-delivery.ts';
 
 const env = useDeliverTestEnv().current;
 

@@ -5,12 +5,12 @@ import type nock from 'nock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildDemoRepo, type DemoRepo } from '../../scripts/build-demo-repo.ts';
 import { RepoSyncError } from '../../src/git/repo-cache.ts';
-import { type RunPlanJobDeps, runPlanJob } from '../../src/github/run-plan-job.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
+import { type RunPlanJobDeps, runPlanJob } from '../../src/plan-job/run-plan-job.ts';
 import { PermanentPlanError } from '../../src/queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';
+import { type ServedRepo, serveRefs } from '../github/pull-request-fixture.ts';
 import { usePlanJobTestEnv } from './plan-job-test-env.ts';
-import { type ServedRepo, serveRefs } from './pull-request-fixture.ts';
 
 const OWNER = 'mergeplane';
 const REPO = 'demo-gitops';

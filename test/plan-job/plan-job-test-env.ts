@@ -5,11 +5,11 @@ import { Octokit } from '@octokit/rest';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createRepoCache } from '../../src/git/repo-cache.ts';
-import type { RunPlanJobDeps } from '../../src/github/run-plan-job.ts';
 import { silentLogger } from '../../src/plan/plan-logger.ts';
+import type { RunPlanJobDeps } from '../../src/plan-job/run-plan-job.ts';
+import { TOKEN } from '../github/pull-request-fixture.ts';
 import type { GitHttpServer } from '../support/git-http-server.ts';
 import { assertGitHubRequests, type GitHubRequest } from '../support/github-openapi.ts';
-import { TOKEN } from './pull-request-fixture.ts';
 
 export const API = 'https://api.github.com';
 

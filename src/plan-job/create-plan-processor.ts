@@ -3,11 +3,11 @@ import type { Probot } from 'probot';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { readPullRequestHead } from '../github/pull-request-head.ts';
 import { requestStatus } from '../github/request-status.ts';
-import { runPlanJob } from '../github/run-plan-job.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
 import type { PlanJobContext } from '../queue/plan-worker.ts';
+import { runPlanJob } from './run-plan-job.ts';
 
 export interface PlanProcessorOptions {
   probot: Pick<Probot, 'auth'>;

@@ -3,10 +3,11 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RepoCache } from '../../src/git/repo-cache.ts';
 import { createRepoCache } from '../../src/git/repo-cache.ts';
 import { CHECK_RUN_NAME } from '../../src/github/check-run-output.ts';
-import { runPlanJob } from '../../src/github/run-plan-job.ts';
+import { runPlanJob } from '../../src/plan-job/run-plan-job.ts';
 import { type PlanJobData, planJobId } from '../../src/queue/plan-job.ts';
 import { createPlanQueue } from '../../src/queue/plan-queue.ts';
 import { createPlanWorker, type PlanWorkerOptions } from '../../src/queue/plan-worker.ts';
+import { createPullRequestFixture, OWNER, REPO } from '../github/pull-request-fixture.ts';
 import {
   assertRedisReachable,
   createRedisScope,
@@ -15,7 +16,6 @@ import {
   until,
 } from '../queue/redis-test-env.ts';
 import { usePlanJobTestEnv } from './plan-job-test-env.ts';
-import { createPullRequestFixture, OWNER, REPO } from './pull-request-fixture.ts';
 
 const APP_ID = 77;
 const CHECK_RUN_ID = 4242;

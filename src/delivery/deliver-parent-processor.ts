@@ -1,18 +1,15 @@
 import type { Octokit } from '@octokit/rest';
 import { type Job, type JobsOptions, type Queue, UnrecoverableError, WaitingChildrenError } from 'bullmq';
+import { PlanInputError } from '../engine/plan-change.ts';
+import { isPermanentGitError } from '../git/repo-cache.ts';
 import {
   DEPLOY_STATUS_CONTEXT,
   type DeliveryPlan,
   type DeliveryTarget,
   statusContext,
   targetLabel,
-} from '../delivery/delivery-plan.ts';
-import { PlanInputError } from '../engine/plan-change.ts';
-import { isPermanentGitError } from '../git/repo-cache.ts';
+} from '../model/delivery-plan.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
-import { aggregateDelivery } from './deliver-aggregate.ts';
-import { deliverErrorReason } from './deliver-error-reason.ts';
-import { createDeliverFailureCommenter } from './deliver-failure-commenter.ts';
 import {
   type DeliverJobData,
   type DeliverJobResult,
@@ -21,12 +18,15 @@ import {
   type TargetJobName,
   type TargetResult,
   targetJobId,
-} from './deliver-job.ts';
+} from '../queue/deliver-job.ts';
+import type { DeliverStateStore, PendingStatus } from '../queue/deliver-state-store.ts';
+import { aggregateDelivery } from './deliver-aggregate.ts';
+import { deliverErrorReason } from './deliver-error-reason.ts';
+import { createDeliverFailureCommenter } from './deliver-failure-commenter.ts';
 import { bindDeliverJobLog } from './deliver-job-log.ts';
-import type { DeliveryPlanner } from './deliver-planner.ts';
-import type { DeliverStateStore, PendingStatus } from './deliver-state-store.ts';
 import type { DeliverStatusPublisher } from './deliver-status-publisher.ts';
 import { deliverTargetUrl } from './deliver-target-url.ts';
+import type { DeliveryPlanner } from './plan-delivery.ts';
 
 export interface DeliverParentProcessorOptions {
   octokitFor(installationId: number): Promise<Octokit>;

@@ -2,11 +2,11 @@ import type nock from 'nock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/gates/approval.ts';
 import { formatCommentMarker } from '../../src/github/comment-marker.ts';
-import { CONFIG_CHANGE_NOTE, type RunPlanJobDeps, runPlanJob } from '../../src/github/run-plan-job.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
+import { CONFIG_CHANGE_NOTE, type RunPlanJobDeps, runPlanJob } from '../../src/plan-job/run-plan-job.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';
+import { createPullRequestFixture, OWNER, REPO } from '../github/pull-request-fixture.ts';
 import { usePlanJobTestEnv } from './plan-job-test-env.ts';
-import { createPullRequestFixture, OWNER, REPO } from './pull-request-fixture.ts';
 
 const CHECK_RUN_ID = 4242;
 const CHECK_RUNS = `/repos/${OWNER}/${REPO}/check-runs`;

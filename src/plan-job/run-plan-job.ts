@@ -4,6 +4,11 @@ import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { applyApprovals } from '../gates/apply-approvals.ts';
 import { decideApprovals, teamLookups } from '../gates/decide-approvals.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
+import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
+import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
+import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from '../github/pull-request-head.ts';
+import { createTeamMembershipChecker, type IsTeamMember } from '../github/team-membership.ts';
+import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { ApprovalReader } from '../queue/approval-store.ts';
@@ -14,13 +19,8 @@ import { commentBudget, DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
 import type { ApprovalsView } from '../report/render-approvals-markdown.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
 import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-changes-markdown.ts';
-import { CHECK_RUN_NAME, checkRunFromReport } from './check-run-output.ts';
-import { findOpenPlanCheckRun } from './find-plan-check-run.ts';
 import { planPullRequest } from './plan-pull-request.ts';
-import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from './pull-request-head.ts';
 import { runDiffJob } from './run-diff-job.ts';
-import { createTeamMembershipChecker, type IsTeamMember } from './team-membership.ts';
-import { upsertPlanComment } from './upsert-plan-comment.ts';
 
 export interface RunPlanJobDeps {
   /** Installation-authenticated (`@octokit/rest` or Probot's octokit). */

@@ -1,16 +1,16 @@
 import type { Octokit } from '@octokit/rest';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { deliverTarget, runningDescription } from '../delivery/deliver-target.ts';
-import { type DeliveryTarget, statusContext } from '../delivery/delivery-plan.ts';
 import type { DeliveryProgress, KubeDelivery } from '../kube/kube-delivery.ts';
 import { KubePermanentError } from '../kube/kube-errors.ts';
+import { type DeliveryTarget, statusContext } from '../model/delivery-plan.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
+import type { TargetJobData, TargetResult } from '../queue/deliver-job.ts';
+import type { ResourceLock } from '../queue/deliver-lock.ts';
+import type { DeliverStateStore, PendingStatus } from '../queue/deliver-state-store.ts';
 import { deliverErrorReason } from './deliver-error-reason.ts';
-import type { TargetJobData, TargetResult } from './deliver-job.ts';
 import { bindDeliverJobLog } from './deliver-job-log.ts';
-import type { ResourceLock } from './deliver-lock.ts';
-import type { DeliverStateStore, PendingStatus } from './deliver-state-store.ts';
 import type { DeliverStatusPublisher } from './deliver-status-publisher.ts';
+import { deliverTarget, runningDescription } from './deliver-target.ts';
 import { deliverTargetUrl } from './deliver-target-url.ts';
 
 export interface DeliverTargetProcessorOptions {

@@ -1,13 +1,13 @@
 import type { Octokit } from '@octokit/rest';
+import { diffStickyMarker } from '../github/diff-comment-marker.ts';
+import { isHeadOf, type PullRequestHead } from '../github/pull-request-head.ts';
+import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
 import type { AppReport, PlanReport } from '../model/plan-report.ts';
 import type { DiffRequest, PlanJobData } from '../queue/plan-job.ts';
 import { codeSpan } from '../report/escape-markdown.ts';
 import { DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
 import { renderAppDiffMarkdown } from '../report/render-app-diff-markdown.ts';
-import { diffStickyMarker } from './diff-comment-marker.ts';
 import { type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
-import { isHeadOf, type PullRequestHead } from './pull-request-head.ts';
-import { upsertPlanComment } from './upsert-plan-comment.ts';
 
 export interface RunDiffJobDeps extends PlanPullRequestDeps {
   octokit: Octokit;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planChange } from '../../src/engine/plan-change.ts';
 import { createRepoCache } from '../../src/git/repo-cache.ts';
-import { installationRepositories } from '../../src/github/installation-repositories.ts';
+import { installationRepositories } from '../../src/plan-job/installation-repositories.ts';
 import { applicationYaml } from '../conformance/conformance-repo.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.ts';

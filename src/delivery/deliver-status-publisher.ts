@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { type CommitState, createCommitStatus } from '../github/commit-status.ts';
-import type { DeliverStateStore, PendingStatus } from './deliver-state-store.ts';
+import type { DeliverStateStore, PendingStatus } from '../queue/deliver-state-store.ts';
 
 export interface DeliverStatusWrite {
   octokit: Octokit;

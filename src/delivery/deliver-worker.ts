@@ -4,7 +4,6 @@ import type { RepoCache } from '../git/repo-cache.ts';
 import { createCommitStatus } from '../github/commit-status.ts';
 import type { KubeDelivery } from '../kube/kube-delivery.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
-import { deliverErrorReason } from './deliver-error-reason.ts';
 import {
   DELIVER_JOB,
   DELIVER_QUEUE_NAME,
@@ -13,17 +12,18 @@ import {
   type DeliverJobResult,
   type TargetJobData,
   type TargetResult,
-} from './deliver-job.ts';
-import { createResourceLock } from './deliver-lock.ts';
+} from '../queue/deliver-job.ts';
+import { createResourceLock } from '../queue/deliver-lock.ts';
+import { createDeliverStateStore } from '../queue/deliver-state-store.ts';
+import { createRedisClient, type RedisConnection, toBullConnection } from '../queue/redis-connection.ts';
+import { deliverErrorReason } from './deliver-error-reason.ts';
 import { createDeliverParentProcessor } from './deliver-parent-processor.ts';
-import { createDeliveryPlanner, type DeliveryPlanner } from './deliver-planner.ts';
-import { createDeliverStateStore } from './deliver-state-store.ts';
 import { createDeliverStatusPublisher } from './deliver-status-publisher.ts';
 import { createDeliverTargetProcessor } from './deliver-target-processor.ts';
 import { createDeliverWatchdog } from './deliver-watchdog.ts';
-import { createRedisClient, type RedisConnection, toBullConnection } from './redis-connection.ts';
+import { createDeliveryPlanner, type DeliveryPlanner } from './plan-delivery.ts';
 
-export type { DeliveryPlanner } from './deliver-planner.ts';
+export type { DeliveryPlanner } from './plan-delivery.ts';
 
 export interface DeliverWorkerDeps {
   octokitFor(installationId: number): Promise<Octokit>;

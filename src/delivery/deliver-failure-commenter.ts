@@ -1,14 +1,14 @@
 import type { Octokit } from '@octokit/rest';
-import { type DeliveryPlan, statusContext, targetLabel } from '../delivery/delivery-plan.ts';
 import {
   type DeployFailure,
   postDeployFailureComment,
   pullRequestOfCommit,
   renderDeployFailureComment,
 } from '../github/deploy-failure-comment.ts';
+import { type DeliveryPlan, statusContext, targetLabel } from '../model/delivery-plan.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
-import { type DeliverJobData, mergeRef, type TargetResult } from './deliver-job.ts';
-import type { DeliverStateStore } from './deliver-state-store.ts';
+import { type DeliverJobData, mergeRef, type TargetResult } from '../queue/deliver-job.ts';
+import type { DeliverStateStore } from '../queue/deliver-state-store.ts';
 import { deliverTargetUrl } from './deliver-target-url.ts';
 
 export interface DeliverFailureCommenterOptions {

@@ -1,5 +1,5 @@
 import type { PlanLogger } from '../plan/plan-logger.ts';
-import type { DeliverStateStore, DueStatus } from './deliver-state-store.ts';
+import type { DeliverStateStore, DueStatus } from '../queue/deliver-state-store.ts';
 
 export interface DeliverWatchdogOptions {
   store: DeliverStateStore;

@@ -1,5 +1,5 @@
-import type { DeliveryPlan, DeliveryTarget } from '../delivery/delivery-plan.ts';
 import { argocdApplicationUrl } from '../github/commit-status.ts';
+import type { DeliveryPlan, DeliveryTarget } from '../model/delivery-plan.ts';
 
 /**
  * Where a target's status and failure comment link to: its Argo CD Application, or for a claim the app that

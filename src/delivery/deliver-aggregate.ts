@@ -1,5 +1,5 @@
-import { type DeliveryPlan, targetLabel } from '../delivery/delivery-plan.ts';
-import type { TargetResult } from './deliver-job.ts';
+import { type DeliveryPlan, targetLabel } from '../model/delivery-plan.ts';
+import type { TargetResult } from '../queue/deliver-job.ts';
 
 export interface DeliverAggregate {
   state: 'success' | 'failure';
