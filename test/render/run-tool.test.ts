@@ -64,10 +64,9 @@ describe('runTool', () => {
     const pidFile = join(dir, 'sleeper.pid');
     // The child forks a grandchild that would outlive a plain kill of the direct child.
     const command = script('sleep.sh', `sleep 30 & echo $! > ${pidFile}; wait`);
-    const started = Date.now();
     const error = await rejection(runTool({ ...base, command, args: [], timeoutMs: 300 }));
     expect(error).toBeInstanceOf(ToolTimeoutError);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((error as ToolTimeoutError).timeoutMs).toBe(300);
     expect(existsSync(pidFile)).toBe(true);
     const grandchild = Number(readFileSync(pidFile, 'utf8').trim());
     expect(await waitUntilDead(grandchild)).toBe(true);

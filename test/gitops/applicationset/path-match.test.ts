@@ -25,10 +25,8 @@ describe('goPathMatch (directory generator)', () => {
     expect(goPathMatch('apps/[a-', 'apps/a')).toBeUndefined();
   });
 
-  it('stays fast on a pathological pattern', () => {
-    const started = Date.now();
+  it('answers a pathological pattern (backtracking would never return: the test timeout catches it)', () => {
     expect(goPathMatch(`${'*a'.repeat(50)}b`, 'a'.repeat(2000))).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
