@@ -1,0 +1,56 @@
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import type { GateFinding } from '../gates/evaluate-gates.ts';
+import type { AppReport } from '../model/plan-report.ts';
+import type { AppEntry } from '../plan/app-entry.ts';
+import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
+import { pairRenamedApps } from '../plan/pair-renamed-apps.ts';
+import { parentChain } from '../plan/parent-chain.ts';
+import { planApp } from '../plan/plan-app.ts';
+
+interface CollectedSide {
+  side: PlanSide;
+  entries: Map<string, AppEntry>;
+}
+
+/**
+ * Plans every application slot of both revisions (in parallel, renders bounded by the renderer), gives
+ * app-of-apps children their parent chain and pairs renamed apps.
+ */
+export async function planAppsStage(o: {
+  base: CollectedSide;
+  head: CollectedSide;
+  renderer: AppRenderer;
+  changedFiles: readonly string[];
+  config: MergeplaneConfig;
+}): Promise<{ apps: AppReport[]; findings: GateFinding[] }> {
+  const { base, head } = o;
+  const keys = [...new Set([...base.entries.keys(), ...head.entries.keys()])].sort();
+  const planned = await Promise.all(
+    keys.map((key) =>
+      planApp({
+        base: base.side,
+        head: head.side,
+        baseEntry: base.entries.get(key),
+        headEntry: head.entries.get(key),
+        renderer: o.renderer,
+        changedFiles: o.changedFiles,
+        config: o.config,
+      }),
+    ),
+  );
+  const manifestOf = (entries: Map<string, AppEntry>) => (app: AppReport) => {
+    const entry = entries.get(`${app.namespace}/${app.name}`);
+    return entry?.kind === 'app' ? entry.app.manifest : undefined;
+  };
+  const withParents = planned.map(({ report }) => {
+    if (!report.origin.startsWith('app-of-apps:')) return report;
+    const entries = head.entries.has(`${report.namespace}/${report.name}`) ? head.entries : base.entries;
+    return { ...report, parents: parentChain(report.origin, entries.values()) };
+  });
+  const apps = pairRenamedApps(
+    withParents,
+    { base: manifestOf(base.entries), head: manifestOf(head.entries) },
+    o.config.diff.contextLines,
+  );
+  return { apps, findings: planned.flatMap((p) => p.findings) };
+}

@@ -1,0 +1,62 @@
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { clusterTargets, findClaimObject, withClusterTargets } from '../crossplane/cluster-targets.ts';
+import { type CrossplaneObject, planClaims } from '../crossplane/plan-claims.ts';
+import type { GateFinding } from '../gates/evaluate-gates.ts';
+import type { ClaimReport } from '../model/plan-report.ts';
+import type { AppEntry } from '../plan/app-entry.ts';
+import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
+import type { CollectedApplications } from '../plan/collect-applications.ts';
+import { renderSecretConsumers } from '../plan/render-secret-consumers.ts';
+
+/**
+ * The provisioning plan of a change: claims and XRs from the repository and from the apps' rendered output,
+ * planned between the revisions; then the workloads reading a changed claim's connection Secret (often in apps the
+ * change did not touch, rendered now from the cache) and, for a claim that registers a cluster, the ApplicationSets
+ * that will generate apps on it.
+ */
+export async function planClaimsStage(o: {
+  scans: Promise<[CrossplaneObject[], CrossplaneObject[]]>;
+  renderer: AppRenderer;
+  config: MergeplaneConfig;
+  head: {
+    side: PlanSide;
+    entries: Map<string, AppEntry>;
+  } & Pick<CollectedApplications, 'applicationSets' | 'clusters'>;
+  isThisRepo: (url: string) => boolean;
+}): Promise<{ claims: ClaimReport[]; findings: GateFinding[] }> {
+  const { renderer, head } = o;
+  const [baseScan, headScan] = await o.scans;
+  const planNow = () =>
+    planClaims({
+      base: { objects: [...baseScan, ...renderer.rendered('base')] },
+      head: { objects: [...headScan, ...renderer.rendered('head')] },
+      registerClusterKinds: o.config.crossplane.registerClusterKinds,
+    });
+  let plan = planNow();
+  const secretNames = plan.claims.flatMap((c) =>
+    c.action !== 'unchanged' && c.connectionSecret ? [c.connectionSecret.name] : [],
+  );
+  const consumersRendered = await renderSecretConsumers({
+    side: head.side,
+    entries: head.entries.values(),
+    renderer,
+    secretNames,
+  });
+  if (consumersRendered > 0) plan = planNow();
+  const headObjects = [...headScan, ...renderer.rendered('head')];
+  const claims = plan.claims.map((claim) => {
+    if (!claim.registersCluster || (claim.action !== 'create' && claim.action !== 'update')) return claim;
+    const claimObject = findClaimObject(headObjects, claim);
+    if (!claimObject) return claim;
+    const targets = clusterTargets({
+      claim,
+      claimObject,
+      applicationSets: head.applicationSets,
+      clusters: head.clusters,
+      root: head.side.index.root,
+      isThisRepo: o.isThisRepo,
+    });
+    return withClusterTargets(claim, targets);
+  });
+  return { claims, findings: plan.findings };
+}
