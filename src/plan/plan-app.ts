@@ -1,14 +1,10 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
-import { customizationRules, exclusionOf } from '../diff/argocd-resource-settings.ts';
 import { countDiffLines, diffDefinition } from '../diff/diff-definition.ts';
-import { diffResources } from '../diff/diff-resources.ts';
 import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
-import { withoutTestHooks } from '../diff/unapplied-hooks.ts';
 import type { GateFinding } from '../gates/evaluate-gates.ts';
 import type { AppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
-import type { KubeObject } from '../model/kube-object.ts';
 import type { AppReport, AppStatus, SourceType } from '../model/plan-report.ts';
 import { detectSourceType } from '../render/detect-source-type.ts';
 import { isRendered } from '../render/render-application.ts';
@@ -16,6 +12,7 @@ import { InvalidManifestError, RenderError, UnsupportedSourceError } from '../re
 import { isShownByItsPair } from '../report/resource-title.ts';
 import type { AppEntry } from './app-entry.ts';
 import type { AppRenderer, PlanSide } from './app-renderer.ts';
+import { diffAppResources, type ManagedObjects } from './diff-app-resources.ts';
 import { stableStringify } from './stable-stringify.ts';
 
 export interface PlanAppInput {
@@ -70,27 +67,6 @@ export function sourceTypeOf(app: Application, side: PlanSide): SourceType {
   return detectSourceType(source, side.index.root);
 }
 
-/** Drops what the Argo CD instance does not manage (resource exclusions/inclusions), listing it as not applied. */
-function withoutUnmanaged(
-  split: { applied: KubeObject[]; skipped: string[] },
-  settings: MergeplaneConfig['argocd'],
-  cluster: string | undefined,
-  defaultNamespace: string,
-): { applied: KubeObject[]; skipped: string[] } {
-  const applied: KubeObject[] = [];
-  const skipped = [...split.skipped];
-  for (const object of split.applied) {
-    const excluded = exclusionOf(object, settings, cluster);
-    if (excluded === undefined) {
-      applied.push(object);
-      continue;
-    }
-    const namespace = object.metadata.namespace || defaultNamespace;
-    skipped.push(`${object.kind} ${namespace ? `${namespace}/` : ''}${object.metadata.name} (${excluded})`);
-  }
-  return { applied, skipped };
-}
-
 /** `movedFrom` when the Application's own file (not an ApplicationSet or parent) moved to another path. */
 function movedFrom(baseApp: Application, headApp: Application): { movedFrom?: string } {
   const fileOrigin = (app: Application) =>
@@ -121,32 +97,40 @@ function findingFor(app: Application, error: Error): GateFinding {
  * Plans one application slot across the two revisions: unchanged (not rendered) unless its definition
  * or a file its render reads changed; otherwise rendered at both revisions and diffed.
  */
+/** An entry that could not be produced at head (invalid Application, failed ApplicationSet): `error`. */
+function planErrorEntry(
+  shell: Omit<AppReport, 'status' | 'sourceType'>,
+  baseEntry: AppEntry | undefined,
+  headEntry: Extract<AppEntry, { kind: 'error' }>,
+  changedFiles: readonly string[],
+): PlannedApp {
+  const unchanged = baseEntry?.kind === 'error' && baseEntry.message === headEntry.message;
+  const report: AppReport = {
+    ...shell,
+    sourceType: 'unknown',
+    status: 'error',
+    error: headEntry.message,
+    resources: [],
+  };
+  // A failure the change did not touch is still listed (never skipped silently) but does not block it.
+  if (unchanged && !(headEntry.file !== undefined && changedFiles.includes(headEntry.file))) {
+    return { report, findings: [] };
+  }
+  const finding: GateFinding = {
+    id: headEntry.unsupported ? 'unsupported' : 'render',
+    ...(headEntry.unsupported ? { status: 'needs-approval' as const } : {}),
+    message: `${headEntry.name}: ${headEntry.message}`,
+    app: headEntry.name,
+    ...(headEntry.file !== undefined ? { file: headEntry.file } : {}),
+    ...(headEntry.line !== undefined ? { line: headEntry.line } : {}),
+  };
+  return { report, findings: [finding] };
+}
+
 export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   const { base, head, baseEntry, headEntry, renderer, changedFiles, config } = input;
   const shell = shellOf((headEntry ?? baseEntry)!);
-  if (headEntry?.kind === 'error') {
-    const unchanged = baseEntry?.kind === 'error' && baseEntry.message === headEntry.message;
-    const report: AppReport = {
-      ...shell,
-      sourceType: 'unknown',
-      status: 'error',
-      error: headEntry.message,
-      resources: [],
-    };
-    // A failure the change did not touch is still listed (never skipped silently) but does not block it.
-    if (unchanged && !(headEntry.file !== undefined && changedFiles.includes(headEntry.file))) {
-      return { report, findings: [] };
-    }
-    const finding: GateFinding = {
-      id: headEntry.unsupported ? 'unsupported' : 'render',
-      ...(headEntry.unsupported ? { status: 'needs-approval' as const } : {}),
-      message: `${headEntry.name}: ${headEntry.message}`,
-      app: headEntry.name,
-      ...(headEntry.file !== undefined ? { file: headEntry.file } : {}),
-      ...(headEntry.line !== undefined ? { line: headEntry.line } : {}),
-    };
-    return { report, findings: [finding] };
-  }
+  if (headEntry?.kind === 'error') return planErrorEntry(shell, baseEntry, headEntry, changedFiles);
   const headApp = headEntry?.app;
   const baseApp = baseEntry?.kind === 'app' ? baseEntry.app : undefined;
   if (headApp && baseApp) {
@@ -191,39 +175,15 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
       ? baseAttempt.render.sourceType
       : sourceTypeOf(app, base);
   let resources: AppReport['resources'];
-  const defaultNamespace = app.destination.namespace ?? '';
-  const settings = config.argocd;
-  const managed = (objects: readonly KubeObject[]) =>
-    withoutUnmanaged(
-      withoutTestHooks(objects, defaultNamespace),
-      settings,
-      app.destination.server,
-      defaultNamespace,
-    );
-  const baseObjects = managed(baseAttempt?.ok ? baseAttempt.render.objects : []);
-  const headObjects = managed(headAttempt?.ok ? headAttempt.render.objects : []);
+  let baseObjects: ManagedObjects;
+  let headObjects: ManagedObjects;
   try {
-    resources = diffResources({
-      base: baseObjects.applied,
-      head: headObjects.applied,
-      ignoreDifferences: [
-        ...app.ignoreDifferences,
-        ...config.diff.ignoreDifferences,
-        ...customizationRules(settings),
-      ],
-      defaultNamespace,
-      contextLines: config.diff.contextLines,
-      ...(settings.trackingMethod
-        ? {
-            tracking: {
-              method: settings.trackingMethod,
-              labelKey: settings.instanceLabelKey,
-              appName:
-                app.namespace === config.delivery.argocdNamespace ? app.name : `${app.namespace}_${app.name}`,
-            },
-          }
-        : {}),
-    });
+    ({ resources, baseObjects, headObjects } = diffAppResources({
+      app,
+      base: baseAttempt?.ok ? baseAttempt.render.objects : [],
+      head: headAttempt?.ok ? headAttempt.render.objects : [],
+      config,
+    }));
   } catch (error) {
     if (!(error instanceof UnsupportedJqExpressionError)) throw error;
     return {
