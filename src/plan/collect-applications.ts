@@ -3,21 +3,16 @@ import type { AppInputs } from '../gitops/app-inputs.ts';
 import {
   type Application,
   applicationKey,
-  InvalidApplicationError,
   isApplicationObject,
   isApplicationSetObject,
-  parseApplication,
-  UnsupportedApplicationError,
 } from '../gitops/application.ts';
-import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
-import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
 import type { ClusterEntry } from '../gitops/cluster.ts';
 import { clusterFromSecret } from '../gitops/cluster-secret.ts';
 import { discoverManifests } from '../gitops/discover-manifests.ts';
-import { isRecord, type KubeObject } from '../model/kube-object.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
-import { stableStringify } from './stable-stringify.ts';
+import { ApplicationRegistry, type FoundApplicationSet, objectName } from './application-registry.ts';
 import type { TreeIndex } from './tree-index.ts';
 
 export interface CollectOptions {
@@ -44,15 +39,7 @@ export interface CollectedApplications {
   /** The registry the clusters generator saw: config clusters plus committed Argo CD cluster Secrets. */
   clusters: ClusterEntry[];
   /** Every ApplicationSet found (committed or rendered by a parent), with the namespace it was expanded in. */
-  applicationSets: { object: Record<string, unknown>; file?: string; namespace: string }[];
-}
-
-function objectName(object: Record<string, unknown>): { name: string; namespace: string | undefined } {
-  const metadata = isRecord(object.metadata) ? object.metadata : {};
-  return {
-    name: typeof metadata.name === 'string' ? metadata.name : '',
-    namespace: typeof metadata.namespace === 'string' ? metadata.namespace : undefined,
-  };
+  applicationSets: FoundApplicationSet[];
 }
 
 /** Whether any file the app reads mentions Argo CD's API group: only such apps can be app-of-apps parents. */
@@ -132,113 +119,21 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     const cluster = clusterFromSecret(found.object);
     if (cluster && !clusters.some((c) => c.server === cluster.server)) clusters.push(cluster);
   }
-  const entries = new Map<string, AppEntry>();
-  const applicationSets: CollectedApplications['applicationSets'] = [];
-  const pending: { app: Application; depth: number }[] = [];
-  /** Every definition of an Application key outside app-of-apps, to catch two that differ. */
-  const definitions = new Map<string, { origin: string; object: Record<string, unknown> }[]>();
-
-  const addApplication = (
-    object: Record<string, unknown>,
-    where: { origin: string; file?: string; line?: number; defaultNamespace?: string },
-    depth: number,
-  ): void => {
-    let app: Application;
-    try {
-      app = parseApplication(object, where);
-    } catch (error) {
-      if (!(error instanceof InvalidApplicationError)) throw error;
-      const { name, namespace } = objectName(object);
-      const ns = namespace ?? where.defaultNamespace ?? 'argocd';
-      const key = name ? `${ns}/${name}` : `invalid:${where.file ?? where.origin}:${where.line ?? 0}`;
-      entries.set(key, {
-        key,
-        kind: 'error',
-        name: name || '(unnamed)',
-        namespace: ns,
-        origin: where.origin,
-        message: error.message,
-        ...(error instanceof UnsupportedApplicationError ? { unsupported: true } : {}),
-        ...(where.file !== undefined ? { file: where.file } : {}),
-        ...(where.line !== undefined ? { line: where.line } : {}),
-      });
-      return;
-    }
-    const key = applicationKey(app);
-    // An app-of-apps child is the same Application as the file it renders from (or the parent itself).
-    if (!where.origin.startsWith('app-of-apps:')) {
-      const seen = definitions.get(key) ?? [];
-      seen.push({ origin: where.origin, object });
-      definitions.set(key, seen);
-      // Compared only once a name comes twice: most never do.
-      if (seen.length > 1 && new Set(seen.map((d) => stableStringify(d.object))).size > 1) {
-        entries.set(key, {
-          key,
-          kind: 'error',
-          name: app.name,
-          namespace: app.namespace,
-          origin: where.origin,
-          message: `Application ${key} is defined more than once, differently: ${[...new Set(seen.map((d) => d.origin))].join(', ')}; Argo CD holds one Application per namespace and name, so all but one would be lost`,
-          ...(where.file !== undefined ? { file: where.file } : {}),
-          ...(where.line !== undefined ? { line: where.line } : {}),
-        });
-        return;
-      }
-    }
-    entries.set(key, { key, kind: 'app', app });
-    pending.push({ app, depth });
-  };
-
-  const addApplicationSet = (
-    object: Record<string, unknown>,
-    where: { file?: string; line?: number; defaultNamespace?: string },
-    depth: number,
-  ): void => {
-    const { name, namespace } = objectName(object);
-    const origin = `applicationset:${name}`;
-    const appsetNamespace = namespace ?? where.defaultNamespace ?? 'argocd';
-    applicationSets.push({
-      object,
-      ...(where.file !== undefined ? { file: where.file } : {}),
-      namespace: appsetNamespace,
-    });
-    let generated: Record<string, unknown>[];
-    try {
-      generated = expandApplicationSet(
-        {
-          ...object,
-          metadata: { ...(isRecord(object.metadata) ? object.metadata : {}), namespace: appsetNamespace },
-        },
-        { root: index.root, clusters, isThisRepo: options.isThisRepo },
-      );
-    } catch (error) {
-      if (!(error instanceof ApplicationSetError)) throw error;
-      const key = `applicationset:${appsetNamespace}/${name}`;
-      entries.set(key, {
-        key,
-        kind: 'error',
-        name,
-        namespace: appsetNamespace,
-        origin,
-        message: error.message,
-        ...(where.file !== undefined ? { file: where.file } : {}),
-        ...(where.line !== undefined ? { line: where.line } : {}),
-      });
-      return;
-    }
-    for (const app of generated) {
-      addApplication(app, { ...where, origin, defaultNamespace: appsetNamespace }, depth);
-    }
-  };
+  const registry = new ApplicationRegistry({
+    root: index.root,
+    clusters,
+    isThisRepo: options.isThisRepo,
+  });
+  const { entries, applicationSets, pending } = registry;
 
   for (const found of discovery.applications) {
-    addApplication(found.object, { origin: found.file, file: found.file, line: found.line }, 0);
+    registry.addApplication(found.object, { origin: found.file, file: found.file, line: found.line }, 0);
   }
   for (const found of discovery.applicationSets) {
-    addApplicationSet(found.object, { file: found.file, line: found.line }, 0);
+    registry.addApplicationSet(found.object, { file: found.file, line: found.line }, 0);
   }
   for (const root of await implicitRoots(index, entries, options.isThisRepo, options.thisRepoUrl)) {
-    addApplication(root.object, { origin: root.dir, file: `${root.dir}/Chart.yaml` }, 0);
+    registry.addApplication(root.object, { origin: root.dir, file: `${root.dir}/Chart.yaml` }, 0);
   }
 
   // Breadth-first over parents; `expanded` guards against cycles (an app that renders itself or its ancestor).
@@ -261,9 +156,9 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
       if (isApplicationObject(object)) {
         const childKey = `${objectName(object).namespace ?? where.defaultNamespace}/${objectName(object).name}`;
         if (expanded.has(childKey)) continue;
-        addApplication(object, where, depth + 1);
+        registry.addApplication(object, where, depth + 1);
       } else if (isApplicationSetObject(object)) {
-        addApplicationSet(object, where, depth + 1);
+        registry.addApplicationSet(object, where, depth + 1);
       }
     }
   }
