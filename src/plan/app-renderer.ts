@@ -7,15 +7,14 @@ import type { Application } from '../gitops/application.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
 import { isExactVersion } from '../model/select-version.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
-import { detectSourceType } from '../render/detect-source-type.ts';
-import { isRendered, renderApplication } from '../render/render-application.ts';
+import { renderApplication } from '../render/render-application.ts';
 import type { RemoteCharts, RenderContext } from '../render/render-context.ts';
 import { RenderError } from '../render/render-error.ts';
-import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
 import type { SourceRepositories } from '../render/source-repositories.ts';
-import { InvalidToolUserError, resolveToolUser, type ToolSandbox } from '../render/tool-sandbox.ts';
+import { InvalidToolUserError } from '../render/tool-sandbox.ts';
 import type { PlanLogger } from './plan-logger.ts';
 import { type CachedRender, RenderCache } from './render-cache.ts';
+import { createRenderToolbox, toolsNeeded } from './render-toolbox.ts';
 import { stableStringify } from './stable-stringify.ts';
 import type { TreeIndex } from './tree-index.ts';
 
@@ -35,8 +34,6 @@ export interface AppRenderer {
   /** Every object rendered so far at a revision, with the namespace it is applied to. */
   rendered(label: PlanSide['label']): CrossplaneObject[];
 }
-
-type ResolvedTool = { path: string; version: Promise<string> } | { error: ToolNotFoundError };
 
 export interface AppRendererOptions {
   config: MergeplaneConfig;
@@ -63,43 +60,35 @@ function isCacheable(app: Application, isLocal: IsLocalSource): boolean {
   });
 }
 
+/** Everything the render reads, plus how it is run: equal keys mean equal output, whatever the revision. */
+async function renderCacheKey(
+  side: PlanSide,
+  app: Application,
+  inputs: AppInputs,
+  versions: Record<string, string>,
+  config: MergeplaneConfig,
+): Promise<string> {
+  const files = new Set(inputs.files);
+  for (const dir of inputs.dirs) for (const file of await side.index.filesUnder(dir)) files.add(file);
+  const digests: [string, string][] = [];
+  for (const file of [...files].sort()) digests.push([file, (await side.index.digest(file)) ?? 'absent']);
+  return RenderCache.key({
+    tools: versions,
+    allowedRemotes: config.render.allowedRemotes,
+    kustomizeBuildOptions: config.argocd.kustomize.buildOptions,
+    app: { name: app.name, destination: app.destination.namespace ?? '', sources: app.sources },
+    files: digests,
+  });
+}
+
 export function createAppRenderer(options: AppRendererOptions): AppRenderer {
   const { config, cache, isLocal, yamlCache, env, logger } = options;
   const approveAll = async () => true;
   const limit = pLimit(config.render.concurrency);
-  const tools = new Map<ToolName, ResolvedTool>();
   const inputsMemo = new Map<string, Promise<AppInputs>>();
   const renderMemo = new Map<string, Promise<RenderAttempt>>();
   const rendered: Record<PlanSide['label'], CrossplaneObject[]> = { base: [], head: [] };
-  let sandbox: ToolSandbox | InvalidToolUserError | undefined;
-  const toolSandbox = (): ToolSandbox | InvalidToolUserError => {
-    if (sandbox === undefined) {
-      try {
-        const user = resolveToolUser(env);
-        sandbox = { maxMemoryBytes: config.render.maxMemoryBytes, ...(user ? { user } : {}) };
-      } catch (error) {
-        if (!(error instanceof InvalidToolUserError)) throw error;
-        sandbox = error;
-      }
-    }
-    return sandbox;
-  };
-
-  // Resolved lazily: a missing helm only fails the apps that need helm.
-  const tool = (name: ToolName): ResolvedTool => {
-    let resolved = tools.get(name);
-    if (!resolved) {
-      try {
-        const path = resolveTool(name, env);
-        resolved = { path, version: toolVersion(path, name) };
-      } catch (error) {
-        if (!(error instanceof ToolNotFoundError)) throw error;
-        resolved = { error };
-      }
-      tools.set(name, resolved);
-    }
-    return resolved;
-  };
+  const toolbox = createRenderToolbox(env, config.render.maxMemoryBytes);
 
   const inputsOf = (side: PlanSide, app: Application): Promise<AppInputs> => {
     const key = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.sources)}`;
@@ -111,53 +100,23 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
     return inputs;
   };
 
-  /** Everything the render reads, plus how it is run: equal keys mean equal output, whatever the revision. */
-  const cacheKey = async (side: PlanSide, app: Application, versions: Record<string, string>) => {
-    const inputs = await inputsOf(side, app);
-    const files = new Set(inputs.files);
-    for (const dir of inputs.dirs) for (const file of await side.index.filesUnder(dir)) files.add(file);
-    const digests: [string, string][] = [];
-    for (const file of [...files].sort()) digests.push([file, (await side.index.digest(file)) ?? 'absent']);
-    return RenderCache.key({
-      tools: versions,
-      allowedRemotes: config.render.allowedRemotes,
-      kustomizeBuildOptions: config.argocd.kustomize.buildOptions,
-      app: { name: app.name, destination: app.destination.namespace ?? '', sources: app.sources },
-      files: digests,
-    });
-  };
+  const cacheKey = async (side: PlanSide, app: Application, versions: Record<string, string>) =>
+    renderCacheKey(side, app, await inputsOf(side, app), versions, config);
 
   const renderWithCache = async (side: PlanSide, app: Application): Promise<RenderAttempt> => {
-    const needed = new Set<ToolName>();
-    for (const source of app.sources) {
-      if (!isRendered(source, app.multiSource)) continue;
-      if (!isLocal(source) && source.path !== undefined) {
-        // Its type is known only once its tree is read.
-        needed.add('helm');
-        needed.add('kubectl');
-        continue;
-      }
-      const type = detectSourceType(source, side.index.root);
-      if (type === 'helm') needed.add('helm');
-      if (type === 'kustomize') needed.add('kubectl');
-      // kustomize helmCharts are inflated with helm when the instance builds with --enable-helm.
-      if (type === 'kustomize' && config.argocd.kustomize.buildOptions.includes('--enable-helm'))
-        needed.add('helm');
-    }
-    const toolPaths = { helm: '', kubectl: '' };
-    const versions: Record<string, string> = {};
-    for (const name of needed) {
-      const resolved = tool(name);
-      if ('error' in resolved) {
-        return { ok: false, error: new RenderError(`application ${app.name}: ${resolved.error.message}`) };
-      }
-      toolPaths[name] = resolved.path;
-      versions[name] = await resolved.version;
-    }
+    const needed = toolsNeeded(
+      app,
+      side.index.root,
+      isLocal,
+      config.argocd.kustomize.buildOptions.includes('--enable-helm'),
+    );
+    const resolved = await toolbox.toolsFor(app, needed);
+    if ('error' in resolved) return { ok: false, error: resolved.error };
+    const { paths: toolPaths, versions } = resolved;
     const key = isCacheable(app, isLocal) ? await cacheKey(side, app, versions) : undefined;
     const hit = key === undefined ? undefined : await cache.get(key);
     if (hit) return { ok: true, render: hit };
-    const limits = toolSandbox();
+    const limits = toolbox.sandbox();
     if (limits instanceof InvalidToolUserError) {
       return { ok: false, error: new RenderError(`application ${app.name}: ${limits.message}`) };
     }
