@@ -57,178 +57,199 @@ function pluginProblem(doc: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * Walks the kustomization graph from `dir` before kustomize runs: every local reference must stay inside the
- * repository; remote bases/files are refused unless allowed; generators/transformers/validators may only be
- * builtin plugin configs; `helmCharts` (needs --enable-helm) is refused. Returns what the build may read.
- */
-export async function walkKustomization(o: WalkKustomizationOptions): Promise<KustomizationGraph> {
-  const { files } = o;
-  const dirs = new Set<string>();
-  const helmUses: HelmChartsUse[] = [];
-  const referenced = new Set<string>();
-  let rootFile: string | undefined;
+type RefTarget = { rel: string; kind: 'file' | 'dir' | 'missing' } | undefined;
 
-  const tooLarge = (where: string, error: YamlLimitError) =>
-    new UnsafeContentError(`application ${o.appName}: ${where}: ${error.message}`, {
+/** Files a kustomization names that are read as files (patches, generator inputs, CRDs, helm values…). */
+function fileRefsOf(doc: Record<string, unknown>, enableHelm: boolean): string[] {
+  const refs: string[] = [
+    ...recordList(doc.patches).flatMap((p) => stringList(p.path)),
+    ...recordList(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
+    ...recordList(doc.replacements).flatMap((r) => stringList(r.path)),
+    // patchesStrategicMerge entries are file paths or inline patches.
+    ...stringList(doc.patchesStrategicMerge).filter((p) => !p.includes('\n') && !/^\s*\w+\s*:/.test(p)),
+    ...stringList(doc.crds),
+    ...stringList(doc.configurations),
+    ...(isRecord(doc.openapi) ? stringList(doc.openapi.path) : []),
+    ...(enableHelm
+      ? recordList(doc.helmCharts).flatMap((c) => [
+          ...stringList(c.valuesFile),
+          ...stringList(c.additionalValuesFiles),
+        ])
+      : []),
+  ];
+  for (const generator of [...recordList(doc.configMapGenerator), ...recordList(doc.secretGenerator)]) {
+    refs.push(...stringList(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
+    refs.push(...stringList(generator.envs), ...stringList(generator.env));
+  }
+  return refs;
+}
+
+/** One walk of a kustomization graph: what was reached, and the checks every kustomization passes. */
+class KustomizationWalk {
+  readonly dirs = new Set<string>();
+  readonly helmUses: HelmChartsUse[] = [];
+  readonly referenced = new Set<string>();
+  rootFile: string | undefined;
+  private readonly o: WalkKustomizationOptions;
+
+  constructor(o: WalkKustomizationOptions) {
+    this.o = o;
+  }
+
+  private tooLarge(where: string, error: YamlLimitError): UnsafeContentError {
+    return new UnsafeContentError(`application ${this.o.appName}: ${where}: ${error.message}`, {
       file: where,
       ...(error.line !== undefined ? { line: error.line } : {}),
     });
+  }
 
-  const checkPluginText = (text: string, where: string) => {
+  checkPluginText(text: string, where: string): void {
     let docs: unknown[];
     try {
       docs = parseYamlDocuments(text, { uniqueKeys: true }).map((d) => yamlToJS(d));
     } catch (error) {
-      if (error instanceof YamlLimitError) throw tooLarge(where, error);
+      if (error instanceof YamlLimitError) throw this.tooLarge(where, error);
       return;
     }
     for (const doc of docs) {
       const problem = pluginProblem(doc);
       if (problem) {
         throw new UnsafeContentError(
-          `application ${o.appName}: ${where}: ${problem}; kustomize exec/KRM function plugins are not allowed`,
+          `application ${this.o.appName}: ${where}: ${problem}; kustomize exec/KRM function plugins are not allowed`,
           { file: where },
         );
       }
     }
-  };
+  }
 
-  const visit = async (dir: string, isRoot: boolean, pluginContext: boolean): Promise<void> => {
-    const key = `${dir}\0${pluginContext}`;
-    if (dirs.has(key)) return;
-    dirs.add(key);
-    let fileRel: string | undefined;
-    let text: string | undefined;
+  /** The kustomization file of `dir` and its document; undefined when there is none or kustomize should report it. */
+  private async read(
+    dir: string,
+    isRoot: boolean,
+  ): Promise<{ fileRel: string; doc: Record<string, unknown> } | undefined> {
     for (const name of KUSTOMIZATION_FILES) {
-      const candidate = dir === '.' ? name : `${dir}/${name}`;
-      text = await files.readText(candidate);
-      if (text !== undefined) {
-        fileRel = candidate;
-        break;
+      const fileRel = dir === '.' ? name : `${dir}/${name}`;
+      const text = await this.o.files.readText(fileRel);
+      if (text === undefined) continue;
+      if (isRoot) this.rootFile = fileRel;
+      let doc: Record<string, unknown>;
+      try {
+        const parsed: unknown = parseYamlValue(text);
+        doc = isRecord(parsed) ? parsed : {};
+      } catch (error) {
+        if (error instanceof YamlLimitError) throw this.tooLarge(fileRel, error);
+        return undefined; // kustomize reports the syntax error itself, with its own wording.
       }
+      return { fileRel, doc: isRoot && this.o.rootOverride ? this.o.rootOverride(doc) : doc };
     }
-    if (fileRel === undefined || text === undefined) return;
-    if (isRoot) rootFile = fileRel;
-    let doc: Record<string, unknown>;
-    try {
-      const parsed: unknown = parseYamlValue(text);
-      doc = isRecord(parsed) ? parsed : {};
-    } catch (error) {
-      if (error instanceof YamlLimitError) throw tooLarge(fileRel, error);
-      return; // kustomize reports the syntax error itself, with its own wording.
-    }
-    if (isRoot && o.rootOverride) doc = o.rootOverride(doc);
+    return undefined;
+  }
 
+  /** `helmCharts`: collected for inflation with --enable-helm, refused (named) otherwise. */
+  private checkHelm(doc: Record<string, unknown>, dir: string, fileRel: string): void {
     const helmCharts = recordList(doc.helmCharts);
     const helmGlobals = isRecord(doc.helmGlobals) ? doc.helmGlobals : undefined;
-    if (o.enableHelm && helmCharts.length > 0 && !doc.helmChartInflationGenerator) {
+    if (this.o.enableHelm && helmCharts.length > 0 && !doc.helmChartInflationGenerator) {
       const chartHome = typeof helmGlobals?.chartHome === 'string' ? helmGlobals.chartHome : 'charts';
       if (RepoFiles.join(dir, chartHome) === undefined || isAbsolute(chartHome)) {
         throw new UnsafeContentError(
-          `application ${o.appName}: ${fileRel}: helmGlobals.chartHome ${chartHome} leaves the repository`,
+          `application ${this.o.appName}: ${fileRel}: helmGlobals.chartHome ${chartHome} leaves the repository`,
           { file: fileRel },
         );
       }
-      helmUses.push({ file: fileRel, dir, chartHome, charts: helmCharts });
+      this.helmUses.push({ file: fileRel, dir, chartHome, charts: helmCharts });
     } else if (helmCharts.length > 0 || helmGlobals !== undefined || doc.helmChartInflationGenerator) {
       throw new UnsupportedSourceError(
-        `application ${o.appName}: ${fileRel}: kustomize helmCharts (--enable-helm) are not rendered by Mergeplane; use a Helm source instead`,
+        `application ${this.o.appName}: ${fileRel}: kustomize helmCharts (--enable-helm) are not rendered by Mergeplane; use a Helm source instead`,
         { file: fileRel },
       );
     }
+  }
 
-    const resolveRef = async (
-      ref: string,
-    ): Promise<{ rel: string; kind: 'file' | 'dir' | 'missing' } | undefined> => {
-      // kustomize reads `config.d/` or `v1.2/` locally when it exists; only a missing one could be a remote.
-      if (!isCertainlyRemoteRef(ref) && !isAbsolute(ref)) {
-        const local = RepoFiles.join(dir, ref);
-        if (local !== undefined) {
-          const checked = await files.check(local);
-          if (checked.kind !== 'missing') return { rel: local, kind: checked.kind };
-        }
-      }
-      if (isRemoteRef(ref)) {
-        if (isAllowedRemote(ref, o.allowedRemotes)) return undefined;
-        throw new UnsafeContentError(
-          `application ${o.appName}: ${fileRel}: remote reference ${ref} is not allowed (add its URL prefix to render.allowedRemotes; renders have no network access by default)`,
-          { file: fileRel },
-        );
-      }
-      const rel = isAbsolute(ref) ? undefined : RepoFiles.join(dir, ref);
-      if (rel === undefined) {
-        throw new UnsafeContentError(
-          `application ${o.appName}: ${fileRel}: ${ref} leaves the repository; only paths inside it can be used`,
-          { file: fileRel },
-        );
-      }
-      const checked = await files.check(rel);
-      return { rel, kind: checked.kind };
-    };
-
-    // Directories that are kustomizations (or plain files) — resources and their older/companion fields.
-    const dirRefs = [...stringList(doc.resources), ...stringList(doc.bases), ...stringList(doc.components)];
-    for (const ref of dirRefs) {
-      const target = await resolveRef(ref);
-      if (!target) continue;
-      if (target.kind === 'dir') await visit(target.rel, false, pluginContext);
-      else if (target.kind === 'file') {
-        referenced.add(target.rel);
-        if (pluginContext) checkPluginText((await files.readText(target.rel)) ?? '', target.rel);
+  /** A reference of the kustomization in `dir`: local (inside the repository), an allowed remote (undefined), or refused. */
+  private async resolveRef(ref: string, dir: string, fileRel: string): Promise<RefTarget> {
+    const { files } = this.o;
+    // kustomize reads `config.d/` or `v1.2/` locally when it exists; only a missing one could be a remote.
+    if (!isCertainlyRemoteRef(ref) && !isAbsolute(ref)) {
+      const local = RepoFiles.join(dir, ref);
+      if (local !== undefined) {
+        const checked = await files.check(local);
+        if (checked.kind !== 'missing') return { rel: local, kind: checked.kind };
       }
     }
+    if (isRemoteRef(ref)) {
+      if (isAllowedRemote(ref, this.o.allowedRemotes)) return undefined;
+      throw new UnsafeContentError(
+        `application ${this.o.appName}: ${fileRel}: remote reference ${ref} is not allowed (add its URL prefix to render.allowedRemotes; renders have no network access by default)`,
+        { file: fileRel },
+      );
+    }
+    const rel = isAbsolute(ref) ? undefined : RepoFiles.join(dir, ref);
+    if (rel === undefined) {
+      throw new UnsafeContentError(
+        `application ${this.o.appName}: ${fileRel}: ${ref} leaves the repository; only paths inside it can be used`,
+        { file: fileRel },
+      );
+    }
+    return { rel, kind: (await files.check(rel)).kind };
+  }
 
+  /** A kustomization reached from the root; in a plugin context (generators…) its files must be builtin plugins. */
+  async visit(dir: string, isRoot: boolean, pluginContext: boolean): Promise<void> {
+    const key = `${dir}\0${pluginContext}`;
+    if (this.dirs.has(key)) return;
+    this.dirs.add(key);
+    const found = await this.read(dir, isRoot);
+    if (!found) return;
+    const { fileRel, doc } = found;
+    this.checkHelm(doc, dir, fileRel);
+    // Directories that are kustomizations (or plain files) — resources and their older/companion fields.
+    for (const ref of [
+      ...stringList(doc.resources),
+      ...stringList(doc.bases),
+      ...stringList(doc.components),
+    ]) {
+      await this.follow(await this.resolveRef(ref, dir, fileRel), pluginContext);
+    }
     for (const field of ['generators', 'transformers', 'validators']) {
       for (const entry of Array.isArray(doc[field]) ? doc[field] : []) {
-        if (isRecord(entry)) {
-          checkPluginText(JSON.stringify(entry), fileRel);
-          continue;
-        }
-        if (typeof entry !== 'string') continue;
-        if (entry.includes('\n') || /^\s*(apiVersion|kind)\s*:/m.test(entry)) {
-          checkPluginText(entry, fileRel);
-          continue;
-        }
-        const target = await resolveRef(entry);
-        if (!target) continue;
-        if (target.kind === 'dir') await visit(target.rel, false, true);
-        else if (target.kind === 'file') {
-          referenced.add(target.rel);
-          checkPluginText((await files.readText(target.rel)) ?? '', target.rel);
-        }
+        if (isRecord(entry)) this.checkPluginText(JSON.stringify(entry), fileRel);
+        else if (typeof entry !== 'string') continue;
+        else if (entry.includes('\n') || /^\s*(apiVersion|kind)\s*:/m.test(entry))
+          this.checkPluginText(entry, fileRel);
+        else await this.follow(await this.resolveRef(entry, dir, fileRel), true);
       }
     }
-
-    const fileRefs: string[] = [
-      ...recordList(doc.patches).flatMap((p) => stringList(p.path)),
-      ...recordList(doc.patchesJson6902).flatMap((p) => stringList(p.path)),
-      ...recordList(doc.replacements).flatMap((r) => stringList(r.path)),
-      // patchesStrategicMerge entries are file paths or inline patches.
-      ...stringList(doc.patchesStrategicMerge).filter((p) => !p.includes('\n') && !/^\s*\w+\s*:/.test(p)),
-      ...stringList(doc.crds),
-      ...stringList(doc.configurations),
-      ...(isRecord(doc.openapi) ? stringList(doc.openapi.path) : []),
-      ...(o.enableHelm
-        ? helmCharts.flatMap((c) => [...stringList(c.valuesFile), ...stringList(c.additionalValuesFiles)])
-        : []),
-    ];
-    for (const generator of [...recordList(doc.configMapGenerator), ...recordList(doc.secretGenerator)]) {
-      fileRefs.push(...stringList(generator.files).map((f) => f.slice(f.indexOf('=') + 1)));
-      fileRefs.push(...stringList(generator.envs), ...stringList(generator.env));
+    for (const ref of fileRefsOf(doc, this.o.enableHelm === true)) {
+      const target = await this.resolveRef(ref, dir, fileRel);
+      if (target && target.kind !== 'missing') this.referenced.add(target.rel);
     }
-    for (const ref of fileRefs) {
-      const target = await resolveRef(ref);
-      if (target && target.kind !== 'missing') referenced.add(target.rel);
-    }
-  };
+  }
 
-  await visit(o.dir, true, false);
+  private async follow(target: RefTarget, pluginContext: boolean): Promise<void> {
+    if (!target) return;
+    if (target.kind === 'dir') await this.visit(target.rel, false, pluginContext);
+    else if (target.kind === 'file') {
+      this.referenced.add(target.rel);
+      if (pluginContext) this.checkPluginText((await this.o.files.readText(target.rel)) ?? '', target.rel);
+    }
+  }
+}
+
+/**
+ * Walks the kustomization graph from `dir` before kustomize runs: every local reference must stay inside the
+ * repository; remote bases/files are refused unless allowed; generators/transformers/validators may only be
+ * builtin plugin configs; `helmCharts` are collected with --enable-helm, refused otherwise. Returns what the
+ * build may read.
+ */
+export async function walkKustomization(o: WalkKustomizationOptions): Promise<KustomizationGraph> {
+  const walk = new KustomizationWalk(o);
+  await walk.visit(o.dir, true, false);
   const graph: KustomizationGraph = {
-    dirs: [...new Set([...dirs].map((k) => k.split('\0')[0]!))].sort(),
-    files: [...referenced].sort(),
-    helmCharts: helmUses,
+    dirs: [...new Set([...walk.dirs].map((k) => k.split('\0')[0]!))].sort(),
+    files: [...walk.referenced].sort(),
+    helmCharts: walk.helmUses,
   };
-  if (rootFile !== undefined) graph.rootFile = rootFile;
+  if (walk.rootFile !== undefined) graph.rootFile = walk.rootFile;
   return graph;
 }
