@@ -116,116 +116,176 @@ export function createDeliverTargetProcessor(options: DeliverTargetProcessorOpti
       throw new DelayedError();
     }
     try {
-      const late = await supersede();
-      if (late) return await finish(late);
-      await writeStatus({
-        octokit,
-        pending,
-        state: 'pending',
-        description: runningDescription(target, data.mergeSha),
-        deadline: Date.now() + data.options.timeoutMs + statusGraceMs,
-      });
-      let progressPost: Promise<void> = Promise.resolve();
-      let lastProgressAt = Date.now();
-      let lastProgress = '';
-      const onProgress = (progress: DeliveryProgress) => {
-        void job.updateProgress({ ...progress }).catch(() => {});
-        const now = Date.now();
-        if (progress.message === lastProgress || now - lastProgressAt < progressIntervalMs) return;
-        lastProgress = progress.message;
-        lastProgressAt = now;
-        progressPost = progressPost
-          .then(() =>
-            writeStatus({
-              octokit,
-              pending,
-              state: 'pending',
-              description: progress.message,
-              deadline: now + data.options.timeoutMs + statusGraceMs,
-            }),
-          )
-          .catch((error) =>
-            jobLog.warn({ error: deliverErrorReason(error) }, 'deliver progress status not posted'),
-          );
-      };
-      // A newer merge of this target planned meanwhile: Argo CD may go straight to its commit and never sync
-      // ours, so stop waiting (and free the app lock for the newer merge) instead of timing out.
-      let newer: TargetResult | undefined;
-      const superseding = new AbortController();
-      const supersedeTimer = setInterval(() => {
-        supersede().then(
-          (found) => {
-            if (!found || newer) return;
-            newer = found;
-            superseding.abort();
-          },
-          (error) => jobLog.debug({ error: deliverErrorReason(error) }, 'supersede check failed'),
-        );
-      }, supersedeCheckMs);
-      let result: TargetResult;
-      try {
-        const outcome = await deliverTarget(target, {
-          kube: kubeOf(options, data.options.kubeContext),
-          mergeSha: data.mergeSha,
-          options: data.options,
-          signal: AbortSignal.any([signal, superseding.signal]),
-          onProgress,
-        });
-        // The adapter answers an abort with an `aborted` outcome: a released job publishes nothing.
-        if (options.shutdown.aborted) throw new DeliveryReleasedError();
-        result =
-          newer !== undefined && !outcome.ok
-            ? newer
-            : {
-                key: target.key,
-                state: outcome.ok ? 'success' : 'failure',
-                kind: outcome.ok ? 'done' : 'failed',
-                description: outcome.description,
-              };
-      } catch (error) {
-        // Released by a forced shutdown: publish nothing; the job stalls and another worker re-runs it.
-        if (options.shutdown.aborted) throw error;
-        await progressPost;
-        if (newer !== undefined) {
-          await job.updateData({ ...data, outcome: newer });
-          return await finish(newer);
-        }
-        const reason = deliverErrorReason(error);
-        if (error instanceof KubePermanentError) {
-          const failed: TargetResult = {
-            key: target.key,
-            state: 'failure',
-            kind: 'failed',
-            description: reason,
-          };
-          await job.updateData({ ...data, outcome: failed });
-          await finish(failed);
-          throw new UnrecoverableError(reason);
-        }
-        const attempts = job.opts.attempts ?? 1;
-        if (job.attemptsMade + 1 >= attempts) {
-          const failed: TargetResult = {
-            key: target.key,
-            state: 'error',
-            kind: 'failed',
-            description: `${reason} (gave up after ${attempts} attempts)`,
-          };
-          await job.updateData({ ...data, outcome: failed });
-          await finish(failed);
-        } else {
-          jobLog.warn({ error: reason }, 'deliver target failed, will retry');
-        }
-        throw error;
-      } finally {
-        clearInterval(supersedeTimer);
-      }
-      await progressPost;
-      await job.updateData({ ...data, outcome: result });
-      return await finish(result);
+      return await deliverLocked({ options, job, signal, pending, octokit, jobLog, finish, supersede });
     } finally {
       await lease.release();
     }
   };
+}
+
+/** One target's delivery once its app lock is held: status pending, deliver with progress, publish the outcome. */
+async function deliverLocked(o: {
+  options: DeliverTargetProcessorOptions;
+  job: Job<TargetJobData>;
+  signal: AbortSignal;
+  pending: PendingStatus;
+  octokit: Octokit;
+  jobLog: PlanLogger;
+  finish: (result: TargetResult) => Promise<TargetResult>;
+  supersede: () => Promise<TargetResult | undefined>;
+}): Promise<TargetResult> {
+  const { options, job, signal, pending, octokit, jobLog, finish, supersede } = o;
+  const { writeStatus, statusGraceMs, progressIntervalMs, supersedeCheckMs } = options;
+  const { data } = job;
+  const { target } = data;
+  const late = await supersede();
+  if (late) return await finish(late);
+  await writeStatus({
+    octokit,
+    pending,
+    state: 'pending',
+    description: runningDescription(target, data.mergeSha),
+    deadline: Date.now() + data.options.timeoutMs + statusGraceMs,
+  });
+  const progress = progressPoster({
+    post: (description, deadline) =>
+      writeStatus({ octokit, pending, state: 'pending', description, deadline }),
+    job,
+    jobLog,
+    intervalMs: progressIntervalMs,
+    graceMs: data.options.timeoutMs + statusGraceMs,
+  });
+  // A newer merge of this target planned meanwhile: Argo CD may go straight to its commit and never sync
+  // ours, so stop waiting (and free the app lock for the newer merge) instead of timing out.
+  const watch = watchSupersede(supersede, supersedeCheckMs, jobLog);
+  let result: TargetResult;
+  try {
+    const outcome = await deliverTarget(target, {
+      kube: kubeOf(options, data.options.kubeContext),
+      mergeSha: data.mergeSha,
+      options: data.options,
+      signal: AbortSignal.any([signal, watch.signal]),
+      onProgress: progress.onProgress,
+    });
+    // The adapter answers an abort with an `aborted` outcome: a released job publishes nothing.
+    if (options.shutdown.aborted) throw new DeliveryReleasedError();
+    const newer = watch.newer();
+    result =
+      newer !== undefined && !outcome.ok
+        ? newer
+        : {
+            key: target.key,
+            state: outcome.ok ? 'success' : 'failure',
+            kind: outcome.ok ? 'done' : 'failed',
+            description: outcome.description,
+          };
+  } catch (error) {
+    // Released by a forced shutdown: publish nothing; the job stalls and another worker re-runs it.
+    if (options.shutdown.aborted) throw error;
+    await progress.flushed();
+    const newer = watch.newer();
+    if (newer !== undefined) {
+      await job.updateData({ ...data, outcome: newer });
+      return await finish(newer);
+    }
+    await recordFailure(job, error, finish, jobLog);
+    throw error;
+  } finally {
+    watch.stop();
+  }
+  await progress.flushed();
+  await job.updateData({ ...data, outcome: result });
+  return await finish(result);
+}
+
+/**
+ * A failed delivery attempt: a permanent Kubernetes error or the last attempt publishes the final state (and a
+ * permanent one ends the job without retries); an earlier attempt is only logged before BullMQ retries it.
+ */
+async function recordFailure(
+  job: Job<TargetJobData>,
+  error: unknown,
+  finish: (result: TargetResult) => Promise<TargetResult>,
+  jobLog: PlanLogger,
+): Promise<void> {
+  const { data } = job;
+  const reason = deliverErrorReason(error);
+  if (error instanceof KubePermanentError) {
+    const failed: TargetResult = {
+      key: data.target.key,
+      state: 'failure',
+      kind: 'failed',
+      description: reason,
+    };
+    await job.updateData({ ...data, outcome: failed });
+    await finish(failed);
+    throw new UnrecoverableError(reason);
+  }
+  const attempts = job.opts.attempts ?? 1;
+  if (job.attemptsMade + 1 >= attempts) {
+    const failed: TargetResult = {
+      key: data.target.key,
+      state: 'error',
+      kind: 'failed',
+      description: `${reason} (gave up after ${attempts} attempts)`,
+    };
+    await job.updateData({ ...data, outcome: failed });
+    await finish(failed);
+  } else {
+    jobLog.warn({ error: reason }, 'deliver target failed, will retry');
+  }
+}
+
+/**
+ * Progress of a running target: every update goes to the job; the pending status follows at most every
+ * `intervalMs` and only when the message changed, posts chained so they land in order.
+ */
+function progressPoster(o: {
+  post: (description: string, deadline: number) => Promise<void>;
+  job: Job<TargetJobData>;
+  jobLog: PlanLogger;
+  intervalMs: number;
+  graceMs: number;
+}): { onProgress: (progress: DeliveryProgress) => void; flushed: () => Promise<void> } {
+  let chain: Promise<void> = Promise.resolve();
+  let lastAt = Date.now();
+  let last = '';
+  return {
+    onProgress(progress) {
+      void o.job.updateProgress({ ...progress }).catch(() => {});
+      const now = Date.now();
+      if (progress.message === last || now - lastAt < o.intervalMs) return;
+      last = progress.message;
+      lastAt = now;
+      chain = chain
+        .then(() => o.post(progress.message, now + o.graceMs))
+        .catch((error) =>
+          o.jobLog.warn({ error: deliverErrorReason(error) }, 'deliver progress status not posted'),
+        );
+    },
+    flushed: () => chain,
+  };
+}
+
+/** Checks every `everyMs` whether a newer merge took the target over; the first one found aborts `signal`. */
+function watchSupersede(
+  supersede: () => Promise<TargetResult | undefined>,
+  everyMs: number,
+  jobLog: PlanLogger,
+): { signal: AbortSignal; newer: () => TargetResult | undefined; stop: () => void } {
+  let newer: TargetResult | undefined;
+  const controller = new AbortController();
+  const timer = setInterval(() => {
+    supersede().then(
+      (found) => {
+        if (!found || newer) return;
+        newer = found;
+        controller.abort();
+      },
+      (error) => jobLog.debug({ error: deliverErrorReason(error) }, 'supersede check failed'),
+    );
+  }, everyMs);
+  return { signal: controller.signal, newer: () => newer, stop: () => clearInterval(timer) };
 }
 
 /** The worker shut down (forced) while the target ran: another worker re-runs the job. */
