@@ -14,7 +14,7 @@ import {
   type TargetResult,
 } from '../queue/deliver-job.ts';
 import { createResourceLock } from '../queue/deliver-lock.ts';
-import { createDeliverStateStore } from '../queue/deliver-state-store.ts';
+import { createDeliverStateStore, type DeliverStateStore } from '../queue/deliver-state-store.ts';
 import { createRedisClient, type RedisConnection, toBullConnection } from '../queue/redis-connection.ts';
 import { deliverErrorReason } from './deliver-error-reason.ts';
 import { createDeliverParentProcessor } from './deliver-parent-processor.ts';
@@ -118,69 +118,24 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
   const running = new Set<Promise<unknown>>();
   const statusGraceMs = options.statusGraceMs ?? 120_000;
   const writeStatus = createDeliverStatusPublisher({ store, statusGraceMs });
-  const argocdUrl = deps.argocdUrl !== undefined ? { argocdUrl: deps.argocdUrl } : {};
 
-  const processDeliver = createDeliverParentProcessor({
-    octokitFor: deps.octokitFor,
-    tokenFor: deps.tokenFor,
-    planner:
-      deps.planner ??
-      createDeliveryPlanner({
-        repoCache: deps.repoCache,
-        ...(deps.cacheDir !== undefined ? { cacheDir: deps.cacheDir } : {}),
-      }),
-    ...argocdUrl,
-    store,
-    targetQueue,
-    legacyChildQueue: queue,
-    writeStatus,
-    log,
-    statusGraceMs,
-    retry: {
-      attempts: options.retry?.attempts ?? 5,
-      backoffDelayMs: options.retry?.backoffDelayMs ?? 5_000,
-    },
-  });
-  const processTarget = createDeliverTargetProcessor({
-    octokitFor: deps.octokitFor,
-    kube: deps.kube,
-    ...(deps.kubeFor !== undefined ? { kubeFor: deps.kubeFor } : {}),
-    ...argocdUrl,
+  const { processDeliver, processTarget } = createProcessors(options, {
     store,
     appLock,
-    writeStatus,
+    queue,
+    targetQueue,
     shutdown: shutdown.signal,
     log,
     statusGraceMs,
-    lockRetryDelayMs: options.lockRetryDelayMs ?? 5_000,
-    progressIntervalMs: options.progressIntervalMs ?? 15_000,
-    supersedeCheckMs: options.supersedeCheckMs ?? 5_000,
+    writeStatus,
   });
 
-  const track = async <T>(start: () => Promise<T>): Promise<T> => {
-    // BullMQ may still hand over a job it fetched as a forced close began: leave it to stall (another worker
-    // re-runs it) rather than take app locks through a Redis client that is about to close.
-    if (shutdown.signal.aborted) throw new WorkerClosedError();
-    const run = start();
-    running.add(run);
-    try {
-      return await run;
-    } finally {
-      running.delete(run);
-    }
-  };
+  const track = trackJobs(shutdown.signal, running);
   const runTarget = (job: Job<TargetJobData>, token: string, signal?: AbortSignal) =>
     track(() =>
       processTarget(job, token, signal ? AbortSignal.any([signal, shutdown.signal]) : shutdown.signal),
     );
-  const workerOptions = (concurrency: number) => ({
-    connection: toBullConnection(options.connection, { maxRetriesPerRequest: null }),
-    prefix: options.prefix,
-    concurrency,
-    maxStalledCount: options.maxStalledCount ?? 2,
-    ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
-    ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
-  });
+  const workerOptions = (concurrency: number) => bullWorkerOptions(options, concurrency);
 
   const plannerWorker = new Worker<DeliverJobData | TargetJobData, DeliverJobResult | TargetResult>(
     DELIVER_QUEUE_NAME,
@@ -200,24 +155,182 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
     },
     workerOptions(options.concurrency),
   );
-  for (const [worker, queueName] of [
+  logWorkerErrors(log, [
     [plannerWorker, DELIVER_QUEUE_NAME],
     [targetWorker, DELIVER_TARGETS_QUEUE_NAME],
-  ] as const) {
+  ]);
+
+  const watchdog = startWatchdog({
+    store,
+    targetQueue,
+    queue,
+    octokitFor: deps.octokitFor,
+    log,
+    intervalMs: options.watchdogIntervalMs ?? 60_000,
+  });
+  const sweepWatchdog = watchdog.sweep;
+
+  let closing: Promise<void> | undefined;
+  const workers = [plannerWorker, targetWorker];
+  return {
+    plannerWorker,
+    targetWorker,
+    sweepWatchdog,
+    async pause() {
+      await Promise.all(workers.map((worker) => worker.pause(false)));
+    },
+    close(force = false) {
+      closing ??= closeDeliverWorker({
+        workers,
+        force,
+        watchdog,
+        shutdown,
+        running,
+        queues: [queue, targetQueue],
+        redis,
+      });
+      return closing;
+    },
+  };
+}
+
+/**
+ * Runs jobs while keeping them in `running`, so a close can wait for released ones. BullMQ may still hand over a
+ * job it fetched as a forced close began: that one is left to stall (another worker re-runs it) rather than take
+ * app locks through a Redis client that is about to close.
+ */
+function trackJobs(shutdown: AbortSignal, running: Set<Promise<unknown>>) {
+  return async <T>(start: () => Promise<T>): Promise<T> => {
+    if (shutdown.aborted) throw new WorkerClosedError();
+    const run = start();
+    running.add(run);
+    try {
+      return await run;
+    } finally {
+      running.delete(run);
+    }
+  };
+}
+
+/**
+ * Closes a deliver worker: BullMQ workers first (forced: their jobs are released), then the released processors
+ * are told to stop and allowed to clean up (app locks) before the queues and the Redis client close.
+ */
+async function closeDeliverWorker(o: {
+  workers: Worker[];
+  force: boolean;
+  watchdog: { stop(): void; settled(): Promise<unknown> };
+  shutdown: AbortController;
+  running: ReadonlySet<Promise<unknown>>;
+  queues: Queue[];
+  redis: { quit(): Promise<unknown> };
+}): Promise<void> {
+  o.watchdog.stop();
+  const closed = await Promise.allSettled(o.workers.map((worker) => worker.close(o.force)));
+  // Only now (BullMQ no longer records results) are the released jobs told to stop.
+  o.shutdown.abort();
+  await Promise.allSettled([...o.running]);
+  await o.watchdog.settled();
+  await Promise.all(o.queues.map((queue) => queue.close()));
+  await o.redis.quit();
+  const failed = closed.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** BullMQ worker settings of both deliver queues (the job lock, stalled-job handling). */
+function bullWorkerOptions(options: DeliverWorkerOptions, concurrency: number) {
+  return {
+    connection: toBullConnection(options.connection, { maxRetriesPerRequest: null }),
+    prefix: options.prefix,
+    concurrency,
+    maxStalledCount: options.maxStalledCount ?? 2,
+    ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
+    ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
+  };
+}
+
+function logWorkerErrors(log: PlanLogger, workers: [Worker, string][]): void {
+  for (const [worker, queueName] of workers) {
     worker.on('error', (error) =>
       log.warn({ error: error.message, queue: queueName }, 'deliver worker error'),
     );
   }
+}
 
+/** The parent (`deliver`) and target (claim/sync) processors of one worker, sharing its store, lock and publisher. */
+function createProcessors(
+  options: DeliverWorkerOptions,
+  ctx: {
+    store: DeliverStateStore;
+    appLock: ReturnType<typeof createResourceLock>;
+    queue: Queue<DeliverJobData | TargetJobData>;
+    targetQueue: Queue<TargetJobData>;
+    shutdown: AbortSignal;
+    log: PlanLogger;
+    statusGraceMs: number;
+    writeStatus: ReturnType<typeof createDeliverStatusPublisher>;
+  },
+) {
+  const processDeliver = createDeliverParentProcessor({
+    octokitFor: options.deps.octokitFor,
+    tokenFor: options.deps.tokenFor,
+    planner:
+      options.deps.planner ??
+      createDeliveryPlanner({
+        repoCache: options.deps.repoCache,
+        ...(options.deps.cacheDir !== undefined ? { cacheDir: options.deps.cacheDir } : {}),
+      }),
+    ...(options.deps.argocdUrl !== undefined ? { argocdUrl: options.deps.argocdUrl } : {}),
+    store: ctx.store,
+    targetQueue: ctx.targetQueue,
+    legacyChildQueue: ctx.queue,
+    writeStatus: ctx.writeStatus,
+    log: ctx.log,
+    statusGraceMs: ctx.statusGraceMs,
+    retry: {
+      attempts: options.retry?.attempts ?? 5,
+      backoffDelayMs: options.retry?.backoffDelayMs ?? 5_000,
+    },
+  });
+  const processTarget = createDeliverTargetProcessor({
+    octokitFor: options.deps.octokitFor,
+    kube: options.deps.kube,
+    ...(options.deps.kubeFor !== undefined ? { kubeFor: options.deps.kubeFor } : {}),
+    ...(options.deps.argocdUrl !== undefined ? { argocdUrl: options.deps.argocdUrl } : {}),
+    store: ctx.store,
+    appLock: ctx.appLock,
+    writeStatus: ctx.writeStatus,
+    shutdown: ctx.shutdown,
+    log: ctx.log,
+    statusGraceMs: ctx.statusGraceMs,
+    lockRetryDelayMs: options.lockRetryDelayMs ?? 5_000,
+    progressIntervalMs: options.progressIntervalMs ?? 15_000,
+    supersedeCheckMs: options.supersedeCheckMs ?? 5_000,
+  });
+  return { processDeliver, processTarget };
+}
+
+/**
+ * The pending-status watchdog of this worker: a sweep at most at a time, every `intervalMs` (0: only on demand);
+ * a pending status names either a target job or (before its target started) the parent.
+ */
+function startWatchdog(o: {
+  store: DeliverStateStore;
+  targetQueue: Queue<TargetJobData>;
+  queue: Queue<DeliverJobData | TargetJobData>;
+  octokitFor: DeliverWorkerDeps['octokitFor'];
+  log: PlanLogger;
+  intervalMs: number;
+}): { sweep: () => Promise<number>; stop: () => void; settled: () => Promise<unknown> } {
+  const { log } = o;
   const watchdog = createDeliverWatchdog({
-    store,
-    // A pending status names either a target job or (before its target started) the parent.
+    store: o.store,
     jobState: async (jobId) => {
-      const state = await targetQueue.getJobState(jobId);
-      return state === 'unknown' ? queue.getJobState(jobId) : state;
+      const state = await o.targetQueue.getJobState(jobId);
+      return state === 'unknown' ? o.queue.getJobState(jobId) : state;
     },
     postError: async (status, description) => {
-      const octokit = await deps.octokitFor(status.installationId);
+      const octokit = await o.octokitFor(status.installationId);
       await createCommitStatus(octokit, {
         owner: status.owner,
         repo: status.repo,
@@ -230,49 +343,28 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
     },
     log,
   });
-  const watchdogIntervalMs = options.watchdogIntervalMs ?? 60_000;
   let sweeping: Promise<number> | undefined;
-  const sweepWatchdog = () => {
+  const sweep = () => {
     sweeping ??= watchdog.sweep().finally(() => {
       sweeping = undefined;
     });
     return sweeping;
   };
-  const watchdogTimer =
-    watchdogIntervalMs > 0
+  const timer =
+    o.intervalMs > 0
       ? setInterval(() => {
-          sweepWatchdog().catch((error) =>
+          sweep().catch((error) =>
             log.warn({ error: deliverErrorReason(error) }, 'deliver watchdog sweep failed'),
           );
-        }, watchdogIntervalMs)
+        }, o.intervalMs)
       : undefined;
-  watchdogTimer?.unref();
-
-  let closing: Promise<void> | undefined;
-  const workers = [plannerWorker, targetWorker];
+  timer?.unref();
   return {
-    plannerWorker,
-    targetWorker,
-    sweepWatchdog,
-    async pause() {
-      await Promise.all(workers.map((worker) => worker.pause(false)));
+    sweep,
+    stop: () => {
+      if (timer) clearInterval(timer);
     },
-    close(force = false) {
-      closing ??= (async () => {
-        if (watchdogTimer) clearInterval(watchdogTimer);
-        const closed = await Promise.allSettled(workers.map((worker) => worker.close(force)));
-        // Only now (BullMQ no longer records results) are the released jobs told to stop.
-        shutdown.abort();
-        // Released processors still clean up (app locks) through our Redis client: let them before it closes.
-        await Promise.allSettled([...running]);
-        await sweeping?.catch(() => 0);
-        await Promise.all([queue.close(), targetQueue.close()]);
-        await redis.quit();
-        const failed = closed.find((result) => result.status === 'rejected');
-        if (failed) throw failed.reason;
-      })();
-      return closing;
-    },
+    settled: async () => sweeping?.catch(() => 0),
   };
 }
 
