@@ -148,53 +148,14 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
   for (const claim of input.claims) {
     if (claim.action === 'unchanged') continue;
     const object = input.claimObject(claim);
-    const ref = {
-      apiVersion: claim.apiVersion,
-      kind: claim.kind,
-      ...(claim.namespace ? { namespace: claim.namespace } : {}),
-      name: claim.name,
-    };
-    const location = {
-      ...(claim.file !== undefined ? { file: claim.file } : {}),
-      ...(claim.line !== undefined ? { line: claim.line } : {}),
-    };
-    if (claim.action === 'delete') {
-      const registration = claim.registersCluster
-        ? clusterRegistration(claim, object, crossplane)
-        : undefined;
-      // Argo CD prunes a claim it delivered; one Mergeplane applied is Mergeplane's to delete.
-      const deleteFirst = claim.file !== undefined && ownerOf(claim, input.headApps) === undefined;
-      claimTargets.push({
-        type: 'claim',
-        key: claimTargetKey(ref),
-        claim: ref,
-        action: 'observe-deletion',
-        ...(deleteFirst ? { deleteFirst } : {}),
-        object: object ?? claimStub(claim),
-        ...location,
-        ...(registration ? { unregisterCluster: { clusterName: registration.clusterName } } : {}),
-      });
-      continue;
-    }
-    // A claim rendered by an app (no repository file of its own) is delivered by Argo CD, like one in an app's path.
-    const owner = ownerOf(claim, input.headApps);
-    const owned = owner !== undefined || claim.file === undefined;
+    const owner = claim.action === 'delete' ? undefined : ownerOf(claim, input.headApps);
     if (owner && !observeOnly(owner)) {
       const target = syncTarget(owner, 'claim-owner');
       ownerTargets.set(target.key, target);
     }
-    claimTargets.push({
-      type: 'claim',
-      key: claimTargetKey(ref),
-      claim: ref,
-      action: owned ? 'observe' : 'apply',
-      object: object ?? claimStub(claim),
-      ...location,
-      ...(owner ? { ownedBy: owner.name } : {}),
-      ...(claim.registersCluster ? { registerCluster: clusterRegistration(claim, object, crossplane) } : {}),
-    });
-    if (!owned && !object)
-      notes.push(`claim ${claim.namespace}/${claim.name}: manifest not found at the merge commit`);
+    const planned = claimTarget(claim, object, owner, input.headApps, crossplane);
+    claimTargets.push(planned.target);
+    if (planned.note) notes.push(planned.note);
   }
 
   // Apps ApplicationSets generate on a cluster registered above: they exist only after the claims stage.
@@ -221,8 +182,84 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
   if (ownerTargets.size > 0)
     stages.push({ kind: 'owner-apps', targets: [...ownerTargets.values()].sort(byKey) });
   if (claimTargets.length > 0) stages.push({ kind: 'claims', targets: claimTargets.sort(byKey) });
-  // A parent app (app-of-apps) writes its children's Application objects: it goes first, then its children,
-  // each level by sync wave.
+  stages.push(...appStages(appTargets, parents));
+  return {
+    mergeSha: input.mergeSha,
+    before: input.before,
+    stages,
+    notes,
+    options: {
+      timeoutMs: delivery.timeoutSeconds * 1000,
+      degradedGraceMs: delivery.degradedGraceSeconds * 1000,
+      prune: delivery.prune,
+      argocdNamespace: delivery.argocdNamespace,
+      ...(delivery.kubeContext !== undefined ? { kubeContext: delivery.kubeContext } : {}),
+    },
+  };
+}
+
+/** The claims stage entry of one changed claim: applied, observed (Argo CD delivers it), or observed until deleted. */
+function claimTarget(
+  claim: ClaimReport,
+  object: Record<string, unknown> | undefined,
+  owner: DeliveryApp | undefined,
+  headApps: readonly DeliveryApp[],
+  crossplane: BuildDeliveryStagesInput['config']['crossplane'],
+): { target: ClaimTarget; note?: string } {
+  const ref = {
+    apiVersion: claim.apiVersion,
+    kind: claim.kind,
+    ...(claim.namespace ? { namespace: claim.namespace } : {}),
+    name: claim.name,
+  };
+  const location = {
+    ...(claim.file !== undefined ? { file: claim.file } : {}),
+    ...(claim.line !== undefined ? { line: claim.line } : {}),
+  };
+  if (claim.action === 'delete') {
+    const registration = claim.registersCluster ? clusterRegistration(claim, object, crossplane) : undefined;
+    // Argo CD prunes a claim it delivered; one Mergeplane applied is Mergeplane's to delete.
+    const deleteFirst = claim.file !== undefined && ownerOf(claim, headApps) === undefined;
+    return {
+      target: {
+        type: 'claim',
+        key: claimTargetKey(ref),
+        claim: ref,
+        action: 'observe-deletion',
+        ...(deleteFirst ? { deleteFirst } : {}),
+        object: object ?? claimStub(claim),
+        ...location,
+        ...(registration ? { unregisterCluster: { clusterName: registration.clusterName } } : {}),
+      },
+    };
+  }
+  // A claim rendered by an app (no repository file of its own) is delivered by Argo CD, like one in an app's path.
+  const owned = owner !== undefined || claim.file === undefined;
+  return {
+    target: {
+      type: 'claim',
+      key: claimTargetKey(ref),
+      claim: ref,
+      action: owned ? 'observe' : 'apply',
+      object: object ?? claimStub(claim),
+      ...location,
+      ...(owner ? { ownedBy: owner.name } : {}),
+      ...(claim.registersCluster ? { registerCluster: clusterRegistration(claim, object, crossplane) } : {}),
+    },
+    ...(!owned && !object
+      ? { note: `claim ${claim.namespace}/${claim.name}: manifest not found at the merge commit` }
+      : {}),
+  };
+}
+
+/**
+ * The apps stages: a parent app (app-of-apps) writes its children's Application objects, so it goes first, then
+ * its children, each level by sync wave.
+ */
+function appStages(
+  appTargets: ReadonlyMap<string, SyncTarget>,
+  parents: ReadonlyMap<string, string>,
+): DeliveryStage[] {
   const byName = new Map([...appTargets.values()].map((t) => [t.app.name, t]));
   const levelOf = (target: SyncTarget, seen = new Set<string>()): number => {
     const parent = parents.get(target.app.name);
@@ -240,27 +277,12 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
     groups.set(id, group);
   }
   const ordered = [...groups.values()].sort((a, b) => a.level - b.level || a.wave - b.wave);
-  for (const group of ordered) {
-    stages.push({
-      kind: 'apps',
-      wave: group.wave,
-      ...(group.level > 0 ? { level: group.level } : {}),
-      targets: group.targets.sort(byKey),
-    });
-  }
-  return {
-    mergeSha: input.mergeSha,
-    before: input.before,
-    stages,
-    notes,
-    options: {
-      timeoutMs: delivery.timeoutSeconds * 1000,
-      degradedGraceMs: delivery.degradedGraceSeconds * 1000,
-      prune: delivery.prune,
-      argocdNamespace: delivery.argocdNamespace,
-      ...(delivery.kubeContext !== undefined ? { kubeContext: delivery.kubeContext } : {}),
-    },
-  };
+  return ordered.map((group) => ({
+    kind: 'apps',
+    wave: group.wave,
+    ...(group.level > 0 ? { level: group.level } : {}),
+    targets: group.targets.sort(byKey),
+  }));
 }
 
 /** A multi-source app's sync revisions: the merge for this repository's sources, the others as written. */

@@ -16,6 +16,7 @@ import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts'
 import type { ClaimReport } from '../model/plan-report.ts';
 import { YamlCache } from '../model/yaml-cache.ts';
 import { createAppRenderer } from '../plan/app-renderer.ts';
+import type { CollectedApplications } from '../plan/collect-applications.ts';
 import { collectRevision } from '../plan/collect-revision.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { RenderCache } from '../plan/render-cache.ts';
@@ -136,24 +137,10 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
     const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
     const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer };
     const { side, collected } = await collectRevision({ ...revision, label: 'head', dir: checkout.dir });
-    // The app-of-apps parent of an app: named in its origin, or, for an ApplicationSet's app, the parent that
-    // rendered the ApplicationSet (whose recorded file is then that parent's source path).
     const apps = [...collected.entries.values()].flatMap((entry) =>
       entry.kind === 'app' ? [entry.app] : [],
     );
-    const normalize = (path: string) => path.replace(/^\.\/+/, '').replace(/\/+$/, '');
-    const parentOf = (app: Application): string | undefined => {
-      if (app.origin.startsWith('app-of-apps:')) return app.origin.slice('app-of-apps:'.length);
-      if (!app.origin.startsWith('applicationset:') || app.file === undefined) return undefined;
-      const dir = normalize(app.file);
-      return apps.find(
-        (candidate) =>
-          candidate !== app &&
-          candidate.sources.some(
-            (s) => s.path !== undefined && isThisRepo(s.repoURL) && normalize(s.path) === dir,
-          ),
-      )?.name;
-    };
+    const parentOf = parentFinder(apps, isThisRepo);
     const headApps: DeliveryApp[] = [];
     for (const app of apps) headApps.push(await deliveryApp(app, side.index, isThisRepo, parentOf));
     const headObjects: CrossplaneObject[] = [
@@ -165,45 +152,14 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
       findClaimObject(claim.action === 'delete' ? baseObjects : headObjects, claim);
 
     // The apps a newly registered cluster gets, with their own sync wave and policy.
-    const generatedApps: DeliveryApp[] = [];
-    for (const claim of report.claims) {
-      const targets = claim.clusterTargets ?? [];
-      const object = targets.length > 0 ? claimObject(claim) : undefined;
-      if (!object) continue;
-      const clusters = [...collected.clusters, registeredCluster(object).entry];
-      for (const target of targets) {
-        const appset = collected.applicationSets.find((a) => {
-          const metadata = isRecord(a.object.metadata) ? a.object.metadata : {};
-          return metadata.name === target.applicationSet;
-        });
-        if (!appset) continue;
-        const metadata = isRecord(appset.object.metadata) ? appset.object.metadata : {};
-        let objects: Record<string, unknown>[];
-        try {
-          objects = expandApplicationSet(
-            { ...appset.object, metadata: { ...metadata, namespace: appset.namespace } },
-            { root: checkout.dir, clusters, isThisRepo },
-          );
-        } catch (error) {
-          if (error instanceof ApplicationSetError) continue;
-          throw error;
-        }
-        for (const object of objects) {
-          try {
-            const app = parseApplication(object, {
-              origin: `applicationset:${target.applicationSet}`,
-              defaultNamespace: appset.namespace,
-            });
-            if (appset.file !== undefined) app.file = appset.file;
-            if (target.apps.includes(app.name)) {
-              generatedApps.push(await deliveryApp(app, side.index, isThisRepo, parentOf));
-            }
-          } catch (error) {
-            if (!(error instanceof InvalidApplicationError)) throw error;
-          }
-        }
-      }
-    }
+    const generatedApps = await clusterTargetApps({
+      claims: report.claims,
+      claimObject,
+      collected,
+      root: checkout.dir,
+      isThisRepo,
+      toDeliveryApp: (app) => deliveryApp(app, side.index, isThisRepo, parentOf),
+    });
 
     const plan = buildDeliveryStages({
       mergeSha: afterSha,
@@ -229,6 +185,78 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   } finally {
     await checkout?.dispose();
   }
+}
+
+/**
+ * The app-of-apps parent of an app: named in its origin, or, for an ApplicationSet's app, the parent that rendered
+ * the ApplicationSet (whose recorded file is then that parent's source path).
+ */
+function parentFinder(
+  apps: readonly Application[],
+  isThisRepo: (url: string) => boolean,
+): (app: Application) => string | undefined {
+  const normalize = (path: string) => path.replace(/^\.\/+/, '').replace(/\/+$/, '');
+  return (app) => {
+    if (app.origin.startsWith('app-of-apps:')) return app.origin.slice('app-of-apps:'.length);
+    if (!app.origin.startsWith('applicationset:') || app.file === undefined) return undefined;
+    const dir = normalize(app.file);
+    return apps.find(
+      (candidate) =>
+        candidate !== app &&
+        candidate.sources.some(
+          (s) => s.path !== undefined && isThisRepo(s.repoURL) && normalize(s.path) === dir,
+        ),
+    )?.name;
+  };
+}
+
+/** The apps ApplicationSets will generate on the clusters the merge's claims register, as the stages need them. */
+async function clusterTargetApps(o: {
+  claims: readonly ClaimReport[];
+  claimObject: (claim: ClaimReport) => Record<string, unknown> | undefined;
+  collected: Pick<CollectedApplications, 'clusters' | 'applicationSets'>;
+  root: string;
+  isThisRepo: (url: string) => boolean;
+  toDeliveryApp: (app: Application) => Promise<DeliveryApp>;
+}): Promise<DeliveryApp[]> {
+  const generatedApps: DeliveryApp[] = [];
+  for (const claim of o.claims) {
+    const targets = claim.clusterTargets ?? [];
+    const object = targets.length > 0 ? o.claimObject(claim) : undefined;
+    if (!object) continue;
+    const clusters = [...o.collected.clusters, registeredCluster(object).entry];
+    for (const target of targets) {
+      const appset = o.collected.applicationSets.find((a) => {
+        const metadata = isRecord(a.object.metadata) ? a.object.metadata : {};
+        return metadata.name === target.applicationSet;
+      });
+      if (!appset) continue;
+      const metadata = isRecord(appset.object.metadata) ? appset.object.metadata : {};
+      let objects: Record<string, unknown>[];
+      try {
+        objects = expandApplicationSet(
+          { ...appset.object, metadata: { ...metadata, namespace: appset.namespace } },
+          { root: o.root, clusters, isThisRepo: o.isThisRepo },
+        );
+      } catch (error) {
+        if (error instanceof ApplicationSetError) continue;
+        throw error;
+      }
+      for (const generated of objects) {
+        try {
+          const app = parseApplication(generated, {
+            origin: `applicationset:${target.applicationSet}`,
+            defaultNamespace: appset.namespace,
+          });
+          if (appset.file !== undefined) app.file = appset.file;
+          if (target.apps.includes(app.name)) generatedApps.push(await o.toDeliveryApp(app));
+        } catch (error) {
+          if (!(error instanceof InvalidApplicationError)) throw error;
+        }
+      }
+    }
+  }
+  return generatedApps;
 }
 
 /** The manifests of deleted claims, read from their files at `before` (for the cluster they registered). */

@@ -30,6 +30,119 @@ function syncOptionsOf(app: KubeRecord): string[] | undefined {
 
 const observedOf = (p: ApplicationProgress) => ({ phase: p.phase, sync: p.sync, health: p.health });
 
+/** Waits for an Application that does not exist yet (an ApplicationSet generates it, say, once its cluster is registered). */
+async function awaitApplication(run: {
+  context: KubeDeliveryContext;
+  input: SyncApplicationInput;
+  ref: KubeRef;
+  fields: Record<string, unknown>;
+  deadlineMs: number;
+  report: (p: ApplicationProgress) => void;
+}): Promise<'done' | 'timeout' | 'aborted'> {
+  const { context, input, ref } = run;
+  if (await context.client.get(ref)) return 'done';
+  run.report({
+    state: 'waiting',
+    reason: `Application ${input.namespace}/${input.name} does not exist yet; waiting for it to be created (e.g. by an ApplicationSet)`,
+  });
+  context.log.info(run.fields, 'waiting for the Application to be created');
+  const appeared = await context.waitFor<KubeRecord>({
+    ref,
+    deadlineMs: run.deadlineMs,
+    signal: input.signal,
+    check: (object) => (object ? { done: true, value: object } : { done: false }),
+  });
+  return appeared.status;
+}
+
+/**
+ * Step 3: sets Mergeplane's sync operation only when none is in flight, as a compare-and-set on the
+ * resourceVersion (409 conflicts retried); adopts one that syncs, or already synced, the merge revision.
+ */
+async function setSyncOperation(
+  run: {
+    context: KubeDeliveryContext;
+    input: SyncApplicationInput;
+    ref: KubeRef;
+    fields: Record<string, unknown>;
+    deadlineMs: number;
+    report: (p: ApplicationProgress) => void;
+  },
+  current: KubeRecord,
+): Promise<{ app: KubeRecord } | { stopped: 'timeout' | 'aborted' }> {
+  const { context, input, ref, fields, deadlineMs, report } = run;
+  const { client, log, maxConflicts } = context;
+  const short = shortRevision(input.revision);
+  let app = current;
+  // 3. Set our operation only when none is in flight; adopt one that syncs (or already synced) our revision.
+  let conflicts = 0;
+  for (;;) {
+    const running = runningOperation(app);
+    if (running && operationIsFor(running, input.revision, input.revisions)) {
+      log.info(fields, 'an operation for this revision is already in flight; observing it');
+      return { app };
+    }
+    if (!running && alreadySyncedAt(app, input.revision, input.revisions)) {
+      log.info(fields, 'an earlier operation already synced this revision; observing it');
+      return { app };
+    }
+    if (running) {
+      report({
+        state: 'waiting',
+        reason: `waiting for the running operation (${running.revisions.map(shortRevision).join(', ') || 'no revision'}) to finish before syncing ${short}`,
+        phase: running.phase,
+      });
+      const idle = await context.waitFor<KubeRecord>({
+        ref,
+        deadlineMs,
+        signal: input.signal,
+        initial: { object: app, resourceVersion: resourceVersionOf(app) },
+        check: (object) => {
+          const current = object ? runningOperation(object) : undefined;
+          return object && (!current || operationIsFor(current, input.revision, input.revisions))
+            ? { done: true, value: object }
+            : { done: false };
+        },
+      });
+      if (idle.status !== 'done') return { stopped: idle.status };
+      app = idle.value;
+      continue;
+    }
+    const syncOptions = syncOptionsOf(app);
+    // A multi-source app takes one revision per source (`revisions`); Argo CD ignores `revision` there.
+    const target = input.revisions ? { revisions: input.revisions } : { revision: input.revision };
+    const operation: Record<string, unknown> = {
+      initiatedBy: { username: 'mergeplane', automated: false },
+      sync: { ...target, prune: input.prune, ...(syncOptions ? { syncOptions } : {}) },
+    };
+    try {
+      // The resourceVersion precondition makes this a compare-and-set: if anything (another worker's
+      // operation included) changed the Application since we read it, the API server answers 409.
+      app = await client.mergePatch(ref, {
+        metadata: { resourceVersion: resourceVersionOf(app) },
+        operation,
+      });
+      log.info({ ...fields, prune: input.prune }, 'set the sync operation');
+      return { app };
+    } catch (error) {
+      if (!(error instanceof KubeTransientError && error.status === 409)) throw error;
+      conflicts += 1;
+      if (conflicts > maxConflicts) {
+        throw new KubeTransientError(
+          `patch Application ${input.namespace}/${input.name}: still conflicting after ${maxConflicts} attempts`,
+          { status: 409, cause: error },
+        );
+      }
+      const fresh = await client.get(ref);
+      if (!fresh)
+        throw new KubePermanentError(`Application ${input.namespace}/${input.name} was deleted`, {
+          status: 404,
+        });
+      app = fresh;
+    }
+  }
+}
+
 /** Syncs an Argo CD Application to the merge revision (or observes an automated one) until synced and healthy. */
 export function createSyncApplication(
   context: KubeDeliveryContext,
@@ -53,7 +166,6 @@ export function createSyncApplication(
       observeOnly: input.observeOnly,
     };
     const emit = progressEmitter(input.onProgress);
-    const short = shortRevision(input.revision);
     let last: ApplicationProgress = { state: 'waiting', reason: 'not started' };
 
     const report = (p: ApplicationProgress) => {
@@ -68,20 +180,8 @@ export function createSyncApplication(
     if (input.signal?.aborted) return stopped('aborted');
 
     // 1. The Application may not exist yet: an ApplicationSet generates it once, say, its cluster is registered.
-    if (!(await client.get(ref))) {
-      report({
-        state: 'waiting',
-        reason: `Application ${input.namespace}/${input.name} does not exist yet; waiting for it to be created (e.g. by an ApplicationSet)`,
-      });
-      log.info(fields, 'waiting for the Application to be created');
-      const appeared = await context.waitFor<KubeRecord>({
-        ref,
-        deadlineMs,
-        signal: input.signal,
-        check: (object) => (object ? { done: true, value: object } : { done: false }),
-      });
-      if (appeared.status !== 'done') return stopped(appeared.status);
-    }
+    const exists = await awaitApplication({ context, input, ref, fields, deadlineMs, report });
+    if (exists !== 'done') return stopped(exists);
 
     // 2. Refresh, so Argo CD compares against the new commit now rather than at its next poll.
     let app: KubeRecord = await client.mergePatch(ref, {
@@ -91,73 +191,9 @@ export function createSyncApplication(
 
     let requireOperation = false;
     if (!input.observeOnly) {
-      // 3. Set our operation only when none is in flight; adopt one that syncs (or already synced) our revision.
-      let conflicts = 0;
-      for (;;) {
-        const running = runningOperation(app);
-        if (running && operationIsFor(running, input.revision, input.revisions)) {
-          log.info(fields, 'an operation for this revision is already in flight; observing it');
-          break;
-        }
-        if (!running && alreadySyncedAt(app, input.revision, input.revisions)) {
-          log.info(fields, 'an earlier operation already synced this revision; observing it');
-          break;
-        }
-        if (running) {
-          report({
-            state: 'waiting',
-            reason: `waiting for the running operation (${running.revisions.map(shortRevision).join(', ') || 'no revision'}) to finish before syncing ${short}`,
-            phase: running.phase,
-          });
-          const idle = await context.waitFor<KubeRecord>({
-            ref,
-            deadlineMs,
-            signal: input.signal,
-            initial: { object: app, resourceVersion: resourceVersionOf(app) },
-            check: (object) => {
-              const current = object ? runningOperation(object) : undefined;
-              return object && (!current || operationIsFor(current, input.revision, input.revisions))
-                ? { done: true, value: object }
-                : { done: false };
-            },
-          });
-          if (idle.status !== 'done') return stopped(idle.status);
-          app = idle.value;
-          continue;
-        }
-        const syncOptions = syncOptionsOf(app);
-        // A multi-source app takes one revision per source (`revisions`); Argo CD ignores `revision` there.
-        const target = input.revisions ? { revisions: input.revisions } : { revision: input.revision };
-        const operation: Record<string, unknown> = {
-          initiatedBy: { username: 'mergeplane', automated: false },
-          sync: { ...target, prune: input.prune, ...(syncOptions ? { syncOptions } : {}) },
-        };
-        try {
-          // The resourceVersion precondition makes this a compare-and-set: if anything (another worker's
-          // operation included) changed the Application since we read it, the API server answers 409.
-          app = await client.mergePatch(ref, {
-            metadata: { resourceVersion: resourceVersionOf(app) },
-            operation,
-          });
-          log.info({ ...fields, prune: input.prune }, 'set the sync operation');
-          break;
-        } catch (error) {
-          if (!(error instanceof KubeTransientError && error.status === 409)) throw error;
-          conflicts += 1;
-          if (conflicts > maxConflicts) {
-            throw new KubeTransientError(
-              `patch Application ${input.namespace}/${input.name}: still conflicting after ${maxConflicts} attempts`,
-              { status: 409, cause: error },
-            );
-          }
-          const fresh = await client.get(ref);
-          if (!fresh)
-            throw new KubePermanentError(`Application ${input.namespace}/${input.name} was deleted`, {
-              status: 404,
-            });
-          app = fresh;
-        }
-      }
+      const set = await setSyncOperation({ context, input, ref, fields, deadlineMs, report }, app);
+      if ('stopped' in set) return stopped(set.stopped);
+      app = set.app;
       requireOperation = true;
     }
 

@@ -18,6 +18,22 @@ export const RETRY_NOT_CONFIGURED_TEXT =
 export const RETRY_NOTHING_FAILED_TEXT =
   'Nothing failed: no post-merge job of this pull request needs a retry.';
 
+type SlashCommand = NonNullable<ReturnType<typeof parseSlashCommand>>;
+type PullRequest = Awaited<ReturnType<Context['octokit']['rest']['pulls']['get']>>['data'];
+
+/** One slash-command being answered: who asked, where, and how to reply. */
+interface CommandRun {
+  context: Context<'issue_comment.created'>;
+  deps: HandlerDeps;
+  log: NonNullable<HandlerDeps['log']>;
+  fields: Record<string, unknown>;
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  username: string;
+  reply(body: string): Promise<void>;
+}
+
 /**
  * `issue_comment.created` on pull requests: acknowledges slash-commands with 👀, lets only writers run them,
  * then enqueues a plan (`plan`), records an approval and re-plans (`approve`), enqueues a diff job (`diff`),
@@ -33,94 +49,45 @@ export function createOnIssueComment(
     if (payload.issue.pull_request === undefined || payload.sender.type === 'Bot') return;
     const command = parseSlashCommand(payload.comment.body);
     if (command === undefined) return;
-
-    const log = deps.log ?? context.log;
-    const owner = payload.repository.owner.login;
-    const repo = payload.repository.name;
+    const { owner, repo } = context.repo();
     const pullNumber = payload.issue.number;
     // On `created` the sender is the comment's author (`comment.user` is nullable for deleted accounts).
     const username = payload.sender.login;
-    const fields = {
-      deliveryId: context.id,
-      repo: `${owner}/${repo}`,
+    const run: CommandRun = {
+      context,
+      deps,
+      log: deps.log ?? context.log,
+      fields: {
+        deliveryId: context.id,
+        repo: `${owner}/${repo}`,
+        pullNumber,
+        command: command.kind,
+        user: username,
+      },
+      owner,
+      repo,
       pullNumber,
-      command: command.kind,
-      user: username,
+      username,
+      reply: async (body) => {
+        await context.octokit.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body });
+      },
     };
-    const reply = async (body: string) => {
-      await context.octokit.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body });
-    };
-
     await context.octokit.rest.reactions.createForIssueComment({
       owner,
       repo,
       comment_id: payload.comment.id,
       content: 'eyes',
     });
-    const { data: access } = await context.octokit.rest.repos.getCollaboratorPermissionLevel({
-      owner,
-      repo,
-      username,
-    });
-    if (!WRITE_PERMISSIONS.has(access.permission)) {
-      log.info({ ...fields, permission: access.permission }, 'slash-command refused');
-      await reply(`@${username} ${REFUSAL_TEXT}`);
-      return;
-    }
-
-    if (command.kind === 'help') {
-      await reply(helpText());
-      return;
-    }
-    if (command.kind === 'unknown') {
-      log.info({ ...fields, reason: command.reason }, 'unknown slash-command');
-      await reply(`${command.reason}.\n\n${helpText()}`);
-      return;
-    }
-    const { approvals, enqueueDiff } = deps.planQueue;
-    if (
-      (command.kind === 'approve' && approvals === undefined) ||
-      (command.kind === 'diff' && !enqueueDiff)
-    ) {
-      await reply(`\`/mergeplane ${command.kind}\` ${NOT_AVAILABLE_TEXT}`);
-      return;
-    }
-
+    if (!(await isWriter(run))) return;
+    if (!(await isAvailable(run, command))) return;
     const installationId = payload.installation?.id;
     if (installationId === undefined) {
-      log.warn(fields, 'comment event without installation, ignored');
+      run.log.warn(run.fields, 'comment event without installation, ignored');
       return;
     }
     const { data: pr } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber });
-
-    if (command.kind === 'retry') {
-      if (!pr.merged || pr.merge_commit_sha === null) {
-        await reply(RETRY_NOT_MERGED_TEXT);
-        return;
-      }
-      if (deps.deliveryRetrier === undefined) {
-        await reply(RETRY_NOT_CONFIGURED_TEXT);
-        return;
-      }
-      const { retried } = await deps.deliveryRetrier.retryFailed({
-        owner,
-        repo,
-        pullNumber,
-        mergeSha: pr.merge_commit_sha,
-      });
-      log.info({ ...fields, mergeSha: pr.merge_commit_sha, retried }, 'delivery retried');
-      await reply(
-        retried === 0
-          ? RETRY_NOTHING_FAILED_TEXT
-          : `Re-enqueued ${retried} failed post-merge job${retried === 1 ? '' : 's'} of merge commit \`${shortRevision(pr.merge_commit_sha)}\`.`,
-      );
-      return;
-    }
-
-    if (pr.state !== 'open') {
-      await reply(CLOSED_TEXT);
-      return;
-    }
+    if (command.kind === 'retry') return retryDelivery(run, pr);
+    if (pr.state !== 'open') return run.reply(CLOSED_TEXT);
     const data: PlanJobData = {
       deliveryId: context.id,
       installationId,
@@ -133,47 +100,104 @@ export function createOnIssueComment(
       trigger: 'comment',
       author: pr.user.login,
     };
-
-    if (command.kind === 'diff' && enqueueDiff) {
-      const { jobId, duplicate } = await enqueueDiff({
-        ...data,
-        trigger: 'diff',
-        diff: { app: command.app, requestedBy: username },
-      });
-      log.info(
-        { ...fields, app: command.app, jobId, duplicate },
-        duplicate ? 'diff already queued' : 'diff queued',
-      );
-      return;
-    }
-
-    if (command.kind === 'approve' && approvals !== undefined) {
-      // Tied to the head the approver saw now: a later push does not inherit it (unless config says so).
-      await approvals.record(
-        { owner, repo, pullNumber },
-        {
-          user: username,
-          sha: pr.head.sha,
-          at: new Date().toISOString(),
-          ...(command.reason === undefined ? {} : { reason: command.reason }),
-        },
-      );
-      const { jobId, duplicate } = await deps.planQueue.enqueue({ ...data, trigger: 'approve' });
-      log.info({ ...fields, headSha: pr.head.sha, jobId, duplicate }, 'approval recorded');
-      await reply(
-        `Recorded the approval of @${username} for commit \`${shortRevision(pr.head.sha)}\`; the plan check is re-evaluated with it. Whether it counts is decided by \`approval\` in \`.github/mergeplane.yml\` on the base branch.`,
-      );
-      return;
-    }
-
-    const { jobId, duplicate } = await deps.planQueue.enqueue(data);
-    log.info({ ...fields, jobId, duplicate }, duplicate ? 'plan already queued' : 'plan queued');
-    // Every command gets an answer: an unchanged plan leaves the sticky comment as it is, so without this
-    // reply the user would see nothing but the check run restarting.
-    await reply(
-      duplicate
-        ? `A plan of commit \`${shortRevision(pr.head.sha)}\` is already queued or running; its result will update the plan comment and the \`Mergeplane / plan\` check.`
-        : `Planning commit \`${shortRevision(pr.head.sha)}\` again; the plan comment and the \`Mergeplane / plan\` check will update.`,
-    );
+    if (command.kind === 'diff') return enqueueDiff(run, data, command.app);
+    if (command.kind === 'approve') return recordApproval(run, data, command.reason);
+    return enqueuePlan(run, data);
   };
+}
+
+/** Only users with write access run commands; the others get a polite refusal. */
+async function isWriter(run: CommandRun): Promise<boolean> {
+  const { data: access } = await run.context.octokit.rest.repos.getCollaboratorPermissionLevel({
+    owner: run.owner,
+    repo: run.repo,
+    username: run.username,
+  });
+  if (WRITE_PERMISSIONS.has(access.permission)) return true;
+  run.log.info({ ...run.fields, permission: access.permission }, 'slash-command refused');
+  await run.reply(`@${run.username} ${REFUSAL_TEXT}`);
+  return false;
+}
+
+/** Answers `help`, an unknown command and a command this installation lacks; true when it is to be run. */
+async function isAvailable(run: CommandRun, command: SlashCommand): Promise<boolean> {
+  if (command.kind === 'help') {
+    await run.reply(helpText());
+    return false;
+  }
+  if (command.kind === 'unknown') {
+    run.log.info({ ...run.fields, reason: command.reason }, 'unknown slash-command');
+    await run.reply(`${command.reason}.\n\n${helpText()}`);
+    return false;
+  }
+  const { approvals, enqueueDiff } = run.deps.planQueue;
+  if ((command.kind === 'approve' && approvals === undefined) || (command.kind === 'diff' && !enqueueDiff)) {
+    await run.reply(`\`/mergeplane ${command.kind}\` ${NOT_AVAILABLE_TEXT}`);
+    return false;
+  }
+  return true;
+}
+
+/** `/mergeplane retry`: re-enqueues the failed post-merge jobs of a merged pull request. */
+async function retryDelivery(run: CommandRun, pr: PullRequest): Promise<void> {
+  if (!pr.merged || pr.merge_commit_sha === null) return run.reply(RETRY_NOT_MERGED_TEXT);
+  if (run.deps.deliveryRetrier === undefined) return run.reply(RETRY_NOT_CONFIGURED_TEXT);
+  const { retried } = await run.deps.deliveryRetrier.retryFailed({
+    owner: run.owner,
+    repo: run.repo,
+    pullNumber: run.pullNumber,
+    mergeSha: pr.merge_commit_sha,
+  });
+  run.log.info({ ...run.fields, mergeSha: pr.merge_commit_sha, retried }, 'delivery retried');
+  await run.reply(
+    retried === 0
+      ? RETRY_NOTHING_FAILED_TEXT
+      : `Re-enqueued ${retried} failed post-merge job${retried === 1 ? '' : 's'} of merge commit \`${shortRevision(pr.merge_commit_sha)}\`.`,
+  );
+}
+
+/** `/mergeplane diff APP`: the diff job posts its own comment. */
+async function enqueueDiff(run: CommandRun, data: PlanJobData, app: string): Promise<void> {
+  const enqueue = run.deps.planQueue.enqueueDiff;
+  if (!enqueue) return;
+  const { jobId, duplicate } = await enqueue({
+    ...data,
+    trigger: 'diff',
+    diff: { app, requestedBy: run.username },
+  });
+  run.log.info({ ...run.fields, app, jobId, duplicate }, duplicate ? 'diff already queued' : 'diff queued');
+}
+
+/** `/mergeplane approve`: tied to the head the approver saw now (a later push does not inherit it unless config says so). */
+async function recordApproval(run: CommandRun, data: PlanJobData, reason: string | undefined): Promise<void> {
+  const { approvals } = run.deps.planQueue;
+  if (approvals === undefined) return;
+  await approvals.record(
+    { owner: run.owner, repo: run.repo, pullNumber: run.pullNumber },
+    {
+      user: run.username,
+      sha: data.headSha,
+      at: new Date().toISOString(),
+      ...(reason === undefined ? {} : { reason }),
+    },
+  );
+  const { jobId, duplicate } = await run.deps.planQueue.enqueue({ ...data, trigger: 'approve' });
+  run.log.info({ ...run.fields, headSha: data.headSha, jobId, duplicate }, 'approval recorded');
+  await run.reply(
+    `Recorded the approval of @${run.username} for commit \`${shortRevision(data.headSha)}\`; the plan check is re-evaluated with it. Whether it counts is decided by \`approval\` in \`.github/mergeplane.yml\` on the base branch.`,
+  );
+}
+
+/**
+ * `/mergeplane plan`: every command gets an answer — an unchanged plan leaves the sticky comment as it is, so
+ * without the reply the user would see nothing but the check run restarting.
+ */
+async function enqueuePlan(run: CommandRun, data: PlanJobData): Promise<void> {
+  const { jobId, duplicate } = await run.deps.planQueue.enqueue(data);
+  run.log.info({ ...run.fields, jobId, duplicate }, duplicate ? 'plan already queued' : 'plan queued');
+  await run.reply(
+    duplicate
+      ? `A plan of commit \`${shortRevision(data.headSha)}\` is already queued or running; its result will update the plan comment and the \`Mergeplane / plan\` check.`
+      : `Planning commit \`${shortRevision(data.headSha)}\` again; the plan comment and the \`Mergeplane / plan\` check will update.`,
+  );
 }
