@@ -102,22 +102,11 @@ function str(value: Record<string, unknown>, key: string): string | undefined {
   return typeof entry === 'string' && entry !== '' ? entry : undefined;
 }
 
-/**
- * Builds the Argo CD cluster Secret (`argocd.argoproj.io/secret-type: cluster`) for the current context of a
- * kubeconfig: the cluster's server, CA data and insecure flag, the user's bearer token, client certificate and
- * key, or basic auth. Auth that needs a local program or file (exec, auth-provider, *-file paths) cannot work
- * inside Argo CD and is refused with a typed error.
- */
-export function buildArgoCdClusterSecret(input: ClusterSecretInput): ClusterSecret {
-  let doc: unknown;
-  try {
-    doc = parseYamlValue(input.kubeconfigYaml);
-  } catch {
-    // The parser's message quotes the broken line, which may hold a token.
-    throw new ClusterKubeconfigError('invalid-yaml', 'the kubeconfig is not valid YAML');
-  }
-  if (!isRecord(doc))
-    throw new ClusterKubeconfigError('invalid-yaml', 'the kubeconfig is not a YAML mapping');
+/** The kubeconfig's current context (or its only one), as a record. */
+function currentContext(doc: Record<string, unknown>): {
+  contextName: string;
+  context: Record<string, unknown>;
+} {
   const contexts = Array.isArray(doc.contexts) ? doc.contexts : [];
   let contextName = typeof doc['current-context'] === 'string' ? doc['current-context'] : '';
   if (
@@ -134,6 +123,15 @@ export function buildArgoCdClusterSecret(input: ClusterSecretInput): ClusterSecr
   const context = named(contexts, contextName, 'context');
   if (!context)
     throw new ClusterKubeconfigError('no-context', `the kubeconfig does not define context "${contextName}"`);
+  return { contextName, context };
+}
+
+/** The context's cluster: its server and the TLS settings Argo CD needs inline (CA data, not a CA file). */
+function clusterOf(
+  doc: Record<string, unknown>,
+  contextName: string,
+  context: Record<string, unknown>,
+): { server: string; tlsClientConfig: ArgoCdClusterConfig['tlsClientConfig'] } {
   const clusterRef = str(context, 'cluster');
   const cluster = clusterRef ? named(doc.clusters, clusterRef, 'cluster') : undefined;
   if (!cluster) {
@@ -157,7 +155,18 @@ export function buildArgoCdClusterSecret(input: ClusterSecretInput): ClusterSecr
   if (caData) tlsClientConfig.caData = caData;
   const serverName = str(cluster, 'tls-server-name');
   if (serverName) tlsClientConfig.serverName = serverName;
+  return { server, tlsClientConfig };
+}
 
+/**
+ * The context's user as Argo CD credentials: a bearer token, client certificate data and key, or basic auth.
+ * Credential plugins and files cannot work inside Argo CD and are refused.
+ */
+function credentialsOf(
+  doc: Record<string, unknown>,
+  context: Record<string, unknown>,
+  tlsClientConfig: ArgoCdClusterConfig['tlsClientConfig'],
+): { config: ArgoCdClusterConfig; auth: ClusterSecret['auth'] } {
   const userRef = str(context, 'user');
   const user = userRef ? (named(doc.users, userRef, 'user') ?? {}) : {};
   const present = (key: string) => user[key] !== undefined && user[key] !== null;
@@ -207,7 +216,28 @@ export function buildArgoCdClusterSecret(input: ClusterSecretInput): ClusterSecr
     tlsClientConfig.certData = certData;
     tlsClientConfig.keyData = keyData;
   }
+  return { config, auth };
+}
 
+/**
+ * Builds the Argo CD cluster Secret (`argocd.argoproj.io/secret-type: cluster`) for the current context of a
+ * kubeconfig: the cluster's server, CA data and insecure flag, the user's bearer token, client certificate and
+ * key, or basic auth. Auth that needs a local program or file (exec, auth-provider, *-file paths) cannot work
+ * inside Argo CD and is refused with a typed error.
+ */
+export function buildArgoCdClusterSecret(input: ClusterSecretInput): ClusterSecret {
+  let doc: unknown;
+  try {
+    doc = parseYamlValue(input.kubeconfigYaml);
+  } catch {
+    // The parser's message quotes the broken line, which may hold a token.
+    throw new ClusterKubeconfigError('invalid-yaml', 'the kubeconfig is not valid YAML');
+  }
+  if (!isRecord(doc))
+    throw new ClusterKubeconfigError('invalid-yaml', 'the kubeconfig is not a YAML mapping');
+  const { contextName, context } = currentContext(doc);
+  const { server, tlsClientConfig } = clusterOf(doc, contextName, context);
+  const { config, auth } = credentialsOf(doc, context, tlsClientConfig);
   const name = clusterSecretName(input.clusterName);
   const claim = input.claim;
   const claimId = `${claim.apiVersion}/${claim.kind} ${claim.namespace ? `${claim.namespace}/` : ''}${claim.name}`;

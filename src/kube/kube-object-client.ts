@@ -88,27 +88,28 @@ function header(ref: KubeRef): KubernetesObject & { metadata: { name: string; na
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function createKubeObjectClient(options: KubeObjectClientOptions): KubeObjectClient {
-  const { kubeConfig, fieldManager } = options;
-  const attempts = options.attempts ?? 4;
-  const retryDelayMs = options.retryDelayMs ?? 100;
-  const api = kubeConfig.makeApiClient(DiscoveringObjectApi);
-
-  async function request<T>(action: string, run: () => Promise<T>): Promise<T> {
+/** Runs an API request, retrying transient failures (not 409: the caller re-reads and decides) with backoff. */
+function retrying(attempts: number, retryDelayMs: number) {
+  return async function request<T>(action: string, run: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await run();
       } catch (error) {
         const classified = classifyKubeError(error, action);
-        // 409 is the caller's to resolve (re-read and decide again), not blindly retried.
         const retry =
           classified instanceof KubeTransientError && classified.status !== 409 && attempt < attempts;
         if (!retry) throw classified;
         await sleep(Math.min(retryDelayMs * 2 ** (attempt - 1), 2_000));
       }
     }
-  }
+  };
+}
 
+/** API discovery: a kind's plural and scope, a ref made cluster- or namespace-scoped, a collection's path. */
+function createResolver(
+  api: DiscoveringObjectApi,
+  request: <T>(action: string, run: () => Promise<T>) => Promise<T>,
+) {
   async function resolve(apiVersion: string, kind: string) {
     const resource = await request(`discover ${apiVersion} ${kind}`, async () => {
       try {
@@ -147,6 +148,18 @@ export function createKubeObjectClient(options: KubeObjectClientOptions): KubeOb
       ? `${root}/namespaces/${encodeURIComponent(target.namespace)}/${plural}`
       : `${root}/${plural}`;
   }
+
+  return { resolve, scoped, collectionPath };
+}
+
+export function createKubeObjectClient(options: KubeObjectClientOptions): KubeObjectClient {
+  const { kubeConfig, fieldManager } = options;
+  const attempts = options.attempts ?? 4;
+  const retryDelayMs = options.retryDelayMs ?? 100;
+  const api = kubeConfig.makeApiClient(DiscoveringObjectApi);
+
+  const request = retrying(attempts, retryDelayMs);
+  const { resolve, scoped, collectionPath } = createResolver(api, request);
 
   return {
     kubeConfig,
