@@ -51,6 +51,106 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
+ * One watch request: resolves when the awaited state is seen, the deadline or a recheck time comes, the signal
+ * aborts, or the server ends or fails the watch. Keeps the latest object and resourceVersion seen.
+ */
+async function watchSession<T>(o: {
+  watch: Watch;
+  path: string;
+  options: WaitForObjectOptions<T>;
+  object: KubeRecord | undefined;
+  resourceVersion: string;
+  checked: WaitCheck<T>;
+}): Promise<{
+  end: SessionEnd;
+  latest: { check: WaitCheck<T> };
+  events: number;
+  object: KubeRecord | undefined;
+  resourceVersion: string;
+}> {
+  const { watch, path, options, checked } = o;
+  const { ref, signal } = options;
+  let { object, resourceVersion } = o;
+  const latest: { check: WaitCheck<T> } = { check: checked };
+  let events = 0;
+  const end = await new Promise<SessionEnd>((resolve) => {
+    let settled = false;
+    let controller: AbortController | undefined;
+    let recheckTimer: NodeJS.Timeout | undefined;
+    const deadlineTimer = setTimeout(
+      () => finish({ kind: 'deadline' }),
+      Math.max(0, options.deadlineMs - Date.now()),
+    );
+    const onAbort = () => finish({ kind: 'aborted' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    function scheduleRecheck(check: WaitCheck<T>) {
+      if (recheckTimer) clearTimeout(recheckTimer);
+      recheckTimer = undefined;
+      if (!check.done && check.recheckAtMs !== undefined) {
+        recheckTimer = setTimeout(
+          () => finish({ kind: 'recheck' }),
+          Math.max(0, check.recheckAtMs - Date.now()),
+        );
+      }
+    }
+    function finish(sessionEnd: SessionEnd) {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadlineTimer);
+      if (recheckTimer) clearTimeout(recheckTimer);
+      signal?.removeEventListener('abort', onAbort);
+      controller?.abort();
+      resolve(sessionEnd);
+    }
+    scheduleRecheck(checked);
+
+    watch
+      .watch(
+        path,
+        {
+          fieldSelector: `metadata.name=${ref.name}`,
+          resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds: options.watchTimeoutSeconds ?? 25,
+        },
+        (type: string, eventObject: unknown) => {
+          if (settled) return;
+          if (type === 'ERROR') {
+            // A Status object: 410 Gone means our resourceVersion is too old to resume from.
+            const code = isRecord(eventObject) ? eventObject.code : undefined;
+            finish(
+              code === 410
+                ? { kind: 'expired' }
+                : {
+                    kind: 'failed',
+                    error: Object.assign(new Error('watch error event'), { statusCode: code }),
+                  },
+            );
+            return;
+          }
+          resourceVersion = resourceVersionOf(eventObject) ?? resourceVersion;
+          if (type === 'BOOKMARK') return;
+          events += 1;
+          object = type === 'DELETED' || !isRecord(eventObject) ? undefined : eventObject;
+          latest.check = options.check(object);
+          if (latest.check.done) finish({ kind: 'done' });
+          else scheduleRecheck(latest.check);
+        },
+        (error: unknown) => finish(error ? { kind: 'failed', error } : { kind: 'closed' }),
+      )
+      .then(
+        (started) => {
+          controller = started;
+          if (settled) started.abort();
+        },
+        (error: unknown) => finish({ kind: 'failed', error }),
+      );
+  });
+  return { end, latest, events, object, resourceVersion };
+}
+
+/**
  * Waits for one object to reach a state, with a watch (`fieldSelector=metadata.name=...`) rather than polling.
  * A watch the server ends is resumed from the last resourceVersion seen; an expired one (410 Gone) re-reads the
  * object first. Refused watches (403, 404 for the kind) and requests that keep failing throw typed errors.
@@ -70,83 +170,9 @@ export async function waitForObject<T>(options: WaitForObjectOptions<T>): Promis
     if (checked.done) return { status: 'done', value: checked.value, object };
     if (Date.now() >= options.deadlineMs) return { status: 'timeout', object };
 
-    const latest: { check: WaitCheck<T> } = { check: checked };
-    let events = 0;
-    const end = await new Promise<SessionEnd>((resolve) => {
-      let settled = false;
-      let controller: AbortController | undefined;
-      let recheckTimer: NodeJS.Timeout | undefined;
-      const deadlineTimer = setTimeout(
-        () => finish({ kind: 'deadline' }),
-        Math.max(0, options.deadlineMs - Date.now()),
-      );
-      const onAbort = () => finish({ kind: 'aborted' });
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      function scheduleRecheck(check: WaitCheck<T>) {
-        if (recheckTimer) clearTimeout(recheckTimer);
-        recheckTimer = undefined;
-        if (!check.done && check.recheckAtMs !== undefined) {
-          recheckTimer = setTimeout(
-            () => finish({ kind: 'recheck' }),
-            Math.max(0, check.recheckAtMs - Date.now()),
-          );
-        }
-      }
-      function finish(sessionEnd: SessionEnd) {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadlineTimer);
-        if (recheckTimer) clearTimeout(recheckTimer);
-        signal?.removeEventListener('abort', onAbort);
-        controller?.abort();
-        resolve(sessionEnd);
-      }
-      scheduleRecheck(checked);
-
-      watch
-        .watch(
-          path,
-          {
-            fieldSelector: `metadata.name=${ref.name}`,
-            resourceVersion,
-            allowWatchBookmarks: true,
-            timeoutSeconds: options.watchTimeoutSeconds ?? 25,
-          },
-          (type: string, eventObject: unknown) => {
-            if (settled) return;
-            if (type === 'ERROR') {
-              // A Status object: 410 Gone means our resourceVersion is too old to resume from.
-              const code = isRecord(eventObject) ? eventObject.code : undefined;
-              finish(
-                code === 410
-                  ? { kind: 'expired' }
-                  : {
-                      kind: 'failed',
-                      error: Object.assign(new Error('watch error event'), { statusCode: code }),
-                    },
-              );
-              return;
-            }
-            resourceVersion = resourceVersionOf(eventObject) ?? resourceVersion;
-            if (type === 'BOOKMARK') return;
-            events += 1;
-            object = type === 'DELETED' || !isRecord(eventObject) ? undefined : eventObject;
-            latest.check = options.check(object);
-            if (latest.check.done) finish({ kind: 'done' });
-            else scheduleRecheck(latest.check);
-          },
-          (error: unknown) => finish(error ? { kind: 'failed', error } : { kind: 'closed' }),
-        )
-        .then(
-          (started) => {
-            controller = started;
-            if (settled) started.abort();
-          },
-          (error: unknown) => finish({ kind: 'failed', error }),
-        );
-    });
-
+    const session = await watchSession({ watch, path, options, object, resourceVersion, checked });
+    ({ object, resourceVersion } = session);
+    const { end, latest, events } = session;
     if (end.kind === 'done' && latest.check.done)
       return { status: 'done', value: latest.check.value, object };
     if (end.kind === 'aborted') return { status: 'aborted', object };
