@@ -109,6 +109,115 @@ function listen(server: Server, port: number, host: string): Promise<string> {
   });
 }
 
+/** The Probot app's handlers, enqueueing through queues that fail fast while Redis is unavailable. */
+async function loadWebhooks(
+  probot: Probot,
+  planQueue: PlanQueue,
+  deliverQueue: DeliverQueue | undefined,
+  health: ReturnType<typeof createRedisHealth>,
+): Promise<void> {
+  const guardedDeliverQueue =
+    deliverQueue === undefined ? undefined : guardDeliverQueue(deliverQueue, { health });
+  await probot.load(
+    createApp({
+      planQueue: guardPlanQueue(planQueue, { health }),
+      ...(guardedDeliverQueue === undefined
+        ? {}
+        : { deliverQueue: guardedDeliverQueue, deliveryRetrier: guardedDeliverQueue }),
+    }),
+  );
+}
+
+/** The queues the webhooks write to; BullMQ re-emits connection errors on them, which must not crash the process. */
+function producerQueues(
+  env: StartOptions['env'],
+  connection: Parameters<typeof createPlanQueue>[0]['connection'],
+  withDelivery: boolean,
+) {
+  const planQueue = createPlanQueue({ connection, prefix: env.queuePrefix });
+  planQueue.queue.on('error', () => undefined);
+  const deliverQueue = withDelivery ? createDeliverQueue({ connection, prefix: env.queuePrefix }) : undefined;
+  deliverQueue?.queue.on('error', () => undefined);
+  deliverQueue?.targetQueue.on('error', () => undefined);
+  const deliverQueues = deliverQueue === undefined ? [] : [deliverQueue.queue, deliverQueue.targetQueue];
+  return { planQueue, deliverQueue, deliverQueues };
+}
+
+/**
+ * Stops a started Mergeplane: the HTTP server stops accepting, the workers finish or release their jobs within the
+ * grace period, connections still open close, then the queues and the Redis health client.
+ */
+async function shutdown(o: {
+  logger: Logger;
+  server: Server | undefined;
+  workers: ManagedWorker[];
+  graceMs: number;
+  closables: { close(): Promise<unknown> }[];
+}): Promise<void> {
+  const { logger, server } = o;
+  logger.info({}, 'mergeplane shutting down');
+  const httpClosed = server
+    ? new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      })
+    : Promise.resolve();
+  await closeWorkers(o.workers, o.graceMs, logger);
+  // Requests still in flight had the time the workers took; keep-alive sockets go now.
+  server?.closeAllConnections();
+  await httpClosed;
+  const closed = await Promise.allSettled(o.closables.map((c) => c.close()));
+  for (const result of closed) {
+    if (result.status === 'rejected') logger.warn({ reason: String(result.reason) }, 'close failed');
+  }
+  logger.info({}, 'mergeplane stopped');
+}
+
+/** The HTTP side: the webhook endpoint (when `probot` is given), /healthz, /metrics and the optional dashboard. */
+async function startHttp(o: {
+  env: StartOptions['env'];
+  logger: Logger;
+  probot: Probot | undefined;
+  health: ReturnType<typeof createRedisHealth>;
+  dashboardQueues: Parameters<typeof createDashboard>[0]['queues'];
+  metricsQueues: MetricsQueue[];
+  isDraining: () => boolean;
+}): Promise<{ server: Server; url: string }> {
+  const { env, logger, probot, health } = o;
+  const { user, password } = env.dashboard;
+  const dashboard =
+    env.dashboard.enabled && user !== undefined && password !== undefined
+      ? await createDashboard({
+          queues: o.dashboardQueues,
+          credentials: { user, password },
+          log: logger.child({ component: 'dashboard' }),
+        })
+      : undefined;
+  if (dashboard !== undefined) logger.info({ path: DASHBOARD_PATH }, 'queue dashboard mounted');
+  const server = createServer(
+    createHttpHandler({
+      ...(probot
+        ? {
+            webhooks: {
+              verify: (payload, signature) => probot.webhooks.verify(payload, signature),
+              // Probot types each event name's payload; the endpoint has verified it came from GitHub.
+              receive: (event) => probot.receive(event as Parameters<Probot['receive']>[0]),
+            },
+          }
+        : {}),
+      health,
+      queues: () => o.metricsQueues,
+      log: logger.child({ component: 'http' }),
+      isDraining: o.isDraining,
+      ...(dashboard === undefined ? {} : { dashboard }),
+    }),
+  );
+  // GitHub waits 10 s for an answer; a connection that sends nothing for long is not GitHub.
+  server.requestTimeout = 30_000;
+  const url = await listen(server, env.port, env.host);
+  return { server, url };
+}
+
 async function start(
   options: StartOptions,
   mode: { webhooks: boolean; http: boolean },
@@ -130,16 +239,12 @@ async function start(
   });
   await probot.ready();
 
-  const planQueue = createPlanQueue({ connection: producerConnection, prefix: env.queuePrefix });
-  // BullMQ re-emits connection errors on the queue; an 'error' event without a listener would crash.
-  planQueue.queue.on('error', () => undefined);
   const delivery = resolveDelivery(env, options.processEnv ?? process.env);
-  const deliverQueue = delivery.enqueue
-    ? createDeliverQueue({ connection: producerConnection, prefix: env.queuePrefix })
-    : undefined;
-  deliverQueue?.queue.on('error', () => undefined);
-  deliverQueue?.targetQueue.on('error', () => undefined);
-  const deliverQueues = deliverQueue === undefined ? [] : [deliverQueue.queue, deliverQueue.targetQueue];
+  const { planQueue, deliverQueue, deliverQueues } = producerQueues(
+    env,
+    producerConnection,
+    delivery.enqueue,
+  );
   const context: RuntimeContext = {
     env,
     probot,
@@ -161,18 +266,7 @@ async function start(
     ...extraQueues.map((q) => q.metrics),
   ];
 
-  if (mode.webhooks) {
-    const guardedDeliverQueue =
-      deliverQueue === undefined ? undefined : guardDeliverQueue(deliverQueue, { health });
-    await probot.load(
-      createApp({
-        planQueue: guardPlanQueue(planQueue, { health }),
-        ...(guardedDeliverQueue === undefined
-          ? {}
-          : { deliverQueue: guardedDeliverQueue, deliveryRetrier: guardedDeliverQueue }),
-      }),
-    );
-  }
+  if (mode.webhooks) await loadWebhooks(probot, planQueue, deliverQueue, health);
 
   const workers: ManagedWorker[] = [];
   for (const factory of options.workers ?? defaultWorkerFactories()) {
@@ -181,41 +275,17 @@ async function start(
   }
 
   let draining = false;
-  let server: Server | undefined;
-  let url: string | undefined;
-  if (mode.http) {
-    const { user, password } = env.dashboard;
-    const dashboard =
-      env.dashboard.enabled && user !== undefined && password !== undefined
-        ? await createDashboard({
-            queues: [planQueue.queue, ...deliverQueues],
-            credentials: { user, password },
-            log: logger.child({ component: 'dashboard' }),
-          })
-        : undefined;
-    if (dashboard !== undefined) logger.info({ path: DASHBOARD_PATH }, 'queue dashboard mounted');
-    server = createServer(
-      createHttpHandler({
-        ...(mode.webhooks
-          ? {
-              webhooks: {
-                verify: (payload, signature) => probot.webhooks.verify(payload, signature),
-                // Probot types each event name's payload; the endpoint has verified it came from GitHub.
-                receive: (event) => probot.receive(event as Parameters<Probot['receive']>[0]),
-              },
-            }
-          : {}),
+  const { server, url } = mode.http
+    ? await startHttp({
+        env,
+        logger,
+        probot: mode.webhooks ? probot : undefined,
         health,
-        queues: () => metricsQueues,
-        log: logger.child({ component: 'http' }),
+        dashboardQueues: [planQueue.queue, ...deliverQueues],
+        metricsQueues,
         isDraining: () => draining,
-        ...(dashboard === undefined ? {} : { dashboard }),
-      }),
-    );
-    // GitHub waits 10 s for an answer; a connection that sends nothing for long is not GitHub.
-    server.requestTimeout = 30_000;
-    url = await listen(server, env.port, env.host);
-  }
+      })
+    : { server: undefined, url: undefined };
   logger.info(
     {
       url,
@@ -230,30 +300,14 @@ async function start(
 
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= (async () => {
-      draining = true;
-      logger.info({}, 'mergeplane shutting down');
-      const httpClosed = server
-        ? new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          })
-        : Promise.resolve();
-      await closeWorkers(workers, options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, logger);
-      // Requests still in flight had the time the workers took; keep-alive sockets go now.
-      server?.closeAllConnections();
-      await httpClosed;
-      const closed = await Promise.allSettled([
-        planQueue.close(),
-        ...(deliverQueue === undefined ? [] : [deliverQueue.close()]),
-        ...extraQueues.map((q) => q.close()),
-        health.close(),
-      ]);
-      for (const result of closed) {
-        if (result.status === 'rejected') logger.warn({ reason: String(result.reason) }, 'close failed');
-      }
-      logger.info({}, 'mergeplane stopped');
-    })();
+    draining = true;
+    closing ??= shutdown({
+      logger,
+      server,
+      workers,
+      graceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+      closables: [planQueue, ...(deliverQueue === undefined ? [] : [deliverQueue]), ...extraQueues, health],
+    });
     return closing;
   };
 
