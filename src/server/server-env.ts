@@ -231,6 +231,56 @@ function deliveryMode(env: Env): DeliveryMode {
 }
 
 /**
+ * Settings each plan reads again from the environment (the render user, chart fetching), checked at start so a
+ * bad value stops the process rather than every render.
+ */
+function checkRenderSettings(env: Env): void {
+  try {
+    resolveToolUser(env);
+  } catch (error) {
+    if (error instanceof InvalidToolUserError)
+      throw new ServerEnvError(
+        'MERGEPLANE_RENDER_USER',
+        error.message.replace(/^MERGEPLANE_RENDER_USER /, ''),
+      );
+    throw error;
+  }
+
+  try {
+    remoteAccessFromEnv(env, 1);
+  } catch (error) {
+    if (error instanceof ChartCredentialsError) throw new ServerEnvError(error.variable, error.message);
+    throw error;
+  }
+}
+
+/** Worker concurrency and BullMQ's job lock settings. */
+function loadWorkers(env: Env): ServerEnv['workers'] {
+  const concurrency = integer(
+    'MERGEPLANE_WORKER_CONCURRENCY',
+    read(env, 'MERGEPLANE_WORKER_CONCURRENCY'),
+    DEFAULT_WORKER_CONCURRENCY,
+    1,
+    MAX_WORKER_CONCURRENCY,
+  );
+  const lockDurationMs = integer(
+    'MERGEPLANE_LOCK_DURATION_MS',
+    read(env, 'MERGEPLANE_LOCK_DURATION_MS'),
+    DEFAULT_LOCK_DURATION_MS,
+    5_000,
+    600_000,
+  );
+  const stalledIntervalMs = integer(
+    'MERGEPLANE_STALLED_INTERVAL_MS',
+    read(env, 'MERGEPLANE_STALLED_INTERVAL_MS'),
+    DEFAULT_STALLED_INTERVAL_MS,
+    1_000,
+    600_000,
+  );
+  return { concurrency, lockDurationMs, stalledIntervalMs };
+}
+
+/**
  * Reads and validates the server's environment. Pure apart from `readFile` (only for PRIVATE_KEY_PATH):
  * pass `process.env` from the entry point. Throws a `ServerEnvError` naming the first bad variable.
  */
@@ -246,25 +296,7 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
   const privateKey = loadPrivateKey(env, readFile);
 
   const webhookSecret = loadWebhookSecret(env, readFile);
-  try {
-    // Read again by each plan; checked here so a bad value stops the start, not every render.
-    resolveToolUser(env);
-  } catch (error) {
-    if (error instanceof InvalidToolUserError)
-      throw new ServerEnvError(
-        'MERGEPLANE_RENDER_USER',
-        error.message.replace(/^MERGEPLANE_RENDER_USER /, ''),
-      );
-    throw error;
-  }
-
-  try {
-    // Also read by each plan (chart fetches); checked here so a bad value stops the start.
-    remoteAccessFromEnv(env, 1);
-  } catch (error) {
-    if (error instanceof ChartCredentialsError) throw new ServerEnvError(error.variable, error.message);
-    throw error;
-  }
+  checkRenderSettings(env);
 
   const redisUrl = read(env, 'REDIS_URL')?.trim() ?? DEFAULT_REDIS_URL;
   parseUrl('REDIS_URL', redisUrl, ['redis:', 'rediss:']);
@@ -295,27 +327,7 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
 
   const github = loadGithub(env);
 
-  const concurrency = integer(
-    'MERGEPLANE_WORKER_CONCURRENCY',
-    read(env, 'MERGEPLANE_WORKER_CONCURRENCY'),
-    DEFAULT_WORKER_CONCURRENCY,
-    1,
-    MAX_WORKER_CONCURRENCY,
-  );
-  const lockDurationMs = integer(
-    'MERGEPLANE_LOCK_DURATION_MS',
-    read(env, 'MERGEPLANE_LOCK_DURATION_MS'),
-    DEFAULT_LOCK_DURATION_MS,
-    5_000,
-    600_000,
-  );
-  const stalledIntervalMs = integer(
-    'MERGEPLANE_STALLED_INTERVAL_MS',
-    read(env, 'MERGEPLANE_STALLED_INTERVAL_MS'),
-    DEFAULT_STALLED_INTERVAL_MS,
-    1_000,
-    600_000,
-  );
+  const workers = loadWorkers(env);
 
   const dashboard = loadDashboard(env);
 
@@ -329,7 +341,7 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
     host,
     logLevel,
     github,
-    workers: { concurrency, lockDurationMs, stalledIntervalMs },
+    workers,
     dashboard,
     delivery: deliveryMode(env),
     kube: {},
