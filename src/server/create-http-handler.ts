@@ -72,6 +72,71 @@ function withDeadline<T>(promise: Promise<T>, ms: number, fallback: () => T): Pr
 }
 
 /**
+ * One GitHub delivery: refused while draining or without GitHub's headers, a valid signature and a well-formed
+ * payload; accepted (202) once its handler has enqueued; 503 when the queue is unavailable, 500 on other errors.
+ */
+async function answerWebhook(
+  req: IncomingMessage,
+  webhooks: WebhookReceiver,
+  options: Pick<HttpHandlerOptions, 'log' | 'isDraining'>,
+): Promise<Reply> {
+  const { log } = options;
+  const id = header(req, 'x-github-delivery');
+  const name = header(req, 'x-github-event');
+  const signature = header(req, 'x-hub-signature-256');
+  const meta = { deliveryId: id, event: name };
+  if (options.isDraining()) {
+    log.warn(meta, 'webhook refused: shutting down');
+    return json(503, { error: 'shutting down' });
+  }
+  if (id === undefined || name === undefined || signature === undefined) {
+    log.warn(meta, 'webhook refused: missing GitHub headers');
+    return json(400, { error: 'missing x-github-delivery, x-github-event or x-hub-signature-256' });
+  }
+  let body: string;
+  try {
+    body = await readBody(req);
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) return json(413, { error: 'payload too large' });
+    throw error;
+  }
+  if (!(await webhooks.verify(body, signature))) {
+    log.warn(meta, 'webhook refused: signature does not match (check WEBHOOK_SECRET)');
+    return json(400, { error: 'signature does not match' });
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    log.warn(meta, 'webhook refused: payload is not JSON');
+    return json(400, { error: 'payload is not JSON' });
+  }
+  const malformed = malformedWebhookReason(name, payload);
+  if (malformed !== undefined) {
+    log.warn({ ...meta, reason: malformed }, 'webhook refused: malformed payload');
+    return json(400, { error: malformed });
+  }
+  try {
+    await webhooks.receive({ id, name, payload });
+  } catch (error) {
+    const unavailable = causes(error).find((e) => e instanceof QueueUnavailableError);
+    if (unavailable instanceof QueueUnavailableError) {
+      log.warn({ ...meta, reason: unavailable.reason }, 'webhook not queued: queue unavailable');
+      return json(503, { error: 'queue unavailable' });
+    }
+    log.error(
+      {
+        ...meta,
+        errors: causes(error).map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))),
+      },
+      'webhook handler failed',
+    );
+    return json(500, { error: 'handler failed' });
+  }
+  return json(202, { accepted: id });
+}
+
+/**
  * The server's routes: the GitHub webhook endpoint, `/healthz` and `/metrics`. The webhook is answered once
  * its handler has enqueued (no git, no rendering in the request): 202 accepted, 400 unsigned or malformed,
  * 503 queue unavailable or shutting down (GitHub shows the delivery failed; it can be redelivered), 500 any
@@ -81,62 +146,6 @@ export function createHttpHandler(
   options: HttpHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { log } = options;
-
-  async function webhook(req: IncomingMessage, webhooks: WebhookReceiver): Promise<Reply> {
-    const id = header(req, 'x-github-delivery');
-    const name = header(req, 'x-github-event');
-    const signature = header(req, 'x-hub-signature-256');
-    const meta = { deliveryId: id, event: name };
-    if (options.isDraining()) {
-      log.warn(meta, 'webhook refused: shutting down');
-      return json(503, { error: 'shutting down' });
-    }
-    if (id === undefined || name === undefined || signature === undefined) {
-      log.warn(meta, 'webhook refused: missing GitHub headers');
-      return json(400, { error: 'missing x-github-delivery, x-github-event or x-hub-signature-256' });
-    }
-    let body: string;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      if (error instanceof PayloadTooLargeError) return json(413, { error: 'payload too large' });
-      throw error;
-    }
-    if (!(await webhooks.verify(body, signature))) {
-      log.warn(meta, 'webhook refused: signature does not match (check WEBHOOK_SECRET)');
-      return json(400, { error: 'signature does not match' });
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(body);
-    } catch {
-      log.warn(meta, 'webhook refused: payload is not JSON');
-      return json(400, { error: 'payload is not JSON' });
-    }
-    const malformed = malformedWebhookReason(name, payload);
-    if (malformed !== undefined) {
-      log.warn({ ...meta, reason: malformed }, 'webhook refused: malformed payload');
-      return json(400, { error: malformed });
-    }
-    try {
-      await webhooks.receive({ id, name, payload });
-    } catch (error) {
-      const unavailable = causes(error).find((e) => e instanceof QueueUnavailableError);
-      if (unavailable instanceof QueueUnavailableError) {
-        log.warn({ ...meta, reason: unavailable.reason }, 'webhook not queued: queue unavailable');
-        return json(503, { error: 'queue unavailable' });
-      }
-      log.error(
-        {
-          ...meta,
-          errors: causes(error).map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))),
-        },
-        'webhook handler failed',
-      );
-      return json(500, { error: 'handler failed' });
-    }
-    return json(202, { accepted: id });
-  }
 
   async function healthz(): Promise<Reply> {
     const redis = await options.health.check();
@@ -160,7 +169,7 @@ export function createHttpHandler(
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === WEBHOOK_PATH && options.webhooks) {
       if (req.method !== 'POST') return json(405, { error: 'use POST' });
-      return webhook(req, options.webhooks);
+      return answerWebhook(req, options.webhooks, options);
     }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return healthz();
     if (path === '/metrics' && req.method === 'GET') return metrics();
