@@ -217,6 +217,27 @@ function violation(
   }
 }
 
+/** The file and line of a field of the manifest: the deepest located ancestor of `path`, else the object's line. */
+function locate(
+  path: string,
+  options: { file?: string; line?: number; lineOf?: (path: string) => number | undefined },
+): Pick<SchemaViolation, 'line' | 'file'> {
+  let line: number | undefined;
+  if (options.lineOf) {
+    let p = path;
+    while (line === undefined && p !== '') {
+      line = options.lineOf(p);
+      const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+      p = cut > 0 ? p.slice(0, cut) : '';
+    }
+  }
+  line ??= options.line;
+  return {
+    ...(line !== undefined ? { line } : {}),
+    ...(options.file !== undefined ? { file: options.file } : {}),
+  };
+}
+
 /**
  * Validates a claim or XR against the served version of its XRD's `openAPIV3Schema` the way the
  * API server would (unknown fields, types, required, enums; CEL rules are not evaluated), and
@@ -230,22 +251,7 @@ export function validateAgainstXrd(
 ): XrdValidation {
   const defaulted = structuredClone(object);
   delete defaulted.status;
-  const where = (path: string): Pick<SchemaViolation, 'line' | 'file'> => {
-    let line: number | undefined;
-    if (options.lineOf) {
-      let p = path;
-      while (line === undefined && p !== '') {
-        line = options.lineOf(p);
-        const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
-        p = cut > 0 ? p.slice(0, cut) : '';
-      }
-    }
-    line ??= options.line;
-    return {
-      ...(line !== undefined ? { line } : {}),
-      ...(options.file !== undefined ? { file: options.file } : {}),
-    };
-  };
+  const where = (path: string) => locate(path, options);
   const { version: versionName } = splitApiVersion(String(object.apiVersion ?? ''));
   const version = xrd.versions.find((v) => v.name === versionName);
   if (!version?.served) {

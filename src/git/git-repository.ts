@@ -141,6 +141,41 @@ export async function openGitRepository(dir: string): Promise<GitRepository> {
   return createGitRepository(top.code === 0 && top.stdout.trim() !== '' ? top.stdout.trim() : absolute);
 }
 
+/**
+ * A detached worktree of `sha` in a temp dir: a worktree (not `git archive`) keeps symlinks as symlinks, so the
+ * renderer can refuse the ones that leave the checkout. Worktree add/remove go through `serialized`.
+ */
+async function checkoutWorktree(
+  dir: string,
+  sha: string,
+  serialized: <T>(task: () => Promise<T>) => Promise<T>,
+): Promise<Checkout> {
+  if (!isSafeRef(sha)) throw new UnknownRefError(sha);
+  const parent = await mkdtemp(join(tmpdir(), 'mergeplane-checkout-'));
+  const tree = join(parent, 'tree');
+  try {
+    await serialized(() =>
+      git(dir, ['-c', 'core.symlinks=true', 'worktree', 'add', '--detach', '--quiet', tree, sha]),
+    );
+  } catch (error) {
+    await rm(parent, { recursive: true, force: true });
+    throw error;
+  }
+  let disposed: Promise<void> | undefined;
+  return {
+    dir: tree,
+    sha,
+    dispose() {
+      disposed ??= serialized(async () => {
+        await runGit(dir, ['worktree', 'remove', '--force', tree], { allowFailure: true });
+        await rm(parent, { recursive: true, force: true });
+        await runGit(dir, ['worktree', 'prune'], { allowFailure: true });
+      });
+      return disposed;
+    },
+  };
+}
+
 function createGitRepository(dir: string): GitRepository {
   // Worktree bookkeeping in .git/worktrees is not safe to mutate concurrently: serialize add/remove.
   let worktreeQueue: Promise<unknown> = Promise.resolve();
@@ -186,35 +221,7 @@ function createGitRepository(dir: string): GitRepository {
       return Number(out.trim());
     },
 
-    async checkout(sha) {
-      if (!isSafeRef(sha)) throw new UnknownRefError(sha);
-      const parent = await mkdtemp(join(tmpdir(), 'mergeplane-checkout-'));
-      const tree = join(parent, 'tree');
-      // A worktree (not `git archive`): symlinks stay symlinks, so the renderer can refuse the ones that leave the checkout.
-      try {
-        await serialized(() =>
-          git(dir, ['-c', 'core.symlinks=true', 'worktree', 'add', '--detach', '--quiet', tree, sha]),
-        );
-      } catch (error) {
-        await rm(parent, { recursive: true, force: true });
-        throw error;
-      }
-      let disposed: Promise<void> | undefined;
-      return {
-        dir: tree,
-        sha,
-        dispose() {
-          disposed ??= (async () => {
-            await serialized(async () => {
-              await runGit(dir, ['worktree', 'remove', '--force', tree], { allowFailure: true });
-              await rm(parent, { recursive: true, force: true });
-              await runGit(dir, ['worktree', 'prune'], { allowFailure: true });
-            });
-          })();
-          return disposed;
-        },
-      };
-    },
+    checkout: (sha) => checkoutWorktree(dir, sha, serialized),
 
     async originUrl() {
       const result = await runGit(dir, ['config', '--get', 'remote.origin.url'], { allowFailure: true });

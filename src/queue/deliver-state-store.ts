@@ -82,6 +82,54 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'EX', ARGV[3])
 return 1`;
 
+/**
+ * Pending commit statuses with their deadlines: a sorted set by deadline plus each status's details, for the
+ * watchdog to find the ones whose job died.
+ */
+function pendingStatusStore(
+  redis: Redis,
+  base: string,
+  member: (s: Pick<PendingStatus, 'owner' | 'repo' | 'sha' | 'context'>) => string,
+): Pick<
+  DeliverStateStore,
+  'markPending' | 'extendPending' | 'resolvePending' | 'isPending' | 'pendingStatuses'
+> {
+  const pendingSet = `${base}:pending`;
+  const pendingInfo = `${base}:pending-info`;
+  return {
+    async markPending(status, deadline) {
+      const id = member(status);
+      await redis
+        .multi()
+        .zadd(pendingSet, String(deadline), id)
+        .hset(pendingInfo, id, JSON.stringify(status))
+        .exec();
+    },
+    async extendPending(status, deadline) {
+      await redis.zadd(pendingSet, 'XX', 'GT', 'CH', String(deadline), member(status));
+    },
+    async resolvePending(status) {
+      const id = member(status);
+      const results = await redis.multi().zrem(pendingSet, id).hdel(pendingInfo, id).exec();
+      return results?.[0]?.[1] === 1;
+    },
+    async isPending(status) {
+      return (await redis.zscore(pendingSet, member(status))) !== null;
+    },
+    async pendingStatuses(limit = 500) {
+      const entries = await redis.zrange(pendingSet, '0', String(limit - 1), 'WITHSCORES');
+      const out: DueStatus[] = [];
+      for (let i = 0; i + 1 < entries.length; i += 2) {
+        const id = entries[i]!;
+        const info = await redis.hget(pendingInfo, id);
+        if (info === null) continue;
+        out.push({ ...(JSON.parse(info) as PendingStatus), deadline: Number(entries[i + 1]) });
+      }
+      return out;
+    },
+  };
+}
+
 export function createDeliverStateStore(options: { redis: Redis; prefix: string }): DeliverStateStore {
   const { redis } = options;
   const base = `${options.prefix}:${DELIVER_QUEUE_NAME}-state`;
@@ -93,8 +141,6 @@ export function createDeliverStateStore(options: { redis: Redis; prefix: string 
     `${input.owner.toLowerCase()}/${input.repo.toLowerCase()}`;
   const member = (s: Pick<PendingStatus, 'owner' | 'repo' | 'sha' | 'context'>) =>
     `${repoKey(s)}@${s.sha.toLowerCase()}|${s.context}`;
-  const pendingSet = `${base}:pending`;
-  const pendingInfo = `${base}:pending-info`;
 
   return {
     async registerMerge(input) {
@@ -142,36 +188,7 @@ export function createDeliverStateStore(options: { redis: Redis; prefix: string 
       if (!match || Number(match[1]) <= input.seq) return undefined;
       return match[2];
     },
-    async markPending(status, deadline) {
-      const id = member(status);
-      await redis
-        .multi()
-        .zadd(pendingSet, String(deadline), id)
-        .hset(pendingInfo, id, JSON.stringify(status))
-        .exec();
-    },
-    async extendPending(status, deadline) {
-      await redis.zadd(pendingSet, 'XX', 'GT', 'CH', String(deadline), member(status));
-    },
-    async resolvePending(status) {
-      const id = member(status);
-      const results = await redis.multi().zrem(pendingSet, id).hdel(pendingInfo, id).exec();
-      return results?.[0]?.[1] === 1;
-    },
-    async isPending(status) {
-      return (await redis.zscore(pendingSet, member(status))) !== null;
-    },
-    async pendingStatuses(limit = 500) {
-      const entries = await redis.zrange(pendingSet, '0', String(limit - 1), 'WITHSCORES');
-      const out: DueStatus[] = [];
-      for (let i = 0; i + 1 < entries.length; i += 2) {
-        const id = entries[i]!;
-        const info = await redis.hget(pendingInfo, id);
-        if (info === null) continue;
-        out.push({ ...(JSON.parse(info) as PendingStatus), deadline: Number(entries[i + 1]) });
-      }
-      return out;
-    },
+    ...pendingStatusStore(redis, base, member),
     async once(name, ttlSeconds = TTL_SECONDS) {
       return (await redis.set(`${base}:once:${name}`, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
     },
