@@ -61,155 +61,181 @@ interface Group {
   altStart: number;
 }
 
+/** One pass over an RE2 pattern: JavaScript text out, and the vetting of every quantifier as it comes. */
+class Re2Translation {
+  out = '';
+  /** Quantifiers that repeat more than a few times: each multiplies the backtracking a match may need. */
+  unbounded = 0;
+  private i: number;
+  private readonly stack: Group[];
+  /** The last atom emitted: where it starts in `out`, and whether it was a group (with inner quantifiers). */
+  private lastAtom: { start: number; group?: Group } | undefined;
+  private readonly pattern: string;
+
+  constructor(pattern: string, start: number) {
+    this.pattern = pattern;
+    this.i = start;
+    this.stack = [
+      { start: 0, hasQuantifier: false, hasAlternation: false, alternatives: [], altStart: start },
+    ];
+  }
+
+  fail = (message: string): never => {
+    throw new UnsafeRegExpError(`${message} in regular expression ${JSON.stringify(this.pattern)}`);
+  };
+
+  run(): string {
+    const { pattern } = this;
+    while (this.i < pattern.length) {
+      const c = pattern[this.i]!;
+      if (c === '\\' || c === '[') {
+        const start = this.out.length;
+        const [text, consumed] =
+          c === '['
+            ? translateClass(pattern, this.i, this.fail)
+            : translateEscape(pattern, this.i, false, this.fail);
+        this.out += text;
+        this.i += consumed;
+        this.lastAtom = { start };
+      } else if (c === '(') this.openGroup();
+      else if (c === ')') this.closeGroup();
+      else if (c === '|') this.alternation();
+      else if (
+        c === '*' ||
+        c === '+' ||
+        c === '?' ||
+        (c === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(this.i)))
+      )
+        this.repetition(c);
+      else if (c === '$' || c === '^') {
+        this.out += c;
+        this.i += 1;
+        this.lastAtom = undefined;
+      } else {
+        const start = this.out.length;
+        this.out += c === '/' ? '\\/' : c === '{' || c === '}' || c === ']' ? `\\${c}` : c;
+        this.i += 1;
+        this.lastAtom = { start };
+      }
+    }
+    if (this.stack.length !== 1) this.fail('missing )');
+    return this.out;
+  }
+
+  private openGroup(): void {
+    const { pattern } = this;
+    const start = this.out.length;
+    if (pattern[this.i + 1] === '?') {
+      const rest = pattern.slice(this.i + 2);
+      const named = /^P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
+      if (rest.startsWith(':')) {
+        this.out += '(?:';
+        this.i += 3;
+      } else if (named) {
+        this.out += `(?<${named[1]}>`;
+        this.i += 2 + named[0].length;
+      } else if (/^(=|!|<=|<!)/.test(rest)) {
+        this.fail('lookaround assertions are not RE2');
+      } else if (/^P=/.test(rest) || /^P>/.test(rest)) {
+        this.fail('backreferences are not RE2');
+      } else {
+        this.fail('inline flags are only supported at the start of the pattern');
+      }
+    } else {
+      this.out += '(';
+      this.i += 1;
+    }
+    this.stack.push({
+      start,
+      hasQuantifier: false,
+      hasAlternation: false,
+      alternatives: [],
+      altStart: this.i,
+    });
+    this.lastAtom = undefined;
+  }
+
+  private closeGroup(): void {
+    if (this.stack.length === 1) this.fail('unexpected )');
+    const group = this.stack.pop()!;
+    group.alternatives.push(this.pattern.slice(group.altStart, this.i));
+    this.out += ')';
+    this.i += 1;
+    const parent = this.stack[this.stack.length - 1]!;
+    if (group.hasQuantifier) parent.hasQuantifier = true;
+    this.lastAtom = { start: group.start, group };
+  }
+
+  private alternation(): void {
+    const group = this.stack[this.stack.length - 1]!;
+    group.hasAlternation = true;
+    group.alternatives.push(this.pattern.slice(group.altStart, this.i));
+    group.altStart = this.i + 1;
+    this.out += '|';
+    this.i += 1;
+    this.lastAtom = undefined;
+  }
+
+  /** A quantifier: refused on nothing, nested, or over a group that could backtrack catastrophically. */
+  private repetition(c: string): void {
+    const { pattern } = this;
+    if (!this.lastAtom) this.fail(`missing argument to repetition operator ${c}`);
+    let max = Number.POSITIVE_INFINITY;
+    let text = c;
+    if (c === '?') max = 1;
+    if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(this.i))!;
+      const min = Number(m[1]);
+      max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
+      if (min > MAX_REPEAT || (Number.isFinite(max) && max > MAX_REPEAT)) this.fail('repeat count too large');
+      if (max < min) this.fail('invalid repeat count');
+      text = m[0];
+    }
+    this.i += text.length;
+    let lazy = '';
+    if (pattern[this.i] === '?') {
+      lazy = '?';
+      this.i += 1;
+    }
+    const next = pattern[this.i];
+    if (next === '*' || next === '+' || next === '?' || next === '{') {
+      if (next !== '{' || /^\{\d+(,\d*)?\}/.test(pattern.slice(this.i)))
+        this.fail('invalid nested repetition operator');
+    }
+    const group = this.lastAtom!.group;
+    if (group && max > 1) {
+      if (group.hasQuantifier) this.fail('nested quantifiers can backtrack catastrophically');
+      if (group.hasAlternation && !alternativesAreDisjointLiterals(group.alternatives)) {
+        this.fail(
+          'a repeated alternation whose branches can match the same text can backtrack catastrophically',
+        );
+      }
+    }
+    if (max > 16) this.unbounded += 1;
+    this.stack[this.stack.length - 1]!.hasQuantifier = true;
+    this.out += text + lazy;
+    this.lastAtom = undefined;
+  }
+}
+
 /** Translates and vets an RE2 pattern. Throws UnsafeRegExpError for anything outside the safe subset. */
 export function compileSafeRegExp(pattern: string): SafeRegExp {
   if (pattern.length > MAX_PATTERN_LENGTH) {
     throw new UnsafeRegExpError(`regular expression is longer than ${MAX_PATTERN_LENGTH} characters`);
   }
   let flags = 'u';
-  let i = 0;
+  let start = 0;
   const leading = /^\(\?([imsU]+)\)/.exec(pattern);
   if (leading) {
     for (const f of leading[1]!) {
       if (f === 'U') throw new UnsafeRegExpError('the ungreedy flag (?U) is not supported');
       if (!flags.includes(f)) flags += f;
     }
-    i = leading[0].length;
+    start = leading[0].length;
   }
-  let out = '';
-  let unbounded = 0;
-  const stack: Group[] = [
-    { start: 0, hasQuantifier: false, hasAlternation: false, alternatives: [], altStart: i },
-  ];
-  /** The last atom emitted: where it starts in `out`, and whether it was a group (with inner quantifiers). */
-  let lastAtom: { start: number; group?: Group } | undefined;
-
-  const fail = (message: string): never => {
-    throw new UnsafeRegExpError(`${message} in regular expression ${JSON.stringify(pattern)}`);
-  };
-
-  while (i < pattern.length) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      const start = out.length;
-      const [text, consumed] = translateEscape(pattern, i, false, fail);
-      out += text;
-      i += consumed;
-      lastAtom = { start };
-      continue;
-    }
-    if (c === '[') {
-      const start = out.length;
-      const [text, consumed] = translateClass(pattern, i, fail);
-      out += text;
-      i += consumed;
-      lastAtom = { start };
-      continue;
-    }
-    if (c === '(') {
-      const start = out.length;
-      if (pattern[i + 1] === '?') {
-        const rest = pattern.slice(i + 2);
-        const named = /^P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
-        if (rest.startsWith(':')) {
-          out += '(?:';
-          i += 3;
-        } else if (named) {
-          out += `(?<${named[1]}>`;
-          i += 2 + named[0].length;
-        } else if (/^(=|!|<=|<!)/.test(rest)) {
-          fail('lookaround assertions are not RE2');
-        } else if (/^P=/.test(rest) || /^P>/.test(rest)) {
-          fail('backreferences are not RE2');
-        } else {
-          fail('inline flags are only supported at the start of the pattern');
-        }
-      } else {
-        out += '(';
-        i += 1;
-      }
-      stack.push({ start, hasQuantifier: false, hasAlternation: false, alternatives: [], altStart: i });
-      lastAtom = undefined;
-      continue;
-    }
-    if (c === ')') {
-      if (stack.length === 1) fail('unexpected )');
-      const group = stack.pop()!;
-      group.alternatives.push(pattern.slice(group.altStart, i));
-      out += ')';
-      i += 1;
-      const parent = stack[stack.length - 1]!;
-      if (group.hasQuantifier) parent.hasQuantifier = true;
-      lastAtom = { start: group.start, group };
-      continue;
-    }
-    if (c === '|') {
-      const group = stack[stack.length - 1]!;
-      group.hasAlternation = true;
-      group.alternatives.push(pattern.slice(group.altStart, i));
-      group.altStart = i + 1;
-      out += '|';
-      i += 1;
-      lastAtom = undefined;
-      continue;
-    }
-    if (c === '*' || c === '+' || c === '?' || (c === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))) {
-      if (!lastAtom) fail(`missing argument to repetition operator ${c}`);
-      let max = Number.POSITIVE_INFINITY;
-      let text = c;
-      if (c === '?') max = 1;
-      if (c === '{') {
-        const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i))!;
-        const min = Number(m[1]);
-        max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
-        if (min > MAX_REPEAT || (Number.isFinite(max) && max > MAX_REPEAT)) fail('repeat count too large');
-        if (max < min) fail('invalid repeat count');
-        text = m[0];
-      }
-      i += text.length;
-      let lazy = '';
-      if (pattern[i] === '?') {
-        lazy = '?';
-        i += 1;
-      }
-      if (pattern[i] === '*' || pattern[i] === '+' || pattern[i] === '?' || pattern[i] === '{') {
-        if (pattern[i] !== '{' || /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))
-          fail('invalid nested repetition operator');
-      }
-      const group = lastAtom!.group;
-      if (group && max > 1) {
-        if (group.hasQuantifier) fail('nested quantifiers can backtrack catastrophically');
-        if (group.hasAlternation && !alternativesAreDisjointLiterals(group.alternatives)) {
-          fail(
-            'a repeated alternation whose branches can match the same text can backtrack catastrophically',
-          );
-        }
-      }
-      if (max > 16) unbounded += 1;
-      stack[stack.length - 1]!.hasQuantifier = true;
-      out += text + lazy;
-      lastAtom = undefined;
-      continue;
-    }
-    if (c === '$') {
-      out += '$';
-      i += 1;
-      lastAtom = undefined;
-      continue;
-    }
-    if (c === '^') {
-      out += '^';
-      i += 1;
-      lastAtom = undefined;
-      continue;
-    }
-    const start = out.length;
-    out += c === '/' ? '\\/' : c === '{' || c === '}' || c === ']' ? `\\${c}` : c;
-    i += 1;
-    lastAtom = { start };
-  }
-  if (stack.length !== 1) fail('missing )');
-
+  const translation = new Re2Translation(pattern, start);
+  const out = translation.run();
+  const { unbounded } = translation;
   let regexp: RegExp;
   try {
     regexp = new RegExp(out, flags);
