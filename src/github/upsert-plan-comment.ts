@@ -1,7 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import { DEFAULT_MAX_PARTS, fitComment } from '../report/fit-comment.ts';
 import { requestStatus } from './request-status.ts';
-import { planStickyMarker, type StickyMarker } from './sticky-marker.ts';
+import { planStickyMarker, type StickyMarker } from './sticky-markers.ts';
 
 export interface UpsertResult {
   created: number;

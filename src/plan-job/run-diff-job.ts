@@ -1,6 +1,6 @@
 import type { Octokit } from '@octokit/rest';
-import { diffStickyMarker } from '../github/diff-comment-marker.ts';
 import { isHeadOf, type PullRequestHead } from '../github/pull-request-head.ts';
+import { diffStickyMarker } from '../github/sticky-markers.ts';
 import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
 import type { AppReport, PlanReport } from '../model/plan-report.ts';
 import type { DiffRequest, PlanJobData } from '../queue/plan-job.ts';

@@ -3,10 +3,10 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CommentMarker,
+  diffStickyMarker,
   formatCommentMarker,
   parseCommentMarker,
-} from '../../src/github/comment-marker.ts';
-import { diffStickyMarker } from '../../src/github/diff-comment-marker.ts';
+} from '../../src/github/sticky-markers.ts';
 import { PlanCommentWriteError, upsertPlanComment } from '../../src/github/upsert-plan-comment.ts';
 import { CommentSplitError } from '../../src/report/split-comment.ts';
 import { assertGitHubRequests, type GitHubRequest } from '../support/github-openapi.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffStickyMarker } from '../../src/github/diff-comment-marker.ts';
+import { diffStickyMarker } from '../../src/github/sticky-markers.ts';
 import { type RunPlanJobDeps, runPlanJob } from '../../src/plan-job/run-plan-job.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';
 import { GITHUB_COMMENT_LIMIT } from '../../src/report/split-comment.ts';

@@ -1,7 +1,7 @@
 import type nock from 'nock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/gates/approval.ts';
-import { formatCommentMarker } from '../../src/github/comment-marker.ts';
+import { formatCommentMarker } from '../../src/github/sticky-markers.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
 import { CONFIG_CHANGE_NOTE, type RunPlanJobDeps, runPlanJob } from '../../src/plan-job/run-plan-job.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatCommentMarker, parseCommentMarker } from '../../src/github/comment-marker.ts';
-import { diffStickyMarker } from '../../src/github/diff-comment-marker.ts';
+import {
+  diffStickyMarker,
+  formatCommentMarker,
+  parseCommentMarker,
+} from '../../src/github/sticky-markers.ts';
 
 describe('diffStickyMarker', () => {
   it('formats a hidden marker per pull request and app and recognizes only its own', () => {
