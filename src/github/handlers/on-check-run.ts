@@ -23,8 +23,7 @@ export function createOnCheckRun(
     const run = payload.check_run;
     if (run.name !== CHECK_RUN_NAME) return;
     const log = deps.log ?? context.log;
-    const owner = payload.repository.owner.login;
-    const repo = payload.repository.name;
+    const { owner, repo } = context.repo();
     const fields = {
       deliveryId: context.id,
       repo: `${owner}/${repo}`,

@@ -15,8 +15,7 @@ export function createOnMergedPullRequest(
     const defaultBranch = payload.repository.default_branch;
     if (!pr.merged || pr.base.ref !== defaultBranch || !pr.merge_commit_sha) return;
     const log = deps.log ?? context.log;
-    const owner = payload.repository.owner.login;
-    const repo = payload.repository.name;
+    const { owner, repo } = context.repo();
     const fields = {
       deliveryId: context.id,
       repo: `${owner}/${repo}`,

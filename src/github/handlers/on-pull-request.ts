@@ -13,8 +13,7 @@ export function createOnPullRequest(deps: HandlerDeps): (context: Context<'pull_
   return async (context) => {
     const { payload } = context;
     const log = deps.log ?? context.log;
-    const owner = payload.repository.owner.login;
-    const repo = payload.repository.name;
+    const { owner, repo } = context.repo();
     const pullNumber = payload.pull_request.number;
     const fields = { deliveryId: context.id, repo: `${owner}/${repo}`, pullNumber, action: payload.action };
 

@@ -21,8 +21,7 @@ export function createOnPush(deps: MergeHandlerDeps): (context: Context<'push'>)
   return async (context) => {
     const { payload } = context;
     const log = deps.log ?? context.log;
-    const owner = payload.repository.owner?.login ?? payload.repository.full_name.split('/')[0] ?? '';
-    const repo = payload.repository.name;
+    const { owner, repo } = context.repo();
     const defaultBranch = payload.repository.default_branch;
     if (payload.ref !== `refs/heads/${defaultBranch}`) return;
     const fields = {
