@@ -5,7 +5,6 @@ import { chartRepoKey, chartRepositories } from '../plan/chart-repositories.ts';
 import type { TreeIndex } from '../plan/tree-index.ts';
 import { isAllowedRemote } from '../render/remote-ref.ts';
 import type { RemoteCharts } from '../render/render-context.ts';
-import { deferred } from './deferred.ts';
 
 /** The chart port of one plan, and how the base side tells it which repositories the base already uses. */
 export interface PlanCharts {
@@ -42,4 +41,13 @@ export function createPlanCharts(o: {
     },
     baseCollected: (side) => base.resolve(side),
   };
+}
+
+/** A promise resolved from outside: one side of a plan waiting on a fact the other side produces. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

@@ -1,13 +1,11 @@
 import { gatesFailed } from '../gates/evaluate-gates.ts';
 import type { AppReport, GateResult, PlanReport } from '../model/plan-report.ts';
 import { shortRevision } from '../model/text.ts';
-import { countActions } from '../report/count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from '../report/escape-markdown.ts';
-import { isShownApp } from '../report/is-shown-app.ts';
-import { plural } from '../report/plural.ts';
+import { isShownApp, plural, STATUS_LABEL } from '../report/labels.ts';
 import { type ApprovalsView, approvalLines } from '../report/render-approvals-markdown.ts';
 import { renderJson } from '../report/render-json.ts';
-import { STATUS_LABEL } from '../report/status-label.ts';
+import { countActions } from '../report/summarize-report.ts';
 
 export const CHECK_RUN_NAME = 'Mergeplane / plan';
 

@@ -1,9 +1,9 @@
 import type { AppReport, PlanReport } from '../model/plan-report.ts';
 import { shortRevision } from '../model/text.ts';
-import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
+import { STATUS_LABEL } from './labels.ts';
 import { isShownByItsPair, resourceTitle } from './resource-title.ts';
-import { STATUS_LABEL } from './status-label.ts';
+import { countActions } from './summarize-report.ts';
 
 /**
  * The complete diff of one application for `/mergeplane diff APP`: every changed resource with its whole

@@ -1,14 +1,12 @@
 import { countDiffLines } from '../diff/diff-definition.ts';
 import type { AppReport, GateResult, PlanReport, ResourceChange } from '../model/plan-report.ts';
 import { shortRevision } from '../model/text.ts';
-import { countActions } from './count-actions.ts';
 import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
-import { isShownApp } from './is-shown-app.ts';
-import { plural } from './plural.ts';
+import { isShownApp, plural, STATUS_LABEL } from './labels.ts';
 import { type ApprovalsView, renderApprovalsMarkdown } from './render-approvals-markdown.ts';
 import { renderClaimsMarkdown } from './render-claims-markdown.ts';
 import { isShownByItsPair, resourceTitle } from './resource-title.ts';
-import { STATUS_LABEL } from './status-label.ts';
+import { countActions } from './summarize-report.ts';
 
 /** A check run as the comment links it: its name and its page on GitHub. */
 export interface CheckRunRef {

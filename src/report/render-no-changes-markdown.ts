@@ -1,7 +1,7 @@
 import type { PlanReport } from '../model/plan-report.ts';
 import { shortRevision } from '../model/text.ts';
 import { codeSpan } from './escape-markdown.ts';
-import { isShownApp } from './is-shown-app.ts';
+import { isShownApp } from './labels.ts';
 import { type CheckRunRef, checkRunLink } from './render-markdown.ts';
 
 /** Nothing to show: no application or claim is affected and no gate is open. */

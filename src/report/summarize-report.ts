@@ -1,4 +1,4 @@
-import type { AppReport, PlanSummary } from '../model/plan-report.ts';
+import type { AppReport, PlanSummary, ResourceAction, ResourceChange } from '../model/plan-report.ts';
 
 /** Counts per app status and per resource action; unchanged apps contribute no resources. */
 export function summarizeReport(apps: readonly AppReport[]): PlanSummary {
@@ -12,4 +12,13 @@ export function summarizeReport(apps: readonly AppReport[]): PlanSummary {
     for (const resource of app.resources ?? []) summary.resources[resource.action] += 1;
   }
   return summary;
+}
+
+/** How many of an app's resources are created, updated and deleted. */
+export function countActions(
+  resources: readonly ResourceChange[] | undefined,
+): Record<ResourceAction, number> {
+  const counts = { create: 0, update: 0, delete: 0 };
+  for (const resource of resources ?? []) counts[resource.action] += 1;
+  return counts;
 }
