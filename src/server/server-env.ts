@@ -2,12 +2,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { ChartCredentialsError } from '../charts/chart-credentials.ts';
 import { remoteAccessFromEnv } from '../charts/chart-settings.ts';
+import { InvalidToolUserError, resolveToolUser } from '../render/tool-sandbox.ts';
 import { type Env, read, ServerEnvError, show } from './env-reading.ts';
 import { loadPrivateKey, loadWebhookSecret, MIN_WEBHOOK_SECRET_LENGTH } from './server-secrets.ts';
 
 export { MIN_WEBHOOK_SECRET_LENGTH, ServerEnvError };
-
-import { InvalidToolUserError, resolveToolUser } from '../render/tool-sandbox.ts';
 
 export const DELIVERY_MODES = ['auto', 'on', 'off'] as const;
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
