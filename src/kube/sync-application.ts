@@ -30,15 +30,18 @@ function syncOptionsOf(app: KubeRecord): string[] | undefined {
 
 const observedOf = (p: ApplicationProgress) => ({ phase: p.phase, sync: p.sync, health: p.health });
 
-/** Waits for an Application that does not exist yet (an ApplicationSet generates it, say, once its cluster is registered). */
-async function awaitApplication(run: {
+/** One sync being run: its Application, input, log fields, deadline and progress reporting. */
+interface SyncRun {
   context: KubeDeliveryContext;
   input: SyncApplicationInput;
   ref: KubeRef;
   fields: Record<string, unknown>;
   deadlineMs: number;
   report: (p: ApplicationProgress) => void;
-}): Promise<'done' | 'timeout' | 'aborted'> {
+}
+
+/** Waits for an Application that does not exist yet (an ApplicationSet generates it, say, once its cluster is registered). */
+async function awaitApplication(run: SyncRun): Promise<'done' | 'timeout' | 'aborted'> {
   const { context, input, ref } = run;
   if (await context.client.get(ref)) return 'done';
   run.report({
@@ -60,14 +63,7 @@ async function awaitApplication(run: {
  * resourceVersion (409 conflicts retried); adopts one that syncs, or already synced, the merge revision.
  */
 async function setSyncOperation(
-  run: {
-    context: KubeDeliveryContext;
-    input: SyncApplicationInput;
-    ref: KubeRef;
-    fields: Record<string, unknown>;
-    deadlineMs: number;
-    report: (p: ApplicationProgress) => void;
-  },
+  run: SyncRun,
   current: KubeRecord,
 ): Promise<{ app: KubeRecord } | { stopped: 'timeout' | 'aborted' }> {
   const { context, input, ref, fields, deadlineMs, report } = run;
