@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import semver from 'semver';
 import { isExactVersion } from '../model/select-version.ts';
 import {
+  BlockedAddressError,
   ChartFetchError,
   type ChartFetcher,
   type ChartRequest,
@@ -17,6 +19,18 @@ export function isOciRepository(repoURL: string): boolean {
 }
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
+
+/**
+ * A chart repository URL names a host and a path, nothing else: user-info, a query, a fragment or a backslash
+ * would let the text say one host to a reader (and to the base-revision check) and mean another to the fetch.
+ */
+function checkRepositoryUrl(repoURL: string): void {
+  if (/[?#\\\s]/.test(repoURL) || /^([a-z][a-z0-9+.-]*:\/\/)?[^/]*@/i.test(repoURL)) {
+    throw new BlockedAddressError(
+      `${JSON.stringify(repoURL)} is not a plain chart repository URL (no credentials, query, fragment or backslash)`,
+    );
+  }
+}
 
 /**
  * A chart cache on disk keyed by repository, chart and version, shared by every plan and worker process that
@@ -45,10 +59,14 @@ export function createChartFetcher(options: { dir: string; access: RemoteAccess 
   };
 
   const fetchUncached = async (request: ChartRequest): Promise<FetchedChart> => {
+    checkRepositoryUrl(request.repoURL);
     const exact = isExactVersion(request.version) ? request.version.trim() : undefined;
     if (exact !== undefined) {
-      const hit = await cached(request, exact);
-      if (hit) return { version: exact, archive: hit };
+      // `v1.2.3` is stored as the `1.2.3` the repository resolves it to.
+      for (const version of new Set([exact, semver.clean(exact) ?? exact])) {
+        const hit = VERSION.test(version) ? await cached(request, version) : undefined;
+        if (hit) return { version, archive: hit };
+      }
     }
     let version: string;
     let download: () => Promise<Buffer>;

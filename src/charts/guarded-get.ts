@@ -87,9 +87,12 @@ function getOnce(
         res.on('error', reject);
       },
     );
-    req.on('timeout', () =>
-      req.destroy(new ChartFetchError(`${url.origin}${url.pathname}: no answer within ${o.timeoutMs} ms`)),
-    );
+    // An idle socket, or a server that trickles bytes: either way the whole answer has `timeoutMs`.
+    const tooSlow = () =>
+      req.destroy(new ChartFetchError(`${url.origin}${url.pathname}: no answer within ${o.timeoutMs} ms`));
+    req.on('timeout', tooSlow);
+    const overall = setTimeout(tooSlow, o.timeoutMs);
+    req.on('close', () => clearTimeout(overall));
     req.on('error', (error) => {
       if (error instanceof ChartFetchError) reject(error);
       else reject(new ChartFetchError(`${url.origin}${url.pathname}: ${error.message}`, { cause: error }));
@@ -109,11 +112,19 @@ export async function guardedGet(url: string, o: GuardedGetOptions): Promise<Gua
   } catch {
     throw new ChartFetchError(`${JSON.stringify(url)} is not a URL`);
   }
-  const origin = current.host;
+  // Same scheme and host: credentials never go to another host, nor over http to the same one.
+  const origin = current.origin;
   const redirects = o.maxRedirects ?? 5;
+  const deadline = Date.now() + o.timeoutMs;
   for (let hop = 0; ; hop++) {
     checkUrl(current, o.policy);
-    const response = await getOnce(current, o, current.host === origin ? o.authorization : undefined);
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new ChartFetchError(`${url}: no answer within ${o.timeoutMs} ms`);
+    const response = await getOnce(
+      current,
+      { ...o, timeoutMs: remaining },
+      current.origin === origin ? o.authorization : undefined,
+    );
     const location = response.headers.location;
     if (![301, 302, 303, 307, 308].includes(response.status) || location === undefined) return response;
     if (hop >= redirects) throw new ChartFetchError(`${url}: more than ${redirects} redirects`);

@@ -86,7 +86,7 @@ export async function downloadRepositoryChart(
 ): Promise<Buffer> {
   const base = request.repoURL.replace(/\/+$/, '');
   // Credentials go only to the repository's own host (helm's default without --pass-credentials).
-  const sameHost = new URL(resolved.url).host === new URL(`${base}/`).host;
+  const sameHost = new URL(resolved.url).origin === new URL(`${base}/`).origin;
   const authorization = sameHost ? basicAuthorization(credentialFor(base, access.credentials)) : undefined;
   const response = await get(resolved.url, access, access.maxChartBytes, authorization);
   if (response.status !== 200) throw new ChartFetchError(`${resolved.url}: HTTP ${response.status}`);

@@ -44,18 +44,54 @@ for (const [net, prefix] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['64:ff9b::', 96],
+  // Local-use NAT64 (RFC 8215): translated into the operator's own network.
+  ['64:ff9b:1::', 48],
 ] as const) {
   NON_PUBLIC.addSubnet(net, prefix, 'ipv6');
 }
 
-/** True for an address outside the public internet; IPv4-mapped IPv6 addresses are judged as IPv4. */
+/** The 16 bytes of an IPv6 address (`::` expanded, a trailing dotted IPv4 read). */
+function ipv6Bytes(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const groups = (part: string) =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (group.includes('.')) {
+            const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
+            return [(a << 8) | b, (c << 8) | d];
+          }
+          return [Number.parseInt(group, 16)];
+        });
+  const front = groups(head);
+  const back = tail === undefined ? [] : groups(tail);
+  const words = [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
+  return words.flatMap((w) => [(w >> 8) & 0xff, w & 0xff]);
+}
+
+/**
+ * The IPv4 address an IPv6 address carries and routes to: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
+ * (`::a.b.c.d`), NAT64 well-known prefix (`64:ff9b::/96`) and 6to4 (`2002:AABB:CCDD::/16`).
+ */
+function embeddedIPv4(bytes: readonly number[]): string | undefined {
+  const v4 = (at: number) => bytes.slice(at, at + 4).join('.');
+  const zeros = (from: number, to: number) => bytes.slice(from, to).every((b) => b === 0);
+  if (zeros(0, 10) && bytes[10] === 0xff && bytes[11] === 0xff) return v4(12);
+  if (zeros(0, 12) && !zeros(12, 16)) return v4(12);
+  if (bytes[0] === 0x00 && bytes[1] === 0x64 && bytes[2] === 0xff && bytes[3] === 0x9b && zeros(4, 12))
+    return v4(12);
+  if (bytes[0] === 0x20 && bytes[1] === 0x02) return v4(2);
+  return undefined;
+}
+
+/** True for an address outside the public internet; IPv6 addresses carrying an IPv4 one are judged by it. */
 export function isNonPublicAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return NON_PUBLIC.check(mapped[1]!, 'ipv4');
   const family = isIP(address);
   if (family === 0) return true;
-  return NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return NON_PUBLIC.check(address, 'ipv4');
+  const embedded = embeddedIPv4(ipv6Bytes(address.replace(/%.*$/, '')));
+  if (embedded !== undefined) return NON_PUBLIC.check(embedded, 'ipv4');
+  return NON_PUBLIC.check(address, 'ipv6');
 }
 
 /** Refuses an address the policy does not allow; called for every address a fetch connects to. */

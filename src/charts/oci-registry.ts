@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import semver from 'semver';
 import { isRecord } from '../model/kube-object.ts';
 import { selectVersion } from '../model/select-version.ts';
 import type { ChartRequest } from '../render/chart-port.ts';
@@ -98,7 +99,13 @@ export class OciChartClient {
       maxBytes: 64 * 1024,
       timeoutMs: this.access.timeoutMs,
     };
-    const basic = this.basic();
+    // The realm is the registry's choice: the registry's credentials go there only on its own host (and scheme);
+    // another host gets the credentials configured for it, if any.
+    const registry = new URL(this.base);
+    const basic =
+      realm.origin === registry.origin
+        ? this.basic()
+        : basicAuthorization(credentialFor(`${realm.origin}${realm.pathname}`, this.access.credentials));
     if (basic !== undefined) options.authorization = basic;
     const response = await guardedGet(realm.href, options);
     if (response.status !== 200)
@@ -113,7 +120,10 @@ export class OciChartClient {
   /** The tag to pull: the exact version, else the highest tag satisfying the constraint (`+` is `_` in tags). */
   async resolveVersion(): Promise<string> {
     const wanted = this.request.version?.trim();
-    if (wanted && TAG.test(wanted.replace(/\+/g, '_')) && !/[*^~<>=| ]/.test(wanted)) return wanted;
+    // An exact version, or a tag that is no semver range (`latest`, `stable`): pulled as named.
+    const literal =
+      wanted !== undefined && (semver.valid(wanted) !== null || semver.validRange(wanted) === null);
+    if (wanted && literal && TAG.test(wanted.replace(/\+/g, '_'))) return wanted;
     const response = await this.get(`${this.base}/tags/list`, this.access.maxIndexBytes);
     if (response.status !== 200)
       throw new ChartFetchError(`${this.ref.url}: listing tags answered HTTP ${response.status}`);

@@ -80,7 +80,10 @@ export function createSourceTrees(options: SourceTreesOptions): PlanSourceTrees 
   };
 
   const find = async (url: string, revision: string): Promise<SourceTree> => {
-    if (options.isThisRepo(url)) {
+    // A branch of this repository in the App's clone may be a leftover of an earlier sync: fetch it afresh
+    // (a full SHA cannot move, and the CLI's own clone is the user's to keep up to date).
+    const movable = !/^[0-9a-f]{40}$/i.test(revision);
+    if (options.isThisRepo(url) && !(movable && options.remote)) {
       try {
         return await checkoutOf(options.thisRepo, revision);
       } catch (error) {

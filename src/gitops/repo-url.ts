@@ -25,9 +25,12 @@ export function normalizeRepoUrl(url: string): string {
   if (scheme === 'file') return `/${cleanPath(trimmed.slice('file://'.length))}`;
   if (scheme !== undefined) {
     const rest = trimmed.slice(scheme.length + 3);
-    const slash = rest.indexOf('/');
-    const authority = slash === -1 ? rest : rest.slice(0, slash);
-    const path = slash === -1 ? '' : rest.slice(slash);
+    // The authority ends at the first of `/ ? # \`, as URL parsers (and git) read it: `https://evil.com?@github.com/o/r`
+    // is evil.com, never github.com.
+    const end = rest.search(/[/?#\\]/);
+    const authority = end === -1 ? rest : rest.slice(0, end);
+    // WHATWG URL parsing reads a backslash as a slash in the path of http(s) and the like.
+    const path = end === -1 ? '' : rest.slice(end).replace(/\\/g, '/');
     const hostPort = authority.slice(authority.lastIndexOf('@') + 1).toLowerCase();
     const portMatch = /^(.*?)(?::(\d*))?$/.exec(hostPort);
     const host = portMatch?.[1] ?? hostPort;

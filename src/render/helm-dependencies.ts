@@ -126,6 +126,12 @@ export async function vendorRemoteDependencies(
 ): Promise<void> {
   await mkdir(join(chartDir, 'charts'), { recursive: true });
   for (const dep of deps) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(dep.name) || dep.name.includes('..')) {
+      throw new UnsafeContentError(
+        `${job.where}: ${dep.chartFile}: dependency name ${JSON.stringify(dep.name)} is not a chart name`,
+        { file: dep.chartFile },
+      );
+    }
     const fetched = await fetchChart(
       job,
       { repoURL: dep.repository, chart: dep.name, version: dep.version },

@@ -62,6 +62,9 @@ async function inflateOne(
   const fail = (message: string) => new RenderError(`${job.where}: ${what}: ${message}`, { file: use.file });
   if (!name || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw fail('needs a chart name');
   const version = text('version');
+  if (version !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(version)) {
+    throw fail(`version ${JSON.stringify(version)} is not a chart version`);
+  }
   const home = join(dir, ...use.chartHome.split('/'));
   let chart: string | undefined;
   for (const candidate of version

@@ -49,5 +49,9 @@ export function isAllowedRemote(ref: string, allowed: readonly string[]): boolea
 function startsWithAtBoundary(ref: string, prefix: string): boolean {
   if (!ref.startsWith(prefix)) return false;
   if (ref.length === prefix.length || /[/?#@:]$/.test(prefix)) return true;
-  return /^[/?#@.]/.test(ref.slice(prefix.length)) && !ref.slice(prefix.length).startsWith('..');
+  const rest = ref.slice(prefix.length);
+  // A prefix that is only a host (`https://charts.example.com`) continues only with a path: never with
+  // `.evil.com`, `@evil.com` or `:8443`.
+  if (/^([a-z][a-z0-9+.-]*:\/\/)?[^/]+$/i.test(prefix)) return rest.startsWith('/');
+  return /^[/?#@.]/.test(rest) && !rest.startsWith('..');
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChartFetcher } from '../../src/charts/chart-fetcher.ts';
 import type { RemoteAccess } from '../../src/charts/helm-repository.ts';
-import { ChartFetchError } from '../../src/render/chart-port.ts';
+import { chartRepoKey } from '../../src/plan/chart-repositories.ts';
+import { BlockedAddressError, ChartFetchError } from '../../src/render/chart-port.ts';
 import {
   type LoopbackServer,
   type PackagedChart,
@@ -197,5 +198,23 @@ describe('charts from an OCI registry', () => {
         version: '3.0.0',
       }),
     ).rejects.toThrow(/no such chart version/);
+  });
+});
+
+describe('chart repository URLs that say one host and mean another', () => {
+  it.each([
+    ['https://evil.example?@charts.example.com', 'https://charts.example.com'],
+    ['https://evil.example#@charts.example.com', 'https://charts.example.com'],
+    ['https://evil.example\\@charts.example.com', 'https://charts.example.com'],
+    ['oci://evil.example?@registry.example.com/charts', 'oci://registry.example.com/charts'],
+  ])('%s is not the base repository %s, and is never fetched', async (crafted, known) => {
+    expect(chartRepoKey(crafted)).not.toBe(chartRepoKey(known));
+    await expect(
+      createChartFetcher({ dir: cacheDir(), access: access() }).fetch({
+        repoURL: crafted,
+        chart: 'podinfo',
+        version: '1.0.0',
+      }),
+    ).rejects.toBeInstanceOf(BlockedAddressError);
   });
 });

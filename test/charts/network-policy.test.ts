@@ -42,6 +42,12 @@ describe('the chart fetch SSRF guard', () => {
     ['fd00::1', true],
     ['::ffff:127.0.0.1', true],
     ['::ffff:169.254.169.254', true],
+    ['::a9fe:a9fe', true], // IPv4-compatible 169.254.169.254
+    ['64:ff9b::7f00:1', true], // NAT64 of 127.0.0.1
+    ['64:ff9b::808:808', false], // NAT64 of 8.8.8.8: a public host on a DNS64 network
+    ['64:ff9b:1::1', true], // local-use NAT64
+    ['2002:a00:1::1', true], // 6to4 of 10.0.0.1
+    ['2002:808:808::1', false],
     ['8.8.8.8', false],
     ['140.82.112.3', false],
     ['2606:4700::1111', false],

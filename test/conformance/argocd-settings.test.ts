@@ -197,6 +197,21 @@ describe('argocd: instance settings', () => {
       expect(config?.diff).toMatch(/^\+\s+chart: 1\.1\.0$/m);
     });
 
+    it('a helmCharts version that is a path is refused, never used to find a chart directory', async () => {
+      const base = kustomized('1.0.0');
+      const report = await planRepo(
+        base,
+        {
+          'edge/kustomization.yaml': base['edge/kustomization.yaml'].replace(
+            'version: 1.0.0',
+            'version: ../../../../etc',
+          ),
+        },
+        { env: loopbackChartEnv(cacheDir) },
+      );
+      expect(report.apps.find((a) => a.name === 'web')?.error).toMatch(/is not a chart version/);
+    });
+
     it('without --enable-helm, helmCharts are named as not rendered', async () => {
       const { '.github/mergeplane.yml': _config, ...base } = kustomized('1.0.0');
       const report = await planRepo(base, {

@@ -151,6 +151,15 @@ describe('Applications whose sources are not in this repository', () => {
     expect(deployment?.diff).toMatch(/^\+\s+- image: registry\.example\/ingress:1\.1\.0$/m);
   });
 
+  it('a dependency whose name is a path is refused before anything is written', async () => {
+    const chart = (name: string) => ({
+      'apps/edge.yaml': applicationYaml('edge', { repoURL: ORIGIN, path: 'charts/edge' }),
+      'charts/edge/Chart.yaml': `apiVersion: v2\nname: edge\nversion: 0.1.0\ndependencies:\n  - name: "${name}"\n    version: 1.0.0\n    repository: ${helmRepo.url}\n`,
+    });
+    const report = await planRepo(chart('ingress'), chart('../../../escape'), { env });
+    expect(app(report, 'edge').error).toMatch(/is not a chart name/);
+  });
+
   it('a value file of this repository read through a $values ref makes the app affected', async () => {
     const multi = (greeting: string) => ({
       'apps/ingress.yaml': `apiVersion: argoproj.io/v1alpha1

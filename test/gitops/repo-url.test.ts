@@ -22,6 +22,10 @@ describe('normalizeRepoUrl', () => {
     ['file:///srv/git/repo.git', '/srv/git/repo'],
     ['/srv/git/repo.git/', '/srv/git/repo'],
     ['../repo', '../repo'],
+    // The authority ends where a URL parser ends it: these name evil.com, never github.com.
+    ['https://evil.com?@github.com/org/repo', 'evil.com'],
+    ['https://evil.com#@github.com/org/repo', 'evil.com'],
+    ['https://evil.com\\@github.com/org/repo', 'evil.com/@github.com/org/repo'],
   ])('%s → %s', (input, expected) => {
     expect(normalizeRepoUrl(input)).toBe(expected);
   });

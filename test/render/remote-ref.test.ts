@@ -12,6 +12,10 @@ describe('isAllowedRemote', () => {
     ['https://github.com/organisation/repo', ['https://github.com/org'], false],
     ['https://github.com/org/repo', [], false],
     ['https://github.com/org/repo', [''], false],
+    // A host-only prefix continues only with a path: not a longer host, a user-info trick or another port.
+    ['https://charts.example.com.evil.com/x', ['https://charts.example.com'], false],
+    ['https://charts.example.com@evil.com/x', ['https://charts.example.com'], false],
+    ['https://charts.example.com:8443/x', ['https://charts.example.com'], false],
   ])('%s with %j → %s', (ref, allowed, expected) => {
     expect(isAllowedRemote(ref, allowed)).toBe(expected);
   });
