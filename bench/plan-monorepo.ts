@@ -457,10 +457,16 @@ interface BenchResult {
   affectedApps: { name: string; status: string; sourceType: string }[];
   planColdMs: number | null;
   planWarmMs: number | null;
+  /** A second push to the pull request: the base renders are cached, the new head is not. */
+  secondPushMs: number | null;
   rawRenderMs: number;
   rawRenders: number;
   ratioCold: number | null;
   ratioWarm: number | null;
+  /** The second push against one raw render (it renders only the new head). */
+  ratioSecondPush: number | null;
+  /** The bench process's peak resident set (generation, plans and raw renders' parent). */
+  peakRssMb: number;
   generateMs: number;
   node: string;
   helm: string;
@@ -486,15 +492,29 @@ function printTable(r: BenchResult): void {
     `affected:   ${r.affectedApps.map((a) => `${a.name} [${a.status}, ${a.sourceType}]`).join(', ') || 'none'}`,
     '',
   ];
-  const header = ['apps', 'affected', 'plan cold', 'plan warm', 'raw render', 'cold/raw', 'warm/raw'];
+  const header = [
+    'apps',
+    'affected',
+    'plan cold',
+    'plan warm',
+    '2nd push',
+    'raw render',
+    'cold/raw',
+    'warm/raw',
+    '2nd push/raw',
+    'peak RSS',
+  ];
   const row = [
     String(r.apps),
     String(r.affected),
     seconds(r.planColdMs),
     seconds(r.planWarmMs),
+    seconds(r.secondPushMs),
     `${seconds(r.rawRenderMs)} (${r.rawRenders})`,
     ratio(r.ratioCold),
     ratio(r.ratioWarm),
+    ratio(r.ratioSecondPush),
+    `${r.peakRssMb} MB`,
   ];
   const widths = header.map((h, i) => Math.max(h.length, row[i]!.length));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
@@ -545,6 +565,7 @@ async function main(): Promise<void> {
 
     let planColdMs: number | null = null;
     let planWarmMs: number | null = null;
+    let secondPushMs: number | null = null;
     let affectedApps: BenchResult['affectedApps'];
     if (planChange) {
       const cacheDir = join(work, 'render-cache');
@@ -568,6 +589,17 @@ async function main(): Promise<void> {
       if (!affectedApps.some((a) => a.name === repo.changedApp)) {
         log(`warning: ${repo.changedApp} was changed but the plan does not report it`);
       }
+      // What a reviewer waits for: another commit on the pull request, the base side already rendered.
+      log('planning a second push');
+      const git = gitIn(repoDir);
+      git('checkout', '-q', 'change');
+      const overlay = readFileSync(join(repoDir, repo.changedFile), 'utf8');
+      writeFileSync(join(repoDir, repo.changedFile), overlay.replace('newTag: 1.4.1', 'newTag: 1.4.2'));
+      git('commit', '-q', '-am', `${repo.changedApp}: image 1.4.2`);
+      git('checkout', '-q', 'main');
+      t = performance.now();
+      await plan();
+      secondPushMs = performance.now() - t;
     } else {
       affectedApps = [{ name: repo.changedApp, status: 'changed (expected)', sourceType: 'kustomize' }];
     }
@@ -611,6 +643,10 @@ async function main(): Promise<void> {
       rawRenders,
       ratioCold: planColdMs !== null && rawRenderMs > 0 ? planColdMs / rawRenderMs : null,
       ratioWarm: planWarmMs !== null && rawRenderMs > 0 ? planWarmMs / rawRenderMs : null,
+      secondPushMs,
+      ratioSecondPush:
+        secondPushMs !== null && rawRenders > 0 ? secondPushMs / (rawRenderMs / rawRenders) : null,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       generateMs,
       node: process.version,
       helm: toolVersion('helm'),
