@@ -118,14 +118,11 @@ async function inflateOne(
     args.push(`--values=${inline}`);
   }
   args.push('--', text('releaseName') ?? DEFAULT_RELEASE, chart);
-  const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
-  await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
   try {
     const { stdout } = await runTool({
       command: job.ctx.tools.helm,
       args,
       cwd: dir,
-      env: helmEnv,
       ...toolLimits(job),
     });
     return stdout;

@@ -236,15 +236,12 @@ export async function renderHelmChart(job: SourceJob, chartRel: string): Promise
     needsBuild = false;
   }
   const common = toolLimits(job);
-  const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
-  await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
   if (needsBuild) {
     try {
       await runTool({
         command: job.ctx.tools.helm,
         args: ['dependency', 'build', '--skip-refresh', '--', chartDir],
         cwd: chartDir,
-        env: helmEnv,
         ...common,
       });
     } catch (error) {
@@ -271,7 +268,6 @@ export async function renderHelmChart(job: SourceJob, chartRel: string): Promise
       command: job.ctx.tools.helm,
       args,
       cwd: chartDir,
-      env: helmEnv,
       ...common,
     }));
   } catch (error) {

@@ -29,15 +29,12 @@ export async function renderRemoteChart(job: SourceJob): Promise<KubeObject[]> {
     );
   }
   const args = ['template', ...(await helmArgs(job, undefined)), '--', releaseName(job), archive];
-  const helmEnv = { HELM_PLUGINS: join(job.tempDir, 'no-plugins') };
-  await mkdir(helmEnv.HELM_PLUGINS, { recursive: true });
   let stdout: string;
   try {
     ({ stdout } = await runTool({
       command: job.ctx.tools.helm,
       args,
       cwd: job.tempDir,
-      env: helmEnv,
       ...toolLimits(job),
     }));
   } catch (error) {
