@@ -1,10 +1,4 @@
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import { stringify } from 'yaml';
-
-function toYaml(manifest: Record<string, unknown> | undefined): string {
-  if (manifest === undefined) return '';
-  return stringify(manifest, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false });
-}
+import { sideLabel, toYaml, unifiedDiff } from './unified-diff.ts';
 
 /**
  * The unified diff of an Application's own definition between two revisions (`/dev/null` on the side where it
@@ -20,14 +14,13 @@ export function diffDefinition(
   const oldText = toYaml(base);
   const newText = toYaml(head);
   if (oldText === newText) return undefined;
-  return createTwoFilesPatch(
-    base ? `base/Application/${name}` : '/dev/null',
-    head ? `head/Application/${name}` : '/dev/null',
+  const application = { kind: 'Application', name };
+  return unifiedDiff(
+    sideLabel('base', base && application),
+    sideLabel('head', head && application),
     oldText,
     newText,
-    undefined,
-    undefined,
-    { context: Math.max(0, Math.floor(contextLines)), headerOptions: FILE_HEADERS_ONLY },
+    contextLines,
   );
 }
 

@@ -1,5 +1,3 @@
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import { stringify } from 'yaml';
 import type { IgnoreDifference } from '../gitops/application.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import type { ResourceChange } from '../model/plan-report.ts';
@@ -11,6 +9,7 @@ import { pairRenamedResources, type SideText } from './pair-renamed-resources.ts
 import { redactSecrets } from './redact-secrets.ts';
 import { clusterScopedCrdKinds, type ResourceId, resourceId, resourceKey } from './resource-key.ts';
 import { hookPhases } from './unapplied-hooks.ts';
+import { sideLabel, toYaml, unifiedDiff } from './unified-diff.ts';
 
 export interface DiffResourcesOptions {
   base: readonly KubeObject[];
@@ -47,22 +46,12 @@ function index(
   return out;
 }
 
-/** YAML with sorted keys and no line folding, so a diff line is a field and equal objects render equally. */
-function toYaml(obj: KubeObject | undefined): string {
-  if (obj === undefined) return '';
-  return stringify(obj, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false });
-}
-
 function compare(a: ResourceChange, b: ResourceChange): number {
   for (const field of ['group', 'kind', 'namespace', 'name'] as const) {
     if (a[field] < b[field]) return -1;
     if (a[field] > b[field]) return 1;
   }
   return 0;
-}
-
-function label(side: 'base' | 'head', id: ResourceId): string {
-  return [side, id.kind, ...(id.namespace ? [id.namespace] : []), id.name].join('/');
 }
 
 /** Argo CD hook phases of the object, as the optional `hook` field of its change. */
@@ -103,14 +92,12 @@ export function diffResources(options: DiffResourcesOptions): ResourceChange[] {
     if (before && after && oldText === newText) continue;
     const id = (after ?? before)!.id;
     const action = !before ? 'create' : !after ? 'delete' : 'update';
-    const patch = createTwoFilesPatch(
-      before ? label('base', id) : '/dev/null',
-      after ? label('head', id) : '/dev/null',
+    const patch = unifiedDiff(
+      sideLabel('base', before && id),
+      sideLabel('head', after && id),
       oldText,
       newText,
-      undefined,
-      undefined,
-      { context, headerOptions: FILE_HEADERS_ONLY },
+      context,
     );
     const change: ResourceChange = {
       group: id.group,

@@ -1,5 +1,5 @@
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import type { ResourceChange, ResourceRef } from '../model/plan-report.ts';
+import { sideLabel, unifiedDiff } from './unified-diff.ts';
 
 /**
  * A new name must keep 90% of the content: objects stamped from one template (two Applications, two ConfigMaps of
@@ -85,19 +85,13 @@ export function pairRenamedResources(
     used.add(c);
     const percent = Math.floor(score * 100);
     c.change.pairedWith = { ...refOf(d.change), similarity: percent };
-    c.change.diff = createTwoFilesPatch(
-      headerOf('base', d.change),
-      headerOf('head', c.change),
+    c.change.diff = unifiedDiff(
+      sideLabel('base', d.change),
+      sideLabel('head', c.change),
       d.text,
       c.text,
-      undefined,
-      undefined,
-      { context, headerOptions: FILE_HEADERS_ONLY },
+      context,
     );
     d.change.pairedWith = { ...refOf(c.change), similarity: percent };
   }
-}
-
-function headerOf(side: 'base' | 'head', c: ResourceChange): string {
-  return [side, c.kind, ...(c.namespace ? [c.namespace] : []), c.name].join('/');
 }
