@@ -56,12 +56,13 @@ export function hookPhases(object: KubeObject): string | undefined {
 }
 
 /**
- * Splits rendered objects into what Argo CD applies and the Helm test hooks it skips (as `Kind ns/name`, the
- * namespace defaulting to the app's destination, as the diff keys objects).
+ * Splits rendered objects into what Argo CD applies and what `skipReason` names a reason for (listed as
+ * `Kind ns/name (reason)`, the namespace defaulting to the app's destination, as the diff keys objects).
  */
-export function withoutTestHooks(
+export function withoutUnapplied(
   objects: readonly KubeObject[],
   defaultNamespace: string,
+  skipReason: (object: KubeObject) => string | undefined,
 ): {
   applied: KubeObject[];
   skipped: string[];
@@ -69,14 +70,22 @@ export function withoutTestHooks(
   const applied: KubeObject[] = [];
   const skipped: string[] = [];
   for (const object of objects) {
-    const hook = helmTestHook(object);
-    if (hook === undefined) {
+    const reason = skipReason(object);
+    if (reason === undefined) {
       applied.push(object);
       continue;
     }
     const { name } = object.metadata;
     const namespace = object.metadata.namespace || defaultNamespace;
-    skipped.push(`${object.kind} ${namespace ? `${namespace}/` : ''}${name} (${hook})`);
+    skipped.push(`${object.kind} ${namespace ? `${namespace}/` : ''}${name} (${reason})`);
   }
   return { applied, skipped };
+}
+
+/** The Helm test (and Skip) hooks Argo CD never applies, split off the rendered objects. */
+export function withoutTestHooks(
+  objects: readonly KubeObject[],
+  defaultNamespace: string,
+): { applied: KubeObject[]; skipped: string[] } {
+  return withoutUnapplied(objects, defaultNamespace, helmTestHook);
 }

@@ -1,7 +1,7 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { customizationRules, exclusionOf } from '../diff/argocd-resource-settings.ts';
 import { diffResources } from '../diff/diff-resources.ts';
-import { withoutTestHooks } from '../diff/unapplied-hooks.ts';
+import { withoutTestHooks, withoutUnapplied } from '../diff/unapplied-hooks.ts';
 import type { Application } from '../gitops/application.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import type { AppReport } from '../model/plan-report.ts';
@@ -12,25 +12,21 @@ export interface ManagedObjects {
   skipped: string[];
 }
 
-/** Drops what the Argo CD instance does not manage (resource exclusions/inclusions), listing it as not applied. */
-function withoutUnmanaged(
-  split: ManagedObjects,
+/**
+ * What the Argo CD instance applies of a render: test and Skip hooks left out first, then what it does not manage
+ * (resource exclusions/inclusions); both listed as not applied, in that order.
+ */
+function managedObjects(
+  objects: readonly KubeObject[],
   settings: MergeplaneConfig['argocd'],
   cluster: string | undefined,
   defaultNamespace: string,
 ): ManagedObjects {
-  const applied: KubeObject[] = [];
-  const skipped = [...split.skipped];
-  for (const object of split.applied) {
-    const excluded = exclusionOf(object, settings, cluster);
-    if (excluded === undefined) {
-      applied.push(object);
-      continue;
-    }
-    const namespace = object.metadata.namespace || defaultNamespace;
-    skipped.push(`${object.kind} ${namespace ? `${namespace}/` : ''}${object.metadata.name} (${excluded})`);
-  }
-  return { applied, skipped };
+  const hooks = withoutTestHooks(objects, defaultNamespace);
+  const unmanaged = withoutUnapplied(hooks.applied, defaultNamespace, (object) =>
+    exclusionOf(object, settings, cluster),
+  );
+  return { applied: unmanaged.applied, skipped: [...hooks.skipped, ...unmanaged.skipped] };
 }
 
 /**
@@ -53,12 +49,7 @@ export function diffAppResources(o: {
   const settings = config.argocd;
   const defaultNamespace = app.destination.namespace ?? '';
   const managed = (objects: readonly KubeObject[]) =>
-    withoutUnmanaged(
-      withoutTestHooks(objects, defaultNamespace),
-      settings,
-      app.destination.server,
-      defaultNamespace,
-    );
+    managedObjects(objects, settings, app.destination.server, defaultNamespace);
   const baseObjects = managed(o.base);
   const headObjects = managed(o.head);
   const resources = diffResources({
