@@ -88,7 +88,7 @@ export function diffStickyMarker(pr: number, app: string): StickyMarker {
   const encoded = encodeApp(app);
   return {
     format: (part, total) => {
-      if (!Number.isSafeInteger(pr) || pr < 1 || !Number.isSafeInteger(part) || part < 1 || part > total) {
+      if (!isCount(pr) || !isCount(part) || part > total) {
         throw new RangeError(`invalid diff comment marker: pr=${pr} part=${part}/${total}`);
       }
       return `<!-- mergeplane:diff pr=${pr} app=${encoded} part=${part}/${total} -->`;
