@@ -89,6 +89,8 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
   const renderMemo = new Map<string, Promise<RenderAttempt>>();
   const rendered: Record<PlanSide['label'], CrossplaneObject[]> = { base: [], head: [] };
   const toolbox = createRenderToolbox(env, config.render.maxMemoryBytes);
+  // The instance's kustomize flags, parsed once per plan.
+  const kustomizeFlags = kustomizeBuildFlags(config.argocd.kustomize.buildOptions);
 
   const inputsOf = (side: PlanSide, app: Application): Promise<AppInputs> => {
     const key = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.sources)}`;
@@ -104,12 +106,7 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
     renderCacheKey(side, app, await inputsOf(side, app), versions, config);
 
   const renderWithCache = async (side: PlanSide, app: Application): Promise<RenderAttempt> => {
-    const needed = toolsNeeded(
-      app,
-      side.index.root,
-      isLocal,
-      config.argocd.kustomize.buildOptions.includes('--enable-helm'),
-    );
+    const needed = toolsNeeded(app, side.index.root, isLocal, kustomizeFlags.includes('--enable-helm'));
     const resolved = await toolbox.toolsFor(app, needed);
     if ('error' in resolved) return { ok: false, error: resolved.error };
     const { paths: toolPaths, versions } = resolved;
@@ -132,7 +129,7 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
       timeoutMs: config.render.timeoutSeconds * 1000,
       maxOutputBytes: config.render.maxOutputBytes,
       allowedRemotes: config.render.allowedRemotes,
-      kustomizeFlags: kustomizeBuildFlags(config.argocd.kustomize.buildOptions),
+      kustomizeFlags,
     };
     const started = performance.now();
     try {
