@@ -35,15 +35,8 @@ module.exports = {
       name: 'flows-apart',
       comment: 'The pull-request flow and the post-merge flow share the engine and the adapters, not each other.',
       severity: 'error',
-      from: { path: '^src/plan-job/' },
-      to: { path: '^src/delivery/' },
-    },
-    {
-      name: 'flows-apart-back',
-      comment: 'See flows-apart.',
-      severity: 'error',
-      from: { path: '^src/delivery/' },
-      to: { path: '^src/plan-job/' },
+      from: { path: '^src/(plan-job|delivery)/' },
+      to: { path: '^src/(plan-job|delivery)/', pathNot: '^src/$1/' },
     },
     {
       name: 'no-circular',

@@ -70,6 +70,26 @@ describe('the layering rules of src/', () => {
     ).toEqual(['no-circular']);
   });
 
+  it('refuse one flow importing the other, in either direction, and accept imports within a flow', async () => {
+    const flows = "import './plan-job/run.ts';\nimport './delivery/deliver.ts';\n";
+    expect(
+      await violations({
+        'src/cli.ts': flows,
+        'src/plan-job/run.ts': "import { step } from './step.ts';\nexport const run = step;\n",
+        'src/plan-job/step.ts': 'export const step = 1;\n',
+        'src/delivery/deliver.ts': "import { run } from '../plan-job/run.ts';\nexport const deliver = run;\n",
+      }),
+    ).toEqual(['flows-apart']);
+    expect(
+      await violations({
+        'src/cli.ts': flows,
+        'src/plan-job/run.ts':
+          "import { deliver } from '../delivery/deliver.ts';\nexport const run = deliver;\n",
+        'src/delivery/deliver.ts': 'export const deliver = 1;\n',
+      }),
+    ).toEqual(['flows-apart']);
+  });
+
   it('refuse a module nothing imports', async () => {
     expect(
       await violations({
