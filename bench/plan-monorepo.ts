@@ -20,6 +20,7 @@ type PlanChange = (o: {
   head: string;
   configFile?: string;
   cacheDir?: string;
+  caches?: unknown;
 }) => Promise<PlanReport>;
 
 type AppType = 'kustomize' | 'helm' | 'directory';
@@ -387,6 +388,8 @@ env:
   for (const app of apps) write(dir, `argocd/apps/${app.name}.yaml`, applicationYaml(app));
   git('add', '-A');
   git('commit', '-q', '-m', `${count} applications`);
+  // A clone Mergeplane plans from is packed, as fetched from GitHub; a fresh commit is loose objects.
+  git('repack', '-adq');
   const base = git('rev-parse', 'HEAD');
 
   // The change: one overlay's image tag, in the kustomize app nearest the middle of the repository.
@@ -522,9 +525,12 @@ function printTable(r: BenchResult): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** The engine, with one set of plan caches for every plan of the run, as a worker process keeps them. */
 async function loadPlanChange(): Promise<PlanChange> {
   const module = (await import('../src/engine/plan-change.ts')) as { planChange: PlanChange };
-  return module.planChange;
+  const { PlanCaches } = await import('../src/model/plan-caches.ts');
+  const caches = new PlanCaches();
+  return (o) => module.planChange({ ...o, caches });
 }
 
 async function main(): Promise<void> {

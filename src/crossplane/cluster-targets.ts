@@ -1,5 +1,8 @@
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
-import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
+import {
+  expandApplicationSet,
+  type GeneratorContext,
+} from '../gitops/applicationset/expand-application-set.ts';
 import type { ClusterEntry } from '../gitops/cluster.ts';
 import { stringMap } from '../model/field-values.ts';
 import { isRecord } from '../model/kube-object.ts';
@@ -87,7 +90,8 @@ export function clusterTargets(o: {
   claimObject: Record<string, unknown>;
   applicationSets: readonly ApplicationSetInput[];
   clusters: readonly ClusterEntry[];
-  root: string;
+  /** The revision git generators read: a checkout directory or a tree's view. */
+  root: GeneratorContext['root'];
   isThisRepo: (url: string) => boolean;
 }): ClusterTargets {
   const cluster = registeredCluster(o.claimObject);

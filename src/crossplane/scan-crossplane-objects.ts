@@ -1,9 +1,9 @@
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { DEFAULT_MAX_FILE_BYTES, readBoundedText } from '../gitops/read-bounded-text.ts';
+import { openDirectoryTree } from '../gitops/directory-tree.ts';
+import { DEFAULT_MAX_FILE_BYTES } from '../gitops/max-file-bytes.ts';
 import { isRecord } from '../model/kube-object.ts';
 import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts';
+import type { LruCache, PlanCaches } from '../model/plan-caches.ts';
+import { type RevisionTree, treeParentOf } from '../model/revision-tree.ts';
 import { isXrdObject } from './crossplane-model.ts';
 
 export interface ScannedObject {
@@ -29,40 +29,36 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Manifest files under root: no symlinks, no `.git`/`node_modules`, no Helm chart `templates/`. */
-async function manifestFiles(root: string): Promise<string[]> {
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
+/** Manifest files of the tree: no symlinks, nothing under `node_modules`, no Helm chart's `templates/`. */
+function manifestFiles(tree: RevisionTree): string[] {
+  const skipped = new Map<string, boolean>();
+  const isSkipped = (dir: string): boolean => {
+    if (dir === '.') return false;
+    let skip = skipped.get(dir);
+    if (skip === undefined) {
+      const parent = treeParentOf(dir);
+      const name = dir.slice(dir.lastIndexOf('/') + 1);
+      // Helm templates are not YAML until rendered; their rendered output reaches planClaims separately.
+      const parentIsChart =
+        tree.entry(parent === '.' ? 'Chart.yaml' : `${parent}/Chart.yaml`)?.kind === 'file';
+      skip = isSkipped(parent) || SKIPPED_DIRS.has(name) || (parentIsChart && name === 'templates');
+      skipped.set(dir, skip);
     }
-    // Helm templates are not YAML until rendered; their rendered output reaches planClaims separately.
-    const isChart = entries.some((e) => e.isFile() && e.name === 'Chart.yaml');
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isSymbolicLink()) continue;
-      if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name) || (isChart && entry.name === 'templates')) continue;
-        await walk(path);
-      } else if (entry.isFile() && MANIFEST_FILE.test(entry.name)) {
-        files.push(path);
-      }
-    }
+    return skip;
   };
-  await walk(root);
-  return files.sort();
+  return tree
+    .leaves()
+    .filter(
+      (path) =>
+        tree.entry(path)?.kind === 'file' &&
+        MANIFEST_FILE.test(path.slice(path.lastIndexOf('/') + 1)) &&
+        !isSkipped(treeParentOf(path)),
+    );
 }
 
-/** A regular file's text when it is at most `maxFileBytes`; symlinks and larger files are skipped. */
-async function readBounded(path: string, maxFileBytes: number): Promise<string | undefined> {
-  const read = await readBoundedText(path, maxFileBytes);
-  return read !== undefined && 'text' in read ? read.text : undefined;
-}
+type ParsedObject = Omit<ScannedObject, 'file'>;
 
-function parse(root: string, path: string, text: string): ScannedObject[] {
+function parse(text: string): ParsedObject[] {
   let docs: ReturnType<typeof parseManifests>;
   try {
     docs = parseManifests(text);
@@ -71,15 +67,30 @@ function parse(root: string, path: string, text: string): ScannedObject[] {
     if (error instanceof ManifestParseError) return [];
     throw error;
   }
-  const file = relative(root, path).split(sep).join('/');
   return docs
     .filter((d) => isRecord(d.value))
     .map((d) => ({
       object: d.value as Record<string, unknown>,
-      file,
       line: d.line,
       ...(d.lineOf ? { lineOf: d.lineOf } : {}),
     }));
+}
+
+/** A file's first-pass verdict, by content alone: Crossplane objects, or whether it could hold a claim. */
+type FirstPass = { objects: ParsedObject[] } | { apiVersion: boolean };
+
+/** Per-blob results a process keeps between scans (content-addressed trees only). */
+export interface ScanCaches {
+  firstPass: LruCache<Promise<FirstPass | undefined>>;
+  parsed: LruCache<ParsedObject[]>;
+}
+
+/** The scan's caches among a process's plan caches. */
+export function scanCachesOf(caches: PlanCaches): ScanCaches {
+  return {
+    firstPass: caches.derivedCache<Promise<FirstPass | undefined>>('crossplane-first-pass'),
+    parsed: caches.derivedCache<ParsedObject[]>('crossplane-parsed'),
+  };
 }
 
 /**
@@ -89,38 +100,66 @@ function parse(root: string, path: string, text: string): ScannedObject[] {
  * matching file is returned, in path order; files over `maxFileBytes` and unparseable files are skipped.
  */
 export async function scanCrossplaneObjects(
-  root: string,
-  o: { maxFileBytes?: number } = {},
+  root: string | RevisionTree,
+  o: { maxFileBytes?: number; caches?: ScanCaches } = {},
 ): Promise<ScannedObject[]> {
+  const tree = typeof root === 'string' ? await openDirectoryTree(root) : root;
+  const caches = tree.contentAddressed ? o.caches : undefined;
   const maxFileBytes = o.maxFileBytes ?? MAX_SCANNED_FILE_BYTES;
-  const files = await manifestFiles(root);
-  const found = new Map<string, ScannedObject[]>();
+  const files = manifestFiles(tree);
+  const text = async (path: string): Promise<string | undefined> => {
+    const read = await tree.boundedText(path, maxFileBytes);
+    return read !== undefined && 'text' in read ? read.text : undefined;
+  };
+  // Per blob, as a promise: the two revisions of a plan ask for the same blobs at once.
+  const firstPass = (path: string): Promise<FirstPass | undefined> => {
+    const id = tree.entry(path)?.id ?? '';
+    const cached = caches?.firstPass.get(id);
+    if (cached) return cached;
+    const verdict = text(path).then((content): FirstPass | undefined => {
+      if (content === undefined) return undefined;
+      return CROSSPLANE_MARKERS.test(content)
+        ? { objects: parse(content) }
+        : { apiVersion: content.includes('apiVersion') };
+    });
+    caches?.firstPass.set(id, verdict);
+    return verdict;
+  };
+  const verdicts = await Promise.all(files.map(firstPass));
+  const found = new Map<string, ParsedObject[]>();
   const rest: string[] = [];
   const groups = new Set<string>();
-  for (const path of files) {
-    const text = await readBounded(path, maxFileBytes);
-    if (text === undefined) continue;
-    if (!CROSSPLANE_MARKERS.test(text)) {
-      if (text.includes('apiVersion')) rest.push(path);
-      continue;
+  files.forEach((path, i) => {
+    const verdict = verdicts[i];
+    if (verdict === undefined) return;
+    if (!('objects' in verdict)) {
+      if (verdict.apiVersion) rest.push(path);
+      return;
     }
-    const objects = parse(root, path, text);
-    found.set(path, objects);
-    for (const { object } of objects) {
+    found.set(path, verdict.objects);
+    for (const { object } of verdict.objects) {
       if (isXrdObject(object) && isRecord(object.spec) && typeof object.spec.group === 'string') {
         groups.add(object.spec.group);
       }
     }
-  }
+  });
   if (groups.size > 0) {
     const apiVersionOfGroup = new RegExp(
       `["']?apiVersion["']?\\s*:\\s*["']?(?:${[...groups].map(escapeRegExp).join('|')})/`,
     );
-    for (const path of rest) {
-      const text = await readBounded(path, maxFileBytes);
-      if (text === undefined || !apiVersionOfGroup.test(text)) continue;
-      found.set(path, parse(root, path, text));
-    }
+    await Promise.all(
+      rest.map(async (path) => {
+        const content = await text(path);
+        if (content === undefined || !apiVersionOfGroup.test(content)) return;
+        const id = tree.entry(path)?.id ?? '';
+        let objects = caches?.parsed.get(id);
+        if (!objects) {
+          objects = parse(content);
+          caches?.parsed.set(id, objects);
+        }
+        found.set(path, objects);
+      }),
+    );
   }
-  return files.flatMap((path) => found.get(path) ?? []);
+  return files.flatMap((file) => (found.get(file) ?? []).map((object) => ({ ...object, file })));
 }

@@ -2,18 +2,22 @@ import { CONFIG_PATH } from '../config/load-config.ts';
 import { DEFAULT_CONFIG } from '../config/mergeplane-config.ts';
 import { findClaimObject, registeredCluster } from '../crossplane/cluster-targets.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
-import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
+import { scanCachesOf, scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { defaultCacheDir, planChangeWithContext } from '../engine/plan-change.ts';
-import { type Checkout, openGitRepository } from '../git/git-repository.ts';
+import { createTreeCheckout, type TreeCheckout } from '../engine/tree-checkout.ts';
+import { openCommitTrees } from '../git/git-objects.ts';
+import { openGitRepository } from '../git/git-repository.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { type Application, InvalidApplicationError, parseApplication } from '../gitops/application.ts';
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
-import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
+import { expandApplicationSetFromTree } from '../gitops/applicationset/expand-from-tree.ts';
 import { localSourceMatcher } from '../gitops/local-source.ts';
 import type { DeliveryPlan } from '../model/delivery-plan.ts';
 import { isRecord } from '../model/kube-object.ts';
 import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts';
+import { PlanCaches } from '../model/plan-caches.ts';
 import type { ClaimReport } from '../model/plan-report.ts';
+import type { RevisionTree } from '../model/revision-tree.ts';
 import { YamlCache } from '../model/yaml-cache.ts';
 import { createAppRenderer } from '../plan/app-renderer.ts';
 import type { CollectedApplications } from '../plan/collect-applications.ts';
@@ -36,6 +40,8 @@ export interface PlanDeliveryOptions {
   cacheDir?: string | false;
   logger?: PlanLogger;
   env?: NodeJS.ProcessEnv;
+  /** What plans of this process share (see planChange); default: fresh for this delivery plan. */
+  caches?: PlanCaches;
 }
 
 function isAutomated(app: Application): boolean {
@@ -96,14 +102,10 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
   const cacheDir = options.cacheDir === undefined ? defaultCacheDir(env) : options.cacheDir;
+  const caches = options.caches ?? new PlanCaches();
   const { report, config: planConfig } = await planChangeWithContext({
-    repoDir: options.repoDir,
-    base: options.before,
-    head: options.after,
     ...(options.baseBranch !== undefined ? { baseBranch: options.baseBranch } : {}),
-    cacheDir,
-    logger,
-    env,
+    ...{ caches, repoDir: options.repoDir, base: options.before, head: options.after, cacheDir, logger, env },
   });
   const repo = await openGitRepository(options.repoDir);
   const [beforeSha, afterSha] = [report.base, report.head];
@@ -115,14 +117,11 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
     repo.currentBranch(),
   ]);
   const isThisRepo = repoMatcher(config, originUrl);
-  const baseBranch = trackedBranch(
-    config,
-    options.baseBranch ?? options.before,
-    defaultBranch,
-    currentBranch,
-  );
+  const tracked = options.baseBranch ?? options.before;
+  const baseBranch = trackedBranch(config, tracked, defaultBranch, currentBranch);
   const yamlCache = new YamlCache();
   const renderer = createAppRenderer({
+    caches,
     config,
     cache: new RenderCache(cacheDir === false ? {} : { dir: cacheDir }),
     isLocal: localSourceMatcher({ isThisRepo, baseBranch }),
@@ -131,12 +130,16 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
     logger,
   });
 
-  let checkout: Checkout | undefined;
+  const commitTrees = openCommitTrees(repo.dir, caches);
+  let checkout: TreeCheckout | undefined;
   try {
-    checkout = await repo.checkout(afterSha);
+    const tree = await commitTrees.tree(afterSha);
+    const treeCheckout = createTreeCheckout(tree);
+    checkout = treeCheckout;
     const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
-    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer };
-    const { side, collected } = await collectRevision({ ...revision, label: 'head', dir: checkout.dir });
+    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer, caches, tree };
+    const materialise = (paths: Iterable<string>) => treeCheckout.materialise(paths);
+    const { side, collected } = await collectRevision({ ...revision, label: 'head', materialise });
     const apps = [...collected.entries.values()].flatMap((entry) =>
       entry.kind === 'app' ? [entry.app] : [],
     );
@@ -144,7 +147,7 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
     const headApps: DeliveryApp[] = [];
     for (const app of apps) headApps.push(await deliveryApp(app, side.index, isThisRepo, parentOf));
     const headObjects: CrossplaneObject[] = [
-      ...(await scanCrossplaneObjects(checkout.dir)),
+      ...(await scanCrossplaneObjects(tree, { caches: scanCachesOf(caches) })),
       ...renderer.rendered('head'),
     ];
     const baseObjects = await deletedClaimObjects(report.claims, (file) => repo.readFile(beforeSha, file));
@@ -156,7 +159,7 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
       claims: report.claims,
       claimObject,
       collected,
-      root: checkout.dir,
+      tree,
       isThisRepo,
       toDeliveryApp: (app) => deliveryApp(app, side.index, isThisRepo, parentOf),
     });
@@ -183,6 +186,7 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
     );
     return plan;
   } finally {
+    commitTrees.close();
     await checkout?.dispose();
   }
 }
@@ -215,7 +219,7 @@ async function clusterTargetApps(o: {
   claims: readonly ClaimReport[];
   claimObject: (claim: ClaimReport) => Record<string, unknown> | undefined;
   collected: Pick<CollectedApplications, 'clusters' | 'applicationSets'>;
-  root: string;
+  tree: RevisionTree;
   isThisRepo: (url: string) => boolean;
   toDeliveryApp: (app: Application) => Promise<DeliveryApp>;
 }): Promise<DeliveryApp[]> {
@@ -234,9 +238,9 @@ async function clusterTargetApps(o: {
       const metadata = isRecord(appset.object.metadata) ? appset.object.metadata : {};
       let objects: Record<string, unknown>[];
       try {
-        objects = expandApplicationSet(
+        objects = await expandApplicationSetFromTree(
           { ...appset.object, metadata: { ...metadata, namespace: appset.namespace } },
-          { root: o.root, clusters, isThisRepo: o.isThisRepo },
+          { tree: o.tree, clusters, isThisRepo: o.isThisRepo },
         );
       } catch (error) {
         if (error instanceof ApplicationSetError) continue;

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { ChartCredentialsError } from '../charts/chart-credentials.ts';
 import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
-import { scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
+import { scanCachesOf, scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { evaluateGates, type GateFinding } from '../gates/evaluate-gates.ts';
-import { type Checkout, type GitRepository, openGitRepository } from '../git/git-repository.ts';
+import { openCommitTrees } from '../git/git-objects.ts';
+import { type GitRepository, openGitRepository } from '../git/git-repository.ts';
 import { localSourceMatcher } from '../gitops/local-source.ts';
+import { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import { YamlCache } from '../model/yaml-cache.ts';
 import { createAppRenderer, type PlanSide } from '../plan/app-renderer.ts';
@@ -21,6 +23,7 @@ import { planAppsStage } from './plan-apps-stage.ts';
 import { planClaimsStage } from './plan-claims-stage.ts';
 import { createPlanCharts, type PlanCharts } from './remote-charts.ts';
 import { createSourceTrees, type RemoteRepositories } from './source-trees.ts';
+import { createTreeCheckout, type TreeCheckout } from './tree-checkout.ts';
 
 export interface PlanChangeOptions {
   repoDir: string;
@@ -41,6 +44,11 @@ export interface PlanChangeOptions {
   sourceDirs?: Readonly<Record<string, string>>;
   /** Other repositories beyond `sourceDirs` (the App: its installation's repositories). */
   remoteRepositories?: RemoteRepositories;
+  /**
+   * What plans of one process share (tree listings, blob contents, per-blob parse results, app inputs): a worker
+   * passes one to every plan, so a second push reads only what changed. Default: a fresh one for this plan.
+   */
+  caches?: PlanCaches;
 }
 
 /** The plan cannot start: bad arguments or an unreadable input. The CLI exits 2 with the message. */
@@ -107,10 +115,11 @@ export async function planChange(options: PlanChangeOptions): Promise<PlanReport
  * The Crossplane scan reads the whole tree and needs no render: started before the apps are planned, it runs
  * meanwhile. A failure surfaces where the scans are awaited, never as an unhandled rejection.
  */
-function startCrossplaneScans(sides: [PlanSide, PlanSide], maxFileBytes: number) {
+function startCrossplaneScans(sides: [PlanSide, PlanSide], maxFileBytes: number, caches: PlanCaches) {
+  const scanCaches = scanCachesOf(caches);
   const scans = Promise.all([
-    scanCrossplaneObjects(sides[0].index.root, { maxFileBytes }),
-    scanCrossplaneObjects(sides[1].index.root, { maxFileBytes }),
+    scanCrossplaneObjects(sides[0].index.tree, { maxFileBytes, caches: scanCaches }),
+    scanCrossplaneObjects(sides[1].index.tree, { maxFileBytes, caches: scanCaches }),
   ]);
   scans.catch(() => {});
   return scans;
@@ -137,6 +146,16 @@ function configFailure(base: string, head: string, error: ConfigError): PlanRepo
   });
 }
 
+/** The plan's chart fetching; unreadable chart credentials stop the plan before it starts. */
+function planChartsFor(env: NodeJS.ProcessEnv, config: MergeplaneConfig, renderCacheDir: string): PlanCharts {
+  try {
+    return createPlanCharts({ env, config, renderCacheDir });
+  } catch (error) {
+    if (error instanceof ChartCredentialsError) throw new PlanInputError(error.message);
+    throw error;
+  }
+}
+
 /** `planChange`, also returning the config and changed files it read, so callers need not read them again. */
 export async function planChangeWithContext(options: PlanChangeOptions): Promise<PlannedChange> {
   const logger = options.logger ?? silentLogger;
@@ -159,13 +178,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   const isThisRepo = repoMatcher(config, originUrl);
   const baseBranch = trackedBranch(config, options.baseBranch ?? options.base, defaultBranch, currentBranch);
   const renderCacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir(env));
-  let planCharts: PlanCharts;
-  try {
-    planCharts = createPlanCharts({ env, config, renderCacheDir: renderCacheDir ?? defaultCacheDir(env) });
-  } catch (error) {
-    if (error instanceof ChartCredentialsError) throw new PlanInputError(error.message);
-    throw error;
-  }
+  const planCharts = planChartsFor(env, config, renderCacheDir ?? defaultCacheDir(env));
   const trees = createSourceTrees({
     thisRepo: repo,
     isThisRepo,
@@ -173,7 +186,10 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     ...(options.remoteRepositories ? { remote: options.remoteRepositories } : {}),
   });
   const yamlCache = new YamlCache();
+  const caches = options.caches ?? new PlanCaches();
+  const commitTrees = openCommitTrees(repo.dir, caches);
   const renderer = createAppRenderer({
+    caches,
     config,
     cache: new RenderCache(renderCacheDir === undefined ? {} : { dir: renderCacheDir }),
     isLocal: localSourceMatcher({ isThisRepo, baseBranch }),
@@ -184,21 +200,23 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     sources: trees,
   });
   const failures: GateFinding[] = [];
-  const checkouts: Checkout[] = [];
+  const checkouts: TreeCheckout[] = [];
   try {
     const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
-    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer };
+    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer, caches };
     // Both revisions are independent until pairing: check out and collect them concurrently.
     const collectSide = async (label: PlanSide['label'], sha: string) => {
-      const checkout = await repo.checkout(sha);
+      const tree = await commitTrees.tree(sha);
+      const checkout = createTreeCheckout(tree);
       checkouts.push(checkout);
-      const { side, collected } = await collectRevision({ ...revision, label, dir: checkout.dir });
+      const materialise = (paths: Iterable<string>) => checkout.materialise(paths);
+      const { side, collected } = await collectRevision({ ...revision, label, tree, materialise });
       if (label === 'head') failures.push(...headFileFindings(collected, changedFiles, config));
       if (label === 'base')
         planCharts.baseCollected({ entries: [...collected.entries.values()], index: side.index });
       return { side, ...collected };
     };
-    // allSettled: a failure on one side must not leave the other's worktree behind undisposed.
+    // allSettled: a failure on one side must not leave the other's files behind undisposed.
     const settled = await Promise.allSettled([
       collectSide('base', baseSha).catch((error: unknown) => {
         planCharts.baseCollected(undefined);
@@ -210,7 +228,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
       if (result.status === 'rejected') throw result.reason;
       return result.value;
     }) as [Awaited<ReturnType<typeof collectSide>>, Awaited<ReturnType<typeof collectSide>>];
-    const scans = startCrossplaneScans([base.side, head.side], config.discovery.maxFileBytes);
+    const scans = startCrossplaneScans([base.side, head.side], config.discovery.maxFileBytes, caches);
     const planned = await planAppsStage({ base, head, renderer, changedFiles, config });
     failures.push(...planned.findings);
     const claimsPlan = await planClaimsStage({ scans, renderer, config, head, isThisRepo });
@@ -230,6 +248,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     );
     return { report, config, changedFiles };
   } finally {
+    commitTrees.close();
     await Promise.all([...checkouts.map((c) => c.dispose()), trees.dispose()]);
   }
 }

@@ -2,6 +2,7 @@ import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { clusterTargets, findClaimObject, withClusterTargets } from '../crossplane/cluster-targets.ts';
 import { type CrossplaneObject, planClaims } from '../crossplane/plan-claims.ts';
 import type { GateFinding } from '../gates/evaluate-gates.ts';
+import { withGeneratorTree } from '../gitops/applicationset/expand-from-tree.ts';
 import type { ClaimReport } from '../model/plan-report.ts';
 import type { AppEntry } from '../plan/app-entry.ts';
 import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
@@ -44,19 +45,27 @@ export async function planClaimsStage(o: {
   });
   if (consumersRendered > 0) plan = planNow();
   const headObjects = [...headScan, ...renderer.rendered('head')];
-  const claims = plan.claims.map((claim) => {
-    if (!claim.registersCluster || (claim.action !== 'create' && claim.action !== 'update')) return claim;
-    const claimObject = findClaimObject(headObjects, claim);
-    if (!claimObject) return claim;
-    const targets = clusterTargets({
-      claim,
-      claimObject,
-      applicationSets: head.applicationSets,
-      clusters: head.clusters,
-      root: head.side.index.root,
-      isThisRepo: o.isThisRepo,
-    });
-    return withClusterTargets(claim, targets);
-  });
+  const claims: ClaimReport[] = [];
+  for (const claim of plan.claims) {
+    const claimObject =
+      claim.registersCluster && (claim.action === 'create' || claim.action === 'update')
+        ? findClaimObject(headObjects, claim)
+        : undefined;
+    if (!claimObject) {
+      claims.push(claim);
+      continue;
+    }
+    const targets = await withGeneratorTree(head.side.index.tree, (view) =>
+      clusterTargets({
+        claim,
+        claimObject,
+        applicationSets: head.applicationSets,
+        clusters: head.clusters,
+        root: view,
+        isThisRepo: o.isThisRepo,
+      }),
+    );
+    claims.push(withClusterTargets(claim, targets));
+  }
   return { claims, findings: plan.findings };
 }

@@ -1,15 +1,14 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { recordList, stringList } from '../model/field-values.ts';
 import { joinRepoPath } from '../model/join-repo-path.ts';
 import { isRecord } from '../model/kube-object.ts';
+import type { DependencyDepth, RevisionTree } from '../model/revision-tree.ts';
 import { parseYamlValue } from '../model/safe-yaml.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import type { Application, ApplicationSource } from './application.ts';
+import { openDirectoryTree } from './directory-tree.ts';
 import type { IsLocalSource } from './local-source.ts';
 import { compileSafeGlob } from './safe-glob.ts';
-import { walkTree } from './walk-tree.ts';
 
 /**
  * What a render of an application reads from this repository: repository-relative POSIX paths, sorted and
@@ -20,6 +19,12 @@ export interface AppInputs {
   files: string[];
   dirs: string[];
   generatePaths?: string[];
+}
+
+/** App inputs with the tree paths their collection looked at: equal dependency keys in another tree, equal inputs. */
+export interface CollectedInputs {
+  inputs: AppInputs;
+  dependencies: Map<string, DependencyDepth>;
 }
 
 const GENERATE_PATHS_ANNOTATION = 'argocd.argoproj.io/manifest-generate-paths';
@@ -37,25 +42,12 @@ function isGlob(path: string): boolean {
   return picomatch.scan(path).isGlob;
 }
 
-async function readYaml(
-  path: string,
-  cache: YamlCache | undefined,
-): Promise<Record<string, unknown> | undefined> {
-  try {
-    const text = await readFile(path, 'utf8');
-    const value: unknown = cache ? cache.parseValue(text) : parseYamlValue(text);
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 class InputCollector {
   readonly files = new Set<string>();
   readonly dirs = new Set<string>();
   readonly generatePaths = new Set<string>();
-  private readonly root: string;
-  private realRoot: string | undefined;
+  readonly dependencies = new Map<string, DependencyDepth>();
+  private readonly tree: RevisionTree;
   private readonly kinds = new Map<string, Promise<PathKind>>();
   private readonly kustomizations = new Set<string>();
   private readonly charts = new Set<string>();
@@ -63,34 +55,44 @@ class InputCollector {
 
   private readonly yamlCache: YamlCache | undefined;
 
-  constructor(root: string, yamlCache: YamlCache | undefined) {
-    this.root = root;
+  constructor(tree: RevisionTree, yamlCache: YamlCache | undefined) {
+    this.tree = tree;
     this.yamlCache = yamlCache;
   }
 
-  /** Where a repository path leads, following symlinks, and whether it stays inside the checkout. */
+  private readonly record = (path: string, depth: DependencyDepth): void => {
+    if (this.dependencies.get(path) !== 'content') this.dependencies.set(path, depth);
+  };
+
+  /** Where a repository path leads, following symlinks, and whether it stays inside the tree. */
   kindOf(path: string): Promise<PathKind> {
     let kind = this.kinds.get(path);
     if (!kind) {
-      kind = (async (): Promise<PathKind> => {
-        this.realRoot ??= await realpath(this.root);
-        let real: string;
-        try {
-          real = await realpath(join(this.root, path));
-        } catch {
-          return { kind: 'missing' };
-        }
-        const rel = relative(this.realRoot, real);
-        if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return { kind: 'outside' };
-        const info = await stat(real);
-        return {
-          kind: info.isDirectory() ? 'dir' : 'file',
-          real: rel === '' ? '.' : rel.split(sep).join('/'),
-        };
-      })();
+      kind = this.tree.resolve(path, this.record);
       this.kinds.set(path, kind);
     }
     return kind;
+  }
+
+  /** A YAML object file (a link is followed inside the tree, as the tools follow it); undefined otherwise. */
+  async readYaml(path: string): Promise<Record<string, unknown> | undefined> {
+    const kind = await this.kindOf(path);
+    if (kind.kind !== 'file') return undefined;
+    this.record(kind.real, 'content');
+    const text = await this.tree.text(kind.real);
+    if (text === undefined) return undefined;
+    try {
+      const value: unknown = this.yamlCache ? this.yamlCache.parseValue(text) : parseYamlValue(text);
+      return isRecord(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Entries under a real directory; the listing depends on everything under it. */
+  private listUnder(dir: string): string[] {
+    this.record(dir, 'content');
+    return this.tree.filesUnder(dir);
   }
 
   async addFile(path: string): Promise<void> {
@@ -117,9 +119,9 @@ class InputCollector {
       if (done === '.' || dir === done || dir.startsWith(`${done}/`)) return;
     }
     this.scanned.add(dir);
-    for (const entry of await walkTree(this.root, dir)) {
-      if (entry.kind !== 'symlink') continue;
-      const target = await this.kindOf(entry.path);
+    for (const path of this.listUnder(dir)) {
+      if (this.tree.entry(path)?.kind !== 'symlink') continue;
+      const target = await this.kindOf(path);
       if (target.kind === 'file') this.files.add(target.real);
       else if (target.kind === 'dir') await this.addDir(target.real);
     }
@@ -131,8 +133,11 @@ class InputCollector {
     if (!matches) return;
     this.generatePaths.add(pattern);
     const base = joinRepoPath('.', picomatch.scan(pattern).base) ?? '.';
-    for (const entry of await walkTree(this.root, base)) {
-      if (matches(entry.path)) await this.addFile(entry.path);
+    const real = await this.kindOf(base);
+    if (real.kind !== 'dir') return;
+    for (const path of this.listUnder(real.real)) {
+      const shown = base === real.real ? path : `${base}${path.slice(real.real.length)}`;
+      if (matches(shown)) await this.addFile(shown);
     }
   }
 
@@ -141,7 +146,7 @@ class InputCollector {
     if (this.charts.has(dir)) return;
     this.charts.add(dir);
     for (const name of ['Chart.yaml', 'requirements.yaml']) {
-      const doc = await readYaml(join(this.root, dir, name), this.yamlCache);
+      const doc = await this.readYaml(dir === '.' ? name : `${dir}/${name}`);
       for (const dependency of recordList(doc?.dependencies)) {
         const repository = dependency.repository;
         if (typeof repository !== 'string' || !repository.startsWith('file://')) continue;
@@ -175,7 +180,7 @@ class InputCollector {
     let doc: Record<string, unknown> | undefined;
     for (const name of KUSTOMIZATION_FILES) {
       const file = dir === '.' ? name : `${dir}/${name}`;
-      doc = await readYaml(join(this.root, file), this.yamlCache);
+      doc = await this.readYaml(file);
       if (doc) {
         this.files.add(file);
         break;
@@ -265,10 +270,20 @@ class InputCollector {
  */
 export async function collectAppInputs(
   app: Application,
-  root: string,
+  root: string | RevisionTree,
   options: { isLocal: IsLocalSource; yamlCache?: YamlCache },
 ): Promise<AppInputs> {
-  const collector = new InputCollector(root, options.yamlCache);
+  const tree = typeof root === 'string' ? await openDirectoryTree(root) : root;
+  return (await collectAppInputsFromTree(app, tree, options)).inputs;
+}
+
+/** `collectAppInputs` over a revision tree, with the paths it looked at (to reuse the result while they hold). */
+export async function collectAppInputsFromTree(
+  app: Application,
+  tree: RevisionTree,
+  options: { isLocal: IsLocalSource; yamlCache?: YamlCache },
+): Promise<CollectedInputs> {
+  const collector = new InputCollector(tree, options.yamlCache);
   const sourceDirs: string[] = [];
   for (const source of app.sources) {
     if (source.path === undefined && source.chart !== undefined) {
@@ -306,5 +321,5 @@ export async function collectAppInputs(
   if (annotation !== undefined) collector.addGeneratePaths(annotation, sourceDirs);
   const inputs: AppInputs = { files: [...collector.files].sort(), dirs: [...collector.dirs].sort() };
   if (collector.generatePaths.size > 0) inputs.generatePaths = [...collector.generatePaths].sort();
-  return inputs;
+  return { inputs, dependencies: collector.dependencies };
 }

@@ -1,13 +1,13 @@
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import { isRecord } from '../model/kube-object.ts';
 import { ManifestParseError, type ParsedDocument, parseManifests } from '../model/parse-manifests.ts';
+import type { LruCache } from '../model/plan-caches.ts';
+import { type RevisionTree, treeParentOf } from '../model/revision-tree.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import { isApplicationObject, isApplicationSetObject } from './application.ts';
-import { DEFAULT_MAX_FILE_BYTES, readBoundedText } from './read-bounded-text.ts';
+import { openDirectoryTree } from './directory-tree.ts';
+import { DEFAULT_MAX_FILE_BYTES } from './max-file-bytes.ts';
 
 export interface FoundObject {
   object: Record<string, unknown>;
@@ -26,6 +26,9 @@ export interface Discovery {
   skipped: { file: string; bytes: number }[];
 }
 
+/** What discovery keeps per blob between plans. */
+export type CachedFinding = Promise<FileFinding | { tooLarge: number }>;
+
 type FileResult =
   | { file: string; docs: ParsedDocument[] }
   | { file: string; error: ManifestParseError }
@@ -41,69 +44,96 @@ function isClusterSecret(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Lists the files to inspect: regular files only (a symlinked file would be found again at its target, a
- * symlinked directory could leave the checkout), never `.git` or `node_modules`, and never a Helm chart's
- * `templates/` — those are Go templates, not manifests, and reach Argo CD only through a render.
+ * The files to inspect: regular files only (a symlinked file would be found again at its target, a symlinked
+ * directory could leave the tree), never under `node_modules`, and never a Helm chart's `templates/` — those are
+ * Go templates, not manifests, and reach Argo CD only through a render.
  */
-async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const visit = async (rel: string, inChart: boolean): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(rel === '' ? root : join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    const chart = inChart || entries.some((e) => e.name === 'Chart.yaml' && e.isFile());
-    for (const entry of entries) {
-      const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) {
-        if (SKIPPED_DIRS.has(entry.name) || (chart && entry.name === 'templates')) continue;
-        await visit(child, chart);
-      } else if (entry.isFile()) {
-        out.push(child);
+export function manifestCandidates(tree: RevisionTree): string[] {
+  const skippedDir = new Map<string, { skipped: boolean; inChart: boolean }>();
+  const dirState = (dir: string): { skipped: boolean; inChart: boolean } => {
+    let state = skippedDir.get(dir);
+    if (!state) {
+      const isChart = tree.entry(dir === '.' ? 'Chart.yaml' : `${dir}/Chart.yaml`)?.kind === 'file';
+      if (dir === '.') {
+        state = { skipped: false, inChart: isChart };
+      } else {
+        const parent = dirState(treeParentOf(dir));
+        const name = dir.slice(dir.lastIndexOf('/') + 1);
+        const skipped = parent.skipped || SKIPPED_DIRS.has(name) || (parent.inChart && name === 'templates');
+        state = { skipped, inChart: parent.inChart || isChart };
       }
+      skippedDir.set(dir, state);
     }
+    return state;
   };
-  await visit('', false);
-  return out.sort();
+  return tree
+    .leaves()
+    .filter((path) => tree.entry(path)?.kind === 'file' && !dirState(treeParentOf(path)).skipped);
+}
+
+/** What one file holds for discovery, by its content alone (cacheable by blob id). */
+type FileFinding = { docs: ParsedDocument[] } | { error: ManifestParseError } | { none: true };
+
+function inspect(text: string, yamlCache: YamlCache | undefined): FileFinding {
+  if (!text.includes('argoproj.io') && !text.includes('secret-type')) return { none: true };
+  try {
+    const docs = yamlCache ? yamlCache.parseManifests(text) : parseManifests(text);
+    // Kept between plans: the values and lines only, not the parser's documents behind field lookups.
+    return { docs: docs.map((doc) => ({ value: doc.value, line: doc.line })) };
+  } catch (error) {
+    if (!(error instanceof ManifestParseError)) throw error;
+    if (text.includes('{{')) return { none: true };
+    return { error };
+  }
 }
 
 /**
- * Finds the Argo CD Applications, ApplicationSets and cluster Secrets committed in a checkout. Files are
+ * Finds the Argo CD Applications, ApplicationSets and cluster Secrets committed in a revision. Files are
  * selected by picomatch globs (dotfiles included) and parsed only when their text mentions Argo CD, which
- * keeps large repositories cheap. A file that fails to parse is reported, unless it contains `{{` — a
- * template of some tool, not a manifest. Output is sorted by file, then line.
+ * keeps large repositories cheap; with `cache`, a file seen before (by blob id) is not read again. A file that
+ * fails to parse is reported, unless it contains `{{` — a template of some tool, not a manifest. Output is
+ * sorted by file, then line.
  */
 export async function discoverManifests(
-  root: string,
-  options: { include: string[]; exclude: string[]; yamlCache?: YamlCache; maxFileBytes?: number },
+  root: string | RevisionTree,
+  options: {
+    include: string[];
+    exclude: string[];
+    yamlCache?: YamlCache;
+    maxFileBytes?: number;
+    cache?: LruCache<CachedFinding>;
+  },
 ): Promise<Discovery> {
+  const tree = typeof root === 'string' ? await openDirectoryTree(root) : root;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const included = picomatch(options.include.length > 0 ? options.include : ['**'], { dot: true });
   const excluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
-  const files = (await listFiles(root)).filter((f) => included(f) && !excluded(f));
-  const limit = pLimit(16);
+  const files = manifestCandidates(tree).filter((f) => included(f) && !excluded(f));
+  const cache = tree.contentAddressed ? options.cache : undefined;
+  const limit = pLimit(64);
+  // Per blob, as a promise: the two revisions of a plan ask for the same blobs at once, and each is parsed once.
+  const findingOf = (file: string): Promise<FileFinding | { tooLarge: number }> => {
+    const id = tree.entry(file)?.id ?? '';
+    const cached = cache?.get(id);
+    if (cached) return cached;
+    const finding = limit(() => tree.boundedText(file, maxFileBytes)).then(
+      (read): FileFinding | { tooLarge: number } => {
+        if (read === undefined) return { none: true };
+        if ('tooLarge' in read) return read;
+        // With a per-blob cache, each text is parsed once anyway: the plan's YAML cache need not hold it too.
+        return inspect(read.text, cache ? undefined : options.yamlCache);
+      },
+    );
+    cache?.set(id, finding);
+    return finding;
+  };
   const results = await Promise.all(
-    files.map((file) =>
-      limit(async (): Promise<FileResult | undefined> => {
-        const read = await readBoundedText(join(root, file), maxFileBytes);
-        if (read === undefined) return undefined;
-        if ('tooLarge' in read) return { file, skippedBytes: read.tooLarge };
-        const { text } = read;
-        if (!text.includes('argoproj.io') && !text.includes('secret-type')) return undefined;
-        try {
-          return {
-            file,
-            docs: options.yamlCache ? options.yamlCache.parseManifests(text) : parseManifests(text),
-          };
-        } catch (error) {
-          if (!(error instanceof ManifestParseError)) throw error;
-          if (text.includes('{{')) return undefined;
-          return { file, error };
-        }
-      }),
-    ),
+    files.map(async (file): Promise<FileResult | undefined> => {
+      const finding = await findingOf(file);
+      if ('none' in finding) return undefined;
+      if ('tooLarge' in finding) return { file, skippedBytes: finding.tooLarge };
+      return { file, ...finding };
+    }),
   );
   const discovery: Discovery = {
     applications: [],

@@ -2,26 +2,31 @@ import pLimit from 'p-limit';
 import { kustomizeBuildFlags } from '../config/argocd-settings.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
-import { type AppInputs, collectAppInputs } from '../gitops/app-inputs.ts';
+import type { AppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
+import type { PlanCaches } from '../model/plan-caches.ts';
 import { isExactVersion } from '../model/select-version.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
+import { detectTreeSourceType } from '../render/detect-source-type.ts';
 import { renderApplication } from '../render/render-application.ts';
 import type { RemoteCharts, RenderContext } from '../render/render-context.ts';
 import { RenderError } from '../render/render-error.ts';
 import type { SourceRepositories } from '../render/source-repositories.ts';
 import { InvalidToolUserError } from '../render/tool-sandbox.ts';
+import { type CollectedAppInputs, createInputsSource } from './app-inputs-source.ts';
 import type { PlanLogger } from './plan-logger.ts';
 import { type CachedRender, RenderCache } from './render-cache.ts';
 import { createRenderToolbox, toolsNeeded } from './render-toolbox.ts';
-import { stableStringify } from './stable-stringify.ts';
+import { frozenStringify } from './stable-stringify.ts';
 import type { TreeIndex } from './tree-index.ts';
 
-/** One revision's checkout, as the renderer sees it. */
+/** One revision, as the renderer sees it. */
 export interface PlanSide {
   label: 'base' | 'head';
   index: TreeIndex;
+  /** Writes these paths of the revision to disk (once) for the render tools; returns the directory holding them. */
+  materialise(paths: Iterable<string>): Promise<string>;
 }
 
 export type RenderAttempt = { ok: true; render: CachedRender } | { ok: false; error: RenderError };
@@ -45,6 +50,8 @@ export interface AppRendererOptions {
   /** Chart repositories: at base every repository is approved; at head `approved` decides. */
   charts?: RemoteCharts;
   sources?: SourceRepositories;
+  /** Kept between plans: app inputs are collected again only when a path they were read from changed. */
+  caches?: PlanCaches;
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$/i;
@@ -85,28 +92,37 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
   const { config, cache, isLocal, yamlCache, env, logger } = options;
   const approveAll = async () => true;
   const limit = pLimit(config.render.concurrency);
-  const inputsMemo = new Map<string, Promise<AppInputs>>();
+  const inputsMemo = new Map<string, Promise<CollectedAppInputs>>();
   const renderMemo = new Map<string, Promise<RenderAttempt>>();
   const rendered: Record<PlanSide['label'], CrossplaneObject[]> = { base: [], head: [] };
   const toolbox = createRenderToolbox(env, config.render.maxMemoryBytes);
   // The instance's kustomize flags, parsed once per plan.
   const kustomizeFlags = kustomizeBuildFlags(config.argocd.kustomize.buildOptions);
 
-  const inputsOf = (side: PlanSide, app: Application): Promise<AppInputs> => {
-    const key = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.sources)}`;
+  const collectInputs = createInputsSource({ isLocal, yamlCache, caches: options.caches });
+
+  const collectedOf = (side: PlanSide, app: Application): Promise<CollectedAppInputs> => {
+    const key = `${side.label}:${app.namespace}/${app.name}:${frozenStringify(app.sources)}`;
     let inputs = inputsMemo.get(key);
     if (!inputs) {
-      inputs = collectAppInputs(app, side.index.root, { isLocal, yamlCache });
+      inputs = collectInputs(side.index.tree, app);
       inputsMemo.set(key, inputs);
     }
     return inputs;
   };
+  const inputsOf = async (side: PlanSide, app: Application): Promise<AppInputs> =>
+    (await collectedOf(side, app)).inputs;
 
   const cacheKey = async (side: PlanSide, app: Application, versions: Record<string, string>) =>
     renderCacheKey(side, app, await inputsOf(side, app), versions, config);
 
   const renderWithCache = async (side: PlanSide, app: Application): Promise<RenderAttempt> => {
-    const needed = toolsNeeded(app, side.index.root, isLocal, kustomizeFlags.includes('--enable-helm'));
+    const needed = await toolsNeeded(
+      app,
+      (source) => detectTreeSourceType(source, side.index.tree),
+      isLocal,
+      kustomizeFlags.includes('--enable-helm'),
+    );
     const resolved = await toolbox.toolsFor(app, needed);
     if ('error' in resolved) return { ok: false, error: resolved.error };
     const { paths: toolPaths, versions } = resolved;
@@ -117,9 +133,12 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
     if (limits instanceof InvalidToolUserError) {
       return { ok: false, error: new RenderError(`application ${app.name}: ${limits.message}`) };
     }
+    const { inputs, links } = await collectedOf(side, app);
+    // The render reads the app's input closure and nothing else of the revision: only that is written to disk.
+    const root = await side.materialise([...inputs.files, ...inputs.dirs, ...links]);
     const context: RenderContext = {
       sandbox: limits,
-      root: side.index.root,
+      root,
       isLocal,
       ...(options.charts
         ? { charts: side.label === 'base' ? { ...options.charts, approved: approveAll } : options.charts }
@@ -148,7 +167,7 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
   };
 
   const render = (side: PlanSide, app: Application): Promise<RenderAttempt> => {
-    const memoKey = `${side.label}:${app.namespace}/${app.name}:${stableStringify(app.manifest)}`;
+    const memoKey = `${side.label}:${app.namespace}/${app.name}:${frozenStringify(app.manifest)}`;
     let attempt = renderMemo.get(memoKey);
     if (!attempt) {
       attempt = limit(() => renderWithCache(side, app)).then((result) => {

@@ -6,9 +6,10 @@ import {
   UnsupportedApplicationError,
 } from '../gitops/application.ts';
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
-import { expandApplicationSet } from '../gitops/applicationset/expand-application-set.ts';
+import { expandApplicationSetFromTree } from '../gitops/applicationset/expand-from-tree.ts';
 import type { ClusterEntry } from '../gitops/cluster.ts';
 import { isRecord } from '../model/kube-object.ts';
+import type { RevisionTree } from '../model/revision-tree.ts';
 import type { AppEntry } from './app-entry.ts';
 import { stableStringify } from './stable-stringify.ts';
 
@@ -39,7 +40,7 @@ export class ApplicationRegistry {
   /** Every definition of an Application key outside app-of-apps, to catch two that differ. */
   private readonly definitions = new Map<string, { origin: string; object: Record<string, unknown> }[]>();
   private readonly options: {
-    root: string;
+    tree: RevisionTree;
     clusters: ClusterEntry[];
     isThisRepo: (url: string) => boolean;
   };
@@ -99,11 +100,11 @@ export class ApplicationRegistry {
     this.pending.push({ app, depth });
   }
 
-  addApplicationSet(
+  async addApplicationSet(
     object: Record<string, unknown>,
     where: { file?: string; line?: number; defaultNamespace?: string },
     depth: number,
-  ): void {
+  ): Promise<void> {
     const { name, namespace } = objectName(object);
     const origin = `applicationset:${name}`;
     const appsetNamespace = namespace ?? where.defaultNamespace ?? 'argocd';
@@ -114,12 +115,12 @@ export class ApplicationRegistry {
     });
     let generated: Record<string, unknown>[];
     try {
-      generated = expandApplicationSet(
+      generated = await expandApplicationSetFromTree(
         {
           ...object,
           metadata: { ...(isRecord(object.metadata) ? object.metadata : {}), namespace: appsetNamespace },
         },
-        { root: this.options.root, clusters: this.options.clusters, isThisRepo: this.options.isThisRepo },
+        { tree: this.options.tree, clusters: this.options.clusters, isThisRepo: this.options.isThisRepo },
       );
     } catch (error) {
       if (!(error instanceof ApplicationSetError)) throw error;

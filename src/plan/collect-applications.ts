@@ -8,8 +8,9 @@ import {
 } from '../gitops/application.ts';
 import type { ClusterEntry } from '../gitops/cluster.ts';
 import { clusterFromSecret } from '../gitops/cluster-secret.ts';
-import { discoverManifests } from '../gitops/discover-manifests.ts';
+import { type CachedFinding, discoverManifests } from '../gitops/discover-manifests.ts';
 import type { KubeObject } from '../model/kube-object.ts';
+import type { PlanCaches } from '../model/plan-caches.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
 import { ApplicationRegistry, type FoundApplicationSet, objectName } from './application-registry.ts';
@@ -28,6 +29,8 @@ export interface CollectOptions {
   appInputs: (app: Application) => Promise<AppInputs>;
   /** Renders a (possible) parent app to find its child Applications; errors surface when the app itself is diffed. */
   renderObjects: (app: Application) => Promise<KubeObject[] | undefined>;
+  /** Kept between plans: per-blob discovery results and Argo CD mentions. */
+  caches?: PlanCaches;
 }
 
 export interface CollectedApplications {
@@ -47,10 +50,19 @@ async function mayContainApplications(app: Application, options: CollectOptions)
   const inputs = await options.appInputs(app);
   const files = new Set(inputs.files);
   for (const dir of inputs.dirs) for (const file of await options.index.filesUnder(dir)) files.add(file);
+  const { tree } = options.index;
+  const mentions = tree.contentAddressed
+    ? options.caches?.derivedCache<Promise<boolean>>('mentions-argo')
+    : undefined;
   for (const file of files) {
     if (!/\.(ya?ml|json|tpl)$/.test(file)) continue;
-    const text = await options.index.text(file);
-    if (text?.includes('argoproj.io')) return true;
+    const id = tree.entry(file)?.id ?? '';
+    let found = mentions?.get(id);
+    if (found === undefined) {
+      found = options.index.text(file).then((text) => text?.includes('argoproj.io') ?? false);
+      mentions?.set(id, found);
+    }
+    if (await found) return true;
   }
   return false;
 }
@@ -108,11 +120,12 @@ async function implicitRoots(
  */
 export async function collectApplications(options: CollectOptions): Promise<CollectedApplications> {
   const { index, config } = options;
-  const discovery = await discoverManifests(index.root, {
+  const discovery = await discoverManifests(index.tree, {
     include: config.discovery.include,
     exclude: config.discovery.exclude,
     yamlCache: options.yamlCache,
     maxFileBytes: config.discovery.maxFileBytes,
+    ...(options.caches ? { cache: options.caches.derivedCache<CachedFinding>('discovery') } : {}),
   });
   const clusters: ClusterEntry[] = config.clusters.map((c) => ({ ...c }));
   for (const found of discovery.clusterSecrets) {
@@ -120,7 +133,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     if (cluster && !clusters.some((c) => c.server === cluster.server)) clusters.push(cluster);
   }
   const registry = new ApplicationRegistry({
-    root: index.root,
+    tree: index.tree,
     clusters,
     isThisRepo: options.isThisRepo,
   });
@@ -130,7 +143,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     registry.addApplication(found.object, { origin: found.file, file: found.file, line: found.line }, 0);
   }
   for (const found of discovery.applicationSets) {
-    registry.addApplicationSet(found.object, { file: found.file, line: found.line }, 0);
+    await registry.addApplicationSet(found.object, { file: found.file, line: found.line }, 0);
   }
   for (const root of await implicitRoots(index, entries, options.isThisRepo, options.thisRepoUrl)) {
     registry.addApplication(root.object, { origin: root.dir, file: `${root.dir}/Chart.yaml` }, 0);
@@ -158,7 +171,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
         if (expanded.has(childKey)) continue;
         registry.addApplication(object, where, depth + 1);
       } else if (isApplicationSetObject(object)) {
-        registry.addApplicationSet(object, where, depth + 1);
+        await registry.addApplicationSet(object, where, depth + 1);
       }
     }
   }

@@ -1,3 +1,4 @@
+import type { RevisionTree } from '../model/revision-tree.ts';
 import type { AppRenderer, PlanSide } from './app-renderer.ts';
 import {
   type CollectedApplications,
@@ -9,8 +10,10 @@ import { TreeIndex } from './tree-index.ts';
 export interface CollectRevisionOptions
   extends Omit<CollectOptions, 'index' | 'appInputs' | 'renderObjects'> {
   label: PlanSide['label'];
-  /** The revision's checked-out tree; the caller owns (and disposes of) the checkout. */
-  dir: string;
+  /** The revision's tree. */
+  tree: RevisionTree;
+  /** Writes paths of the revision to disk for the render tools (the caller disposes of what it wrote). */
+  materialise: PlanSide['materialise'];
   renderer: AppRenderer;
 }
 
@@ -24,8 +27,8 @@ export interface CollectedRevision {
  * find child Applications are the ones reused when the apps are diffed.
  */
 export async function collectRevision(options: CollectRevisionOptions): Promise<CollectedRevision> {
-  const { label, dir, renderer, ...collect } = options;
-  const side: PlanSide = { label, index: new TreeIndex(dir) };
+  const { label, tree, materialise, renderer, ...collect } = options;
+  const side: PlanSide = { label, index: new TreeIndex(tree), materialise };
   const collected = await collectApplications({
     ...collect,
     index: side.index,

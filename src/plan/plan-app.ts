@@ -6,14 +6,14 @@ import type { AppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
 import type { AppReport, AppStatus, SourceType } from '../model/plan-report.ts';
-import { detectSourceType } from '../render/detect-source-type.ts';
+import { detectTreeSourceType } from '../render/detect-source-type.ts';
 import { isRendered } from '../render/render-application.ts';
 import { InvalidManifestError, RenderError, UnsupportedSourceError } from '../render/render-error.ts';
 import { isShownByItsPair } from '../report/resource-title.ts';
 import type { AppEntry } from './app-entry.ts';
 import type { AppRenderer, PlanSide } from './app-renderer.ts';
 import { diffAppResources, type ManagedObjects } from './diff-app-resources.ts';
-import { stableStringify } from './stable-stringify.ts';
+import { frozenStringify } from './stable-stringify.ts';
 
 export interface PlanAppInput {
   base: PlanSide;
@@ -59,12 +59,12 @@ function shellOf(entry: AppEntry): Omit<AppReport, 'status' | 'sourceType'> {
   };
 }
 
-export function sourceTypeOf(app: Application, side: PlanSide): SourceType {
+export async function sourceTypeOf(app: Application, side: PlanSide): Promise<SourceType> {
   const rendered = app.sources.filter((s) => isRendered(s, app.multiSource));
   if (rendered.length > 1) return 'multi';
   const source = rendered[0];
   if (!source) return 'unknown';
-  return detectSourceType(source, side.index.root);
+  return detectTreeSourceType(source, side.index.tree);
 }
 
 /** `movedFrom` when the Application's own file (not an ApplicationSet or parent) moved to another path. */
@@ -134,7 +134,9 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   const headApp = headEntry?.app;
   const baseApp = baseEntry?.kind === 'app' ? baseEntry.app : undefined;
   if (headApp && baseApp) {
-    const definitionChanged = stableStringify(baseApp.manifest) !== stableStringify(headApp.manifest);
+    const definitionChanged =
+      baseApp.manifest !== headApp.manifest &&
+      frozenStringify(baseApp.manifest) !== frozenStringify(headApp.manifest);
     const inputs = inputsUnion(
       await renderer.inputsOf(base, baseApp),
       await renderer.inputsOf(head, headApp),
@@ -143,7 +145,7 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
       return {
         report: {
           ...shell,
-          sourceType: sourceTypeOf(headApp, head),
+          sourceType: await sourceTypeOf(headApp, head),
           status: 'unchanged',
           ...movedFrom(baseApp, headApp),
           ...(headApp.file !== undefined && changedFiles.includes(headApp.file) ? { fileChanged: true } : {}),
@@ -161,7 +163,7 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
     return {
       report: {
         ...shell,
-        sourceType: sourceTypeOf(app, head),
+        sourceType: await sourceTypeOf(app, head),
         status: 'error',
         error: headAttempt.error.message,
         resources: [],
@@ -173,7 +175,7 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
     ? headAttempt.render.sourceType
     : baseAttempt?.ok
       ? baseAttempt.render.sourceType
-      : sourceTypeOf(app, base);
+      : await sourceTypeOf(app, base);
   let resources: AppReport['resources'];
   let baseObjects: ManagedObjects;
   let headObjects: ManagedObjects;

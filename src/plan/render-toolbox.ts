@@ -1,6 +1,6 @@
-import type { Application } from '../gitops/application.ts';
+import type { Application, ApplicationSource } from '../gitops/application.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
-import { detectSourceType } from '../render/detect-source-type.ts';
+import type { DetectedSourceType } from '../render/detect-source-type.ts';
 import { isRendered } from '../render/render-application.ts';
 import { RenderError } from '../render/render-error.ts';
 import { resolveTool, type ToolName, ToolNotFoundError, toolVersion } from '../render/resolve-tool.ts';
@@ -68,12 +68,12 @@ export function createRenderToolbox(env: NodeJS.ProcessEnv, maxMemoryBytes: numb
 }
 
 /** The tools an app's render runs: helm for charts, kubectl for kustomize (and helm with --enable-helm). */
-export function toolsNeeded(
+export async function toolsNeeded(
   app: Application,
-  root: string,
+  detect: (source: ApplicationSource) => Promise<DetectedSourceType>,
   isLocal: IsLocalSource,
   kustomizeEnablesHelm: boolean,
-): Set<ToolName> {
+): Promise<Set<ToolName>> {
   const needed = new Set<ToolName>();
   for (const source of app.sources) {
     if (!isRendered(source, app.multiSource)) continue;
@@ -83,7 +83,7 @@ export function toolsNeeded(
       needed.add('kubectl');
       continue;
     }
-    const type = detectSourceType(source, root);
+    const type = await detect(source);
     if (type === 'helm') needed.add('helm');
     if (type === 'kustomize') needed.add('kubectl');
     if (type === 'kustomize' && kustomizeEnablesHelm) needed.add('helm');

@@ -9,3 +9,18 @@ export function stableStringify(value: unknown): string {
     return v;
   });
 }
+
+const memo = new WeakMap<object, string>();
+
+/**
+ * `stableStringify` of a value that is never mutated (a parsed manifest shared between revisions and plans, an
+ * app's sources), computed once per object: unchanged files give the same objects, so most comparisons are free.
+ */
+export function frozenStringify(value: object): string {
+  let text = memo.get(value);
+  if (text === undefined) {
+    text = stableStringify(value);
+    memo.set(value, text);
+  }
+  return text;
+}

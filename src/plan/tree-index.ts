@@ -1,81 +1,33 @@
-import { createHash } from 'node:crypto';
-import { lstat, readFile, readlink } from 'node:fs/promises';
-import { join, posix } from 'node:path';
-import { walkTree } from '../gitops/walk-tree.ts';
+import { posix } from 'node:path';
+import type { RevisionTree } from '../model/revision-tree.ts';
+
+/** Files larger than this are not probed for text (app-of-apps detection, chart repositories). */
+const MAX_PROBED_BYTES = 4 * 1024 * 1024;
 
 /**
- * Memoized, symlink-safe view of one checkout: file listings, contents digests and text probes.
- * Render cache keys and app-of-apps detection read the same files, so each is read once per plan.
+ * One revision as the plan reads it: file listings, content digests (blob ids in git) and text probes, all
+ * through the revision's tree, so the render cache and app-of-apps detection read each file once.
  */
 export class TreeIndex {
-  readonly root: string;
-  private readonly listings = new Map<string, Promise<string[]>>();
-  private readonly digests = new Map<string, Promise<string | undefined>>();
-  private readonly texts = new Map<string, Promise<string | undefined>>();
+  readonly tree: RevisionTree;
 
-  constructor(root: string) {
-    this.root = root;
+  constructor(tree: RevisionTree) {
+    this.tree = tree;
   }
 
-  /** Repository-relative files under `dir` (recursively), not following symlinked directories. */
-  filesUnder(dir: string): Promise<string[]> {
-    const key = posix.normalize(dir === '' ? '.' : dir);
-    let listing = this.listings.get(key);
-    if (!listing) {
-      listing = this.walk(key);
-      this.listings.set(key, listing);
-    }
-    return listing;
+  /** Repository-relative files and links under `dir` (recursively), not entering symlinked directories. */
+  async filesUnder(dir: string): Promise<string[]> {
+    return this.tree.filesUnder(posix.normalize(dir === '' ? '.' : dir));
   }
 
-  private async walk(dir: string): Promise<string[]> {
-    const entries = await walkTree(this.root, dir);
-    return entries
-      .filter((entry) => entry.kind !== 'other')
-      .map((entry) => entry.path)
-      .sort();
-  }
-
-  /** Content digest of a file; a symlink hashes its link text, never its target. Undefined when absent. */
+  /** Content digest of a file; a symlink's is its link text, never its target. Undefined when absent. */
   digest(file: string): Promise<string | undefined> {
-    let digest = this.digests.get(file);
-    if (!digest) {
-      digest = this.computeDigest(file);
-      this.digests.set(file, digest);
-    }
-    return digest;
+    return this.tree.digest(file);
   }
 
-  private async computeDigest(file: string): Promise<string | undefined> {
-    const full = join(this.root, file);
-    try {
-      const stat = await lstat(full);
-      if (stat.isSymbolicLink()) return `link:${await readlink(full)}`;
-      if (!stat.isFile()) return undefined;
-      return createHash('sha256')
-        .update(await readFile(full))
-        .digest('hex');
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Text of a regular file inside the checkout (symlinks are not followed). */
-  text(file: string): Promise<string | undefined> {
-    let text = this.texts.get(file);
-    if (!text) {
-      text = (async () => {
-        const full = join(this.root, file);
-        try {
-          const stat = await lstat(full);
-          if (!stat.isFile() || stat.size > 4 * 1024 * 1024) return undefined;
-          return await readFile(full, 'utf8');
-        } catch {
-          return undefined;
-        }
-      })();
-      this.texts.set(file, text);
-    }
-    return text;
+  /** Text of a regular file of the tree (symlinks are not followed). */
+  async text(file: string): Promise<string | undefined> {
+    const read = await this.tree.boundedText(file, MAX_PROBED_BYTES);
+    return read !== undefined && 'text' in read ? read.text : undefined;
   }
 }

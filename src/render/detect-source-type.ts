@@ -2,6 +2,7 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ApplicationSource } from '../gitops/application.ts';
 import { isRecord } from '../model/kube-object.ts';
+import type { RevisionTree } from '../model/revision-tree.ts';
 import { RepoFiles } from './repo-files.ts';
 
 export type DetectedSourceType = 'directory' | 'kustomize' | 'helm' | 'plugin';
@@ -57,7 +58,26 @@ export function detectSourceType(source: ApplicationSource, root: string): Detec
   } catch {
     return 'directory';
   }
+  return typeFromNames(names);
+}
+
+function typeFromNames(names: readonly string[]): DetectedSourceType {
   if (names.some((n) => KUSTOMIZATION_FILES.includes(n))) return 'kustomize';
   if (names.some((n) => n.endsWith('Chart.yaml'))) return 'helm';
   return 'directory';
+}
+
+/** `detectSourceType` over a revision tree (no checkout): the same rules, the source directory listed from the tree. */
+export async function detectTreeSourceType(
+  source: ApplicationSource,
+  tree: RevisionTree,
+): Promise<DetectedSourceType> {
+  const explicit = explicitSourceTypes(source)[0];
+  if (explicit) return explicit;
+  if (source.path === undefined && source.chart !== undefined) return 'helm';
+  const rel = RepoFiles.join('.', source.path ?? '.');
+  if (rel === undefined) return 'directory';
+  const resolved = await tree.resolve(rel);
+  if (resolved.kind !== 'dir') return 'directory';
+  return typeFromNames(tree.childNames(resolved.real) ?? []);
 }

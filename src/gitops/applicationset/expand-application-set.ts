@@ -139,7 +139,8 @@ export function expandApplicationSet(
     renderer,
     context: ctx,
     repoTree: () => {
-      tree ??= listRepoTree(ctx.root, { maxEntries: MAX_REPO_ENTRIES, fail });
+      const options = { maxEntries: MAX_REPO_ENTRIES, fail };
+      tree ??= typeof ctx.root === 'string' ? listRepoTree(ctx.root, options) : ctx.root.repoTree(options);
       return tree;
     },
     checkBudget: (count) => {

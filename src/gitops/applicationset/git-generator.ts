@@ -5,6 +5,7 @@ import { parseYamlDocuments, yamlToJS } from '../../model/safe-yaml.ts';
 import { formatGoValue } from '../../template/go-template/go-format.ts';
 import { sanitizeName } from '../../template/sanitize-name.ts';
 import { ApplicationSetError, UnsupportedGeneratorError } from './application-set-error.ts';
+import { type GeneratorTree, TreeFilesNeeded } from './generator-context.ts';
 import type { GeneratorState } from './generator-state.ts';
 import { newParamSet, type ParamSet, toSafeData } from './param-set.ts';
 import { gitPathspecMatch, goPathMatch } from './path-match.ts';
@@ -119,12 +120,21 @@ function readPatterns(value: unknown, field: string, fail: (reason: string) => n
 }
 
 /** First YAML/JSON document of a file: a list gives one parameter set per element, an empty file one empty set. */
-function readObjects(root: string, file: string, fail: (reason: string) => never): Record<string, unknown>[] {
+/** A selected file's text: from the checkout directory, or from a tree's view (which may ask for it to be loaded). */
+function readText(root: string | GeneratorTree, file: string, fail: (reason: string) => never): string {
+  if (typeof root !== 'string') {
+    if ((root.size(file) ?? 0) > MAX_FILE_BYTES) fail(`${file} is larger than ${MAX_FILE_BYTES} bytes`);
+    return root.text(file);
+  }
   const absolute = join(root, file);
   if (statSync(absolute).size > MAX_FILE_BYTES) fail(`${file} is larger than ${MAX_FILE_BYTES} bytes`);
+  return readFileSync(absolute, 'utf8');
+}
+
+function readObjects(text: string, file: string, fail: (reason: string) => never): Record<string, unknown>[] {
   let parsed: unknown;
   try {
-    const doc = parseYamlDocuments(readFileSync(absolute, 'utf8'), { uniqueKeys: true })[0];
+    const doc = parseYamlDocuments(text, { uniqueKeys: true })[0];
     if (doc && doc.errors.length > 0) fail(`unable to parse ${file}: ${doc.errors[0]!.message}`);
     parsed = doc ? yamlToJS(doc) : null;
   } catch (error) {
@@ -177,8 +187,22 @@ export function gitParams(spec: Record<string, unknown>, state: GeneratorState):
   } else if (spec.files !== undefined && spec.files !== null) {
     const patterns = readPatterns(spec.files, 'files', fail);
     const files = selectPaths(state.repoTree().files, patterns, gitPathspecMatch);
+    const { root } = state.context;
+    if (typeof root !== 'string') {
+      // Every selected file is asked for at once: one load and one more expansion, not one per file.
+      const missing = files.filter((file) => {
+        try {
+          root.text(file);
+          return false;
+        } catch (error) {
+          if (error instanceof TreeFilesNeeded) return true;
+          throw error;
+        }
+      });
+      if (missing.length > 0) throw new TreeFilesNeeded(missing);
+    }
     for (const file of files) {
-      for (const object of readObjects(state.context.root, file, fail)) {
+      for (const object of readObjects(readText(root, file, fail), file, fail)) {
         const params = newParamSet();
         if (state.goTemplate) Object.assign(params, object);
         else flatten(object, '', params);

@@ -1,0 +1,215 @@
+import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import type { PlanCaches } from '../model/plan-caches.ts';
+import { type RevisionEntry, RevisionTree } from '../model/revision-tree.ts';
+import { GitCommandError } from './git-repository.ts';
+
+const GIT_ENV = {
+  LC_ALL: 'C',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_PAGER: 'cat',
+  GIT_OPTIONAL_LOCKS: '0',
+};
+const MAX_LISTING_BYTES = 512 * 1024 * 1024;
+const SHA = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
+
+/** A path component git would never check out (`git fsck` refuses them; a tree written by hand may hold them). */
+function isUnsafeComponent(name: string): boolean {
+  return name === '' || name === '.' || name === '..' || name.toLowerCase() === '.git';
+}
+
+function kindOf(mode: string): RevisionEntry['kind'] {
+  if (mode === '040000') return 'dir';
+  if (mode === '120000') return 'symlink';
+  if (mode === '100644' || mode === '100755' || mode === '100664') return 'file';
+  return 'other';
+}
+
+/** Parses `git ls-tree -r -t -l -z --full-tree` output; entries under an unsafe component are left out. */
+export function parseTreeListing(output: string): Map<string, RevisionEntry> {
+  const entries = new Map<string, RevisionEntry>();
+  entries.set('.', { kind: 'dir', id: 'root' });
+  let start = 0;
+  while (start < output.length) {
+    let end = output.indexOf('\0', start);
+    if (end < 0) end = output.length;
+    const record = output.slice(start, end);
+    start = end + 1;
+    const tab = record.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode = '', , id = '', size = '-'] = record.slice(0, tab).split(/ +/);
+    const path = record.slice(tab + 1);
+    if (path.split('/').some(isUnsafeComponent)) continue;
+    const kind = kindOf(mode);
+    entries.set(path, {
+      kind,
+      id,
+      ...(size !== '-' ? { size: Number(size) } : {}),
+      ...(mode === '100755' ? { executable: true } : {}),
+    });
+  }
+  return entries;
+}
+
+/** Lists every path of a commit's tree with its object id and size (one `git ls-tree`, no checkout). */
+export function listCommitTree(repoDir: string, sha: string): Promise<Map<string, RevisionEntry>> {
+  if (!SHA.test(sha)) return Promise.reject(new GitCommandError(['ls-tree', sha], undefined, 'not a SHA'));
+  const args = ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', sha];
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      ['-c', 'core.quotePath=false', ...args],
+      { cwd: repoDir, encoding: 'utf8', maxBuffer: MAX_LISTING_BYTES, env: { ...process.env, ...GIT_ENV } },
+      (error, stdout, stderr) => {
+        if (error) {
+          const code = typeof error.code === 'number' ? error.code : undefined;
+          reject(new GitCommandError(args, code, stderr || error.message));
+          return;
+        }
+        resolve(parseTreeListing(stdout));
+      },
+    );
+  });
+}
+
+interface PendingRead {
+  id: string;
+  resolve: (bytes: Buffer) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Reads blobs through one long-running `git cat-file --batch`: requests are pipelined and answered in order,
+ * so reading thousands of small files costs one process, not one per file.
+ */
+export class BlobReader {
+  private readonly repoDir: string;
+  private process: ChildProcessByStdio<Writable, Readable, null> | undefined;
+  private readonly queue: PendingRead[] = [];
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private expected: number | undefined;
+  private closed = false;
+  /** Ids asked for in this tick, written to git in one go. */
+  private batch: string[] = [];
+
+  constructor(repoDir: string) {
+    this.repoDir = repoDir;
+  }
+
+  read(id: string): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new Error('blob reader is closed'));
+    if (!SHA.test(id)) return Promise.reject(new Error(`not an object id: ${id}`));
+    const child = this.start();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id, resolve, reject });
+      if (this.batch.length === 0) {
+        setImmediate(() => {
+          const ids = this.batch;
+          this.batch = [];
+          if (this.process === child) child.stdin.write(`${ids.join('\n')}\n`);
+        });
+      }
+      this.batch.push(id);
+    });
+  }
+
+  private start(): ChildProcessByStdio<Writable, Readable, null> {
+    if (this.process) return this.process;
+    const child = spawn('git', ['cat-file', '--batch'], {
+      cwd: this.repoDir,
+      env: { ...process.env, ...GIT_ENV },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    const fail = (error: Error) => {
+      for (const pending of this.queue.splice(0)) pending.reject(error);
+      this.process = undefined;
+    };
+    child.on('error', fail);
+    child.on('close', () => fail(new Error('git cat-file exited')));
+    child.stdin.on('error', () => {});
+    this.process = child;
+    return child;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      if (this.expected === undefined) {
+        const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+        const newline = data.indexOf(10);
+        if (newline < 0) {
+          this.chunks = [data];
+          return;
+        }
+        const header = data.subarray(0, newline).toString('utf8');
+        const rest = data.subarray(newline + 1);
+        this.chunks = rest.length > 0 ? [rest] : [];
+        this.buffered = rest.length;
+        const [, type, size] = header.split(' ');
+        if (type === 'missing' || size === undefined) {
+          this.queue.shift()?.reject(new Error(`object ${header.split(' ')[0]} is missing`));
+          continue;
+        }
+        this.expected = Number(size);
+      }
+      // The content, then one newline.
+      if (this.buffered < this.expected + 1) return;
+      const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const content = Buffer.from(data.subarray(0, this.expected));
+      const rest = data.subarray(this.expected + 1);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
+      this.expected = undefined;
+      this.queue.shift()?.resolve(content);
+      if (this.buffered === 0) return;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    const child = this.process;
+    this.process = undefined;
+    if (child) {
+      child.stdin.end();
+      child.kill();
+    }
+  }
+}
+
+/** The revisions of one local repository, read from its object database; `close` stops the blob reader. */
+export interface CommitTrees {
+  tree(sha: string): Promise<RevisionTree>;
+  close(): void;
+}
+
+export function openCommitTrees(repoDir: string, caches: PlanCaches): CommitTrees {
+  const reader = new BlobReader(repoDir);
+  const trees = new Map<string, Promise<RevisionTree>>();
+  return {
+    tree(sha) {
+      let tree = trees.get(sha);
+      if (!tree) {
+        tree = (async () => {
+          let entries = caches.trees.get(sha);
+          if (!entries) {
+            entries = await listCommitTree(repoDir, sha);
+            caches.trees.set(sha, entries);
+          }
+          return new RevisionTree({
+            id: sha,
+            entries,
+            reader: (_path, entry) => reader.read(entry.id),
+            contentAddressed: true,
+            blobs: caches.blobs,
+          });
+        })();
+        trees.set(sha, tree);
+      }
+      return tree;
+    },
+    close: () => reader.close(),
+  };
+}

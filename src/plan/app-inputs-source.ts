@@ -1,0 +1,64 @@
+import { type AppInputs, collectAppInputsFromTree } from '../gitops/app-inputs.ts';
+import type { Application } from '../gitops/application.ts';
+import type { IsLocalSource } from '../gitops/local-source.ts';
+import type { PlanCaches } from '../model/plan-caches.ts';
+import type { DependencyDepth, RevisionTree } from '../model/revision-tree.ts';
+import type { YamlCache } from '../model/yaml-cache.ts';
+import { frozenStringify } from './stable-stringify.ts';
+
+/** An app's inputs at one revision, and the symlinks its collection passed (the render must meet them too). */
+export interface CollectedAppInputs {
+  inputs: AppInputs;
+  /** Links looked at, including ones leading out of the tree: written with the inputs, so the render refuses them by name. */
+  links: string[];
+}
+
+/** Collected inputs with the dependency keys they were collected under. */
+interface CachedInputs extends CollectedAppInputs {
+  dependencies: [path: string, depth: DependencyDepth, key: string][];
+}
+
+/** Variants kept per app definition: its base and head, and the previous push's. */
+const INPUT_VARIANTS = 4;
+const GENERATE_PATHS_ANNOTATION = 'argocd.argoproj.io/manifest-generate-paths';
+
+/**
+ * App inputs, reused across plans while every path they were read from is unchanged: a kustomization's content,
+ * a directory's tree id, a path's kind. Only content-addressed trees are cached (their keys mean the same in
+ * every tree); an app's cache key is what the collection reads of it (sources, trigger paths, which are local).
+ */
+export function createInputsSource(o: {
+  isLocal: IsLocalSource;
+  yamlCache: YamlCache;
+  caches: PlanCaches | undefined;
+}): (tree: RevisionTree, app: Application) => Promise<CollectedAppInputs> {
+  const cache = o.caches?.derivedCache<CachedInputs[]>('app-inputs');
+  return async (tree, app) => {
+    const cacheKey =
+      cache && tree.contentAddressed
+        ? `${frozenStringify(app.sources)}|${app.annotations[GENERATE_PATHS_ANNOTATION] ?? ''}|${app.sources.map((s) => o.isLocal(s)).join()}`
+        : undefined;
+    const variants = cacheKey === undefined ? undefined : cache?.get(cacheKey);
+    const valid = variants?.find((v) =>
+      v.dependencies.every(([path, depth, key]) => tree.dependencyKey(path, depth) === key),
+    );
+    if (valid) return valid;
+    const collected = await collectAppInputsFromTree(app, tree, {
+      isLocal: o.isLocal,
+      yamlCache: o.yamlCache,
+    });
+    const links = [...collected.dependencies.keys()].filter((path) => tree.entry(path)?.kind === 'symlink');
+    const result: CollectedAppInputs = { inputs: collected.inputs, links };
+    if (cacheKey !== undefined && cache) {
+      const dependencies = [...collected.dependencies].map(
+        ([path, depth]): CachedInputs['dependencies'][number] => [
+          path,
+          depth,
+          tree.dependencyKey(path, depth),
+        ],
+      );
+      cache.set(cacheKey, [{ ...result, dependencies }, ...(variants ?? []).slice(0, INPUT_VARIANTS - 1)]);
+    }
+    return result;
+  };
+}
