@@ -3,6 +3,7 @@ import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { createCommitStatus } from '../github/commit-status.ts';
 import type { KubeDelivery } from '../kube/kube-delivery.ts';
+import { PlanCaches } from '../model/plan-caches.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import {
   DELIVER_JOB,
@@ -41,6 +42,8 @@ export interface DeliverWorkerDeps {
   log?: PlanLogger;
   /** Render cache directory for planning; `false` keeps it in memory. */
   cacheDir?: string | false;
+  /** The worker process's plan caches (one per process, shared by its merges' plans). */
+  caches?: PlanCaches;
   /** Default: sync the clone with the installation token and run `planDelivery`. */
   planner?: DeliveryPlanner;
 }
@@ -279,6 +282,7 @@ function createProcessors(
       createDeliveryPlanner({
         repoCache: options.deps.repoCache,
         ...(options.deps.cacheDir !== undefined ? { cacheDir: options.deps.cacheDir } : {}),
+        caches: options.deps.caches ?? new PlanCaches(),
       }),
     ...(options.deps.argocdUrl !== undefined ? { argocdUrl: options.deps.argocdUrl } : {}),
     store: ctx.store,

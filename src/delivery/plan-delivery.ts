@@ -294,6 +294,8 @@ export interface DeliveryPlannerOptions {
   repoCache: RepoCache;
   /** Render cache directory for planning; `false` keeps it in memory. */
   cacheDir?: string | false;
+  /** The worker process's plan caches. */
+  caches?: PlanCaches;
 }
 
 /** The production planner: syncs the shared clone with the installation token, then runs `planDelivery`. */
@@ -312,6 +314,7 @@ export function createDeliveryPlanner(options: DeliveryPlannerOptions): Delivery
       after: input.after,
       ...(input.baseBranch !== undefined ? { baseBranch: input.baseBranch } : {}),
       ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
+      ...(options.caches !== undefined ? { caches: options.caches } : {}),
       logger: input.log,
     });
   };

@@ -3,6 +3,7 @@ import type { Probot } from 'probot';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { readPullRequestHead } from '../github/pull-request-head.ts';
 import { requestStatus } from '../github/request-status.ts';
+import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
@@ -14,6 +15,8 @@ export interface PlanProcessorOptions {
   repoCache: RepoCache;
   /** Render cache directory; default: `planChange`'s (MERGEPLANE_CACHE_DIR, else the user cache). */
   cacheDir?: string;
+  /** The worker process's plan caches, shared by its jobs (a second push reads only what changed). */
+  caches?: PlanCaches;
   /** The App's bot login, so only its comments count as plan parts. */
   appUserLogin: () => Promise<string>;
   /** The App's id: an unfinished plan check run of the head by this App is taken over. */
@@ -80,6 +83,7 @@ export function createPlanProcessor(
       token,
       repoCache: options.repoCache,
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.caches === undefined ? {} : { caches: options.caches }),
       logger,
       currentHead: (job) => readPullRequestHead(octokit as unknown as Octokit, job),
       confirmHead: context.confirmHead,

@@ -1,6 +1,7 @@
 import { type PlannedChange, planChangeWithContext } from '../engine/plan-change.ts';
 import type { GitRepository } from '../git/git-repository.ts';
 import { isPermanentGitError, type RepoCache } from '../git/repo-cache.ts';
+import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
@@ -11,6 +12,7 @@ export interface PlanPullRequestDeps {
   token: string;
   repoCache: RepoCache;
   cacheDir?: string | false;
+  caches?: PlanCaches;
   logger: PlanLogger;
 }
 
@@ -62,6 +64,7 @@ export async function planPullRequest(
     logger: deps.logger,
     remoteRepositories: installationRepositories({ repoCache: deps.repoCache, token: deps.token }),
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
+    ...(deps.caches === undefined ? {} : { caches: deps.caches }),
   });
   return { ...planned, repository, baseSha };
 }

@@ -9,6 +9,7 @@ import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from '../github/pull-request-head.ts';
 import { createTeamMembershipChecker, type IsTeamMember } from '../github/team-membership.ts';
 import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
+import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { ApprovalReader } from '../queue/approval-store.ts';
@@ -30,6 +31,7 @@ export interface RunPlanJobDeps {
   repoCache: RepoCache;
   /** Render cache directory; `false` keeps it in memory for this plan. */
   cacheDir?: string | false;
+  caches?: PlanCaches;
   logger: PlanLogger;
   /**
    * The pull request as GitHub reports it now (`readPullRequestHead`): asked before the check run is

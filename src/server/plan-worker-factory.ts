@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRepoCache } from '../git/repo-cache.ts';
+import { PlanCaches } from '../model/plan-caches.ts';
 import { createPlanProcessor } from '../plan-job/create-plan-processor.ts';
 import { createPlanWorker } from '../queue/plan-worker.ts';
 import { createAppUserLogin } from './app-user-login.ts';
@@ -39,6 +40,7 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
         appUserLogin: createAppUserLogin(probot),
         appId: Number(env.appId),
         ...(env.cacheDir === undefined ? {} : { cacheDir: env.cacheDir }),
+        caches: new PlanCaches(),
       }),
     });
     return {
