@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { createCommitStatus } from '../github/commit-status.ts';
 import type { KubeDelivery } from '../kube/kube-delivery.ts';
@@ -16,7 +16,12 @@ import {
 } from '../queue/deliver-job.ts';
 import { createResourceLock } from '../queue/deliver-lock.ts';
 import { createDeliverStateStore, type DeliverStateStore } from '../queue/deliver-state-store.ts';
-import { createRedisClient, type RedisConnection, toBullConnection } from '../queue/redis-connection.ts';
+import {
+  type BullConnections,
+  createBullConnections,
+  createRedisClient,
+  type RedisConnection,
+} from '../queue/redis-connection.ts';
 import { deliverErrorReason } from './deliver-error-reason.ts';
 import { createDeliverParentProcessor } from './deliver-parent-processor.ts';
 import { createDeliverStatusPublisher } from './deliver-status-publisher.ts';
@@ -107,16 +112,13 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
     ttlMs: options.appLockTtlMs ?? 30_000,
     onLost: (resource) => log.warn({ resource }, 'deliver app lock lost'),
   });
+  // Every BullMQ client made here, released once the queues and workers using it have closed.
+  const bulls = createBullConnections(options.connection);
   // Children are added through a queue of our own (BullMQ's worker cannot add jobs); the parents' queue is
   // read for the watchdog and for children added there before the split.
-  const queue = new Queue<DeliverJobData | TargetJobData>(DELIVER_QUEUE_NAME, {
-    connection: toBullConnection(options.connection),
-    prefix: options.prefix,
-  });
-  const targetQueue = new Queue<TargetJobData>(DELIVER_TARGETS_QUEUE_NAME, {
-    connection: toBullConnection(options.connection),
-    prefix: options.prefix,
-  });
+  const queueOptions = () => ({ connection: bulls.connection(), prefix: options.prefix });
+  const queue = new Queue<DeliverJobData | TargetJobData>(DELIVER_QUEUE_NAME, queueOptions());
+  const targetQueue = new Queue<TargetJobData>(DELIVER_TARGETS_QUEUE_NAME, queueOptions());
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
   const statusGraceMs = options.statusGraceMs ?? 120_000;
@@ -138,7 +140,8 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
     track(() =>
       processTarget(job, token, signal ? AbortSignal.any([signal, shutdown.signal]) : shutdown.signal),
     );
-  const workerOptions = (concurrency: number) => bullWorkerOptions(options, concurrency);
+  const workerOptions = (concurrency: number) =>
+    bullWorkerOptions(options, concurrency, bulls.connection({ maxRetriesPerRequest: null }));
 
   const plannerWorker = new Worker<DeliverJobData | TargetJobData, DeliverJobResult | TargetResult>(
     DELIVER_QUEUE_NAME,
@@ -191,6 +194,7 @@ export function createDeliverWorker(options: DeliverWorkerOptions): DeliverWorke
         running,
         queues: [queue, targetQueue],
         redis,
+        bulls,
       });
       return closing;
     },
@@ -227,6 +231,7 @@ async function closeDeliverWorker(o: {
   running: ReadonlySet<Promise<unknown>>;
   queues: Queue[];
   redis: { quit(): Promise<unknown> };
+  bulls: BullConnections;
 }): Promise<void> {
   o.watchdog.stop();
   const closed = await Promise.allSettled(o.workers.map((worker) => worker.close(o.force)));
@@ -235,15 +240,20 @@ async function closeDeliverWorker(o: {
   await Promise.allSettled([...o.running]);
   await o.watchdog.settled();
   await Promise.all(o.queues.map((queue) => queue.close()));
+  await o.bulls.releaseAll();
   await o.redis.quit();
   const failed = closed.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
 }
 
 /** BullMQ worker settings of both deliver queues (the job lock, stalled-job handling). */
-function bullWorkerOptions(options: DeliverWorkerOptions, concurrency: number) {
+function bullWorkerOptions(
+  options: DeliverWorkerOptions,
+  concurrency: number,
+  connection: ConnectionOptions,
+) {
   return {
-    connection: toBullConnection(options.connection, { maxRetriesPerRequest: null }),
+    connection,
     prefix: options.prefix,
     concurrency,
     maxStalledCount: options.maxStalledCount ?? 2,

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Approval } from '../gates/approval.ts';
 import { normalizeSha, PLAN_QUEUE_NAME, type PullRequestRef, pullRequestKey } from './plan-job.ts';
+import type { RedisClient } from './redis-connection.ts';
 
 /** `/mergeplane approve` records: per pull request, each approval with the head SHA it was given for. */
 export interface ApprovalStore {
@@ -17,7 +17,7 @@ export interface ApprovalStore {
 export type ApprovalReader = Pick<ApprovalStore, 'list'>;
 
 export interface ApprovalStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The queue prefix: the keys live beside the plan state keys. */
   prefix: string;
   /** How long a pull request's approvals live after the last one; default 30 days. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { DELIVER_QUEUE_NAME } from './deliver-job.ts';
+import type { RedisClient } from './redis-connection.ts';
 
 /** A held lock; renewed in the background until released. */
 export interface LockLease {
@@ -16,7 +16,7 @@ export interface ResourceLock {
 }
 
 export interface ResourceLockOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** How long the lock outlives a dead holder; renewed every third of it while held. Default 30 s. */
   ttlMs?: number;

@@ -13,7 +13,7 @@ import {
 } from './deliver-job.ts';
 import { type QueueMetrics, queueMetrics } from './deliver-metrics.ts';
 import { createDeliverStateStore } from './deliver-state-store.ts';
-import { createRedisClient, type RedisConnection, toBullConnection } from './redis-connection.ts';
+import { createBullConnections, createRedisClient, type RedisConnection } from './redis-connection.ts';
 
 /** What `/mergeplane retry` needs: re-run the failed (and not started) jobs of a merged pull request's merge. */
 export interface DeliveryRetrier {
@@ -72,21 +72,26 @@ function mergeInputOf(data: DeliverJobData): MergeInput {
   };
 }
 
-export function createDeliverQueue(options: DeliverQueueOptions): DeliverQueue {
-  const jobOptions: JobsOptions = {
-    attempts: options.retry?.attempts ?? 5,
-    backoff: { type: 'exponential', delay: options.retry?.backoffDelayMs ?? 5_000 },
+function deliverJobOptions(retry: DeliverQueueOptions['retry']): JobsOptions {
+  return {
+    attempts: retry?.attempts ?? 5,
+    backoff: { type: 'exponential', delay: retry?.backoffDelayMs ?? 5_000 },
     // Kept long: a finished parent holds the plan and results that `/mergeplane retry` needs.
     removeOnComplete: { age: 30 * 24 * 3600, count: 5_000 },
     removeOnFail: { age: 30 * 24 * 3600, count: 5_000 },
   };
+}
+
+export function createDeliverQueue(options: DeliverQueueOptions): DeliverQueue {
+  const jobOptions = deliverJobOptions(options.retry);
+  const bulls = createBullConnections(options.connection);
   const queue = new Queue<DeliverJobData>(DELIVER_QUEUE_NAME, {
-    connection: toBullConnection(options.connection),
+    connection: bulls.connection(),
     prefix: options.prefix,
     defaultJobOptions: jobOptions,
   });
   const targetQueue = new Queue<TargetJobData>(DELIVER_TARGETS_QUEUE_NAME, {
-    connection: toBullConnection(options.connection),
+    connection: bulls.connection(),
     prefix: options.prefix,
   });
   const redis = createRedisClient(options.connection);
@@ -166,6 +171,7 @@ export function createDeliverQueue(options: DeliverQueueOptions): DeliverQueue {
     close() {
       closing ??= (async () => {
         await Promise.all([queue.close(), targetQueue.close()]);
+        await bulls.releaseAll();
         await redis.quit();
       })();
       return closing;

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { DELIVER_QUEUE_NAME, mergeRef } from './deliver-job.ts';
+import type { RedisClient } from './redis-connection.ts';
 
 /** A commit status left `pending` that somebody must finish: the job named here, or the watchdog. */
 export interface PendingStatus {
@@ -87,7 +87,7 @@ return 1`;
  * watchdog to find the ones whose job died.
  */
 function pendingStatusStore(
-  redis: Redis,
+  redis: RedisClient,
   base: string,
   member: (s: Pick<PendingStatus, 'owner' | 'repo' | 'sha' | 'context'>) => string,
 ): Pick<
@@ -130,7 +130,7 @@ function pendingStatusStore(
   };
 }
 
-export function createDeliverStateStore(options: { redis: Redis; prefix: string }): DeliverStateStore {
+export function createDeliverStateStore(options: { redis: RedisClient; prefix: string }): DeliverStateStore {
   const { redis } = options;
   const base = `${options.prefix}:${DELIVER_QUEUE_NAME}-state`;
   const mergeKey = (input: { owner: string; repo: string; sha: string }) => {

@@ -53,8 +53,9 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
     removeOnComplete: { age: 24 * 3600, count: 1_000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5_000 },
   };
+  const bull = toBullConnection(options.connection);
   const queue = new Queue<PlanJobData>(PLAN_QUEUE_NAME, {
-    connection: toBullConnection(options.connection),
+    connection: bull.connection,
     prefix: options.prefix,
     defaultJobOptions: jobOptions,
   });
@@ -134,6 +135,7 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
     close() {
       closing ??= (async () => {
         await queue.close();
+        await bull.release();
         await redis.quit();
       })();
       return closing;

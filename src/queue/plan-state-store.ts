@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { normalizeSha, PLAN_QUEUE_NAME, type PullRequestRef, pullRequestKey } from './plan-job.ts';
+import type { RedisClient } from './redis-connection.ts';
 
 /**
  * Per pull request facts that outlive single jobs: the last head GitHub confirmed, its job ids. Webhook
@@ -19,7 +19,7 @@ export interface PlanStateStore {
 }
 
 export interface PlanStateStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** How long the per pull request keys live after the last write. */
   ttlSeconds?: number;

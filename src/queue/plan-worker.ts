@@ -126,8 +126,9 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
     return 'planned';
   }
 
+  const bull = toBullConnection(options.connection, { maxRetriesPerRequest: null });
   const worker = new Worker<PlanJobData, PlanJobOutcome>(PLAN_QUEUE_NAME, process, {
-    connection: toBullConnection(options.connection, { maxRetriesPerRequest: null }),
+    connection: bull.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
     ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
@@ -143,6 +144,7 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
       closing ??= (async () => {
         await worker.close(force);
         await planQueue.close();
+        await bull.release();
         await redis.quit();
       })();
       return closing;

@@ -1,5 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { PlanLogger } from '../plan/plan-logger.ts';
+import { isClusterConnection, type RedisClusterConnection } from '../queue/redis-connection.ts';
 
 export type RedisHealthStatus = { up: true } | { up: false; reason: string };
 
@@ -16,7 +17,7 @@ export interface RedisHealth {
 }
 
 export interface RedisHealthOptions {
-  connection: RedisOptions;
+  connection: RedisOptions | RedisClusterConnection;
   log: PlanLogger;
 }
 
@@ -36,13 +37,16 @@ export function createRedisHealth(options: RedisHealthOptions): RedisHealth {
   const { log } = options;
   let lastError: string | undefined = 'connecting';
   let wasUp = false;
-  const client = new Redis({
-    ...options.connection,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 5_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
+  const retry = (times: number) => Math.min(times * 200, 2_000);
+  const watch = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 5_000 };
+  const { connection } = options;
+  const client = isClusterConnection(connection)
+    ? new Cluster(connection.cluster, {
+        redisOptions: { ...connection.redisOptions, ...watch },
+        enableOfflineQueue: false,
+        clusterRetryStrategy: retry,
+      })
+    : new Redis({ ...connection, ...watch, retryStrategy: retry });
   client.on('error', (error: unknown) => {
     const reason = describe(error);
     if (wasUp || lastError === 'connecting') log.warn({ reason }, 'redis unavailable');

@@ -1,4 +1,5 @@
 import type { RedisOptions } from 'ioredis';
+import type { RedisClusterConnection } from '../queue/redis-connection.ts';
 
 /**
  * ioredis options from a `redis://` / `rediss://` URL (already validated by `loadServerEnv`). Options, not the
@@ -19,4 +20,21 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   if (family === '4' || family === '6') options.family = Number(family);
   if (parsed.protocol === 'rediss:') options.tls = {};
   return options;
+}
+
+/**
+ * Where the server's Redis is: one server from `REDIS_URL`, or a cluster from `REDIS_CLUSTER_NODES` (every node
+ * connection uses the first URL's credentials and TLS; a cluster has no database number).
+ */
+export function serverRedisConnection(env: {
+  redisUrl: string;
+  redisClusterNodes?: string[];
+}): RedisOptions | RedisClusterConnection {
+  if (env.redisClusterNodes === undefined) return redisOptionsFromUrl(env.redisUrl);
+  const nodes = env.redisClusterNodes.map(redisOptionsFromUrl);
+  const { host: _host, port: _port, db: _db, ...shared } = nodes[0] ?? {};
+  return {
+    cluster: nodes.map((node) => ({ host: node.host ?? '127.0.0.1', port: node.port ?? 6379 })),
+    redisOptions: shared,
+  };
 }

@@ -21,6 +21,8 @@ export interface ServerEnv {
   privateKey: string;
   webhookSecret: string;
   redisUrl: string;
+  /** Seed nodes of a Redis Cluster (`REDIS_CLUSTER_NODES`); when set, `redisUrl` is not used. */
+  redisClusterNodes?: string[];
   queuePrefix: string;
   port: number;
   host: string;
@@ -78,6 +80,7 @@ export const SERVER_ENV_VARIABLES = [
   'HOST',
   'LOG_LEVEL',
   'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
   'MERGEPLANE_QUEUE_PREFIX',
   'MERGEPLANE_WORKER_CONCURRENCY',
   'MERGEPLANE_LOCK_DURATION_MS',
@@ -300,12 +303,29 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
   const redisUrl = read(env, 'REDIS_URL')?.trim() ?? DEFAULT_REDIS_URL;
   parseUrl('REDIS_URL', redisUrl, ['redis:', 'rediss:']);
 
-  const queuePrefix = read(env, 'MERGEPLANE_QUEUE_PREFIX')?.trim() ?? DEFAULT_QUEUE_PREFIX;
+  const clusterNodes = read(env, 'REDIS_CLUSTER_NODES')
+    ?.split(',')
+    .map((node) => node.trim())
+    .filter((node) => node !== '');
+  for (const node of clusterNodes ?? []) parseUrl('REDIS_CLUSTER_NODES', node, ['redis:', 'rediss:']);
+  if (clusterNodes !== undefined && clusterNodes.length === 0)
+    throw new ServerEnvError('REDIS_CLUSTER_NODES', 'lists no node (comma-separated redis:// URLs)');
+
+  // On a cluster every key of a queue must hash to one slot: the prefix is a hash tag there by default.
+  const queuePrefix =
+    read(env, 'MERGEPLANE_QUEUE_PREFIX')?.trim() ??
+    (clusterNodes ? `{${DEFAULT_QUEUE_PREFIX}}` : DEFAULT_QUEUE_PREFIX);
   // `{name}` is the Redis Cluster hash-tag form BullMQ recommends; braces must then wrap the whole prefix.
   if (!/^(?:[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}|\{[A-Za-z0-9][A-Za-z0-9_.:-]{0,61}\})$/.test(queuePrefix)) {
     throw new ServerEnvError(
       'MERGEPLANE_QUEUE_PREFIX',
       `${show(queuePrefix)} is not a valid prefix (letters, digits, "_.:-", up to 64; optionally wrapped in {} for Redis Cluster)`,
+    );
+  }
+  if (clusterNodes && !queuePrefix.startsWith('{')) {
+    throw new ServerEnvError(
+      'MERGEPLANE_QUEUE_PREFIX',
+      `${show(queuePrefix)} must be a hash tag such as {${queuePrefix}} with REDIS_CLUSTER_NODES: BullMQ's scripts touch several keys of a queue at once, which a cluster allows only within one slot`,
     );
   }
 
@@ -335,6 +355,7 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
     privateKey,
     webhookSecret,
     redisUrl,
+    ...(clusterNodes ? { redisClusterNodes: clusterNodes } : {}),
     queuePrefix,
     port,
     host,

@@ -5,6 +5,7 @@ import type { Probot } from 'probot';
 import { createApp } from '../app.ts';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-queue.ts';
 import { createPlanQueue, type PlanQueue } from '../queue/plan-queue.ts';
+import { isClusterConnection, withRedisOptions } from '../queue/redis-connection.ts';
 import { createHttpHandler } from './create-http-handler.ts';
 import { createProbot, type OctokitTuning } from './create-probot.ts';
 import { createDashboard, DASHBOARD_PATH } from './dashboard.ts';
@@ -14,7 +15,7 @@ import { guardPlanQueue } from './guard-plan-queue.ts';
 import { createPlanWorkerFactory } from './plan-worker-factory.ts';
 import type { MetricsQueue } from './queue-metrics.ts';
 import { createRedisHealth } from './redis-health.ts';
-import { redisOptionsFromUrl } from './redis-options-from-url.ts';
+import { serverRedisConnection } from './redis-options-from-url.ts';
 import { resolveDelivery } from './resolve-delivery.ts';
 import type { ServerEnv } from './server-env.ts';
 import type {
@@ -224,13 +225,12 @@ async function start(
 ): Promise<RunningMergeplane> {
   const { env } = options;
   const logger = options.logger ?? pino({ level: env.logLevel, base: { name: 'mergeplane' } });
-  const redisOptions = redisOptionsFromUrl(env.redisUrl);
-  const producerConnection = {
-    ...redisOptions,
+  const redisOptions = serverRedisConnection(env);
+  const producerConnection = withRedisOptions(redisOptions, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
-  };
+  });
   const health = createRedisHealth({ connection: redisOptions, log: logger.child({ component: 'redis' }) });
   const probot = createProbot({
     env,
@@ -249,7 +249,7 @@ async function start(
     env,
     probot,
     logger,
-    workerConnection: env.redisUrl,
+    workerConnection: isClusterConnection(redisOptions) ? redisOptions : env.redisUrl,
     producerConnection,
     delivery,
   };

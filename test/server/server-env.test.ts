@@ -90,6 +90,12 @@ describe('loadServerEnv', () => {
     expect(env.cacheDir).toBeUndefined();
   });
 
+  it('reads a Redis Cluster: its seed nodes, and a hash-tag prefix by default', () => {
+    const env = load({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379, redis://10.0.0.2:6379' });
+    expect(env.redisClusterNodes).toEqual(['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379']);
+    expect(env.queuePrefix).toBe('{mergeplane}');
+  });
+
   it('reads every optional variable', () => {
     const env = load({
       REDIS_URL: `rediss://:${REDIS_PASSWORD}@redis.internal:6380/2`,
@@ -236,6 +242,19 @@ describe('loadServerEnv', () => {
       'MERGEPLANE_QUEUE_PREFIX',
       /not a valid prefix/,
     ],
+    [
+      'a cluster with a prefix that is not a hash tag (its keys would spread over slots)',
+      { REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379', MERGEPLANE_QUEUE_PREFIX: 'mp' },
+      'MERGEPLANE_QUEUE_PREFIX',
+      /must be a hash tag such as \{mp\}/,
+    ],
+    [
+      'a cluster node that is not a redis URL',
+      { REDIS_CLUSTER_NODES: 'http://10.0.0.1:6379' },
+      'REDIS_CLUSTER_NODES',
+      /redis/,
+    ],
+    ['a cluster of no nodes', { REDIS_CLUSTER_NODES: ' , ' }, 'REDIS_CLUSTER_NODES', /no node/],
     [
       'queue prefix with half a hash tag',
       { MERGEPLANE_QUEUE_PREFIX: '{mp' },
