@@ -19,7 +19,7 @@ import type { RepoCache } from '../src/git/repo-cache.ts';
 import { createKubeDelivery } from '../src/kube/kube-delivery.ts';
 import { DEPLOY_STATUS_CONTEXT, type DeliveryPlan, syncTargetKey } from '../src/model/delivery-plan.ts';
 import { createDeliverQueue } from '../src/queue/deliver-queue.ts';
-import { DEFAULT_WORKER_CONCURRENCY } from '../src/server/server-env.ts';
+import { DEFAULT_WORKER_CONCURRENCY } from '../src/server/worker-env.ts';
 import { startDeliveryE2E } from '../test/e2e/delivery-e2e-env.ts';
 import { podinfoTag } from '../test/e2e/demo-changes.ts';
 import { createE2ERepo } from '../test/e2e/e2e-repo.ts';

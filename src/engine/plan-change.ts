@@ -13,17 +13,18 @@ import { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import { YamlCache } from '../model/yaml-cache.ts';
 import { createAppRenderer, type PlanSide } from '../plan/app-renderer.ts';
-import { collectRevision } from '../plan/collect-revision.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { RenderCache } from '../plan/render-cache.ts';
+import type { RenderFarm } from '../plan/render-farm.ts';
 import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
 import { buildReport } from '../report/build-report.ts';
-import { headFileFindings } from './head-file-findings.ts';
+import { collectSides } from './collect-sides.ts';
+import { fanOutRenders } from './fan-out-renders.ts';
 import { planAppsStage } from './plan-apps-stage.ts';
 import { planClaimsStage } from './plan-claims-stage.ts';
 import { createPlanCharts, type PlanCharts } from './remote-charts.ts';
 import { createSourceTrees, type RemoteRepositories } from './source-trees.ts';
-import { createTreeCheckout, type TreeCheckout } from './tree-checkout.ts';
+import type { TreeCheckout } from './tree-checkout.ts';
 
 export interface PlanChangeOptions {
   repoDir: string;
@@ -49,6 +50,11 @@ export interface PlanChangeOptions {
    * passes one to every plan, so a second push reads only what changed. Default: a fresh one for this plan.
    */
   caches?: PlanCaches;
+  /**
+   * Other workers to render a large change (the App: render jobs every plan worker takes). Used only with a
+   * render cache directory, which the farm's workers must share.
+   */
+  farm?: RenderFarm;
 }
 
 /** The plan cannot start: bad arguments or an unreadable input. The CLI exits 2 with the message. */
@@ -62,7 +68,8 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'mergeplane', 'render');
 }
 
-async function readConfig(
+/** The config a plan of `baseSha` is judged by: `configFile`, else `.github/mergeplane.yml` at the base. */
+export async function readPlanConfig(
   repo: GitRepository,
   baseSha: string,
   configFile: string | undefined,
@@ -163,7 +170,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   const started = performance.now();
   const repo = await openGitRepository(options.repoDir);
   const [baseSha, headSha] = await Promise.all([repo.resolve(options.base), repo.resolve(options.head)]);
-  const loaded = await readConfig(repo, baseSha, options.configFile);
+  const loaded = await readPlanConfig(repo, baseSha, options.configFile);
   if ('error' in loaded) {
     const changedFiles = await repo.changedFiles(baseSha, headSha);
     return { report: configFailure(baseSha, headSha, loaded.error), config: undefined, changedFiles };
@@ -186,13 +193,14 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     ...(options.remoteRepositories ? { remote: options.remoteRepositories } : {}),
   });
   const yamlCache = new YamlCache();
+  const isLocal = localSourceMatcher({ isThisRepo, baseBranch });
   const caches = options.caches ?? new PlanCaches();
   const commitTrees = openCommitTrees(repo.dir, caches);
   const renderer = createAppRenderer({
     caches,
     config,
     cache: new RenderCache(renderCacheDir === undefined ? {} : { dir: renderCacheDir }),
-    isLocal: localSourceMatcher({ isThisRepo, baseBranch }),
+    isLocal,
     yamlCache,
     env,
     logger,
@@ -204,31 +212,13 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   try {
     const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
     const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer, caches };
-    // Both revisions are independent until pairing: check out and collect them concurrently.
-    const collectSide = async (label: PlanSide['label'], sha: string) => {
-      const tree = await commitTrees.tree(sha);
-      const checkout = createTreeCheckout(tree);
-      checkouts.push(checkout);
-      const materialise = (paths: Iterable<string>) => checkout.materialise(paths);
-      const { side, collected } = await collectRevision({ ...revision, label, tree, materialise });
-      if (label === 'head') failures.push(...headFileFindings(collected, changedFiles, config));
-      if (label === 'base')
-        planCharts.baseCollected({ entries: [...collected.entries.values()], index: side.index });
-      return { side, ...collected };
-    };
-    // allSettled: a failure on one side must not leave the other's files behind undisposed.
-    const settled = await Promise.allSettled([
-      collectSide('base', baseSha).catch((error: unknown) => {
-        planCharts.baseCollected(undefined);
-        throw error;
-      }),
-      collectSide('head', headSha),
-    ]);
-    const [base, head] = settled.map((result) => {
-      if (result.status === 'rejected') throw result.reason;
-      return result.value;
-    }) as [Awaited<ReturnType<typeof collectSide>>, Awaited<ReturnType<typeof collectSide>>];
+    const collect = { commitTrees, revision, planCharts, changedFiles, failures, checkouts };
+    const [base, head] = await collectSides(collect, baseSha, headSha);
     const scans = startCrossplaneScans([base.side, head.side], config.discovery.maxFileBytes, caches);
+    // A farm warms the render cache its workers share: with no cache directory there is nothing to share.
+    const farm = renderCacheDir === undefined ? undefined : options.farm;
+    const sides = { base: { ...base, sha: baseSha }, head: { ...head, sha: headSha } };
+    await fanOutRenders({ farm, ...sides, renderer, changedFiles, isLocal, baseBranch, logger });
     const planned = await planAppsStage({ base, head, renderer, changedFiles, config });
     failures.push(...planned.findings);
     const claimsPlan = await planClaimsStage({ scans, renderer, config, head, isThisRepo });

@@ -8,7 +8,7 @@ import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
 import type { PlanJobContext } from '../queue/plan-worker.ts';
-import { runPlanJob } from './run-plan-job.ts';
+import { type RunPlanJobDeps, runPlanJob } from './run-plan-job.ts';
 
 export interface PlanProcessorOptions {
   probot: Pick<Probot, 'auth'>;
@@ -17,6 +17,8 @@ export interface PlanProcessorOptions {
   cacheDir?: string;
   /** The worker process's plan caches, shared by its jobs (a second push reads only what changed). */
   caches?: PlanCaches;
+  /** The render farm of a repository's plans (render jobs every plan worker takes). */
+  farmFor?: RunPlanJobDeps['farmFor'];
   /** The App's bot login, so only its comments count as plan parts. */
   appUserLogin: () => Promise<string>;
   /** The App's id: an unfinished plan check run of the head by this App is taken over. */
@@ -84,6 +86,7 @@ export function createPlanProcessor(
       repoCache: options.repoCache,
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       ...(options.caches === undefined ? {} : { caches: options.caches }),
+      ...(options.farmFor === undefined ? {} : { farmFor: options.farmFor }),
       logger,
       currentHead: (job) => readPullRequestHead(octokit as unknown as Octokit, job),
       confirmHead: context.confirmHead,

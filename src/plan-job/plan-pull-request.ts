@@ -3,8 +3,10 @@ import type { GitRepository } from '../git/git-repository.ts';
 import { isPermanentGitError, type RepoCache } from '../git/repo-cache.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
+import type { RenderFarm } from '../plan/render-farm.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
+import type { RenderRepository } from '../queue/render-queue.ts';
 import { installationRepositories } from './installation-repositories.ts';
 
 export interface PlanPullRequestDeps {
@@ -13,6 +15,8 @@ export interface PlanPullRequestDeps {
   repoCache: RepoCache;
   cacheDir?: string | false;
   caches?: PlanCaches;
+  /** The render farm for this repository's plans (the render queue); none: the plan renders alone. */
+  farmFor?: (repository: RenderRepository) => RenderFarm;
   logger: PlanLogger;
 }
 
@@ -65,6 +69,9 @@ export async function planPullRequest(
     remoteRepositories: installationRepositories({ repoCache: deps.repoCache, token: deps.token }),
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
     ...(deps.caches === undefined ? {} : { caches: deps.caches }),
+    ...(deps.farmFor === undefined
+      ? {}
+      : { farm: deps.farmFor({ owner, repo, installationId: data.installationId }) }),
   });
   return { ...planned, repository, baseSha };
 }

@@ -20,7 +20,7 @@ import { commentBudget, DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
 import type { ApprovalsView } from '../report/render-approvals-markdown.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
 import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-changes-markdown.ts';
-import { planPullRequest } from './plan-pull-request.ts';
+import { type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
 import { runDiffJob } from './run-diff-job.ts';
 
 export interface RunPlanJobDeps {
@@ -32,6 +32,7 @@ export interface RunPlanJobDeps {
   /** Render cache directory; `false` keeps it in memory for this plan. */
   cacheDir?: string | false;
   caches?: PlanCaches;
+  farmFor?: PlanPullRequestDeps['farmFor'];
   logger: PlanLogger;
   /**
    * The pull request as GitHub reports it now (`readPullRequestHead`): asked before the check run is

@@ -27,3 +27,21 @@ export function read(env: Env, name: string): string | undefined {
 export function show(value: string): string {
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
+
+/** A whole number in `min..max`, or `fallback` when unset. */
+export function integer(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  const text = raw.trim();
+  if (!/^[0-9]+$/.test(text)) throw new ServerEnvError(name, `${show(text)} is not a whole number`);
+  const value = Number(text);
+  if (value < min || value > max) {
+    throw new ServerEnvError(name, `${value} is out of range (${min} to ${max})`);
+  }
+  return value;
+}

@@ -1,9 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir } from '../engine/plan-change.ts';
 import { createRepoCache } from '../git/repo-cache.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
-import { createPlanProcessor } from '../plan-job/create-plan-processor.ts';
+import { createPlanProcessor, installationToken } from '../plan-job/create-plan-processor.ts';
+import { createRenderProcessor } from '../plan-job/render-processor.ts';
 import { createPlanWorker } from '../queue/plan-worker.ts';
+import { createQueueRenderFarm, createRenderWorker } from '../queue/render-queue.ts';
 import { createAppUserLogin } from './app-user-login.ts';
 import type { ManagedWorker, RuntimeContext } from './worker-factory.ts';
 
@@ -19,7 +22,10 @@ export function gitBaseUrl(apiBaseUrl: string | undefined): string {
   return new URL(apiBaseUrl).origin;
 }
 
-/** The plan worker: one clone per repository on disk, fetched with the installation token. */
+/**
+ * The plan worker: one clone per repository on disk, fetched with the installation token; and, unless fan-out is
+ * off, a render worker taking any plan's farmed renders into the render cache all workers share.
+ */
 export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedWorker {
   return (context) => {
     const { env, probot, logger } = context;
@@ -27,6 +33,26 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
       dir: env.repoCacheDir ?? defaultRepoCacheDir(),
       baseUrl: gitBaseUrl(env.github.baseUrl),
     });
+    const caches = new PlanCaches();
+    const cacheDir = env.cacheDir ?? defaultCacheDir();
+    const fanOut = env.renderFanOut.threshold > 0;
+    const renderWorker = fanOut
+      ? createRenderWorker({
+          connection: context.workerConnection,
+          prefix: env.queuePrefix,
+          concurrency: env.renderFanOut.jobs,
+          lockDuration: env.workers.lockDurationMs,
+          stalledInterval: env.workers.stalledIntervalMs,
+          log: logger.child({ component: 'render-worker' }),
+          run: createRenderProcessor({
+            repoCache,
+            tokenFor: async (id) => installationToken(await probot.auth(id), id),
+            cacheDir,
+            caches,
+            log: logger.child({ component: 'render-worker' }),
+          }),
+        })
+      : undefined;
     const planWorker = createPlanWorker({
       connection: context.workerConnection,
       prefix: env.queuePrefix,
@@ -39,14 +65,32 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
         repoCache,
         appUserLogin: createAppUserLogin(probot),
         appId: Number(env.appId),
-        ...(env.cacheDir === undefined ? {} : { cacheDir: env.cacheDir }),
-        caches: new PlanCaches(),
+        cacheDir,
+        caches,
+        ...(fanOut
+          ? {
+              farmFor: (repository) =>
+                createQueueRenderFarm({
+                  connection: context.workerConnection,
+                  prefix: env.queuePrefix,
+                  repository,
+                  threshold: env.renderFanOut.threshold,
+                  // Longer than one render may take: a slower farm only means the plan renders what is left.
+                  timeoutMs: 10 * 60_000,
+                  log: logger.child({ component: 'render-farm' }),
+                }),
+            }
+          : {}),
       }),
     });
     return {
       name: 'plan',
-      pause: () => planWorker.worker.pause(false),
-      close: (force) => planWorker.close(force),
+      pause: async () => {
+        await Promise.all([planWorker.worker.pause(false), renderWorker?.worker.pause(false)]);
+      },
+      close: async (force) => {
+        await Promise.all([planWorker.close(force), renderWorker?.close(force)]);
+      },
     };
   };
 }

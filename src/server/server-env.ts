@@ -3,8 +3,9 @@ import { isIP } from 'node:net';
 import { ChartCredentialsError } from '../charts/chart-credentials.ts';
 import { remoteAccessFromEnv } from '../charts/chart-settings.ts';
 import { InvalidToolUserError, resolveToolUser } from '../render/tool-sandbox.ts';
-import { type Env, read, ServerEnvError, show } from './env-reading.ts';
+import { type Env, integer, read, ServerEnvError, show } from './env-reading.ts';
 import { loadPrivateKey, loadWebhookSecret, MIN_WEBHOOK_SECRET_LENGTH } from './server-secrets.ts';
+import { loadRenderFanOut, loadWorkers, type RenderFanOut, type WorkerSettings } from './worker-env.ts';
 
 export { MIN_WEBHOOK_SECRET_LENGTH, ServerEnvError };
 
@@ -35,7 +36,8 @@ export interface ServerEnv {
    * Queue workers: jobs per process; how long a job's lock lives without renewal, and how often expired locks
    * are looked for. A killed worker's job is taken over after at most about lock + interval.
    */
-  workers: { concurrency: number; lockDurationMs: number; stalledIntervalMs: number };
+  workers: WorkerSettings;
+  renderFanOut: RenderFanOut;
   /** The queue dashboard is mounted only when both credentials are set. */
   dashboard: { enabled: boolean; user?: string; password?: string };
   cacheDir?: string;
@@ -61,11 +63,6 @@ export const DEFAULT_QUEUE_PREFIX = 'mergeplane';
 export const DEFAULT_PORT = 3000;
 export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
-export const DEFAULT_WORKER_CONCURRENCY = 2;
-export const MAX_WORKER_CONCURRENCY = 32;
-/** Renewed every half of it; 15 s + 10 s lets another worker take a killed worker's job within ~25 s. */
-export const DEFAULT_LOCK_DURATION_MS = 15_000;
-export const DEFAULT_STALLED_INTERVAL_MS = 10_000;
 
 /** Every variable `loadServerEnv` reads (documented, in this order, in `.env.example`). */
 export const SERVER_ENV_VARIABLES = [
@@ -83,6 +80,8 @@ export const SERVER_ENV_VARIABLES = [
   'REDIS_CLUSTER_NODES',
   'MERGEPLANE_QUEUE_PREFIX',
   'MERGEPLANE_WORKER_CONCURRENCY',
+  'MERGEPLANE_RENDER_FANOUT',
+  'MERGEPLANE_RENDER_JOBS',
   'MERGEPLANE_LOCK_DURATION_MS',
   'MERGEPLANE_STALLED_INTERVAL_MS',
   'MERGEPLANE_DASHBOARD_USER',
@@ -100,17 +99,6 @@ export const SERVER_ENV_VARIABLES = [
   'MERGEPLANE_CHART_PLAIN_HTTP_REGISTRIES',
   'MERGEPLANE_CHART_CREDENTIALS_PATH',
 ] as const;
-
-function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const text = raw.trim();
-  if (!/^[0-9]+$/.test(text)) throw new ServerEnvError(name, `${show(text)} is not a whole number`);
-  const value = Number(text);
-  if (value < min || value > max) {
-    throw new ServerEnvError(name, `${value} is out of range (${min} to ${max})`);
-  }
-  return value;
-}
 
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
 
@@ -256,50 +244,8 @@ function checkRenderSettings(env: Env): void {
   }
 }
 
-/** Worker concurrency and BullMQ's job lock settings. */
-function loadWorkers(env: Env): ServerEnv['workers'] {
-  const concurrency = integer(
-    'MERGEPLANE_WORKER_CONCURRENCY',
-    read(env, 'MERGEPLANE_WORKER_CONCURRENCY'),
-    DEFAULT_WORKER_CONCURRENCY,
-    1,
-    MAX_WORKER_CONCURRENCY,
-  );
-  const lockDurationMs = integer(
-    'MERGEPLANE_LOCK_DURATION_MS',
-    read(env, 'MERGEPLANE_LOCK_DURATION_MS'),
-    DEFAULT_LOCK_DURATION_MS,
-    5_000,
-    600_000,
-  );
-  const stalledIntervalMs = integer(
-    'MERGEPLANE_STALLED_INTERVAL_MS',
-    read(env, 'MERGEPLANE_STALLED_INTERVAL_MS'),
-    DEFAULT_STALLED_INTERVAL_MS,
-    1_000,
-    600_000,
-  );
-  return { concurrency, lockDurationMs, stalledIntervalMs };
-}
-
-/**
- * Reads and validates the server's environment. Pure apart from `readFile` (only for PRIVATE_KEY_PATH):
- * pass `process.env` from the entry point. Throws a `ServerEnvError` naming the first bad variable.
- */
-export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): ServerEnv {
-  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
-
-  const appIdRaw = read(env, 'APP_ID')?.trim();
-  if (appIdRaw === undefined) throw new ServerEnvError('APP_ID', "required: the GitHub App's numeric ID");
-  if (!/^[1-9][0-9]*$/.test(appIdRaw)) {
-    throw new ServerEnvError('APP_ID', `${show(appIdRaw)} is not a numeric App ID (digits only)`);
-  }
-
-  const privateKey = loadPrivateKey(env, readFile);
-
-  const webhookSecret = loadWebhookSecret(env, readFile);
-  checkRenderSettings(env);
-
+/** Where Redis is (one server, or a cluster's seed nodes) and the prefix of every key. */
+function loadRedis(env: Env): { redisUrl: string; clusterNodes: string[] | undefined; queuePrefix: string } {
   const redisUrl = read(env, 'REDIS_URL')?.trim() ?? DEFAULT_REDIS_URL;
   parseUrl('REDIS_URL', redisUrl, ['redis:', 'rediss:']);
 
@@ -328,6 +274,24 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
       `${show(queuePrefix)} must be a hash tag such as {${queuePrefix}} with REDIS_CLUSTER_NODES: BullMQ's scripts touch several keys of a queue at once, which a cluster allows only within one slot`,
     );
   }
+  return { redisUrl, clusterNodes, queuePrefix };
+}
+
+export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): ServerEnv {
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+
+  const appIdRaw = read(env, 'APP_ID')?.trim();
+  if (appIdRaw === undefined) throw new ServerEnvError('APP_ID', "required: the GitHub App's numeric ID");
+  if (!/^[1-9][0-9]*$/.test(appIdRaw)) {
+    throw new ServerEnvError('APP_ID', `${show(appIdRaw)} is not a numeric App ID (digits only)`);
+  }
+
+  const privateKey = loadPrivateKey(env, readFile);
+
+  const webhookSecret = loadWebhookSecret(env, readFile);
+  checkRenderSettings(env);
+
+  const { redisUrl, clusterNodes, queuePrefix } = loadRedis(env);
 
   const port = integer('PORT', read(env, 'PORT'), DEFAULT_PORT, 0, 65535);
 
@@ -347,6 +311,7 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
   const github = loadGithub(env);
 
   const workers = loadWorkers(env);
+  const renderFanOut = loadRenderFanOut(env);
 
   const dashboard = loadDashboard(env);
 
@@ -362,6 +327,7 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
     logLevel,
     github,
     workers,
+    renderFanOut,
     dashboard,
     delivery: deliveryMode(env),
     kube: {},

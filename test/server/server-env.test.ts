@@ -64,6 +64,7 @@ describe('loadServerEnv', () => {
       logLevel: 'info',
       github: {},
       workers: { concurrency: 2, lockDurationMs: 15_000, stalledIntervalMs: 10_000 },
+      renderFanOut: { threshold: 50, jobs: 1 },
       dashboard: { enabled: false },
       delivery: 'auto',
       kube: {},

@@ -1,0 +1,83 @@
+import { openCommitTrees } from '../git/git-objects.ts';
+import { openGitRepository } from '../git/git-repository.ts';
+import { localSourceMatcher } from '../gitops/local-source.ts';
+import { PlanCaches } from '../model/plan-caches.ts';
+import { YamlCache } from '../model/yaml-cache.ts';
+import { createAppRenderer, type PlanSide } from '../plan/app-renderer.ts';
+import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
+import { RenderCache } from '../plan/render-cache.ts';
+import type { RenderRequest } from '../plan/render-farm.ts';
+import { repoMatcher } from '../plan/repo-identity.ts';
+import { TreeIndex } from '../plan/tree-index.ts';
+import { readPlanConfig } from './plan-change.ts';
+import { createTreeCheckout, type TreeCheckout } from './tree-checkout.ts';
+
+/** What a farmed render needs besides the request: the plan's repository, base (for the config) and cache. */
+export interface RenderRequestsOptions {
+  repoDir: string;
+  /** The plan's base commit: its `.github/mergeplane.yml` is the config, as for the plan itself. */
+  baseSha: string;
+  /** The branch the plan's Applications track, as the plan resolved it. */
+  baseBranch?: string;
+  /** The render cache the plan reads: a directory every worker shares. */
+  cacheDir: string;
+  caches?: PlanCaches;
+  env?: NodeJS.ProcessEnv;
+  logger?: PlanLogger;
+}
+
+/**
+ * Renders requests of another worker's plan into the shared render cache, exactly as that plan would (same config,
+ * same tree, same renderer, so the same cache key). Returns how many rendered; a failure is left for the plan
+ * to meet again and report.
+ */
+export async function renderRequests(
+  requests: readonly RenderRequest[],
+  options: RenderRequestsOptions,
+): Promise<{ rendered: number; failed: number }> {
+  const repo = await openGitRepository(options.repoDir);
+  const loaded = await readPlanConfig(repo, options.baseSha, undefined);
+  if ('error' in loaded) return { rendered: 0, failed: requests.length };
+  const { config } = loaded;
+  const isThisRepo = repoMatcher(config, await repo.originUrl());
+  const { baseBranch } = options;
+  const renderer = createAppRenderer({
+    config,
+    cache: new RenderCache({ dir: options.cacheDir }),
+    isLocal: localSourceMatcher({ isThisRepo, baseBranch }),
+    yamlCache: new YamlCache(),
+    env: options.env ?? process.env,
+    logger: options.logger ?? silentLogger,
+    ...(options.caches ? { caches: options.caches } : {}),
+  });
+  const trees = openCommitTrees(repo.dir, options.caches ?? new PlanCaches());
+  const checkouts: TreeCheckout[] = [];
+  const sides = new Map<string, Promise<PlanSide>>();
+  const sideOf = (request: RenderRequest): Promise<PlanSide> => {
+    const key = `${request.label}:${request.sha}`;
+    let side = sides.get(key);
+    if (!side) {
+      side = trees.tree(request.sha).then((tree) => {
+        const checkout = createTreeCheckout(tree);
+        checkouts.push(checkout);
+        return {
+          label: request.label,
+          index: new TreeIndex(tree),
+          materialise: (paths) => checkout.materialise(paths),
+        };
+      });
+      sides.set(key, side);
+    }
+    return side;
+  };
+  try {
+    const attempts = await Promise.all(
+      requests.map(async (request) => renderer.render(await sideOf(request), request.app)),
+    );
+    const rendered = attempts.filter((a) => a.ok).length;
+    return { rendered, failed: attempts.length - rendered };
+  } finally {
+    trees.close();
+    await Promise.all(checkouts.map((checkout) => checkout.dispose()));
+  }
+}
