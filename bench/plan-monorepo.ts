@@ -1,6 +1,6 @@
 // Plans a one-file change in a generated Argo CD monorepo and compares the plan's wall time with the
 // time the raw tools need to render the affected applications alone.
-// Usage: node bench/plan-monorepo.ts [--apps N] [--json] [--keep] [--skip-plan]
+// Usage: node bench/plan-monorepo.ts [--apps N] [--affected N] [--raw-sample N] [--json] [--keep] [--skip-plan]
 // No assertions on times: machines are noisy. The numbers are for humans and for trend lines.
 import { type ExecFileSyncOptions, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,9 +40,42 @@ export interface GeneratedMonorepo {
   apps: BenchApp[];
   base: string;
   head: string;
-  changedFile: string;
-  /** The one app the change should affect. */
-  changedApp: string;
+  /** The files the change edits (one per affected app). */
+  changedFiles: string[];
+  /** The apps the change should affect. */
+  changedApps: string[];
+}
+
+/** The file only this app reads: an overlay's kustomization, a Helm app's values, a directory app's ConfigMap. */
+export function ownFile(app: BenchApp): string {
+  if (app.type === 'kustomize') return `${app.path}/kustomization.yaml`;
+  if (app.type === 'helm') return app.valueFiles[1]!.replace(/^(\.\.\/)+/, '');
+  return `${app.path}/configmap.yaml`;
+}
+
+/** Edits each app's own file so that its render changes (an image tag, a value), differently in each `round`. */
+export function touchApps(dir: string, apps: readonly BenchApp[], round: number): void {
+  for (const app of apps) {
+    const file = join(dir, ownFile(app));
+    const text = readFileSync(file, 'utf8');
+    const next =
+      app.type === 'kustomize'
+        ? text.replace(/newTag: \S+/, `newTag: 1.4.${round}`)
+        : app.type === 'helm'
+          ? text.replace(/LOG_LEVEL: \S+/, `LOG_LEVEL: debug-${round}`)
+          : text.replace(/LOG_LEVEL: "[^"]*"/, `LOG_LEVEL: "debug-${round}"`);
+    writeFileSync(file, next);
+  }
+}
+
+/** `count` apps spread evenly over the repository (the first change a PR makes; later pushes edit the same ones). */
+export function affectedApps(apps: readonly BenchApp[], count: number): BenchApp[] {
+  if (count === 1) {
+    // One overlay: the kustomize app nearest the middle of the repository.
+    return [apps.slice(Math.floor(apps.length / 2)).find((a) => a.type === 'kustomize') ?? apps[0]!];
+  }
+  const step = apps.length / Math.min(count, apps.length);
+  return Array.from({ length: Math.min(count, apps.length) }, (_, i) => apps[Math.floor(i * step)]!);
 }
 
 const KUSTOMIZE_BASES = ['web', 'worker', 'api', 'gateway'] as const;
@@ -323,8 +356,11 @@ function gitIn(dir: string): (...args: string[]) => string {
     }).trim();
 }
 
-/** Writes a monorepo of `count` Applications (~40% kustomize, ~30% helm, ~30% directory), commits it, then commits a one-file change. */
-export function generateMonorepo(dir: string, count: number): GeneratedMonorepo {
+/**
+ * Writes a monorepo of `count` Applications (~40% kustomize, ~30% helm, ~30% directory), commits it, then commits
+ * a change of `affected` apps' own files on the branch `change`.
+ */
+export function generateMonorepo(dir: string, count: number, affected = 1): GeneratedMonorepo {
   const git = gitIn(dir);
   git('init', '-q', '-b', 'main');
   git('remote', 'add', 'origin', ORIGIN);
@@ -392,16 +428,20 @@ env:
   git('repack', '-adq');
   const base = git('rev-parse', 'HEAD');
 
-  // The change: one overlay's image tag, in the kustomize app nearest the middle of the repository.
-  const changed = apps.slice(Math.floor(apps.length / 2)).find((a) => a.type === 'kustomize') ?? apps[0]!;
-  const changedFile = `${changed.path}/kustomization.yaml`;
-  const overlay = readFileSync(join(dir, changedFile), 'utf8');
-  writeFileSync(join(dir, changedFile), overlay.replace('newTag: 1.4.0', 'newTag: 1.4.1'));
+  const changed = affectedApps(apps, affected);
   git('checkout', '-q', '-b', 'change');
-  git('commit', '-q', '-am', `${changed.name}: image 1.4.1`);
+  touchApps(dir, changed, 1);
+  git('commit', '-q', '-am', `${changed.length} applications changed`);
   const head = git('rev-parse', 'HEAD');
   git('checkout', '-q', 'main');
-  return { dir, apps, base, head, changedFile, changedApp: changed.name };
+  return {
+    dir,
+    apps,
+    base,
+    head,
+    changedFiles: changed.map(ownFile),
+    changedApps: changed.map((a) => a.name),
+  };
 }
 
 function toolEnv(home: string): NodeJS.ProcessEnv {
@@ -462,11 +502,17 @@ interface BenchResult {
   planWarmMs: number | null;
   /** A second push to the pull request: the base renders are cached, the new head is not. */
   secondPushMs: number | null;
+  /** The first plan of a pull request on a worker that planned its base branch before (no render cached). */
+  firstOnWarmWorkerMs: number | null;
+  ratioFirstOnWarmWorker: number | null;
+  /** Raw tool time of every render the first plan needs (both sides of each affected app), from the sample. */
   rawRenderMs: number;
   rawRenders: number;
+  /** Renders actually timed (the rest are scaled from them). */
+  rawSampled: number;
   ratioCold: number | null;
   ratioWarm: number | null;
-  /** The second push against one raw render (it renders only the new head). */
+  /** The second push against the raw time of the renders it needs (the new heads only). */
   ratioSecondPush: number | null;
   /** The bench process's peak resident set (generation, plans and raw renders' parent). */
   peakRssMb: number;
@@ -492,7 +538,12 @@ function printTable(r: BenchResult): void {
     `Mergeplane plan benchmark — node ${r.node}, helm ${r.helm}, kubectl ${r.kubectl}`,
     `repository: ${r.apps} applications (${types}), generated in ${seconds(r.generateMs)}`,
     `change:     ${r.changedFile} (expected to affect ${r.expectedAffected})`,
-    `affected:   ${r.affectedApps.map((a) => `${a.name} [${a.status}, ${a.sourceType}]`).join(', ') || 'none'}`,
+    `affected:   ${
+      r.affectedApps
+        .slice(0, 5)
+        .map((a) => `${a.name} [${a.status}, ${a.sourceType}]`)
+        .join(', ') || 'none'
+    }${r.affectedApps.length > 5 ? `, … (${r.affectedApps.length})` : ''}`,
     '',
   ];
   const header = [
@@ -501,10 +552,12 @@ function printTable(r: BenchResult): void {
     'plan cold',
     'plan warm',
     '2nd push',
+    '1st (warm worker)',
     'raw render',
     'cold/raw',
     'warm/raw',
     '2nd push/raw',
+    '1st warm worker/raw',
     'peak RSS',
   ];
   const row = [
@@ -513,10 +566,12 @@ function printTable(r: BenchResult): void {
     seconds(r.planColdMs),
     seconds(r.planWarmMs),
     seconds(r.secondPushMs),
-    `${seconds(r.rawRenderMs)} (${r.rawRenders})`,
+    seconds(r.firstOnWarmWorkerMs),
+    `${seconds(r.rawRenderMs)} (${r.rawRenders}${r.rawSampled < r.rawRenders ? `, ${r.rawSampled} timed` : ''})`,
     ratio(r.ratioCold),
     ratio(r.ratioWarm),
     ratio(r.ratioSecondPush),
+    ratio(r.ratioFirstOnWarmWorker),
     `${r.peakRssMb} MB`,
   ];
   const widths = header.map((h, i) => Math.max(h.length, row[i]!.length));
@@ -530,6 +585,14 @@ async function loadPlanChange(): Promise<PlanChange> {
   const module = (await import('../src/engine/plan-change.ts')) as { planChange: PlanChange };
   const { PlanCaches } = await import('../src/model/plan-caches.ts');
   const caches = new PlanCaches();
+  return (o) => module.planChange({ caches, ...o });
+}
+
+/** A worker's view: plan caches of its own, which have seen the base branch before (an earlier pull request). */
+async function loadWorkerPlanChange(): Promise<PlanChange> {
+  const module = (await import('../src/engine/plan-change.ts')) as { planChange: PlanChange };
+  const { PlanCaches } = await import('../src/model/plan-caches.ts');
+  const caches = new PlanCaches();
   return (o) => module.planChange({ ...o, caches });
 }
 
@@ -540,6 +603,8 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       'skip-plan': { type: 'boolean', default: false },
+      affected: { type: 'string', default: '1' },
+      'raw-sample': { type: 'string', default: '20' },
     },
   });
   const count = Number(values.apps);
@@ -566,12 +631,15 @@ async function main(): Promise<void> {
     mkdirSync(repoDir);
     log(`generating ${count} applications in ${repoDir}`);
     const started = performance.now();
-    const repo = generateMonorepo(repoDir, count);
+    const affectedCount = Number(values.affected);
+    const rawSample = Number(values['raw-sample']);
+    const repo = generateMonorepo(repoDir, count, affectedCount);
     const generateMs = performance.now() - started;
 
     let planColdMs: number | null = null;
     let planWarmMs: number | null = null;
     let secondPushMs: number | null = null;
+    let firstOnWarmWorkerMs: number | null = null;
     let affectedApps: BenchResult['affectedApps'];
     if (planChange) {
       const cacheDir = join(work, 'render-cache');
@@ -592,24 +660,41 @@ async function main(): Promise<void> {
       if (warmAffected.join() !== affectedApps.map((a) => a.name).join()) {
         log(`warning: the warm plan disagrees with the cold one: ${warmAffected.join(', ')}`);
       }
-      if (!affectedApps.some((a) => a.name === repo.changedApp)) {
-        log(`warning: ${repo.changedApp} was changed but the plan does not report it`);
-      }
+      const reported = new Set(affectedApps.map((a) => a.name));
+      const missed = repo.changedApps.filter((name) => !reported.has(name));
+      if (missed.length > 0) log(`warning: changed but not reported: ${missed.slice(0, 5).join(', ')}`);
       // What a reviewer waits for: another commit on the pull request, the base side already rendered.
       log('planning a second push');
       const git = gitIn(repoDir);
       git('checkout', '-q', 'change');
-      const overlay = readFileSync(join(repoDir, repo.changedFile), 'utf8');
-      writeFileSync(join(repoDir, repo.changedFile), overlay.replace('newTag: 1.4.1', 'newTag: 1.4.2'));
-      git('commit', '-q', '-am', `${repo.changedApp}: image 1.4.2`);
+      const byName = new Map(repo.apps.map((app) => [app.name, app]));
+      touchApps(
+        repoDir,
+        repo.changedApps.map((name) => byName.get(name)!),
+        2,
+      );
+      git('commit', '-q', '-am', 'second push');
       git('checkout', '-q', 'main');
       t = performance.now();
       await plan();
       secondPushMs = performance.now() - t;
+      // A pull request's first plan in steady state: the worker has read the base branch before (an earlier
+      // pull request, or this one's base planned on its own), but none of the affected apps' renders is cached.
+      log('planning a first push on a worker that has seen the base branch');
+      const worker = await loadWorkerPlanChange();
+      await worker({ repoDir, base: 'main', head: 'main', cacheDir: join(work, 'worker-cache-warmup') });
+      t = performance.now();
+      await worker({ repoDir, base: 'main', head: repo.head, cacheDir: join(work, 'worker-cache') });
+      firstOnWarmWorkerMs = performance.now() - t;
     } else {
-      affectedApps = [{ name: repo.changedApp, status: 'changed (expected)', sourceType: 'kustomize' }];
+      affectedApps = repo.changedApps.map((name) => ({
+        name,
+        status: 'changed (expected)',
+        sourceType: '?',
+      }));
     }
 
+    // Raw tool time of the affected apps: every one when few, else an even sample scaled to all of them.
     log('timing raw renders of the affected applications');
     const trees = { base: join(work, 'base'), head: join(work, 'head') };
     const git = gitIn(repoDir);
@@ -617,30 +702,34 @@ async function main(): Promise<void> {
     git('worktree', 'add', '-q', '--detach', trees.head, repo.head);
     const env = toolEnv(join(work, 'helm-home'));
     const byName = new Map(repo.apps.map((a) => [a.name, a]));
-    let rawRenderMs = 0;
-    let rawRenders = 0;
-    for (const affected of affectedApps) {
-      const app = byName.get(affected.name);
-      if (!app) {
-        log(`note: ${affected.name} is not a generated app; no raw render to compare`);
-        continue;
-      }
+    const measurable = affectedApps.filter((a) => byName.has(a.name));
+    const step = Math.max(1, measurable.length / Math.max(1, rawSample));
+    const sample = measurable.filter((_, i) => Math.floor(i % step) === 0).slice(0, rawSample);
+    let sampledMs = 0;
+    let sampledRenders = 0;
+    for (const affected of sample) {
+      const app = byName.get(affected.name)!;
       // An added app has no base render and a removed one no head render.
       const sides =
         affected.status === 'added' ? ['head'] : affected.status === 'removed' ? ['base'] : ['base', 'head'];
       for (const side of sides as ('base' | 'head')[]) {
-        rawRenderMs += timeRawRender(app, trees[side], env);
-        rawRenders++;
+        sampledMs += timeRawRender(app, trees[side], env);
+        sampledRenders++;
       }
     }
-
+    const perRender = sampledRenders > 0 ? sampledMs / sampledRenders : 0;
+    const rawRenders = measurable.length * 2;
+    const rawRenderMs = perRender * rawRenders;
     const appsByType: Record<AppType, number> = { kustomize: 0, helm: 0, directory: 0 };
     for (const app of repo.apps) appsByType[app.type]++;
     const result: BenchResult = {
       apps: repo.apps.length,
       appsByType,
-      changedFile: repo.changedFile,
-      expectedAffected: repo.changedApp,
+      changedFile:
+        repo.changedFiles.length === 1 ? repo.changedFiles[0]! : `${repo.changedFiles.length} files`,
+      expectedAffected:
+        repo.changedApps.length === 1 ? repo.changedApps[0]! : `${repo.changedApps.length} apps`,
+      rawSampled: sampledRenders,
       affected: affectedApps.length,
       affectedApps,
       planColdMs,
@@ -650,8 +739,12 @@ async function main(): Promise<void> {
       ratioCold: planColdMs !== null && rawRenderMs > 0 ? planColdMs / rawRenderMs : null,
       ratioWarm: planWarmMs !== null && rawRenderMs > 0 ? planWarmMs / rawRenderMs : null,
       secondPushMs,
+      firstOnWarmWorkerMs,
+      ratioFirstOnWarmWorker:
+        firstOnWarmWorkerMs !== null && rawRenderMs > 0 ? firstOnWarmWorkerMs / rawRenderMs : null,
+      // The second push renders only the new heads: one render per affected app.
       ratioSecondPush:
-        secondPushMs !== null && rawRenders > 0 ? secondPushMs / (rawRenderMs / rawRenders) : null,
+        secondPushMs !== null && perRender > 0 ? secondPushMs / (perRender * measurable.length) : null,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       generateMs,
       node: process.version,

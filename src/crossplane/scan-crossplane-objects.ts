@@ -2,7 +2,7 @@ import { openDirectoryTree } from '../gitops/directory-tree.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../gitops/max-file-bytes.ts';
 import { isRecord } from '../model/kube-object.ts';
 import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts';
-import type { LruCache, PlanCaches } from '../model/plan-caches.ts';
+import { type LruCache, type Memo, memoIn, memoValues, type PlanCaches } from '../model/plan-caches.ts';
 import { type RevisionTree, treeParentOf } from '../model/revision-tree.ts';
 import { isXrdObject } from './crossplane-model.ts';
 
@@ -81,14 +81,14 @@ type FirstPass = { objects: ParsedObject[] } | { apiVersion: boolean };
 
 /** Per-blob results a process keeps between scans (content-addressed trees only). */
 export interface ScanCaches {
-  firstPass: LruCache<Promise<FirstPass | undefined>>;
+  firstPass: LruCache<Memo<FirstPass | undefined>>;
   parsed: LruCache<ParsedObject[]>;
 }
 
 /** The scan's caches among a process's plan caches. */
 export function scanCachesOf(caches: PlanCaches): ScanCaches {
   return {
-    firstPass: caches.derivedCache<Promise<FirstPass | undefined>>('crossplane-first-pass'),
+    firstPass: caches.derivedCache<Memo<FirstPass | undefined>>('crossplane-first-pass'),
     parsed: caches.derivedCache<ParsedObject[]>('crossplane-parsed'),
   };
 }
@@ -111,21 +111,17 @@ export async function scanCrossplaneObjects(
     const read = await tree.boundedText(path, maxFileBytes);
     return read !== undefined && 'text' in read ? read.text : undefined;
   };
-  // Per blob, as a promise: the two revisions of a plan ask for the same blobs at once.
-  const firstPass = (path: string): Promise<FirstPass | undefined> => {
-    const id = tree.entry(path)?.id ?? '';
-    const cached = caches?.firstPass.get(id);
-    if (cached) return cached;
-    const verdict = text(path).then((content): FirstPass | undefined => {
-      if (content === undefined) return undefined;
-      return CROSSPLANE_MARKERS.test(content)
-        ? { objects: parse(content) }
-        : { apiVersion: content.includes('apiVersion') };
-    });
-    caches?.firstPass.set(id, verdict);
-    return verdict;
-  };
-  const verdicts = await Promise.all(files.map(firstPass));
+  // Per blob, memoized: the two revisions of a plan ask for the same blobs at once.
+  const firstPass = (path: string) =>
+    memoIn(caches?.firstPass, tree.entry(path)?.id ?? '', () =>
+      text(path).then((content): FirstPass | undefined => {
+        if (content === undefined) return undefined;
+        return CROSSPLANE_MARKERS.test(content)
+          ? { objects: parse(content) }
+          : { apiVersion: content.includes('apiVersion') };
+      }),
+    );
+  const verdicts = await memoValues(files.map(firstPass));
   const found = new Map<string, ParsedObject[]>();
   const rest: string[] = [];
   const groups = new Set<string>();

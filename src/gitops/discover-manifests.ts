@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import picomatch from 'picomatch';
 import { isRecord } from '../model/kube-object.ts';
 import { ManifestParseError, type ParsedDocument, parseManifests } from '../model/parse-manifests.ts';
-import type { LruCache } from '../model/plan-caches.ts';
+import { type LruCache, type Memo, memoIn, memoValues } from '../model/plan-caches.ts';
 import { type RevisionTree, treeParentOf } from '../model/revision-tree.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import { isApplicationObject, isApplicationSetObject } from './application.ts';
@@ -27,7 +27,7 @@ export interface Discovery {
 }
 
 /** What discovery keeps per blob between plans. */
-export type CachedFinding = Promise<FileFinding | { tooLarge: number }>;
+export type CachedFinding = Memo<FileFinding | { tooLarge: number }>;
 
 type FileResult =
   | { file: string; docs: ParsedDocument[] }
@@ -111,30 +111,23 @@ export async function discoverManifests(
   const files = manifestCandidates(tree).filter((f) => included(f) && !excluded(f));
   const cache = tree.contentAddressed ? options.cache : undefined;
   const limit = pLimit(64);
-  // Per blob, as a promise: the two revisions of a plan ask for the same blobs at once, and each is parsed once.
-  const findingOf = (file: string): Promise<FileFinding | { tooLarge: number }> => {
-    const id = tree.entry(file)?.id ?? '';
-    const cached = cache?.get(id);
-    if (cached) return cached;
-    const finding = limit(() => tree.boundedText(file, maxFileBytes)).then(
-      (read): FileFinding | { tooLarge: number } => {
+  // Per blob, memoized: the two revisions of a plan ask for the same blobs at once, and each is parsed once.
+  const findingOf = (file: string) =>
+    memoIn(cache, tree.entry(file)?.id ?? '', () =>
+      limit(() => tree.boundedText(file, maxFileBytes)).then((read): FileFinding | { tooLarge: number } => {
         if (read === undefined) return { none: true };
         if ('tooLarge' in read) return read;
         // With a per-blob cache, each text is parsed once anyway: the plan's YAML cache need not hold it too.
         return inspect(read.text, cache ? undefined : options.yamlCache);
-      },
+      }),
     );
-    cache?.set(id, finding);
-    return finding;
-  };
-  const results = await Promise.all(
-    files.map(async (file): Promise<FileResult | undefined> => {
-      const finding = await findingOf(file);
-      if ('none' in finding) return undefined;
-      if ('tooLarge' in finding) return { file, skippedBytes: finding.tooLarge };
-      return { file, ...finding };
-    }),
-  );
+  const findings = await memoValues(files.map(findingOf));
+  const results = files.map((file, i): FileResult | undefined => {
+    const finding = findings[i]!;
+    if ('none' in finding) return undefined;
+    if ('tooLarge' in finding) return { file, skippedBytes: finding.tooLarge };
+    return { file, ...finding };
+  });
   const discovery: Discovery = {
     applications: [],
     applicationSets: [],

@@ -62,3 +62,47 @@ export class PlanCaches {
     return cache as LruCache<V>;
   }
 }
+
+/** A value computed once per key: its promise while it is being computed, then the value itself. */
+export interface Memo<V> {
+  promise: Promise<V>;
+  /** Set once the promise resolved: read it without awaiting (a plan reads thousands of cached entries). */
+  settled?: { value: V };
+}
+
+/** The memo of `key` in `cache`, computing it with `compute` on a miss (no cache: computed every time). */
+export function memoIn<V>(
+  cache: LruCache<Memo<V>> | undefined,
+  key: string,
+  compute: () => Promise<V>,
+): Memo<V> {
+  const cached = cache?.get(key);
+  if (cached) return cached;
+  const promise = compute();
+  const memo: Memo<V> = { promise };
+  promise.then(
+    (value) => {
+      memo.settled = { value };
+    },
+    () => {},
+  );
+  cache?.set(key, memo);
+  return memo;
+}
+
+/** Every memo's value, awaiting only those not settled yet. */
+export async function memoValues<V>(memos: readonly Memo<V>[]): Promise<V[]> {
+  const values: V[] = new Array(memos.length);
+  const pending: Promise<void>[] = [];
+  memos.forEach((memo, i) => {
+    if (memo.settled) values[i] = memo.settled.value;
+    else
+      pending.push(
+        memo.promise.then((value) => {
+          values[i] = value;
+        }),
+      );
+  });
+  await Promise.all(pending);
+  return values;
+}

@@ -10,7 +10,7 @@ import type { ClusterEntry } from '../gitops/cluster.ts';
 import { clusterFromSecret } from '../gitops/cluster-secret.ts';
 import { type CachedFinding, discoverManifests } from '../gitops/discover-manifests.ts';
 import type { KubeObject } from '../model/kube-object.ts';
-import type { PlanCaches } from '../model/plan-caches.ts';
+import { type Memo, memoIn, memoValues, type PlanCaches } from '../model/plan-caches.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
 import { ApplicationRegistry, type FoundApplicationSet, objectName } from './application-registry.ts';
@@ -52,18 +52,18 @@ async function mayContainApplications(app: Application, options: CollectOptions)
   for (const dir of inputs.dirs) for (const file of await options.index.filesUnder(dir)) files.add(file);
   const { tree } = options.index;
   const mentions = tree.contentAddressed
-    ? options.caches?.derivedCache<Promise<boolean>>('mentions-argo')
+    ? options.caches?.derivedCache<Memo<boolean>>('mentions-argo')
     : undefined;
-  for (const file of files) {
-    if (!/\.(ya?ml|json|tpl)$/.test(file)) continue;
-    const id = tree.entry(file)?.id ?? '';
-    let found = mentions?.get(id);
-    if (found === undefined) {
-      found = options.index.text(file).then((text) => text?.includes('argoproj.io') ?? false);
-      mentions?.set(id, found);
-    }
-    if (await found) return true;
-  }
+  const probes = [...files]
+    .filter((file) => /\.(ya?ml|json|tpl)$/.test(file))
+    .map((file) =>
+      // Keyed by kind too: a link's blob (its target) may equal a file's content, but only a file is read.
+      memoIn(mentions, tree.dependencyKey(file, 'content'), () =>
+        options.index.text(file).then((text) => text?.includes('argoproj.io') ?? false),
+      ),
+    );
+  if (probes.some((probe) => probe.settled?.value === true)) return true;
+  for (const found of await memoValues(probes)) if (found) return true;
   return false;
 }
 
