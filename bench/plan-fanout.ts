@@ -75,6 +75,12 @@ async function stopWorkers(workers: ChildProcess[]): Promise<void> {
   );
 }
 
+/** Every render farmed out, whatever the count, and waited for as long as it takes. */
+function farmOf(prefix: string) {
+  const repository = { owner: 'bench', repo: 'monorepo', installationId: 1 };
+  return createQueueRenderFarm({ connection: redis, prefix, repository, threshold: 1, timeoutMs: 3_600_000 });
+}
+
 function changedNames(report: PlanReport): string[] {
   return report.apps
     .filter((a) => a.status !== 'unchanged')
@@ -110,13 +116,7 @@ async function main(): Promise<void> {
     process.stderr.write(`rendering the base side of ${changed.length} apps with 4 workers\n`);
     {
       const workers = await startWorkers(4, { prefix, repo: repoDir, cache: cacheDir });
-      const farm = createQueueRenderFarm({
-        connection: redis,
-        prefix,
-        repository: { owner: 'b', repo: 'b', installationId: 1 },
-        threshold: 1,
-        timeoutMs: 3_600_000,
-      });
+      const farm = farmOf(prefix);
       const requests = changed.map((app) => ({
         label: 'base' as const,
         sha: base,
@@ -136,13 +136,7 @@ async function main(): Promise<void> {
       git(repoDir, 'commit', '-q', '-am', `round ${round}`);
       const head = git(repoDir, 'rev-parse', 'HEAD');
       const workers = await startWorkers(count, { prefix, repo: repoDir, cache: cacheDir });
-      const farm = createQueueRenderFarm({
-        connection: redis,
-        prefix,
-        repository: { owner: 'b', repo: 'b', installationId: 1 },
-        threshold: 1,
-        timeoutMs: 3_600_000,
-      });
+      const farm = farmOf(prefix);
       const started = performance.now();
       const at = (message: string) =>
         process.stderr.write(`  ${((performance.now() - started) / 1000).toFixed(1)} s ${message}\n`);

@@ -45,26 +45,54 @@ export interface CollectedApplications {
   applicationSets: FoundApplicationSet[];
 }
 
-/** Whether any file the app reads mentions Argo CD's API group: only such apps can be app-of-apps parents. */
-async function mayContainApplications(app: Application, options: CollectOptions): Promise<boolean> {
-  const inputs = await options.appInputs(app);
-  const files = new Set(inputs.files);
-  for (const dir of inputs.dirs) for (const file of await options.index.filesUnder(dir)) files.add(file);
+/** The YAML, JSON and template files of a revision whose text mentions Argo CD's API group, sorted. */
+async function argoMentions(options: CollectOptions): Promise<string[]> {
   const { tree } = options.index;
   const mentions = tree.contentAddressed
     ? options.caches?.derivedCache<Memo<boolean>>('mentions-argo')
     : undefined;
-  const probes = [...files]
-    .filter((file) => /\.(ya?ml|json|tpl)$/.test(file))
-    .map((file) =>
+  const files = tree
+    .leaves()
+    .filter((file) => tree.entry(file)?.kind === 'file' && /\.(ya?ml|json|tpl)$/.test(file));
+  const found = await memoValues(
+    files.map((file) =>
       // Keyed by kind too: a link's blob (its target) may equal a file's content, but only a file is read.
       memoIn(mentions, tree.dependencyKey(file, 'content'), () =>
         options.index.text(file).then((text) => text?.includes('argoproj.io') ?? false),
       ),
-    );
-  if (probes.some((probe) => probe.settled?.value === true)) return true;
-  for (const found of await memoValues(probes)) if (found) return true;
-  return false;
+    ),
+  );
+  return files.filter((_, i) => found[i]);
+}
+
+/** Whether a sorted list holds a path under `dir` (`.`: any path). */
+function hasUnder(sorted: readonly string[], dir: string): boolean {
+  if (dir === '.' || dir === '') return sorted.length > 0;
+  const prefix = `${dir}/`;
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < prefix) low = mid + 1;
+    else high = mid;
+  }
+  return sorted[low]?.startsWith(prefix) ?? false;
+}
+
+/**
+ * Whether any file the app reads mentions Argo CD's API group: only such apps can be app-of-apps parents.
+ * `mentioning` is the revision's list of such files (read once per revision, per blob across plans).
+ */
+async function mayContainApplications(
+  app: Application,
+  options: CollectOptions,
+  mentioning: { files: ReadonlySet<string>; sorted: readonly string[] },
+): Promise<boolean> {
+  const inputs = await options.appInputs(app);
+  return (
+    inputs.files.some((file) => mentioning.files.has(file)) ||
+    inputs.dirs.some((dir) => hasUnder(mentioning.sorted, dir))
+  );
 }
 
 /**
@@ -149,6 +177,8 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     registry.addApplication(root.object, { origin: root.dir, file: `${root.dir}/Chart.yaml` }, 0);
   }
 
+  const sorted = await argoMentions(options);
+  const mentioning = { files: new Set(sorted), sorted };
   // Breadth-first over parents; `expanded` guards against cycles (an app that renders itself or its ancestor).
   const expanded = new Set<string>();
   while (pending.length > 0) {
@@ -156,7 +186,7 @@ export async function collectApplications(options: CollectOptions): Promise<Coll
     const key = applicationKey(app);
     if (expanded.has(key) || depth >= config.discovery.maxAppOfAppsDepth) continue;
     expanded.add(key);
-    if (!(await mayContainApplications(app, options))) continue;
+    if (!(await mayContainApplications(app, options, mentioning))) continue;
     const objects = await options.renderObjects(app);
     if (!objects) continue;
     const file = app.sources.find((s) => s.path !== undefined)?.path;

@@ -10,6 +10,7 @@ import { DELIVER_QUEUE_NAME } from '../../src/queue/deliver-job.ts';
 import { createDeliverWorkerFactory } from '../../src/server/deliver-worker-factory.ts';
 import { assertRedisReachable } from '../queue/redis-test-env.ts';
 import { closedPort } from '../server/server-test-env.ts';
+import { waitForRedis } from '../support/redis-cluster.ts';
 import { type DeliveryE2E, E2E_TUNING, startDeliveryE2E } from './delivery-e2e-env.ts';
 import { podinfoTag } from './demo-changes.ts';
 import { isSyncedAt } from './e2e-cluster.ts';
@@ -21,22 +22,7 @@ const PODINFO = 'mergeplane/sync: podinfo-production';
 function redisServer(port: number, dir: string) {
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
-  const ping = async (): Promise<void> => {
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        await client.ping();
-        return;
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      } finally {
-        client.disconnect();
-      }
-    }
-    throw new Error(`redis-server on port ${port} did not start`);
-  };
+  const ping = () => waitForRedis(port);
   return {
     url,
     async start(): Promise<void> {

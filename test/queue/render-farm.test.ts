@@ -42,6 +42,12 @@ function repository(): { repo: GitFixture; base: string; head: string } {
   return { repo, base, head };
 }
 
+/** A farm of this test's queue prefix: `threshold` renders or more go to the workers. */
+function farmOn(prefix: string, threshold: number) {
+  const repository = { owner: 'acme', repo: 'gitops', installationId: 1 };
+  return createQueueRenderFarm({ connection: redisUrl, prefix, repository, threshold, timeoutMs: 60_000 });
+}
+
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mergeplane-farm-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,13 +69,7 @@ describe('the render farm on BullMQ', () => {
       };
       scope.track(createRenderWorker({ connection: redisUrl, prefix: scope.prefix, concurrency: 1, run }));
     }
-    const farm = createQueueRenderFarm({
-      connection: redisUrl,
-      prefix: scope.prefix,
-      repository: { owner: 'acme', repo: 'gitops', installationId: 1 },
-      threshold: 2,
-      timeoutMs: 60_000,
-    });
+    const farm = farmOn(scope.prefix, 2);
     const options = { repoDir: repo.dir, base, head, baseBranch: 'main' };
     const farmed = await planChange({ ...options, cacheDir, farm });
     const alone = await planChange({ ...options, cacheDir: tempDir() });
@@ -101,13 +101,7 @@ describe('the render farm on BullMQ', () => {
       },
     });
     let survivorRendered = 0;
-    const farm = createQueueRenderFarm({
-      connection: redisUrl,
-      prefix: scope.prefix,
-      repository: { owner: 'acme', repo: 'gitops', installationId: 1 },
-      threshold: 1,
-      timeoutMs: 60_000,
-    });
+    const farm = farmOn(scope.prefix, 1);
     const planned = planChange({ repoDir: repo.dir, base, head, baseBranch: 'main', cacheDir, farm });
     await tookJob;
     await dying.close(true);

@@ -14,7 +14,8 @@ export interface RedisClusterProcess {
   stop(): Promise<void>;
 }
 
-async function ping(port: number): Promise<void> {
+/** Resolves once a redis-server answers PING on `port` (it was just spawned). */
+export async function waitForRedis(port: number): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: null });
     client.on('error', () => undefined);
@@ -84,7 +85,7 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterProcess> 
         ),
       );
     }
-    await Promise.all(ports.map(ping));
+    await Promise.all(ports.map(waitForRedis));
     await run('redis-cli', [
       '--cluster',
       'create',
