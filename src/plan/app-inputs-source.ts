@@ -20,12 +20,12 @@ interface CachedInputs extends CollectedAppInputs {
 
 /** Variants kept per app definition: its base and head, and the previous push's. */
 const INPUT_VARIANTS = 4;
-const GENERATE_PATHS_ANNOTATION = 'argocd.argoproj.io/manifest-generate-paths';
 
 /**
  * App inputs, reused across plans while every path they were read from is unchanged: a kustomization's content,
  * a directory's tree id, a path's kind. Only content-addressed trees are cached (their keys mean the same in
- * every tree); an app's cache key is what the collection reads of it (sources, trigger paths, which are local).
+ * every tree); an app's cache key is its definition (its sources and trigger paths come from it, and an unchanged
+ * file gives the same object from plan to plan, so the key is computed once) and which of its sources are local.
  */
 export function createInputsSource(o: {
   isLocal: IsLocalSource;
@@ -36,7 +36,7 @@ export function createInputsSource(o: {
   return async (tree, app) => {
     const cacheKey =
       cache && tree.contentAddressed
-        ? `${frozenStringify(app.sources)}|${app.annotations[GENERATE_PATHS_ANNOTATION] ?? ''}|${app.sources.map((s) => o.isLocal(s)).join()}`
+        ? `${frozenStringify(app.manifest)}|${app.sources.map((s) => o.isLocal(s)).join()}`
         : undefined;
     const variants = cacheKey === undefined ? undefined : cache?.get(cacheKey);
     const valid = variants?.find((v) =>

@@ -102,7 +102,7 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
   const collectInputs = createInputsSource({ isLocal, yamlCache, caches: options.caches });
 
   const collectedOf = (side: PlanSide, app: Application): Promise<CollectedAppInputs> => {
-    const key = `${side.label}:${app.namespace}/${app.name}:${frozenStringify(app.sources)}`;
+    const key = `${side.label}:${app.namespace}/${app.name}:${frozenStringify(app.manifest)}`;
     let inputs = inputsMemo.get(key);
     if (!inputs) {
       inputs = collectInputs(side.index.tree, app);
