@@ -4,7 +4,7 @@ import { findClaimObject, registeredCluster } from '../crossplane/cluster-target
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
 import { scanCachesOf, scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { defaultCacheDir, planChangeWithContext } from '../engine/plan-change.ts';
-import { createTreeCheckout, type TreeCheckout } from '../engine/tree-checkout.ts';
+import { openPlanSide, type TreeCheckout } from '../engine/tree-checkout.ts';
 import { openCommitTrees } from '../git/git-objects.ts';
 import { openGitRepository } from '../git/git-repository.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
@@ -134,12 +134,11 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   let checkout: TreeCheckout | undefined;
   try {
     const tree = await commitTrees.tree(afterSha);
-    const treeCheckout = createTreeCheckout(tree);
-    checkout = treeCheckout;
+    const opened = openPlanSide('head', tree);
+    checkout = opened.checkout;
     const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
-    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer, caches, tree };
-    const materialise = (paths: Iterable<string>) => treeCheckout.materialise(paths);
-    const { side, collected } = await collectRevision({ ...revision, label: 'head', materialise });
+    const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer, caches };
+    const { side, collected } = await collectRevision({ ...revision, side: opened.side });
     const apps = [...collected.entries.values()].flatMap((entry) =>
       entry.kind === 'app' ? [entry.app] : [],
     );

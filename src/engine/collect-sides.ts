@@ -9,7 +9,7 @@ import {
 } from '../plan/collect-revision.ts';
 import { headFileFindings } from './head-file-findings.ts';
 import type { PlanCharts } from './remote-charts.ts';
-import { createTreeCheckout, type TreeCheckout } from './tree-checkout.ts';
+import { openPlanSide, type TreeCheckout } from './tree-checkout.ts';
 
 type CollectedSide = { side: PlanSide } & CollectedRevision['collected'];
 
@@ -21,7 +21,7 @@ type CollectedSide = { side: PlanSide } & CollectedRevision['collected'];
 export async function collectSides(
   o: {
     commitTrees: CommitTrees;
-    revision: Omit<CollectRevisionOptions, 'label' | 'tree' | 'materialise'> & { config: MergeplaneConfig };
+    revision: Omit<CollectRevisionOptions, 'side'> & { config: MergeplaneConfig };
     planCharts: PlanCharts;
     changedFiles: readonly string[];
     failures: GateFinding[];
@@ -31,11 +31,9 @@ export async function collectSides(
   headSha: string,
 ): Promise<[CollectedSide, CollectedSide]> {
   const collectSide = async (label: PlanSide['label'], sha: string): Promise<CollectedSide> => {
-    const tree = await o.commitTrees.tree(sha);
-    const checkout = createTreeCheckout(tree);
-    o.checkouts.push(checkout);
-    const materialise = (paths: Iterable<string>) => checkout.materialise(paths);
-    const { side, collected } = await collectRevision({ ...o.revision, label, tree, materialise });
+    const opened = openPlanSide(label, await o.commitTrees.tree(sha));
+    o.checkouts.push(opened.checkout);
+    const { side, collected } = await collectRevision({ ...o.revision, side: opened.side });
     if (label === 'head') o.failures.push(...headFileFindings(collected, o.changedFiles, o.revision.config));
     if (label === 'base')
       o.planCharts.baseCollected({ entries: [...collected.entries.values()], index: side.index });

@@ -1,11 +1,10 @@
 import type { Application } from '../gitops/application.ts';
-import { isAffected } from '../gitops/is-affected.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
 import type { AppEntry } from '../plan/app-entry.ts';
 import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
+import { isUntouched } from '../plan/plan-app.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { RenderFarm, RenderRequest } from '../plan/render-farm.ts';
-import { frozenStringify } from '../plan/stable-stringify.ts';
 
 interface Side {
   side: PlanSide;
@@ -21,8 +20,8 @@ function isFarmable(app: Application, isLocal: IsLocalSource): boolean {
 }
 
 /**
- * The renders a plan will need (both sides of every changed or affected app, one side of an added or removed
- * one), the same selection `planApp` makes, so the farm warms exactly what the plan then reads.
+ * The renders a plan will need, the selection `planApp` makes (both sides of a touched app, the one side of an
+ * added or removed one, none for an app that failed at head), so the farm warms exactly what the plan then reads.
  */
 async function neededRenders(
   base: Side,
@@ -34,18 +33,14 @@ async function neededRenders(
   for (const key of new Set([...base.entries.keys(), ...head.entries.keys()])) {
     const before = base.entries.get(key);
     const after = head.entries.get(key);
+    if (after?.kind === 'error') continue;
     const baseApp = before?.kind === 'app' ? before.app : undefined;
-    const headApp = after?.kind === 'app' ? after.app : undefined;
-    if (baseApp && headApp) {
-      const definitionChanged =
-        baseApp.manifest !== headApp.manifest &&
-        frozenStringify(baseApp.manifest) !== frozenStringify(headApp.manifest);
-      const inputs = [
-        await renderer.inputsOf(base.side, baseApp),
-        await renderer.inputsOf(head.side, headApp),
-      ];
-      if (!definitionChanged && !inputs.some((i) => isAffected(i, changedFiles))) continue;
-    }
+    const headApp = after?.app;
+    const untouched =
+      baseApp !== undefined &&
+      headApp !== undefined &&
+      (await isUntouched({ base: base.side, head: head.side, baseApp, headApp, renderer, changedFiles }));
+    if (untouched) continue;
     if (baseApp) requests.push({ label: 'base', sha: base.sha, app: baseApp });
     if (headApp) requests.push({ label: 'head', sha: head.sha, app: headApp });
   }

@@ -8,9 +8,8 @@ import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { RenderCache } from '../plan/render-cache.ts';
 import type { RenderRequest } from '../plan/render-farm.ts';
 import { repoMatcher } from '../plan/repo-identity.ts';
-import { TreeIndex } from '../plan/tree-index.ts';
 import { readPlanConfig } from './plan-change.ts';
-import { createTreeCheckout, type TreeCheckout } from './tree-checkout.ts';
+import { openPlanSide, type TreeCheckout } from './tree-checkout.ts';
 
 /** What a farmed render needs besides the request: the plan's repository, base (for the config) and cache. */
 export interface RenderRequestsOptions {
@@ -58,13 +57,9 @@ export async function renderRequests(
     let side = sides.get(key);
     if (!side) {
       side = trees.tree(request.sha).then((tree) => {
-        const checkout = createTreeCheckout(tree);
-        checkouts.push(checkout);
-        return {
-          label: request.label,
-          index: new TreeIndex(tree),
-          materialise: (paths) => checkout.materialise(paths),
-        };
+        const opened = openPlanSide(request.label, tree);
+        checkouts.push(opened.checkout);
+        return opened.side;
       });
       sides.set(key, side);
     }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { RevisionTree } from '../model/revision-tree.ts';
+import type { PlanSide } from '../plan/app-renderer.ts';
+import { TreeIndex } from '../plan/tree-index.ts';
 
 /** A revision's files on disk, written only as far as the render tools need them. */
 export interface TreeCheckout {
@@ -94,4 +96,18 @@ export function createTreeCheckout(tree: RevisionTree): TreeCheckout {
       if (parent) await rm(await parent, { recursive: true, force: true });
     },
   };
+}
+
+/** A revision as the planner reads it, with the checkout its renders write to (the caller disposes of it). */
+export function openPlanSide(
+  label: PlanSide['label'],
+  tree: RevisionTree,
+): { side: PlanSide; checkout: TreeCheckout } {
+  const checkout = createTreeCheckout(tree);
+  const side: PlanSide = {
+    label,
+    index: new TreeIndex(tree),
+    materialise: (paths) => checkout.materialise(paths),
+  };
+  return { side, checkout };
 }

@@ -1,16 +1,9 @@
-import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import { type RevisionEntry, RevisionTree } from '../model/revision-tree.ts';
-import { GitCommandError } from './git-repository.ts';
+import { GIT_ENV, GitCommandError, git } from './git-repository.ts';
 
-const GIT_ENV = {
-  LC_ALL: 'C',
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_PAGER: 'cat',
-  GIT_OPTIONAL_LOCKS: '0',
-};
-const MAX_LISTING_BYTES = 512 * 1024 * 1024;
 const SHA = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
 
 /** A path component git would never check out (`git fsck` refuses them; a tree written by hand may hold them). */
@@ -54,22 +47,7 @@ export function parseTreeListing(output: string): Map<string, RevisionEntry> {
 /** Lists every path of a commit's tree with its object id and size (one `git ls-tree`, no checkout). */
 export function listCommitTree(repoDir: string, sha: string): Promise<Map<string, RevisionEntry>> {
   if (!SHA.test(sha)) return Promise.reject(new GitCommandError(['ls-tree', sha], undefined, 'not a SHA'));
-  const args = ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', sha];
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      ['-c', 'core.quotePath=false', ...args],
-      { cwd: repoDir, encoding: 'utf8', maxBuffer: MAX_LISTING_BYTES, env: { ...process.env, ...GIT_ENV } },
-      (error, stdout, stderr) => {
-        if (error) {
-          const code = typeof error.code === 'number' ? error.code : undefined;
-          reject(new GitCommandError(args, code, stderr || error.message));
-          return;
-        }
-        resolve(parseTreeListing(stdout));
-      },
-    );
-  });
+  return git(repoDir, ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', sha]).then(parseTreeListing);
 }
 
 interface PendingRead {

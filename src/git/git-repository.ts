@@ -70,6 +70,14 @@ interface GitResult {
 
 const MAX_OUTPUT = 256 * 1024 * 1024;
 
+/** Fixed locale (stable output), no prompts, no pager, no optional locks: how every local git command runs. */
+export const GIT_ENV = {
+  LC_ALL: 'C',
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_PAGER: 'cat',
+  GIT_OPTIONAL_LOCKS: '0',
+};
+
 /**
  * Git runs with a fixed locale (stable output), no prompts (a missing credential fails instead of hanging),
  * no pager, and no repository hooks — checkouts of pull-request revisions must not run code.
@@ -84,13 +92,7 @@ function runGit(cwd: string, args: string[], options: { allowFailure?: boolean }
         cwd,
         encoding: 'utf8',
         maxBuffer: MAX_OUTPUT,
-        env: {
-          ...process.env,
-          LC_ALL: 'C',
-          GIT_TERMINAL_PROMPT: '0',
-          GIT_PAGER: 'cat',
-          GIT_OPTIONAL_LOCKS: '0',
-        },
+        env: { ...process.env, ...GIT_ENV },
       },
       (error, stdout, stderr) => {
         if (!error) {
@@ -108,7 +110,8 @@ function runGit(cwd: string, args: string[], options: { allowFailure?: boolean }
   });
 }
 
-async function git(cwd: string, args: string[]): Promise<string> {
+/** Git's stdout, through `runGit`'s settings; throws GitCommandError. */
+export async function git(cwd: string, args: string[]): Promise<string> {
   return (await runGit(cwd, args)).stdout;
 }
 

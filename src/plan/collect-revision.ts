@@ -1,19 +1,14 @@
-import type { RevisionTree } from '../model/revision-tree.ts';
 import type { AppRenderer, PlanSide } from './app-renderer.ts';
 import {
   type CollectedApplications,
   type CollectOptions,
   collectApplications,
 } from './collect-applications.ts';
-import { TreeIndex } from './tree-index.ts';
 
 export interface CollectRevisionOptions
   extends Omit<CollectOptions, 'index' | 'appInputs' | 'renderObjects'> {
-  label: PlanSide['label'];
-  /** The revision's tree. */
-  tree: RevisionTree;
-  /** Writes paths of the revision to disk for the render tools (the caller disposes of what it wrote). */
-  materialise: PlanSide['materialise'];
+  /** The revision (the caller disposes of what its `materialise` wrote). */
+  side: PlanSide;
   renderer: AppRenderer;
 }
 
@@ -27,8 +22,7 @@ export interface CollectedRevision {
  * find child Applications are the ones reused when the apps are diffed.
  */
 export async function collectRevision(options: CollectRevisionOptions): Promise<CollectedRevision> {
-  const { label, tree, materialise, renderer, ...collect } = options;
-  const side: PlanSide = { label, index: new TreeIndex(tree), materialise };
+  const { side, renderer, ...collect } = options;
   const collected = await collectApplications({
     ...collect,
     index: side.index,

@@ -127,6 +127,29 @@ function planErrorEntry(
   return { report, findings: [finding] };
 }
 
+/**
+ * Whether an app both revisions define is untouched by the change: the same definition, and no changed file is one
+ * its renders read at either revision. Such an app is not rendered (the render farm asks the same question).
+ */
+export async function isUntouched(o: {
+  base: PlanSide;
+  head: PlanSide;
+  baseApp: Application;
+  headApp: Application;
+  renderer: AppRenderer;
+  changedFiles: readonly string[];
+}): Promise<boolean> {
+  const definitionChanged =
+    o.baseApp.manifest !== o.headApp.manifest &&
+    frozenStringify(o.baseApp.manifest) !== frozenStringify(o.headApp.manifest);
+  if (definitionChanged) return false;
+  const inputs = inputsUnion(
+    await o.renderer.inputsOf(o.base, o.baseApp),
+    await o.renderer.inputsOf(o.head, o.headApp),
+  );
+  return !isAffected(inputs, o.changedFiles);
+}
+
 export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   const { base, head, baseEntry, headEntry, renderer, changedFiles, config } = input;
   const shell = shellOf((headEntry ?? baseEntry)!);
@@ -134,14 +157,7 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   const headApp = headEntry?.app;
   const baseApp = baseEntry?.kind === 'app' ? baseEntry.app : undefined;
   if (headApp && baseApp) {
-    const definitionChanged =
-      baseApp.manifest !== headApp.manifest &&
-      frozenStringify(baseApp.manifest) !== frozenStringify(headApp.manifest);
-    const inputs = inputsUnion(
-      await renderer.inputsOf(base, baseApp),
-      await renderer.inputsOf(head, headApp),
-    );
-    if (!definitionChanged && !isAffected(inputs, changedFiles)) {
+    if (await isUntouched({ base, head, baseApp, headApp, renderer, changedFiles })) {
       return {
         report: {
           ...shell,
