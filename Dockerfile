@@ -25,5 +25,6 @@ EXPOSE 3000
 # the caches. Drop every other capability where you run it (README, "Security model").
 ENV NODE_ENV=production MERGEPLANE_CACHE_DIR=/home/mergeplane/.cache/mergeplane \
   MERGEPLANE_RENDER_USER=65534:65534
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/mergeplane.js"]
+# V8 heap settings of the long-running processes: src/server/node-flags.ts says why.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=16", "--heap-growing-percent=50", "/app/bin/mergeplane.js"]
 CMD ["server"]

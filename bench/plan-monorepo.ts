@@ -1,14 +1,16 @@
 // Plans a one-file change in a generated Argo CD monorepo and compares the plan's wall time with the
 // time the raw tools need to render the affected applications alone.
 // Usage: node bench/plan-monorepo.ts [--apps N] [--affected N] [--raw-sample N] [--json] [--keep] [--skip-plan]
+//        [--v8-defaults]
 // No assertions on times: machines are noisy. The numbers are for humans and for trend lines.
-import { type ExecFileSyncOptions, execFileSync } from 'node:child_process';
+import { type ExecFileSyncOptions, execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { PlanReport } from '../src/model/plan-report.ts';
+import { LONG_RUNNING_NODE_FLAGS } from '../src/server/node-flags.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const toolsDir = join(projectRoot, '.tools', 'bin');
@@ -518,6 +520,8 @@ interface BenchResult {
   peakRssMb: number;
   generateMs: number;
   node: string;
+  /** The V8 flags the plans ran under. */
+  v8Flags: string;
   helm: string;
   kubectl: string;
 }
@@ -535,7 +539,7 @@ function printTable(r: BenchResult): void {
     .map(([t, n]) => `${n} ${t}`)
     .join(', ');
   const lines = [
-    `Mergeplane plan benchmark — node ${r.node}, helm ${r.helm}, kubectl ${r.kubectl}`,
+    `Mergeplane plan benchmark — node ${r.node} ${r.v8Flags || '(V8 defaults)'}, helm ${r.helm}, kubectl ${r.kubectl}`,
     `repository: ${r.apps} applications (${types}), generated in ${seconds(r.generateMs)}`,
     `change:     ${r.changedFile} (expected to affect ${r.expectedAffected})`,
     `affected:   ${
@@ -605,6 +609,7 @@ async function main(): Promise<void> {
       'skip-plan': { type: 'boolean', default: false },
       affected: { type: 'string', default: '1' },
       'raw-sample': { type: 'string', default: '20' },
+      'v8-defaults': { type: 'boolean', default: false },
     },
   });
   const count = Number(values.apps);
@@ -644,7 +649,10 @@ async function main(): Promise<void> {
     if (planChange) {
       const cacheDir = join(work, 'render-cache');
       mkdirSync(cacheDir);
-      const plan = (): Promise<PlanReport> => planChange({ repoDir, base: 'main', head: 'change', cacheDir });
+      // Released before the worker's run below, so that peak RSS is one worker's, not two plan caches'.
+      let first: PlanChange | undefined = planChange;
+      planChange = undefined;
+      const plan = (): Promise<PlanReport> => first!({ repoDir, base: 'main', head: 'change', cacheDir });
       log('planning (cold cache)');
       let t = performance.now();
       const cold = await plan();
@@ -678,6 +686,7 @@ async function main(): Promise<void> {
       t = performance.now();
       await plan();
       secondPushMs = performance.now() - t;
+      first = undefined;
       // A pull request's first plan in steady state: the worker has read the base branch before (an earlier
       // pull request, or this one's base planned on its own), but none of the affected apps' renders is cached.
       log('planning a first push on a worker that has seen the base branch');
@@ -748,6 +757,9 @@ async function main(): Promise<void> {
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       generateMs,
       node: process.version,
+      v8Flags: process.execArgv
+        .filter((arg) => arg.startsWith('--max-') || arg.startsWith('--heap-'))
+        .join(' '),
       helm: toolVersion('helm'),
       kubectl: toolVersion('kubectl'),
     };
@@ -759,7 +771,20 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/**
+ * Runs the bench under the V8 settings the server and workers run with (src/server/node-flags.ts), re-executing
+ * itself when they are missing; `--v8-defaults` keeps Node's own (the figures before those settings).
+ */
+function underWorkerFlags(): boolean {
+  if (process.argv.includes('--v8-defaults')) return true;
+  if (LONG_RUNNING_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) return true;
+  const args = [...LONG_RUNNING_NODE_FLAGS, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)];
+  const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  process.exitCode = run.status ?? 1;
+  return false;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && underWorkerFlags()) {
   main().catch((error: unknown) => {
     process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -2,53 +2,10 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import { type RevisionEntry, RevisionTree } from '../model/revision-tree.ts';
-import { GIT_ENV, GitCommandError, git } from './git-repository.ts';
+import { listCommitTree, listCommitTreeFrom } from './commit-tree-listing.ts';
+import { GIT_ENV } from './git-repository.ts';
 
 const SHA = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
-
-/** A path component git would never check out (`git fsck` refuses them; a tree written by hand may hold them). */
-function isUnsafeComponent(name: string): boolean {
-  return name === '' || name === '.' || name === '..' || name.toLowerCase() === '.git';
-}
-
-function kindOf(mode: string): RevisionEntry['kind'] {
-  if (mode === '040000') return 'dir';
-  if (mode === '120000') return 'symlink';
-  if (mode === '100644' || mode === '100755' || mode === '100664') return 'file';
-  return 'other';
-}
-
-/** Parses `git ls-tree -r -t -l -z --full-tree` output; entries under an unsafe component are left out. */
-export function parseTreeListing(output: string): Map<string, RevisionEntry> {
-  const entries = new Map<string, RevisionEntry>();
-  entries.set('.', { kind: 'dir', id: 'root' });
-  let start = 0;
-  while (start < output.length) {
-    let end = output.indexOf('\0', start);
-    if (end < 0) end = output.length;
-    const record = output.slice(start, end);
-    start = end + 1;
-    const tab = record.indexOf('\t');
-    if (tab < 0) continue;
-    const [mode = '', , id = '', size = '-'] = record.slice(0, tab).split(/ +/);
-    const path = record.slice(tab + 1);
-    if (path.split('/').some(isUnsafeComponent)) continue;
-    const kind = kindOf(mode);
-    entries.set(path, {
-      kind,
-      id,
-      ...(size !== '-' ? { size: Number(size) } : {}),
-      ...(mode === '100755' ? { executable: true } : {}),
-    });
-  }
-  return entries;
-}
-
-/** Lists every path of a commit's tree with its object id and size (one `git ls-tree`, no checkout). */
-export function listCommitTree(repoDir: string, sha: string): Promise<Map<string, RevisionEntry>> {
-  if (!SHA.test(sha)) return Promise.reject(new GitCommandError(['ls-tree', sha], undefined, 'not a SHA'));
-  return git(repoDir, ['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', sha]).then(parseTreeListing);
-}
 
 interface PendingRead {
   id: string;
@@ -166,28 +123,51 @@ export interface CommitTrees {
 export function openCommitTrees(repoDir: string, caches: PlanCaches): CommitTrees {
   const reader = new BlobReader(repoDir);
   const trees = new Map<string, Promise<RevisionTree>>();
+  let firstListing: { sha: string; entries: Promise<ReadonlyMap<string, RevisionEntry>> } | undefined;
+  const listing = async (sha: string): Promise<ReadonlyMap<string, RevisionEntry>> => {
+    const cached = caches.trees.get(sha);
+    if (cached) return cached;
+    // A listing this process knows (the last one cached, else the other side of this plan) and the difference
+    // from it: revisions of one repository share almost every path.
+    const newest = caches.trees.newest();
+    const known = newest ? { sha: newest[0], entries: newest[1] } : await knownOf(firstListing);
+    let entries: ReadonlyMap<string, RevisionEntry> | undefined;
+    if (known && known.sha !== sha) {
+      // Another repository's revision, or a pruned one: list in full instead.
+      entries = await listCommitTreeFrom(repoDir, sha, known).catch(() => undefined);
+    }
+    const listed = entries ?? (await listCommitTree(repoDir, sha));
+    caches.trees.set(sha, listed);
+    return listed;
+  };
   return {
     tree(sha) {
       let tree = trees.get(sha);
       if (!tree) {
-        tree = (async () => {
-          let entries = caches.trees.get(sha);
-          if (!entries) {
-            entries = await listCommitTree(repoDir, sha);
-            caches.trees.set(sha, entries);
-          }
-          return new RevisionTree({
-            id: sha,
-            entries,
-            reader: (_path, entry) => reader.read(entry.id),
-            contentAddressed: true,
-            blobs: caches.blobs,
-          });
-        })();
+        const entries = listing(sha);
+        firstListing ??= { sha, entries };
+        tree = entries.then(
+          (listed) =>
+            new RevisionTree({
+              id: sha,
+              entries: listed,
+              reader: (_path, entry) => reader.read(entry.id),
+              contentAddressed: true,
+              blobs: caches.blobs,
+            }),
+        );
         trees.set(sha, tree);
       }
       return tree;
     },
     close: () => reader.close(),
   };
+}
+
+async function knownOf(
+  first: { sha: string; entries: Promise<ReadonlyMap<string, RevisionEntry>> } | undefined,
+): Promise<{ sha: string; entries: ReadonlyMap<string, RevisionEntry> } | undefined> {
+  if (!first) return undefined;
+  const entries = await first.entries.catch(() => undefined);
+  return entries ? { sha: first.sha, entries } : undefined;
 }

@@ -23,6 +23,18 @@ function generatePathMatcher(path: string): (file: string) => boolean {
   return (file) => matches(file) || ancestors(file).some((dir) => matches(dir));
 }
 
+const matchers = new WeakMap<AppInputs, (file: string) => boolean>();
+
+/** The matcher of an app's inputs, made once per inputs object (they are cached and shared between plans). */
+function matcherOf(inputs: AppInputs): (file: string) => boolean {
+  let matcher = matchers.get(inputs);
+  if (!matcher) {
+    matcher = createMatcher(inputs);
+    matchers.set(inputs, matcher);
+  }
+  return matcher;
+}
+
 function createMatcher(inputs: AppInputs): (file: string) => boolean {
   const files = new Set(inputs.files);
   const generated = (inputs.generatePaths ?? []).map(generatePathMatcher);
@@ -34,12 +46,10 @@ function createMatcher(inputs: AppInputs): (file: string) => boolean {
 
 /** Whether any changed file is something the app's render reads or one of its trigger paths. */
 export function isAffected(inputs: AppInputs, changedFiles: readonly string[]): boolean {
-  const matches = createMatcher(inputs);
-  return changedFiles.some(matches);
+  return changedFiles.some(matcherOf(inputs));
 }
 
 /** The changed files that affect the app (sorted), to explain why it is planned. */
 export function affectingFiles(inputs: AppInputs, changedFiles: readonly string[]): string[] {
-  const matches = createMatcher(inputs);
-  return [...new Set(changedFiles.filter(matches))].sort();
+  return [...new Set(changedFiles.filter(matcherOf(inputs)))].sort();
 }

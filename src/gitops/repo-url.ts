@@ -1,4 +1,6 @@
 const DEFAULT_PORTS: Record<string, string> = { https: '443', http: '80', git: '9418' };
+/** URLs a repository matcher remembers its answer for (a plan names few; a hostile repository may name many). */
+const MAX_REMEMBERED_URLS = 4096;
 const SCP_LIKE = /^(?:[^@/]+@)?([^/:]+):(?!\/\/)(.*)$/;
 
 function cleanPath(path: string): string {
@@ -61,5 +63,15 @@ export function normalizeRepoUrl(url: string): string {
  */
 export function createRepoMatcher(urls: string[]): (url: string) => boolean {
   const known = new Set(urls.map((u) => normalizeRepoUrl(u).toLowerCase()).filter((u) => u !== ''));
-  return (url: string) => known.has(normalizeRepoUrl(url).toLowerCase());
+  // Asked once per source of every app of a plan, of a handful of distinct URLs.
+  const answers = new Map<string, boolean>();
+  return (url: string) => {
+    let answer = answers.get(url);
+    if (answer === undefined) {
+      answer = known.has(normalizeRepoUrl(url).toLowerCase());
+      if (answers.size >= MAX_REMEMBERED_URLS) answers.clear();
+      answers.set(url, answer);
+    }
+    return answer;
+  };
 }

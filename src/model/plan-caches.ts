@@ -28,6 +28,13 @@ export class LruCache<V> {
   get size(): number {
     return this.map.size;
   }
+
+  /** The entry set last (walks the map: meant for small caches). */
+  newest(): [string, V] | undefined {
+    let last: [string, V] | undefined;
+    for (const entry of this.map) last = entry;
+    return last;
+  }
 }
 
 /**

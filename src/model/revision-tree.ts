@@ -25,6 +25,11 @@ export type DependencyDepth = 'kind' | 'content';
 /** Observes the paths a computation looks at, so its result can be reused while they are unchanged. */
 export type DependencyRecorder = (path: string, depth: DependencyDepth) => void;
 
+const COLON = ':'.charCodeAt(0);
+
+/** Values derived from a listing (`RevisionTree.derived`), by listing: gone with the listing. */
+const listingMemos = new WeakMap<ReadonlyMap<string, RevisionEntry>, Map<string, unknown>>();
+
 /** Hard limit of Linux's path resolution (ELOOP): a longer chain of links resolves to nothing. */
 const MAX_LINK_HOPS = 40;
 
@@ -55,8 +60,6 @@ export class RevisionTree {
   readonly contentAddressed: boolean;
   private readonly entries: ReadonlyMap<string, RevisionEntry>;
   private readonly reader: EntryReader;
-  private sortedLeaves: string[] | undefined;
-  private children: Map<string, string[]> | undefined;
   private readonly bytesMemo = new Map<string, Promise<Buffer | undefined>>();
   private readonly textMemo = new Map<string, Promise<string | undefined>>();
   private readonly sharedBlobs: BlobBytesCache | undefined;
@@ -116,16 +119,31 @@ export class RevisionTree {
     return out.sort(byCodeUnit);
   }
 
+  /**
+   * A value computed from this tree's listing alone (and, for a content-addressed tree, the blobs it names),
+   * once per listing: the trees of one revision opened by later plans share the cached listing, and with it these.
+   */
+  derived<T>(name: string, compute: () => T): T {
+    let memo = listingMemos.get(this.entries);
+    if (!memo) {
+      memo = new Map();
+      listingMemos.set(this.entries, memo);
+    }
+    if (memo.has(name)) return memo.get(name) as T;
+    const value = compute();
+    memo.set(name, value);
+    return value;
+  }
+
   /** Every file and symlink of the tree, sorted by code unit. */
   leaves(): readonly string[] {
-    if (!this.sortedLeaves) {
+    return this.derived('leaves', () => {
       const out: string[] = [];
       for (const [path, entry] of this.entries) {
         if (entry.kind === 'file' || entry.kind === 'symlink') out.push(path);
       }
-      this.sortedLeaves = out.sort(byCodeUnit);
-    }
-    return this.sortedLeaves;
+      return out.sort(byCodeUnit);
+    });
   }
 
   /** Files and symlinks under `dir` (recursively; a symlinked directory is one entry, never entered), sorted. */
@@ -148,21 +166,22 @@ export class RevisionTree {
   /** Names directly inside a directory, sorted; undefined when `dir` is not a directory of the tree. */
   childNames(dir: string): string[] | undefined {
     if (this.entry(dir)?.kind !== 'dir') return undefined;
-    if (!this.children) {
-      this.children = new Map();
+    const children = this.derived('children', () => {
+      const byParent = new Map<string, string[]>();
       for (const path of this.entries.keys()) {
         if (path === '.') continue;
         const parent = parentOf(path);
-        let names = this.children.get(parent);
+        let names = byParent.get(parent);
         if (!names) {
           names = [];
-          this.children.set(parent, names);
+          byParent.set(parent, names);
         }
         names.push(path.slice(parent === '.' ? 0 : parent.length + 1));
       }
-      for (const names of this.children.values()) names.sort(byCodeUnit);
-    }
-    return this.children.get(dir === '' ? '.' : dir) ?? [];
+      for (const names of byParent.values()) names.sort(byCodeUnit);
+      return byParent;
+    });
+    return children.get(dir === '' ? '.' : dir) ?? [];
   }
 
   /** The raw bytes of a file or a link's target text; undefined for anything else. */
@@ -228,6 +247,20 @@ export class RevisionTree {
    * target); `content` adds its object id. Equal keys in two trees mean a computation that depended on the
    * path sees the same thing in both (ids are compared only between content-addressed trees).
    */
+  /** Whether `dependencyKey(path, depth)` is `key`, without building the key (a plan checks thousands). */
+  hasDependencyKey(path: string, depth: DependencyDepth, key: string): boolean {
+    const entry = this.entry(path);
+    if (!entry) return key === 'missing';
+    if (entry.kind !== 'symlink' && depth !== 'content') return key === entry.kind;
+    const { kind, id } = entry;
+    return (
+      key.length === kind.length + 1 + id.length &&
+      key.startsWith(kind) &&
+      key.charCodeAt(kind.length) === COLON &&
+      key.endsWith(id)
+    );
+  }
+
   dependencyKey(path: string, depth: DependencyDepth): string {
     const entry = this.entry(path);
     if (!entry) return 'missing';

@@ -18,6 +18,27 @@ interface CachedInputs extends CollectedAppInputs {
   dependencies: [path: string, depth: DependencyDepth, key: string][];
 }
 
+const keys = new WeakMap<object, Map<string, string>>();
+
+/**
+ * An app's cache key: its definition and which of its sources are local. Kept per definition object, since a
+ * key built anew is a new string of the whole definition for every app of every plan.
+ */
+function keyOf(app: Application, isLocal: IsLocalSource): string {
+  const local = app.sources.map((s) => (isLocal(s) ? '1' : '0')).join('');
+  let byLocal = keys.get(app.manifest);
+  if (!byLocal) {
+    byLocal = new Map();
+    keys.set(app.manifest, byLocal);
+  }
+  let key = byLocal.get(local);
+  if (key === undefined) {
+    key = `${frozenStringify(app.manifest)}|${local}`;
+    byLocal.set(local, key);
+  }
+  return key;
+}
+
 /** Variants kept per app definition: its base and head, and the previous push's. */
 const INPUT_VARIANTS = 4;
 
@@ -34,13 +55,10 @@ export function createInputsSource(o: {
 }): (tree: RevisionTree, app: Application) => Promise<CollectedAppInputs> {
   const cache = o.caches?.derivedCache<CachedInputs[]>('app-inputs');
   return async (tree, app) => {
-    const cacheKey =
-      cache && tree.contentAddressed
-        ? `${frozenStringify(app.manifest)}|${app.sources.map((s) => o.isLocal(s)).join()}`
-        : undefined;
+    const cacheKey = cache && tree.contentAddressed ? keyOf(app, o.isLocal) : undefined;
     const variants = cacheKey === undefined ? undefined : cache?.get(cacheKey);
     const valid = variants?.find((v) =>
-      v.dependencies.every(([path, depth, key]) => tree.dependencyKey(path, depth) === key),
+      v.dependencies.every(([path, depth, key]) => tree.hasDependencyKey(path, depth, key)),
     );
     if (valid) return valid;
     const collected = await collectAppInputsFromTree(app, tree, {

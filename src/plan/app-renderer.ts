@@ -92,7 +92,7 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
   const { config, cache, isLocal, yamlCache, env, logger } = options;
   const approveAll = async () => true;
   const limit = pLimit(config.render.concurrency);
-  const inputsMemo = new Map<string, Promise<CollectedAppInputs>>();
+  const inputsMemo = new WeakMap<object, Map<string, Promise<CollectedAppInputs>>>();
   const renderMemo = new Map<string, Promise<RenderAttempt>>();
   const rendered: Record<PlanSide['label'], CrossplaneObject[]> = { base: [], head: [] };
   const toolbox = createRenderToolbox(env, config.render.maxMemoryBytes);
@@ -101,12 +101,19 @@ export function createAppRenderer(options: AppRendererOptions): AppRenderer {
 
   const collectInputs = createInputsSource({ isLocal, yamlCache, caches: options.caches });
 
+  // By definition object (the same object whenever a plan asks again), then side and identity: a key built of
+  // the whole definition would be a new long string at every one of the many asks per app.
   const collectedOf = (side: PlanSide, app: Application): Promise<CollectedAppInputs> => {
-    const key = `${side.label}:${app.namespace}/${app.name}:${frozenStringify(app.manifest)}`;
-    let inputs = inputsMemo.get(key);
+    let byApp = inputsMemo.get(app.manifest);
+    if (!byApp) {
+      byApp = new Map();
+      inputsMemo.set(app.manifest, byApp);
+    }
+    const key = `${side.label}:${app.namespace}/${app.name}`;
+    let inputs = byApp.get(key);
     if (!inputs) {
       inputs = collectInputs(side.index.tree, app);
-      inputsMemo.set(key, inputs);
+      byApp.set(key, inputs);
     }
     return inputs;
   };

@@ -51,13 +51,13 @@ async function argoMentions(options: CollectOptions): Promise<string[]> {
   const mentions = tree.contentAddressed
     ? options.caches?.derivedCache<Memo<boolean>>('mentions-argo')
     : undefined;
-  const files = tree
-    .leaves()
-    .filter((file) => tree.entry(file)?.kind === 'file' && /\.(ya?ml|json|tpl)$/.test(file));
+  const files = tree.derived('argo-candidates', () =>
+    tree.leaves().filter((file) => tree.entry(file)?.kind === 'file' && /\.(ya?ml|json|tpl)$/.test(file)),
+  );
   const found = await memoValues(
     files.map((file) =>
-      // Keyed by kind too: a link's blob (its target) may equal a file's content, but only a file is read.
-      memoIn(mentions, tree.dependencyKey(file, 'content'), () =>
+      // By blob id: only regular files are listed (a link's blob is its target, never read here).
+      memoIn(mentions, tree.entry(file)!.id, () =>
         options.index.text(file).then((text) => text?.includes('argoproj.io') ?? false),
       ),
     ),
@@ -95,6 +95,23 @@ async function mayContainApplications(
   );
 }
 
+/** Every chart's templates (`CHART/templates/*.y(a)ml` beside `CHART/Chart.yaml`), once per listing. */
+function chartTemplates(index: TreeIndex): readonly { dir: string; file: string }[] {
+  const { tree } = index;
+  return tree.derived('chart-templates', () => {
+    const files = tree.filesUnder('.');
+    const charts = new Set(
+      files.filter((f) => /(^|\/)Chart\.yaml$/.test(f)).map((f) => f.replace(/\/?Chart\.yaml$/, '')),
+    );
+    const templates: { dir: string; file: string }[] = [];
+    for (const file of files) {
+      const dir = /^(.*)\/templates\/[^/]+\.ya?ml$/.exec(file)?.[1];
+      if (dir !== undefined && charts.has(dir)) templates.push({ dir, file });
+    }
+    return templates;
+  });
+}
+
 /**
  * Helm charts whose templates produce Applications but that no committed Application deploys: the usual
  * app-of-apps root created by hand (`argocd app create apps --path apps`, as in argoproj's example apps).
@@ -114,15 +131,9 @@ async function implicitRoots(
         deployed.add(source.path.replace(/^\.\/|\/$/g, ''));
     }
   }
-  const files = await index.filesUnder('.');
-  const charts = new Set(
-    files.filter((f) => /(^|\/)Chart\.yaml$/.test(f)).map((f) => f.replace(/\/?Chart\.yaml$/, '')),
-  );
   const roots = new Set<string>();
-  for (const file of files) {
-    const match = /^(.*)\/templates\/[^/]+\.ya?ml$/.exec(file);
-    const dir = match?.[1];
-    if (dir === undefined || !charts.has(dir) || deployed.has(dir) || roots.has(dir)) continue;
+  for (const { dir, file } of chartTemplates(index)) {
+    if (deployed.has(dir) || roots.has(dir)) continue;
     const text = await index.text(file);
     if (text && /^kind:\s*Application\s*$/m.test(text) && text.includes('argoproj.io')) roots.add(dir);
   }

@@ -2,7 +2,6 @@ import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { countDiffLines, diffDefinition } from '../diff/diff-definition.ts';
 import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
 import type { GateFinding } from '../gates/evaluate-gates.ts';
-import type { AppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
 import type { AppReport, AppStatus, SourceType } from '../model/plan-report.ts';
@@ -28,15 +27,6 @@ export interface PlanAppInput {
 export interface PlannedApp {
   report: AppReport;
   findings: GateFinding[];
-}
-
-function inputsUnion(a: AppInputs, b: AppInputs): AppInputs {
-  const generatePaths = [...new Set([...(a.generatePaths ?? []), ...(b.generatePaths ?? [])])];
-  return {
-    files: [...new Set([...a.files, ...b.files])],
-    dirs: [...new Set([...a.dirs, ...b.dirs])],
-    ...(generatePaths.length > 0 ? { generatePaths } : {}),
-  };
 }
 
 function shellOf(entry: AppEntry): Omit<AppReport, 'status' | 'sourceType'> {
@@ -143,11 +133,11 @@ export async function isUntouched(o: {
     o.baseApp.manifest !== o.headApp.manifest &&
     frozenStringify(o.baseApp.manifest) !== frozenStringify(o.headApp.manifest);
   if (definitionChanged) return false;
-  const inputs = inputsUnion(
-    await o.renderer.inputsOf(o.base, o.baseApp),
-    await o.renderer.inputsOf(o.head, o.headApp),
+  // A changed file affects the union of both sides' inputs exactly when it affects one side's.
+  return (
+    !isAffected(await o.renderer.inputsOf(o.base, o.baseApp), o.changedFiles) &&
+    !isAffected(await o.renderer.inputsOf(o.head, o.headApp), o.changedFiles)
   );
-  return !isAffected(inputs, o.changedFiles);
 }
 
 export async function planApp(input: PlanAppInput): Promise<PlannedApp> {

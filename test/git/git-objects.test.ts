@@ -1,5 +1,8 @@
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BlobReader, listCommitTree, openCommitTrees, parseTreeListing } from '../../src/git/git-objects.ts';
+import { listCommitTree, listCommitTreeFrom, parseTreeListing } from '../../src/git/commit-tree-listing.ts';
+import { BlobReader, openCommitTrees } from '../../src/git/git-objects.ts';
 import { PlanCaches } from '../../src/model/plan-caches.ts';
 import { createGitFixture, type GitFixture } from '../support/git-fixture.ts';
 
@@ -29,6 +32,59 @@ describe('git object trees', () => {
       kind: 'dir',
       id: repo.git('rev-parse', `${sha}:apps/web`),
     });
+  });
+
+  it('lists a revision from a known one and their difference exactly as a full listing would', async () => {
+    const repo = fixture();
+    const base = repo.commit({
+      'apps/web/a.yaml': 'a: 1\n',
+      'apps/web/b.yaml': 'b: 1\n',
+      'apps/old/c.yaml': 'c: 1\n',
+      'apps/link': { symlink: 'web' },
+      'apps/thing': 'a file that becomes a directory\n',
+      'tools/run.sh': '#!/bin/sh\n',
+    });
+    const head = repo.commit({
+      'apps/web/a.yaml': 'a: 2 (longer now)\n',
+      'apps/web/b.yaml': null,
+      'apps/old/c.yaml': null,
+      'apps/link': { symlink: 'new/place' },
+      'apps/thing': null,
+      'apps/thing/inside.yaml': 'x: 1\n',
+      'apps/new/d.yaml': 'd: 1\n',
+    });
+    chmodSync(join(repo.dir, 'apps/new/d.yaml'), 0o755);
+    const executable = repo.commit({});
+    const known = { sha: base, entries: await listCommitTree(repo.dir, base) };
+    for (const sha of [head, executable]) {
+      const full = await listCommitTree(repo.dir, sha);
+      const derived = await listCommitTreeFrom(repo.dir, sha, known);
+      expect(new Map([...derived].sort())).toEqual(new Map([...full].sort()));
+    }
+    expect((await listCommitTreeFrom(repo.dir, executable, known)).get('apps/new/d.yaml')).toMatchObject({
+      executable: true,
+    });
+  });
+
+  it('opens the second revision of a plan from the first, and a later one from the last cached', async () => {
+    const repo = fixture();
+    const base = repo.commit({ 'a.yaml': 'a: 1\n', 'dir/b.yaml': 'b: 1\n' });
+    const head = repo.commit({ 'a.yaml': 'a: 2\n', 'dir/c.yaml': 'c: 1\n' });
+    const next = repo.commit({ 'dir/b.yaml': null });
+    const caches = new PlanCaches();
+    const trees = openCommitTrees(repo.dir, caches);
+    cleanups.push(() => trees.close());
+    const [baseTree, headTree] = await Promise.all([trees.tree(base), trees.tree(head)]);
+    expect(baseTree.leaves()).toEqual(['a.yaml', 'dir/b.yaml']);
+    expect(headTree.leaves()).toEqual(['a.yaml', 'dir/b.yaml', 'dir/c.yaml']);
+    expect(await headTree.text('a.yaml')).toBe('a: 2\n');
+    expect((await trees.tree(next)).leaves()).toEqual(['a.yaml', 'dir/c.yaml']);
+    // A cached listing of another repository (or a pruned revision) falls back to a full listing.
+    const other = fixture();
+    const foreign = other.commit({ 'z.yaml': 'z: 1\n' });
+    caches.trees.set(foreign, await listCommitTree(other.dir, foreign));
+    const fresh = repo.commit({ 'e.yaml': 'e: 1\n' });
+    expect((await trees.tree(fresh)).leaves()).toEqual(['a.yaml', 'dir/c.yaml', 'e.yaml']);
   });
 
   it('leaves out entries under a path component git would never check out', () => {

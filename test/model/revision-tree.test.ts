@@ -58,4 +58,55 @@ describe('RevisionTree', () => {
     );
     expect(other.dependencyKey('apps/link', 'kind')).toBe('missing');
   });
+  it('tells whether a path still has a dependency key exactly when the key is the same', () => {
+    const other = RevisionTree.fromFiles({
+      'apps/web/a.yaml': 'kind: Secret\n',
+      'apps/link': { symlink: 'elsewhere' },
+      'apps/web/kustomization.yaml': 'resources: [a.yaml]\n',
+    });
+    const paths = [
+      'apps/web/a.yaml',
+      'apps/link',
+      'apps/web',
+      'apps/web/kustomization.yaml',
+      'nope',
+      'apps/up',
+    ];
+    for (const path of paths) {
+      for (const depth of ['kind', 'content'] as const) {
+        for (const from of [tree, other]) {
+          const key = from.dependencyKey(path, depth);
+          expect(tree.hasDependencyKey(path, depth, key)).toBe(tree.dependencyKey(path, depth) === key);
+          expect(tree.hasDependencyKey(path, depth, `${key}x`)).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('computes a value derived from its listing once, for every tree over the same listing', () => {
+    let calls = 0;
+    const count = () => {
+      calls++;
+      return tree.leaves().length;
+    };
+    expect(tree.derived('count', count)).toBe(tree.leaves().length);
+    expect(tree.derived('count', count)).toBe(tree.leaves().length);
+    expect(calls).toBe(1);
+    const another = RevisionTree.fromFiles({ 'x.yaml': 'x\n' });
+    expect(another.derived('count', () => another.leaves().length)).toBe(1);
+    // Two trees opened on one cached listing (two plans of one revision) share it.
+    const listing = new Map([
+      ['.', { kind: 'dir' as const, id: 'root' }],
+      ['a', { kind: 'file' as const, id: 'b' }],
+    ]);
+    const open = () =>
+      new RevisionTree({
+        id: 'c',
+        entries: listing,
+        reader: async () => Buffer.alloc(0),
+        contentAddressed: true,
+      });
+    expect(open().derived('n', () => 'first')).toBe('first');
+    expect(open().derived('n', () => 'second')).toBe('first');
+  });
 });
