@@ -6,3 +6,8 @@
  * be set from inside the process.
  */
 export const LONG_RUNNING_NODE_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50'] as const;
+
+/** The settings above that this process was started without (`execArgv`: its own command line). */
+export function missingNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
+  return LONG_RUNNING_NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
+}

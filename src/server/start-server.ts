@@ -12,6 +12,7 @@ import { createDashboard, DASHBOARD_PATH } from './dashboard.ts';
 import { createDeliverWorkerFactory } from './deliver-worker-factory.ts';
 import { guardDeliverQueue } from './guard-deliver-queue.ts';
 import { guardPlanQueue } from './guard-plan-queue.ts';
+import { missingNodeFlags } from './node-flags.ts';
 import { createPlanWorkerFactory } from './plan-worker-factory.ts';
 import type { MetricsQueue } from './queue-metrics.ts';
 import { createRedisHealth } from './redis-health.ts';
@@ -232,6 +233,13 @@ async function start(
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   });
   const health = createRedisHealth({ connection: redisOptions, log: logger.child({ component: 'redis' }) });
+  const missingFlags = missingNodeFlags();
+  if (missingFlags.length > 0) {
+    logger.warn(
+      { missing: missingFlags },
+      'node started without the V8 heap settings of the image and npm scripts: large plans will hold more memory',
+    );
+  }
   const probot = createProbot({
     env,
     logger,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LONG_RUNNING_NODE_FLAGS } from '../../src/server/node-flags.ts';
+import { LONG_RUNNING_NODE_FLAGS, missingNodeFlags } from '../../src/server/node-flags.ts';
 
 const root = new URL('../../', import.meta.url);
 
@@ -43,5 +43,10 @@ describe('V8 settings of the long-running processes', () => {
     // The heap limit counts the young generation: a smaller semi-space bound gives a different limit.
     expect(Number(out)).toBeGreaterThan(0);
     expect(Number(out)).not.toBe(Number(defaults));
+  });
+
+  it('names the settings a process was started without, so the server can warn', () => {
+    expect(missingNodeFlags([LONG_RUNNING_NODE_FLAGS[0]])).toEqual(LONG_RUNNING_NODE_FLAGS.slice(1));
+    expect(missingNodeFlags([...LONG_RUNNING_NODE_FLAGS, '--inspect'])).toEqual([]);
   });
 });
