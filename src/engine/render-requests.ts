@@ -1,5 +1,6 @@
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { openCommitTrees } from '../git/git-objects.ts';
-import { openGitRepository } from '../git/git-repository.ts';
+import { type GitRepository, openGitRepository } from '../git/git-repository.ts';
 import { localSourceMatcher } from '../gitops/local-source.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
 import { YamlCache } from '../model/yaml-cache.ts';
@@ -25,6 +26,40 @@ export interface RenderRequestsOptions {
   logger?: PlanLogger;
 }
 
+interface PlanContext {
+  repo: GitRepository;
+  config: MergeplaneConfig;
+  isThisRepo: (url: string) => boolean;
+}
+
+/** Plans whose context a worker keeps: a plan's jobs come one after another, each batch 8 renders. */
+const MAX_CONTEXTS = 8;
+const contexts = new Map<string, Promise<PlanContext | undefined>>();
+
+/**
+ * The repository, config (from the plan's base commit) and identity every job of one plan shares, read once per
+ * worker process rather than with four git processes per job. A failure is not kept.
+ */
+function planContextOf(repoDir: string, baseSha: string): Promise<PlanContext | undefined> {
+  const key = `${repoDir}\0${baseSha}`;
+  let context = contexts.get(key);
+  if (!context) {
+    context = (async () => {
+      const repo = await openGitRepository(repoDir);
+      const loaded = await readPlanConfig(repo, baseSha, undefined);
+      if ('error' in loaded) return undefined;
+      return { repo, config: loaded.config, isThisRepo: repoMatcher(loaded.config, await repo.originUrl()) };
+    })();
+    context.then(
+      (value) => value ?? contexts.delete(key),
+      () => contexts.delete(key),
+    );
+    contexts.set(key, context);
+    if (contexts.size > MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
+  }
+  return context;
+}
+
 /**
  * Renders requests of another worker's plan into the shared render cache, exactly as that plan would (same config,
  * same tree, same renderer, so the same cache key). Returns how many rendered; a failure is left for the plan
@@ -34,11 +69,9 @@ export async function renderRequests(
   requests: readonly RenderRequest[],
   options: RenderRequestsOptions,
 ): Promise<{ rendered: number; failed: number }> {
-  const repo = await openGitRepository(options.repoDir);
-  const loaded = await readPlanConfig(repo, options.baseSha, undefined);
-  if ('error' in loaded) return { rendered: 0, failed: requests.length };
-  const { config } = loaded;
-  const isThisRepo = repoMatcher(config, await repo.originUrl());
+  const context = await planContextOf(options.repoDir, options.baseSha);
+  if (!context) return { rendered: 0, failed: requests.length };
+  const { repo, config, isThisRepo } = context;
   const { baseBranch } = options;
   const renderer = createAppRenderer({
     config,

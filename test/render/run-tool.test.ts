@@ -92,9 +92,11 @@ describe('runTool', () => {
     expect(vars.get('EXTRA')).toBe('yes');
     expect(vars.get('PATH')).toBe(process.env.PATH);
     expect(vars.get('HOME')).not.toBe(process.env.HOME);
+    // One render is one thread of Go: Mergeplane runs renders side by side itself.
+    expect(vars.get('GOMAXPROCS')).toBe('1');
     // Whatever else the tool sees is set by runTool itself, never copied from the parent (PATH aside).
     for (const [key, value] of vars) {
-      if (key === 'PATH' || key === 'LANG') continue;
+      if (key === 'PATH' || key === 'LANG' || key === 'GOMAXPROCS') continue;
       if (process.env[key] !== undefined) expect(value, key).not.toBe(process.env[key]);
     }
     // The throw-away HOME is gone after the run.
