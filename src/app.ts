@@ -3,6 +3,7 @@ import type { DeliveryRetrier, HandlerLogger, PlanQueueLike } from './github/han
 import { createOnCheckRun } from './github/handlers/on-check-run.ts';
 import { createOnInstallation } from './github/handlers/on-installation.ts';
 import { createOnIssueComment } from './github/handlers/on-issue-comment.ts';
+import { createOnMergeGroup } from './github/handlers/on-merge-group.ts';
 import { createOnMergedPullRequest } from './github/handlers/on-merged-pull-request.ts';
 import { createOnPullRequest } from './github/handlers/on-pull-request.ts';
 import { createOnPush, type DeliverQueueLike } from './github/handlers/on-push.ts';
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): (app: Probot) => void {
     app.on('pull_request', createOnPullRequest(deps));
     app.on('issue_comment.created', createOnIssueComment(deps));
     app.on('check_run.rerequested', createOnCheckRun(deps));
+    app.on('merge_group', createOnMergeGroup(deps));
     const onInstallation = createOnInstallation(deps);
     app.on('installation', onInstallation);
     app.on('installation_repositories', onInstallation);

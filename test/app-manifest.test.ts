@@ -45,6 +45,7 @@ describe('app.yml, the GitHub App manifest', () => {
       checks: 'write',
       statuses: 'write',
       members: 'read',
+      merge_queues: 'read',
     });
   });
 

@@ -60,6 +60,8 @@ export interface GitRepository {
    * moves forward, a later merge is always deeper, whatever order its webhooks arrived in.
    */
   historyDepth(sha: string): Promise<number>;
+  /** The best common ancestor of two commits (`git merge-base`); undefined when they share no history. */
+  mergeBase(a: string, b: string): Promise<string | undefined>;
 }
 
 interface GitResult {
@@ -222,6 +224,14 @@ function createGitRepository(dir: string): GitRepository {
       if (!isSafeRef(sha)) throw new UnknownRefError(sha);
       const out = await git(dir, ['rev-list', '--first-parent', '--count', sha, '--']);
       return Number(out.trim());
+    },
+
+    async mergeBase(a, b) {
+      if (!isSafeRef(a)) throw new UnknownRefError(a);
+      if (!isSafeRef(b)) throw new UnknownRefError(b);
+      const result = await runGit(dir, ['merge-base', a, b, '--'], { allowFailure: true });
+      const sha = result.stdout.trim();
+      return result.code === 0 && sha !== '' ? sha : undefined;
     },
 
     checkout: (sha) => checkoutWorktree(dir, sha, serialized),

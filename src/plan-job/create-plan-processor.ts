@@ -106,6 +106,7 @@ export function createPlanProcessor(
       finalAttempt: context.finalAttempt,
       publishExclusively: context.publishExclusively,
       approvals: context.approvals,
+      planItems: context.planItems,
       appUserLogin: await options.appUserLogin(),
       ...(options.appId === undefined ? {} : { appId: options.appId }),
     });

@@ -60,11 +60,23 @@ export async function planPullRequest(
   );
   // The SHA pins the base against concurrent syncs of this clone; the PR's base branch is what its
   // Applications must track (a SHA alone says nothing about it).
-  const planned = await planChangeWithContext({
+  const planned = await planCommits(repository, { baseSha, baseRef, headSha }, data, deps);
+  return { ...planned, repository, baseSha };
+}
+
+/** Plans two fetched commits of the job's repository with the worker's caches, farm and installation's repositories. */
+export function planCommits(
+  repository: GitRepository,
+  commits: { baseSha: string; baseRef: string; headSha: string },
+  data: Pick<PlanJobData, 'owner' | 'repo' | 'installationId'>,
+  deps: PlanPullRequestDeps,
+): Promise<PlannedChange> {
+  const { owner, repo } = data;
+  return planChangeWithContext({
     repoDir: repository.dir,
-    base: baseSha,
-    baseBranch: baseRef,
-    head: headSha,
+    base: commits.baseSha,
+    baseBranch: commits.baseRef,
+    head: commits.headSha,
     logger: deps.logger,
     remoteRepositories: installationRepositories({ repoCache: deps.repoCache, token: deps.token }),
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
@@ -73,5 +85,4 @@ export async function planPullRequest(
       ? {}
       : { farm: deps.farmFor({ owner, repo, installationId: data.installationId }) }),
   });
-  return { ...planned, repository, baseSha };
 }

@@ -2,26 +2,29 @@ import type { Octokit } from '@octokit/rest';
 import { CONFIG_PATH } from '../config/load-config.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { applyApprovals } from '../gates/apply-approvals.ts';
-import { decideApprovals, teamLookups } from '../gates/decide-approvals.ts';
+import { approvalItems } from '../gates/carry-over-approvals.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
 import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from '../github/pull-request-head.ts';
-import { createTeamMembershipChecker, type IsTeamMember } from '../github/team-membership.ts';
+import type { IsTeamMember } from '../github/team-membership.ts';
 import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { ApprovalReader } from '../queue/approval-store.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
+import type { PlanItemStore } from '../queue/plan-item-store.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
 import { codeFence, codeSpan } from '../report/escape-markdown.ts';
 import { commentBudget, DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
 import type { ApprovalsView } from '../report/render-approvals-markdown.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
 import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-changes-markdown.ts';
+import { judgeApprovals } from './accepted-approvals.ts';
 import { type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
 import { runDiffJob } from './run-diff-job.ts';
+import { runMergeGroupJob } from './run-merge-group-job.ts';
 
 export interface RunPlanJobDeps {
   /** Installation-authenticated (`@octokit/rest` or Probot's octokit). */
@@ -65,6 +68,8 @@ export interface RunPlanJobDeps {
   isTeamMember?: IsTeamMember;
   /** The App's id: an unfinished plan check run of this head by this App is taken over, not duplicated. */
   appId?: number;
+  /** What each planned head asked approval for (read by merge group jobs); none: nothing carries over. */
+  planItems?: PlanItemStore;
 }
 
 export interface RunPlanJobResult {
@@ -107,20 +112,18 @@ async function withApprovals(
   const author =
     data.author ??
     (await deps.octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber })).data.user.login;
-  const rules = config?.approval;
-  const input = { approvals, rules, headSha, author };
-  const isTeamMember =
-    deps.isTeamMember ??
-    createTeamMembershipChecker(deps.octokit, (org, team) =>
-      deps.logger.warn({ owner, repo, pullNumber, org, team }, 'team membership not readable'),
-    );
-  const memberships = new Map<string, Set<string>>();
-  for (const lookup of teamLookups(input, owner)) {
-    if (!(await isTeamMember(lookup.org, lookup.team, lookup.user))) continue;
-    const key = lookup.user.toLowerCase();
-    memberships.set(key, (memberships.get(key) ?? new Set()).add(lookup.entry));
-  }
-  const decision = decideApprovals({ ...input, teamMemberships: memberships });
+  const decision = await judgeApprovals({
+    octokit: deps.octokit,
+    owner,
+    repo,
+    pullNumber,
+    headSha,
+    author,
+    approvals,
+    rules: config?.approval,
+    ...(deps.isTeamMember === undefined ? {} : { isTeamMember: deps.isTeamMember }),
+    logger: deps.logger,
+  });
   const applied = applyApprovals(report.gates, decision.accepted);
   deps.logger.info(
     {
@@ -147,6 +150,7 @@ async function withApprovals(
  */
 export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promise<RunPlanJobResult> {
   if (data.diff !== undefined) return runDiffJob(data, data.diff, deps);
+  if (data.mergeGroup !== undefined) return runMergeGroupJob({ ...data, mergeGroup: data.mergeGroup }, deps);
   const { octokit, logger } = deps;
   const { owner, repo, pullNumber, headSha } = data;
   const meta = { owner, repo, pullNumber, headSha, deliveryId: data.deliveryId, trigger: data.trigger };
@@ -195,6 +199,8 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
   try {
     // The config the plan's gates used (base branch) also decides approvals and the comment options.
     const { report: planned, config, changedFiles } = await planPullRequest(data, deps);
+    // Before approvals: what this head asks approval for, for the merge groups it will be queued in.
+    await deps.planItems?.record({ owner, repo, pullNumber }, headSha, approvalItems(planned.gates));
     const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];
     const { report, view } = await withApprovals({ data, deps, report: planned, config });
     const exclusively = deps.publishExclusively ?? (<T>(publish: () => Promise<T>) => publish());

@@ -6,7 +6,7 @@ export const PLAN_QUEUE_NAME = 'mergeplane-plan';
  * `/mergeplane approve` (the plan is re-evaluated with the new approval). Anything but `pull_request` re-runs
  * a finished job of the same head.
  */
-export type PlanTrigger = 'pull_request' | 'comment' | 'rerequest' | 'approve' | 'diff';
+export type PlanTrigger = 'pull_request' | 'comment' | 'rerequest' | 'approve' | 'diff' | 'merge_group';
 
 /** `/mergeplane diff APP`: instead of the plan comment, post the app's complete diff as its own comment. */
 export interface DiffRequest {
@@ -14,6 +14,18 @@ export interface DiffRequest {
   app: string;
   /** Login of the user who asked. */
   requestedBy: string;
+}
+
+/**
+ * A merge queue's group (`merge_group` `checks_requested`): its head is planned against its base commit and the
+ * check run goes on that head. The job's `pullNumber` is the pull request of the group's own (last) entry, so the
+ * group's jobs are tracked, and dropped, with that pull request's.
+ */
+export interface MergeGroupRequest {
+  /** The target branch's commit the group was built on. */
+  baseSha: string;
+  /** `refs/heads/gh-readonly-queue/BASE/pr-N-PARENT`. */
+  headRef: string;
 }
 
 /** A plan job's payload: plain values only, so a job stays readable in Redis and on the dashboard. */
@@ -35,6 +47,8 @@ export interface PlanJobData {
   author?: string;
   /** Set on diff jobs (job name `diff`); absent on plan jobs. */
   diff?: DiffRequest;
+  /** Set on merge group jobs (job name `merge-group`). */
+  mergeGroup?: MergeGroupRequest;
 }
 
 /** The fields that name one pull request. */
@@ -90,6 +104,12 @@ export function planJobId(data: PullRequestRef & Pick<PlanJobData, 'headSha'>): 
   const { owner, repo, pullNumber } = validateRef(data);
   // Current GitHub owner names never contain `--`, so the first `--` separates owner from repo.
   return `plan-${owner}--${repo}-${pullNumber}-${normalizeSha(data.headSha)}`;
+}
+
+/** One job per merge group head: a redelivered `checks_requested` collapses into it. */
+export function mergeGroupJobId(data: Pick<PlanJobData, 'owner' | 'repo' | 'headSha'>): string {
+  const { owner, repo } = validateRef({ ...data, pullNumber: 1 });
+  return `mergegroup-${owner}--${repo}-${normalizeSha(data.headSha)}`;
 }
 
 /**

@@ -3,6 +3,8 @@ import { type ApprovalStore, createApprovalStore } from './approval-store.ts';
 import {
   type DiffRequest,
   diffJobId,
+  type MergeGroupRequest,
+  mergeGroupJobId,
   PLAN_QUEUE_NAME,
   type PlanJobData,
   type PullRequestRef,
@@ -32,6 +34,13 @@ export interface PlanQueue {
    * while it waits, a finished one runs again. It does not move the pull request's latest head.
    */
   enqueueDiff(data: PlanJobData & { diff: DiffRequest }): Promise<EnqueueResult>;
+  /**
+   * Queues a merge group's plan (job name `merge-group`, id from `mergeGroupJobId`): a redelivery collapses into
+   * the waiting or finished job. Tracked with the pull request of the group's own entry.
+   */
+  enqueueMergeGroup(data: PlanJobData & { mergeGroup: MergeGroupRequest }): Promise<EnqueueResult>;
+  /** Removes the waiting plan of a destroyed merge group; true when one was removed. */
+  dropMergeGroup(owner: string, repo: string, headSha: string): Promise<boolean>;
   /** The `/mergeplane approve` records, in the same Redis under the same prefix. */
   readonly approvals: ApprovalStore;
   /** Removes the pull request's waiting and delayed plan jobs and marks it closed; returns how many were removed. */
@@ -99,6 +108,21 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
       } finally {
         await state.unlockEnqueue(jobId);
       }
+    },
+    async enqueueMergeGroup(data) {
+      const jobId = mergeGroupJobId(data);
+      if (!(await state.lockEnqueue(jobId))) return { jobId, duplicate: true };
+      try {
+        if ((await queue.getJobState(jobId)) !== 'unknown') return { jobId, duplicate: true };
+        await state.trackJob(data, jobId);
+        await queue.add('merge-group', { ...data, trigger: 'merge_group' }, { jobId });
+        return { jobId, duplicate: false };
+      } finally {
+        await state.unlockEnqueue(jobId);
+      }
+    },
+    dropMergeGroup(owner, repo, headSha) {
+      return removePending(mergeGroupJobId({ owner, repo, headSha }));
     },
     async enqueue(data) {
       const jobId = planJobId(data);

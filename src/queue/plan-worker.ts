@@ -3,6 +3,7 @@ import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { type ApprovalReader, createApprovalStore } from './approval-store.ts';
 import { createResourceLock } from './deliver-lock.ts';
 import { PermanentPlanError } from './permanent-plan-error.ts';
+import { createPlanItemStore, type PlanItemStore } from './plan-item-store.ts';
 import { PLAN_QUEUE_NAME, type PlanJobData, pullRequestKey } from './plan-job.ts';
 import { createPlanQueue } from './plan-queue.ts';
 import { createPlanStateStore } from './plan-state-store.ts';
@@ -24,7 +25,12 @@ export interface PlanJobContext {
   log: PlanLogger;
   /** The `/mergeplane approve` records (pass to `runPlanJob` as `approvals`). */
   approvals: ApprovalReader;
-  /** BullMQ's job name: `plan`, or `diff` for `/mergeplane diff` (whose data carries `diff`). */
+  /** What each planned head asked approval for (pass to `runPlanJob` as `planItems`). */
+  planItems: PlanItemStore;
+  /**
+   * BullMQ's job name: `plan`, `diff` for `/mergeplane diff` (whose data carries `diff`), or `merge-group` for a
+   * merge queue's group (whose data carries `mergeGroup`).
+   */
   name: string;
 }
 
@@ -60,6 +66,7 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
   const redis = createRedisClient(options.connection);
   const state = createPlanStateStore({ redis, prefix: options.prefix });
   const approvals = createApprovalStore({ redis, prefix: options.prefix });
+  const planItems = createPlanItemStore({ redis, prefix: options.prefix });
   const planQueue = createPlanQueue({ connection: options.connection, prefix: options.prefix });
   const publishLock = createResourceLock({
     redis,
@@ -110,6 +117,7 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
       },
       log: jobLog,
       approvals,
+      planItems,
       name: job.name,
     };
     try {

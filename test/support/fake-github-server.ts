@@ -1,7 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { type GitHttpServer, startGitHttpServer } from './git-http-server.ts';
 import { assertGitHubRequests, type GitHubRequest } from './github-openapi.ts';
 
@@ -318,6 +320,29 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
           merged_at: '2026-03-03T14:30:00Z',
         }));
       return { status: 200, body: associated };
+    }
+    const matching = at('GET', /^\/git\/matching-refs\/(.+)$/, rest);
+    if (matching) {
+      // As GitHub: every ref of the repository that starts with refs/<ref> (an empty list when none does).
+      const prefix = `refs/${decodeURIComponent(matching[1]!)}`;
+      const listing = execFileSync(
+        'git',
+        ['for-each-ref', '--format=%(refname) %(objectname) %(objecttype)'],
+        { cwd: join(options.gitRoot, owner, `${repo}.git`), encoding: 'utf8' },
+      );
+      const refs = listing
+        .split('\n')
+        .filter((line) => line.startsWith(prefix))
+        .map((line) => {
+          const [ref, sha, type] = line.split(' ');
+          return {
+            ref,
+            node_id: `REF_${sha}`,
+            url: `${origin}/api/v3/repos/${owner}/${repo}/git/${ref}`,
+            object: { sha, type, url: `${origin}/api/v3/repos/${owner}/${repo}/git/commits/${sha}` },
+          };
+        });
+      return { status: 200, body: refs };
     }
     const pullMatch = at('GET', /^\/pulls\/(\d+)$/, rest);
     if (pullMatch) {

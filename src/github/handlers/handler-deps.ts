@@ -5,10 +5,11 @@ export type { DeliveryRetrier } from '../../queue/deliver-queue.ts';
 
 /**
  * The part of the plan queue the webhook handlers use, so tests and the entry file can pass a narrower one.
- * Without `enqueueDiff` / `approvals`, `/mergeplane diff` / `approve` answer that they are not available.
+ * Without `enqueueDiff` / `approvals`, `/mergeplane diff` / `approve` answer that they are not available; without
+ * `enqueueMergeGroup` / `dropMergeGroup`, merge queue groups are logged and not planned.
  */
 export type PlanQueueLike = Pick<PlanQueue, 'enqueue' | 'dropPullRequest'> &
-  Partial<Pick<PlanQueue, 'enqueueDiff' | 'approvals'>>;
+  Partial<Pick<PlanQueue, 'enqueueDiff' | 'approvals' | 'enqueueMergeGroup' | 'dropMergeGroup'>>;
 
 /** Structured logging with fixed messages; pino (Probot's `context.log`) satisfies it. */
 export interface HandlerLogger {
