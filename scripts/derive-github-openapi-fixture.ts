@@ -33,6 +33,7 @@ const OPERATIONS = [
   'repos/get-combined-status-for-ref',
   'apps/get-authenticated',
   'repos/list-pull-requests-associated-with-commit',
+  'git/list-matching-refs',
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

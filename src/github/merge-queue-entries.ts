@@ -50,7 +50,8 @@ export async function mergeGroupEntries(
   if (!head) return { entries: [], incomplete: `${group.headRef} is not a merge queue branch` };
   const entries: QueueEntry[] = [{ ...head, sha: group.headSha }];
   if (head.parentSha === group.baseSha) return { entries };
-  const { data: refs } = await octokit.rest.git.listMatchingRefs({
+  // The answer carries a Link header when GitHub pages it: follow it.
+  const refs = await octokit.paginate(octokit.rest.git.listMatchingRefs, {
     owner: group.owner,
     repo: group.repo,
     ref: `heads/gh-readonly-queue/${head.base}/`,

@@ -13,6 +13,14 @@ export function guardPlanQueue(queue: PlanQueue, options: FailFastOptions): Plan
       (...args: Parameters<PlanQueue['enqueueDiff']>) => queue.enqueueDiff(...args),
       options,
     ),
+    enqueueMergeGroup: failFast(
+      (...args: Parameters<PlanQueue['enqueueMergeGroup']>) => queue.enqueueMergeGroup(...args),
+      options,
+    ),
+    dropMergeGroup: failFast(
+      (...args: Parameters<PlanQueue['dropMergeGroup']>) => queue.dropMergeGroup(...args),
+      options,
+    ),
     dropPullRequest: failFast(
       (...args: Parameters<PlanQueue['dropPullRequest']>) => queue.dropPullRequest(...args),
       options,

@@ -7,6 +7,8 @@ const sha = (c: string) => c.repeat(40);
 /** GitHub's `GET /repos/{owner}/{repo}/git/matching-refs/{ref}`: every ref starting with refs/<ref>. */
 function octokitWithRefs(refs: Record<string, string>, asked: string[] = []): Octokit {
   return {
+    paginate: async (method: (p: unknown) => Promise<{ data: unknown[] }>, params: unknown) =>
+      (await method(params)).data,
     rest: {
       git: {
         listMatchingRefs: async ({ ref }: { ref: string }) => {
