@@ -6,6 +6,7 @@ import type { AppInputs } from '../gitops/app-inputs.ts';
 import type { Application } from '../gitops/application.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
+import type { RevisionTree } from '../model/revision-tree.ts';
 import { isExactVersion } from '../model/select-version.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import { detectTreeSourceType } from '../render/detect-source-type.ts';
@@ -88,35 +89,42 @@ async function renderCacheKey(
   });
 }
 
+/**
+ * One plan's app inputs, per side and app. Memoized by definition object (the same object whenever a plan asks
+ * again), then side and identity: a key built of the whole definition would be a new long string at every one of
+ * the many asks per app.
+ */
+function memoizeInputs(
+  collect: (tree: RevisionTree, app: Application) => Promise<CollectedAppInputs>,
+): (side: PlanSide, app: Application) => Promise<CollectedAppInputs> {
+  const memo = new WeakMap<object, Map<string, Promise<CollectedAppInputs>>>();
+  return (side, app) => {
+    let byApp = memo.get(app.manifest);
+    if (!byApp) {
+      byApp = new Map();
+      memo.set(app.manifest, byApp);
+    }
+    const key = `${side.label}:${app.namespace}/${app.name}`;
+    let inputs = byApp.get(key);
+    if (!inputs) {
+      inputs = collect(side.index.tree, app);
+      byApp.set(key, inputs);
+    }
+    return inputs;
+  };
+}
+
 export function createAppRenderer(options: AppRendererOptions): AppRenderer {
   const { config, cache, isLocal, yamlCache, env, logger } = options;
   const approveAll = async () => true;
   const limit = pLimit(config.render.concurrency);
-  const inputsMemo = new WeakMap<object, Map<string, Promise<CollectedAppInputs>>>();
   const renderMemo = new Map<string, Promise<RenderAttempt>>();
   const rendered: Record<PlanSide['label'], CrossplaneObject[]> = { base: [], head: [] };
   const toolbox = createRenderToolbox(env, config.render.maxMemoryBytes);
   // The instance's kustomize flags, parsed once per plan.
   const kustomizeFlags = kustomizeBuildFlags(config.argocd.kustomize.buildOptions);
 
-  const collectInputs = createInputsSource({ isLocal, yamlCache, caches: options.caches });
-
-  // By definition object (the same object whenever a plan asks again), then side and identity: a key built of
-  // the whole definition would be a new long string at every one of the many asks per app.
-  const collectedOf = (side: PlanSide, app: Application): Promise<CollectedAppInputs> => {
-    let byApp = inputsMemo.get(app.manifest);
-    if (!byApp) {
-      byApp = new Map();
-      inputsMemo.set(app.manifest, byApp);
-    }
-    const key = `${side.label}:${app.namespace}/${app.name}`;
-    let inputs = byApp.get(key);
-    if (!inputs) {
-      inputs = collectInputs(side.index.tree, app);
-      byApp.set(key, inputs);
-    }
-    return inputs;
-  };
+  const collectedOf = memoizeInputs(createInputsSource({ isLocal, yamlCache, caches: options.caches }));
   const inputsOf = async (side: PlanSide, app: Application): Promise<AppInputs> =>
     (await collectedOf(side, app)).inputs;
 

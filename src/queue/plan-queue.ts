@@ -54,6 +54,23 @@ export interface PlanQueue {
 const PENDING_STATES = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 const FINISHED_STATES = new Set(['completed', 'failed']);
 
+/** A merge group's job: one per group head; a redelivery finds it waiting or finished and adds nothing. */
+async function enqueueMergeGroupJob(
+  o: { queue: Queue<PlanJobData>; state: ReturnType<typeof createPlanStateStore> },
+  data: PlanJobData & { mergeGroup: MergeGroupRequest },
+): Promise<EnqueueResult> {
+  const jobId = mergeGroupJobId(data);
+  if (!(await o.state.lockEnqueue(jobId))) return { jobId, duplicate: true };
+  try {
+    if ((await o.queue.getJobState(jobId)) !== 'unknown') return { jobId, duplicate: true };
+    await o.state.trackJob(data, jobId);
+    await o.queue.add('merge-group', { ...data, trigger: 'merge_group' }, { jobId });
+    return { jobId, duplicate: false };
+  } finally {
+    await o.state.unlockEnqueue(jobId);
+  }
+}
+
 export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
   const jobOptions: JobsOptions = {
     attempts: options.retry?.attempts ?? 3,
@@ -109,21 +126,8 @@ export function createPlanQueue(options: PlanQueueOptions): PlanQueue {
         await state.unlockEnqueue(jobId);
       }
     },
-    async enqueueMergeGroup(data) {
-      const jobId = mergeGroupJobId(data);
-      if (!(await state.lockEnqueue(jobId))) return { jobId, duplicate: true };
-      try {
-        if ((await queue.getJobState(jobId)) !== 'unknown') return { jobId, duplicate: true };
-        await state.trackJob(data, jobId);
-        await queue.add('merge-group', { ...data, trigger: 'merge_group' }, { jobId });
-        return { jobId, duplicate: false };
-      } finally {
-        await state.unlockEnqueue(jobId);
-      }
-    },
-    dropMergeGroup(owner, repo, headSha) {
-      return removePending(mergeGroupJobId({ owner, repo, headSha }));
-    },
+    enqueueMergeGroup: (data) => enqueueMergeGroupJob({ queue, state }, data),
+    dropMergeGroup: (owner, repo, headSha) => removePending(mergeGroupJobId({ owner, repo, headSha })),
     async enqueue(data) {
       const jobId = planJobId(data);
       if (!(await state.lockEnqueue(jobId))) return { jobId, duplicate: true };

@@ -220,6 +220,15 @@ async function startHttp(o: {
   return { server, url };
 }
 
+function warnOnMissingNodeFlags(logger: Logger): void {
+  const missing = missingNodeFlags();
+  if (missing.length === 0) return;
+  logger.warn(
+    { missing },
+    'node started without the V8 heap settings of the image and npm scripts: large plans will hold more memory',
+  );
+}
+
 async function start(
   options: StartOptions,
   mode: { webhooks: boolean; http: boolean },
@@ -233,13 +242,7 @@ async function start(
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
   });
   const health = createRedisHealth({ connection: redisOptions, log: logger.child({ component: 'redis' }) });
-  const missingFlags = missingNodeFlags();
-  if (missingFlags.length > 0) {
-    logger.warn(
-      { missing: missingFlags },
-      'node started without the V8 heap settings of the image and npm scripts: large plans will hold more memory',
-    );
-  }
+  warnOnMissingNodeFlags(logger);
   const probot = createProbot({
     env,
     logger,
