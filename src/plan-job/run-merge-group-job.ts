@@ -6,6 +6,7 @@ import { openCommitTrees } from '../git/git-objects.ts';
 import type { GitRepository } from '../git/git-repository.ts';
 import { isPermanentGitError } from '../git/repo-cache.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
+import { completeCheckRun } from '../github/complete-check-run.ts';
 import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { mergeGroupEntries, type QueueEntry } from '../github/merge-queue-entries.ts';
 import { isPermanentGitHubError } from '../github/pull-request-head.ts';
@@ -185,23 +186,9 @@ export async function runMergeGroupJob(
       planned.config === undefined
         ? planned.report
         : await withCarriedApprovals(planned.report, { data, deps, repository, config: planned.config });
-    const { payload, extraAnnotations } = checkRunFromReport(report, { headSha, jsonReport: true });
-    const { name: _name, head_sha: _headSha, ...update } = payload;
-    await octokit.rest.checks.update({
-      owner,
-      repo,
-      check_run_id: checkRunId,
-      ...update,
-      completed_at: new Date().toISOString(),
-    });
-    for (const annotations of extraAnnotations) {
-      await octokit.rest.checks.update({
-        owner,
-        repo,
-        check_run_id: checkRunId,
-        output: { title: payload.output.title, summary: payload.output.summary, annotations },
-      });
-    }
+    const output = checkRunFromReport(report, { headSha, jsonReport: true });
+    const { payload } = output;
+    await completeCheckRun(octokit, { owner, repo, checkRunId }, output);
     logger.info(
       { ...meta, conclusion: payload.conclusion, ms: Math.round(performance.now() - started) },
       'merge group plan published',

@@ -5,6 +5,7 @@ import { applyApprovals } from '../gates/apply-approvals.ts';
 import { approvalItems } from '../gates/carry-over-approvals.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
+import { completeCheckRun } from '../github/complete-check-run.ts';
 import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from '../github/pull-request-head.ts';
 import type { IsTeamMember } from '../github/team-membership.ts';
@@ -299,30 +300,14 @@ async function publishIfCurrent(input: PublishInput): Promise<RunPlanJobResult> 
   });
 
   const commentUrl = comment.urls[0];
-  const { payload, extraAnnotations } = checkRunFromReport(report, {
+  const output = checkRunFromReport(report, {
     headSha,
     jsonReport: true,
     ...(commentUrl === undefined ? {} : { commentUrl }),
     ...(view === undefined ? {} : { approvals: view }),
   });
-  // Update takes neither name nor head_sha: the run already has them.
-  const { name: _name, head_sha: _headSha, ...update } = payload;
-  await octokit.rest.checks.update({
-    owner,
-    repo,
-    check_run_id: checkRunId,
-    ...update,
-    completed_at: new Date().toISOString(),
-  });
-  for (const annotations of extraAnnotations) {
-    // GitHub appends the annotations of each update to the run's.
-    await octokit.rest.checks.update({
-      owner,
-      repo,
-      check_run_id: checkRunId,
-      output: { title: payload.output.title, summary: payload.output.summary, annotations },
-    });
-  }
+  const { payload } = output;
+  await completeCheckRun(octokit, { owner, repo, checkRunId }, output);
   logger.info(
     { ...meta, conclusion: payload.conclusion, ms: Math.round(performance.now() - started) },
     'plan published',
