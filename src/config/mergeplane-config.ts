@@ -184,6 +184,16 @@ export const mergeplaneConfigSchema = z
       })
       .strict()
       .default({ onNoChanges: 'comment', maxParts: 10 }),
+    plan: z
+      .object({
+        /**
+         * Compare each affected app's head render with what the cluster holds, through Argo CD's API (the App only,
+         * where the server has ARGOCD_SERVER and ARGOCD_AUTH_TOKEN). Off by default.
+         */
+        live: z.boolean().default(false),
+      })
+      .strict()
+      .default({ live: false }),
     argocd: argocdSettingsSchema.default(DEFAULT_ARGOCD_SETTINGS),
   })
   .strict();

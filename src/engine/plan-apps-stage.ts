@@ -1,5 +1,6 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import type { GateFinding } from '../gates/evaluate-gates.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import type { AppReport } from '../model/plan-report.ts';
 import type { AppEntry } from '../plan/app-entry.ts';
 import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
@@ -22,7 +23,7 @@ export async function planAppsStage(o: {
   renderer: AppRenderer;
   changedFiles: readonly string[];
   config: MergeplaneConfig;
-}): Promise<{ apps: AppReport[]; findings: GateFinding[] }> {
+}): Promise<{ apps: AppReport[]; findings: GateFinding[]; headObjects: Map<string, KubeObject[]> }> {
   const { base, head } = o;
   const keys = [...new Set([...base.entries.keys(), ...head.entries.keys()])].sort();
   const planned = await Promise.all(
@@ -52,5 +53,9 @@ export async function planAppsStage(o: {
     { base: manifestOf(base.entries), head: manifestOf(head.entries) },
     o.config.diff.contextLines,
   );
-  return { apps, findings: planned.flatMap((p) => p.findings) };
+  const headObjects = new Map<string, KubeObject[]>();
+  for (const { report, headObjects: objects } of planned) {
+    if (objects !== undefined) headObjects.set(`${report.namespace}/${report.name}`, objects);
+  }
+  return { apps, findings: planned.flatMap((p) => p.findings), headObjects };
 }

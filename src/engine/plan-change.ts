@@ -9,6 +9,7 @@ import { evaluateGates, type GateFinding } from '../gates/evaluate-gates.ts';
 import { openCommitTrees } from '../git/git-objects.ts';
 import { type GitRepository, openGitRepository } from '../git/git-repository.ts';
 import { localSourceMatcher } from '../gitops/local-source.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import { YamlCache } from '../model/yaml-cache.ts';
@@ -107,6 +108,8 @@ export interface PlannedChange {
   config: MergeplaneConfig | undefined;
   /** Repository paths that differ between base and head. */
   changedFiles: string[];
+  /** What Argo CD would apply of each affected app's head render, by `namespace/name` (for a live comparison). */
+  headObjects?: ReadonlyMap<string, readonly KubeObject[]>;
 }
 
 /**
@@ -236,7 +239,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
       { base: baseSha, head: headSha, apps: apps.length, changedFiles: changedFiles.length, ms },
       'plan computed',
     );
-    return { report, config, changedFiles };
+    return { report, config, changedFiles, headObjects: planned.headObjects };
   } finally {
     commitTrees.close();
     await Promise.all([...checkouts.map((c) => c.dispose()), trees.dispose()]);

@@ -54,6 +54,30 @@ export interface AppReport {
   movedFrom?: string;
   /** An unchanged app whose Application file the change edited without changing the definition (comments, formatting). */
   fileChanged?: boolean;
+  /** The head render against what the cluster holds (`plan.live`, the App with Argo CD access only). */
+  live?: LiveView;
+}
+
+/** What applying the head render would do to one live object (`not-compared`: see `reason`). */
+export type LiveAction = 'create' | 'update' | 'identical' | 'not-compared';
+
+export interface LiveResource {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  action: LiveAction;
+  /** `update`: unified diff from the live object (the fields the render sets) to the head render. */
+  diff?: string;
+  reason?: string;
+}
+
+export interface LiveView {
+  /** Where the live objects were read: Argo CD's view of the app (its own normalisation applied). */
+  source: 'argocd';
+  /** Why there is no comparison (Argo CD unreachable, the app not known to it); `resources` is then empty. */
+  note?: string;
+  resources: LiveResource[];
 }
 
 export interface ComposedResourcePlan {

@@ -3,6 +3,7 @@ import type { Probot } from 'probot';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { readPullRequestHead } from '../github/pull-request-head.ts';
 import { requestStatus } from '../github/request-status.ts';
+import type { LiveReader } from '../kube/argocd-live-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
@@ -23,6 +24,8 @@ export interface PlanProcessorOptions {
   appUserLogin: () => Promise<string>;
   /** The App's id: an unfinished plan check run of the head by this App is taken over. */
   appId?: number;
+  /** Argo CD's live view for `plan.live` (MERGEPLANE_ARGOCD_URL and MERGEPLANE_ARGOCD_TOKEN). */
+  liveReader?: LiveReader;
 }
 
 /** Thrown when the token endpoint answers without a token: nothing a retry would change. */
@@ -107,6 +110,7 @@ export function createPlanProcessor(
       publishExclusively: context.publishExclusively,
       approvals: context.approvals,
       planItems: context.planItems,
+      ...(options.liveReader === undefined ? {} : { liveReader: options.liveReader }),
       appUserLogin: await options.appUserLogin(),
       ...(options.appId === undefined ? {} : { appId: options.appId }),
     });

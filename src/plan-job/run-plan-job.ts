@@ -10,6 +10,7 @@ import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from '../github/pull-request-head.ts';
 import type { IsTeamMember } from '../github/team-membership.ts';
 import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
+import type { LiveReader } from '../kube/argocd-live-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
@@ -23,7 +24,8 @@ import type { ApprovalsView } from '../report/render-approvals-markdown.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
 import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-changes-markdown.ts';
 import { judgeApprovals } from './accepted-approvals.ts';
-import { type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
+import { attachLiveViews } from './attach-live-views.ts';
+import { type PlannedPullRequest, type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
 import { runDiffJob } from './run-diff-job.ts';
 import { runMergeGroupJob } from './run-merge-group-job.ts';
 
@@ -71,6 +73,8 @@ export interface RunPlanJobDeps {
   appId?: number;
   /** What each planned head asked approval for (read by merge group jobs); none: nothing carries over. */
   planItems?: PlanItemStore;
+  /** Argo CD's live view, for repositories with `plan.live` (the server has an Argo CD URL and token). */
+  liveReader?: LiveReader;
 }
 
 export interface RunPlanJobResult {
@@ -88,6 +92,21 @@ export const CONFIG_CHANGE_NOTE = `This pull request changes ${codeSpan(CONFIG_P
 function reasonOf(error: unknown): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;
+}
+
+/** The pull request's plan, with each affected app compared with live when the repository asks (`plan.live`). */
+async function planWithLiveViews(data: PlanJobData, deps: RunPlanJobDeps): Promise<PlannedPullRequest> {
+  const planned = await planPullRequest(data, deps);
+  const { config } = planned;
+  if (deps.liveReader === undefined || config?.plan.live !== true) return planned;
+  const report = await attachLiveViews({
+    report: planned.report,
+    headObjects: planned.headObjects,
+    reader: deps.liveReader,
+    contextLines: config.diff.contextLines,
+    logger: deps.logger,
+  });
+  return { ...planned, report };
 }
 
 /** The rules that guard the merge come from the BASE branch, never from the pull request's head. */
@@ -199,7 +218,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
 
   try {
     // The config the plan's gates used (base branch) also decides approvals and the comment options.
-    const { report: planned, config, changedFiles } = await planPullRequest(data, deps);
+    const { report: planned, config, changedFiles } = await planWithLiveViews(data, deps);
     // Before approvals: what this head asks approval for, for the merge groups it will be queued in.
     await deps.planItems?.record({ owner, repo, pullNumber }, headSha, approvalItems(planned.gates));
     const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];

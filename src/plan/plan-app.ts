@@ -4,6 +4,7 @@ import { UnsupportedJqExpressionError } from '../diff/ignore-differences.ts';
 import type { GateFinding } from '../gates/evaluate-gates.ts';
 import type { Application } from '../gitops/application.ts';
 import { isAffected } from '../gitops/is-affected.ts';
+import type { KubeObject } from '../model/kube-object.ts';
 import type { AppReport, AppStatus, SourceType } from '../model/plan-report.ts';
 import { detectTreeSourceType } from '../render/detect-source-type.ts';
 import { isRendered } from '../render/render-application.ts';
@@ -27,6 +28,8 @@ export interface PlanAppInput {
 export interface PlannedApp {
   report: AppReport;
   findings: GateFinding[];
+  /** What Argo CD would apply of the head render, for an app the change affects (compared with live by the App). */
+  headObjects?: KubeObject[];
 }
 
 function shellOf(entry: AppEntry): Omit<AppReport, 'status' | 'sourceType'> {
@@ -221,5 +224,6 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   // The base failing to render while the head renders is a fix, not a failure: report it, don't gate on it.
   if (baseAttempt && !baseAttempt.ok)
     report.error = `base revision did not render: ${baseAttempt.error.message}`;
-  return { report, findings: [] };
+  const applied = headApp && headAttempt?.ok && status !== 'unchanged' ? headObjects.applied : undefined;
+  return { report, findings: [], ...(applied === undefined ? {} : { headObjects: applied }) };
 }

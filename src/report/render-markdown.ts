@@ -5,6 +5,7 @@ import { codeFence, codeSpan, escapeInline } from './escape-markdown.ts';
 import { isShownApp, plural, STATUS_LABEL } from './labels.ts';
 import { type ApprovalsView, renderApprovalsMarkdown } from './render-approvals-markdown.ts';
 import { renderClaimsMarkdown } from './render-claims-markdown.ts';
+import { liveBlocks } from './render-live-markdown.ts';
 import { isShownByItsPair, resourceTitle } from './resource-title.ts';
 import { countActions } from './summarize-report.ts';
 
@@ -232,6 +233,8 @@ function appDetails(app: AppReport, label: string, maxLines: number): string {
   for (const resource of resources) {
     if (!isShownByItsPair(resource)) blocks.push(resourceTitle(resource), resourceDiff(resource, maxLines));
   }
+  if (app.live !== undefined)
+    blocks.push(...liveBlocks(app.live, (diff) => resourceDiff({ diff }, maxLines)));
   if (app.notApplied !== undefined && app.notApplied.length > 0) {
     blocks.push(
       `Not applied by Argo CD (test or Skip hooks, resources the instance excludes), not diffed: ${app.notApplied.map((o) => codeSpan(o)).join(', ')}.`,

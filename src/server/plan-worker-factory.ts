@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir } from '../engine/plan-change.ts';
 import { createRepoCache } from '../git/repo-cache.ts';
+import { createArgoCdLiveReader } from '../kube/argocd-live-reader.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
 import { createPlanProcessor, installationToken } from '../plan-job/create-plan-processor.ts';
 import { createRenderProcessor } from '../plan-job/render-processor.ts';
@@ -66,6 +67,9 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
         appUserLogin: createAppUserLogin(probot),
         appId: Number(env.appId),
         cacheDir,
+        ...(env.argocdUrl !== undefined && env.argocdToken !== undefined
+          ? { liveReader: createArgoCdLiveReader({ server: env.argocdUrl, token: env.argocdToken }) }
+          : {}),
         caches,
         ...(fanOut
           ? {

@@ -51,6 +51,8 @@ export interface ServerEnv {
   /** Kubernetes access for delivery, as `loadKubeConfig` reads it. */
   kube: { kubeconfig?: string; context?: string };
   argocdUrl?: string;
+  /** A read-only Argo CD API token: with `argocdUrl`, plans of repositories with `plan.live` compare with live. */
+  argocdToken?: string;
 }
 
 export interface LoadServerEnvOptions {
@@ -92,6 +94,7 @@ export const SERVER_ENV_VARIABLES = [
   'MERGEPLANE_KUBECONFIG',
   'MERGEPLANE_KUBE_CONTEXT',
   'MERGEPLANE_ARGOCD_URL',
+  'MERGEPLANE_ARGOCD_TOKEN',
   'MERGEPLANE_RENDER_USER',
   'MERGEPLANE_CHART_CACHE_DIR',
   'MERGEPLANE_CHART_ALLOW_HTTP',
@@ -348,6 +351,13 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
   if (argocdRaw !== undefined) {
     parseUrl('MERGEPLANE_ARGOCD_URL', argocdRaw, ['https:', 'http:']);
     result.argocdUrl = argocdRaw.trim().replace(/\/+$/, '');
+  }
+  const argocdToken = read(env, 'MERGEPLANE_ARGOCD_TOKEN')?.trim();
+  if (argocdToken !== undefined && argocdToken !== '') {
+    if (result.argocdUrl === undefined) {
+      throw new ServerEnvError('MERGEPLANE_ARGOCD_TOKEN', 'needs MERGEPLANE_ARGOCD_URL (the Argo CD server)');
+    }
+    result.argocdToken = argocdToken;
   }
 
   return result;

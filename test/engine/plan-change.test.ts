@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PlanInputError, planChange } from '../../src/engine/plan-change.ts';
+import { PlanInputError, planChange, planChangeWithContext } from '../../src/engine/plan-change.ts';
 import { UnknownRefError } from '../../src/git/git-repository.ts';
 import type { AppReport, PlanReport } from '../../src/model/plan-report.ts';
 import type { PlanLogger } from '../../src/plan/plan-logger.ts';
@@ -53,6 +53,27 @@ describe('planChange on a sample repository', () => {
     logger = recordingLogger();
     report = await planChange({ repoDir: repo.dir, base: 'main', head: 'change', cacheDir: false, logger });
     return () => repo.cleanup();
+  });
+
+  it('hands over what Argo CD would apply of each affected app’s head render, and nothing for the others', async () => {
+    const planned = await planChangeWithContext({
+      repoDir: repo.dir,
+      base: 'main',
+      head: 'change',
+      cacheDir: false,
+    });
+    const affected = planned.report.apps.filter(
+      (a) => a.status !== 'unchanged' && a.status !== 'removed' && a.status !== 'error',
+    );
+    expect(affected.length).toBeGreaterThan(0);
+    expect([...(planned.headObjects?.keys() ?? [])].sort()).toEqual(
+      affected.map((a) => `${a.namespace}/${a.name}`).sort(),
+    );
+    for (const objects of planned.headObjects?.values() ?? []) {
+      expect(objects.every((o) => typeof o.kind === 'string' && typeof o.metadata?.name === 'string')).toBe(
+        true,
+      );
+    }
   });
 
   it('resolves both revisions', () => {

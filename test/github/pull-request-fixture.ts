@@ -86,7 +86,8 @@ export interface PullRequestFixture extends ServedRepo {
  * - #3 on `teams` (`approval.teams: [platform]`): deletes the Namespace;
  * - #4 on `main`: a README change only (no app affected);
  * - #5 on `quiet` (`comment.onNoChanges: none`): a README change only;
- * - #6 on `main`: rewrites all 1,200 keys of the ConfigMap (a diff far larger than one comment).
+ * - #6 on `main`: rewrites all 1,200 keys of the ConfigMap (a diff far larger than one comment);
+ * - #7 on `live` (`plan.live: true`): rewrites the ConfigMap with 3 keys.
  */
 export async function createPullRequestFixture(): Promise<PullRequestFixture> {
   const repo = createGitFixture({ branch: 'main' });
@@ -114,6 +115,7 @@ export async function createPullRequestFixture(): Promise<PullRequestFixture> {
     branch('keep', { '.github/mergeplane.yml': config('approval:\n  dismissOnNewCommits: false\n') });
     branch('teams', { '.github/mergeplane.yml': config('approval:\n  teams: [platform]\n') });
     branch('quiet', { '.github/mergeplane.yml': config('', 'comment:\n  onNoChanges: none\n') });
+    branch('live', { '.github/mergeplane.yml': config('', 'plan:\n  live: true\n') });
 
     const pull = (number: number, base: string, tree: TreeSpec) => {
       repo.git('checkout', '-q', '--detach', branchShas[base] ?? '');
@@ -134,6 +136,7 @@ export async function createPullRequestFixture(): Promise<PullRequestFixture> {
     pull(6, 'main', {
       'manifests/infra/settings.yaml': configMap(1200, 'head value that changed in this pull request'),
     });
+    pull(7, 'live', { 'manifests/infra/settings.yaml': configMap(3, 'live diff') });
 
     const served = await serveRefs({ source: repo.dir, owner: OWNER, repo: REPO, refs });
     return { ...served, heads, bases };

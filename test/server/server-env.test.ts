@@ -209,6 +209,12 @@ describe('loadServerEnv', () => {
         'PRIVATE_KEY_PATH',
         /not a private key/,
       ],
+      [
+        'an Argo CD token without the server',
+        { MERGEPLANE_ARGOCD_TOKEN: ARGOCD_TOKEN },
+        'MERGEPLANE_ARGOCD_TOKEN',
+        /needs MERGEPLANE_ARGOCD_URL/,
+      ],
     ])('rejects %s', (_name, overrides, variable, reason) => {
       const files: Record<string, string> = { 'app.pem': PKCS1, 'cert.pem': PUBLIC };
       const error = envError(overrides, (path) => files[path] ?? noFiles(path));
@@ -404,6 +410,7 @@ describe('loadServerEnv', () => {
       { MERGEPLANE_DASHBOARD_USER: 'a:b', MERGEPLANE_DASHBOARD_PASSWORD: DASHBOARD_PASSWORD },
       { MERGEPLANE_ARGOCD_URL: `ftp://admin:${ARGOCD_TOKEN}@argocd` },
       { MERGEPLANE_ARGOCD_URL: `admin:${ARGOCD_TOKEN}` },
+      { MERGEPLANE_ARGOCD_TOKEN: ARGOCD_TOKEN },
       { PORT: 'x', ...secretsSet },
     ];
     for (const overrides of failing) {
@@ -411,6 +418,15 @@ describe('loadServerEnv', () => {
       const text = `${error.message}\n${error.stack}\n${JSON.stringify(error)}`;
       for (const secret of secrets) expect(text, `${error.message}`).not.toContain(secret);
     }
+  });
+
+  it('takes a read-only Argo CD token for the live diff, beside the Argo CD server', () => {
+    const env = load({
+      MERGEPLANE_ARGOCD_URL: 'https://argocd.example.com/',
+      MERGEPLANE_ARGOCD_TOKEN: ` ${ARGOCD_TOKEN}\n`,
+    });
+    expect(env).toMatchObject({ argocdUrl: 'https://argocd.example.com', argocdToken: ARGOCD_TOKEN });
+    expect(load({ MERGEPLANE_ARGOCD_URL: 'https://argocd.example.com' }).argocdToken).toBeUndefined();
   });
 
   it('reads the webhook secret from WEBHOOK_SECRET_PATH, without its trailing newline', () => {

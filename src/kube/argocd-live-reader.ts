@@ -1,0 +1,95 @@
+import { isRecord, type KubeObject } from '../model/kube-object.ts';
+
+/** The live objects of one Argo CD application, or why there are none to compare with. */
+export type LiveObjects =
+  | { kind: 'live'; objects: KubeObject[] }
+  /** Argo CD answers 403 for an application that does not exist as for one the token may not read. */
+  | { kind: 'unknown-app'; reason: string }
+  | { kind: 'unavailable'; reason: string };
+
+export interface LiveReader {
+  liveObjects(app: { name: string; namespace: string }): Promise<LiveObjects>;
+}
+
+export interface ArgoCdLiveReaderOptions {
+  /** `https://argocd.example.com` (the API server's base URL). */
+  server: string;
+  /** A read-only Argo CD token (an account with `applications, get`). */
+  token: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  fetch?: typeof fetch;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** An item's live object: Argo CD's normalized live state (its ignoreDifferences applied), else the raw one. */
+function liveObjectOf(item: unknown): KubeObject | undefined {
+  if (!isRecord(item)) return undefined;
+  for (const field of ['normalizedLiveState', 'liveState'] as const) {
+    const text = item[field];
+    if (typeof text !== 'string' || text === '' || text === 'null') continue;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isRecord(parsed) && typeof parsed.kind === 'string') return parsed as KubeObject;
+    } catch {
+      // A state Argo CD could not serialize is no live object.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads an application's live objects through Argo CD's API (`GET /api/v1/applications/NAME/managed-resources`),
+ * so Argo CD's own normalisation applies. Time and response size are bounded; nothing here throws for an answer
+ * Argo CD gives — the caller shows the reason instead of a comparison.
+ */
+export function createArgoCdLiveReader(options: ArgoCdLiveReaderOptions): LiveReader {
+  const doFetch = options.fetch ?? fetch;
+  const base = options.server.replace(/\/+$/, '');
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  return {
+    async liveObjects(app) {
+      const url = new URL(`${base}/api/v1/applications/${encodeURIComponent(app.name)}/managed-resources`);
+      url.searchParams.set('appNamespace', app.namespace);
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
+          signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+          redirect: 'error',
+        });
+      } catch (error) {
+        return { kind: 'unavailable', reason: `Argo CD did not answer: ${(error as Error).message}` };
+      }
+      if (response.status === 403 || response.status === 404) {
+        await response.body?.cancel();
+        return {
+          kind: 'unknown-app',
+          reason: `Argo CD has no application ${app.namespace}/${app.name} it lets this token read`,
+        };
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        return { kind: 'unavailable', reason: `Argo CD answered ${response.status}` };
+      }
+      const length = Number(response.headers.get('content-length') ?? '0');
+      if (length > maxBytes) {
+        await response.body?.cancel();
+        return { kind: 'unavailable', reason: `Argo CD's answer is larger than ${maxBytes} bytes` };
+      }
+      const text = await response.text();
+      if (text.length > maxBytes)
+        return { kind: 'unavailable', reason: `Argo CD's answer is larger than ${maxBytes} bytes` };
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return { kind: 'unavailable', reason: 'Argo CD answered something other than JSON' };
+      }
+      const items = isRecord(body) && Array.isArray(body.items) ? body.items : [];
+      return { kind: 'live', objects: items.flatMap((item) => liveObjectOf(item) ?? []) };
+    },
+  };
+}
