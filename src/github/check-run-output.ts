@@ -54,6 +54,8 @@ export interface CheckRunOptions {
   approvals?: ApprovalsView;
   /** Append the JSON report to `text` as a collapsed code block when it fits GitHub's limit. */
   jsonReport?: boolean;
+  /** How to approve, where not with a comment on this pull request (a merge group has no conversation). */
+  approveHow?: string;
 }
 
 export interface CheckRunOutput {
@@ -182,9 +184,14 @@ function linkTarget(url: string): string {
   return url.replace(/[\s()<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
-function conclusionLine(conclusion: CheckRunConclusion, report: PlanReport, approved: boolean): string {
+function conclusionLine(
+  conclusion: CheckRunConclusion,
+  report: PlanReport,
+  approved: boolean,
+  approveHow?: string,
+): string {
   const waiting = report.gates.some((g) => g.status === 'needs-approval');
-  const approve = 'a user with write access can approve with a `/mergeplane approve` comment';
+  const approve = approveHow ?? 'a user with write access can approve with a `/mergeplane approve` comment';
   if (conclusion === 'failure') {
     const fix = '**The plan has errors**: fix the failing gates below and push again.';
     return waiting && !approved ? `${fix} For the changes awaiting approval, ${approve}.` : fix;
@@ -200,7 +207,7 @@ function checkRunSummary(
 ): string {
   const approved = options.approved === true;
   const head = [
-    conclusionLine(conclusion, report, approved),
+    conclusionLine(conclusion, report, approved, options.approveHow),
     '',
     `${codeSpan(shortRevision(report.base))} → ${codeSpan(shortRevision(report.head))}`,
   ];

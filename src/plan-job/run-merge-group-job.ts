@@ -21,6 +21,9 @@ import { codeFence } from '../report/escape-markdown.ts';
 import { judgeApprovals } from './accepted-approvals.ts';
 import { type PlanPullRequestDeps, planCommits } from './plan-pull-request.ts';
 
+const APPROVE_IN_GROUP =
+  'each item needs a `/mergeplane approve` on the pull request that brings it, for the head it is queued with; then queue it again';
+
 export type MergeGroupJobData = PlanJobData & { mergeGroup: MergeGroupRequest };
 
 /** What a merge group job uses of the plan job's dependencies (`MergeGroupJobDeps`). */
@@ -186,7 +189,7 @@ export async function runMergeGroupJob(
       planned.config === undefined
         ? planned.report
         : await withCarriedApprovals(planned.report, { data, deps, repository, config: planned.config });
-    const output = checkRunFromReport(report, { headSha, jsonReport: true });
+    const output = checkRunFromReport(report, { headSha, jsonReport: true, approveHow: APPROVE_IN_GROUP });
     const { payload } = output;
     await completeCheckRun(octokit, { owner, repo, checkRunId }, output);
     logger.info(

@@ -235,6 +235,9 @@ describe('a merge queue group through the loopback GitHub', () => {
     const waiting = await completedRun(first.headSha, 'action_required');
     expect(waiting.name).toBe(CHECK_RUN_NAME);
     const summary = waiting.output?.summary ?? '';
+    expect(summary).toMatch(
+      /^\*\*Awaiting approval\*\*: each item needs a `\/mergeplane approve` on the pull request/,
+    );
     // Logins are written so that GitHub does not notify them (a zero-width space after the @).
     expect(summary).toMatch(/approved on #1 by @\u200b?octo-writer — deletes Namespace team-a/);
     expect(summary).toMatch(/deletes Namespace team-b — from #2, not approved for its head/);
