@@ -40,6 +40,25 @@ function liveObjectOf(item: unknown): KubeObject | undefined {
   return undefined;
 }
 
+/** The body as text, read no further than `maxBytes` (undefined past it): a declared length is not trusted. */
+async function boundedText(response: Response, maxBytes: number): Promise<string | undefined> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * Reads an application's live objects through Argo CD's API (`GET /api/v1/applications/NAME/managed-resources`),
  * so Argo CD's own normalisation applies. Time and response size are bounded; nothing here throws for an answer
@@ -74,13 +93,8 @@ export function createArgoCdLiveReader(options: ArgoCdLiveReaderOptions): LiveRe
         await response.body?.cancel();
         return { kind: 'unavailable', reason: `Argo CD answered ${response.status}` };
       }
-      const length = Number(response.headers.get('content-length') ?? '0');
-      if (length > maxBytes) {
-        await response.body?.cancel();
-        return { kind: 'unavailable', reason: `Argo CD's answer is larger than ${maxBytes} bytes` };
-      }
-      const text = await response.text();
-      if (text.length > maxBytes)
+      const text = await boundedText(response, maxBytes);
+      if (text === undefined)
         return { kind: 'unavailable', reason: `Argo CD's answer is larger than ${maxBytes} bytes` };
       let body: unknown;
       try {
