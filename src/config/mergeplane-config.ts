@@ -188,7 +188,7 @@ export const mergeplaneConfigSchema = z
       .object({
         /**
          * Compare each affected app's head render with what the cluster holds, through Argo CD's API (the App only,
-         * where the server has ARGOCD_SERVER and ARGOCD_AUTH_TOKEN). Off by default.
+         * where the server has MERGEPLANE_ARGOCD_URL and MERGEPLANE_ARGOCD_TOKEN). Off by default.
          */
         live: z.boolean().default(false),
       })

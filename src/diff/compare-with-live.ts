@@ -1,26 +1,39 @@
 import { isRecord, type KubeObject, splitApiVersion } from '../model/kube-object.ts';
 import type { LiveResource } from '../model/plan-report.ts';
 import { normalizeObject, sortKeysDeep } from './normalize-object.ts';
+import { redactSecrets } from './redact-secrets.ts';
 import { clusterScopedCrdKinds, resourceId, resourceKey } from './resource-key.ts';
 import { toYaml, unifiedDiff } from './unified-diff.ts';
 
+/** What stands for a live value of another shape than the rendered one: its shape, never its content. */
+function shapeOf(value: unknown): string {
+  if (Array.isArray(value)) return `(a list of ${value.length})`;
+  if (isRecord(value)) return '(a mapping)';
+  return '(a value)';
+}
+
 /**
  * The live object seen through the fields the render sets: a mapping keeps only the render's keys (the API
- * server's defaults and other managers' fields are not this change's), a list is compared whole unless both
- * sides have the same length (then item by item). What the render sets that live lacks stays absent, and shows.
+ * server's defaults and other managers' fields are not this change's), a list keeps its length with each item seen
+ * through the rendered item of that place (or the last one), and a live mapping or list where the render has a
+ * value of another shape shows as its shape only — nothing of the live object the render does not name is shown.
+ * What the render sets that live lacks stays absent, and shows.
  */
 function project(live: unknown, rendered: unknown): unknown {
-  if (isRecord(live) && isRecord(rendered)) {
+  if (isRecord(rendered)) {
+    if (!isRecord(live)) return Array.isArray(live) ? shapeOf(live) : live;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(rendered)) {
-      if (key in live) out[key] = project(live[key], rendered[key]);
+      if (Object.hasOwn(live, key)) out[key] = project(live[key], rendered[key]);
     }
     return out;
   }
-  if (Array.isArray(live) && Array.isArray(rendered) && live.length === rendered.length) {
-    return live.map((item, i) => project(item, rendered[i]));
+  if (Array.isArray(rendered)) {
+    if (!Array.isArray(live)) return isRecord(live) ? shapeOf(live) : live;
+    if (rendered.length === 0) return live.length === 0 ? [] : shapeOf(live);
+    return live.map((item, i) => project(item, rendered[Math.min(i, rendered.length - 1)]));
   }
-  return live;
+  return isRecord(live) || Array.isArray(live) ? shapeOf(live) : live;
 }
 
 function isSecret(obj: KubeObject): boolean {
@@ -61,10 +74,12 @@ export function compareWithLive(o: {
       out.push({ ...where, action: 'not-compared', reason: 'Secret values are masked by Argo CD' });
       continue;
     }
-    const head = normalizeObject(rendered, o.defaultNamespace, scoped);
-    const seen = sortKeysDeep(project(normalizeObject(current, o.defaultNamespace, scoped), head));
-    const before = toYaml(seen as Record<string, unknown>);
-    const after = toYaml(head);
+    const normalized = normalizeObject(rendered, o.defaultNamespace, scoped);
+    const seen = sortKeysDeep(project(normalizeObject(current, o.defaultNamespace, scoped), normalized));
+    // Secrets nested in other objects (a provider-kubernetes Object, a List) are redacted as in the base/head diff.
+    const redacted = redactSecrets(seen as KubeObject, normalized);
+    const before = toYaml(redacted.base);
+    const after = toYaml(redacted.head);
     if (before === after) out.push({ ...where, action: 'identical' });
     else {
       const diff = unifiedDiff(label('live', id), label('head', id), before, after, o.contextLines);

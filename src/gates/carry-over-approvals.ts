@@ -1,10 +1,10 @@
-import type { GateResult } from '../model/plan-report.ts';
+import type { GateResult, PlanReport } from '../model/plan-report.ts';
 import type { Approval } from './approval.ts';
 
 /** One pull request of a merge group, as far as its approvals go. */
 export interface QueuedPullRequest {
   number: number;
-  /** The head the pull request was queued with. */
+  /** The pull request's head (GitHub's, now): an entry that does not make its change is not confirmed. */
   headSha: string;
   /** Approvals that count for that head under the base branch's rules (`decideApprovals`). */
   accepted: readonly Approval[];
@@ -32,9 +32,23 @@ export function approvalItemKey(gate: Pick<GateResult, 'id' | 'app' | 'message'>
   return `${gate.id}\u0000${gate.app ?? ''}\u0000${gate.message}`;
 }
 
-/** The `needs-approval` items of a plan, as a pull request's are recorded for its merge groups to match. */
-export function approvalItems(gates: readonly GateResult[]): string[] {
-  return gates.filter((gate) => gate.status === 'needs-approval').map(approvalItemKey);
+/**
+ * Whether an item is of an app that renders nothing to compare (not renderable, or failed): its text is then all
+ * there is, and it cannot tell one pull request's change of that app from another's.
+ */
+function rendersNothing(report: Pick<PlanReport, 'apps'>, gate: GateResult): boolean {
+  if (gate.app === undefined) return false;
+  const apps = report.apps.filter((a) => a.name === gate.app);
+  return apps.length > 0 && apps.every((a) => (a.resources ?? []).length === 0 && a.definition === undefined);
+}
+
+/**
+ * The `needs-approval` items of a plan (gate, app, message): what an approval of that plan covers. A pull
+ * request's are recorded for its merge groups to match. An item names its change itself (`deletes Namespace
+ * team-a`); where it cannot (an app that renders nothing), `carryOverApprovals` carries it only in a group of one.
+ */
+export function approvalItems(report: Pick<PlanReport, 'gates'>): string[] {
+  return report.gates.filter((gate) => gate.status === 'needs-approval').map(approvalItemKey);
 }
 
 function approvers(accepted: readonly Approval[]): string {
@@ -65,21 +79,26 @@ function stillNeeded(key: string, queued: readonly QueuedPullRequest[]): string 
 
 /**
  * A merge group's approvals: each `needs-approval` item passes when a queued pull request whose change is
- * confirmed in the group was approved for the head it was queued with, and the plan of that head had the same
- * item. Anything else still needs approval, and says which pull request brought it or that the combination did.
+ * confirmed in the group was approved for its head, and the plan of that head had the same item (an item of an app
+ * that renders nothing only in a group of one). Anything else still needs approval, and says which pull request brought it or that the combination did.
  * A `fail` gate is never approvable.
  */
 export function carryOverApprovals(
-  gates: readonly GateResult[],
+  report: Pick<PlanReport, 'apps' | 'gates'>,
   queued: readonly QueuedPullRequest[],
   /** Why the group's earlier entries could not all be read, when they could not. */
   incomplete?: string,
 ): CarriedOverApprovals {
   const unread = incomplete === undefined ? '' : ` (not every entry of the group was read: ${incomplete})`;
   const approved: GateResult[] = [];
-  const result = gates.map((gate): GateResult => {
+  const result = report.gates.map((gate): GateResult => {
     if (gate.status !== 'needs-approval') return gate;
     const key = approvalItemKey(gate);
+    // Nothing renders to tell one pull request's change of this app from another's: only a group of one carries.
+    if (queued.length > 1 && rendersNothing(report, gate)) {
+      const why = `nothing of app ${gate.app ?? ''} renders, so a group of ${queued.length} pull requests cannot show whose change it is: queue the pull request that brings it alone`;
+      return { ...gate, message: `${gate.message} — ${why}${unread}` };
+    }
     const by = queued.find(
       (pr) => pr.unverified === undefined && pr.accepted.length > 0 && pr.items?.includes(key) === true,
     );

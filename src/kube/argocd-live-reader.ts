@@ -8,7 +8,14 @@ export type LiveObjects =
   | { kind: 'unavailable'; reason: string };
 
 export interface LiveReader {
-  liveObjects(app: { name: string; namespace: string }): Promise<LiveObjects>;
+  /**
+   * The live objects of Argo CD's application `namespace/name`, only when one of its sources is this repository
+   * (`isThisRepo`): an application of the same name that deploys from elsewhere is another team's, not this plan's.
+   */
+  liveObjects(
+    app: { name: string; namespace: string },
+    isThisRepo: (repoURL: string) => boolean,
+  ): Promise<LiveObjects>;
 }
 
 export interface ArgoCdLiveReaderOptions {
@@ -69,41 +76,65 @@ export function createArgoCdLiveReader(options: ArgoCdLiveReaderOptions): LiveRe
   const base = options.server.replace(/\/+$/, '');
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   return {
-    async liveObjects(app) {
-      const url = new URL(`${base}/api/v1/applications/${encodeURIComponent(app.name)}/managed-resources`);
-      url.searchParams.set('appNamespace', app.namespace);
-      let response: Response;
-      try {
-        response = await doFetch(url, {
-          headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
-          signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-          redirect: 'error',
-        });
-      } catch (error) {
-        return { kind: 'unavailable', reason: `Argo CD did not answer: ${(error as Error).message}` };
-      }
-      if (response.status === 403 || response.status === 404) {
-        await response.body?.cancel();
+    async liveObjects(app, isThisRepo) {
+      const name = encodeURIComponent(app.name);
+      const application = await get(`/api/v1/applications/${name}`, app);
+      if (application.kind !== 'body') return application.result;
+      const spec = isRecord(application.body) && isRecord(application.body.spec) ? application.body.spec : {};
+      const sources = [spec.source, ...(Array.isArray(spec.sources) ? spec.sources : [])];
+      const fromHere = sources.some(
+        (source) => isRecord(source) && typeof source.repoURL === 'string' && isThisRepo(source.repoURL),
+      );
+      if (!fromHere) {
         return {
           kind: 'unknown-app',
-          reason: `Argo CD has no application ${app.namespace}/${app.name} it lets this token read`,
+          reason: `Argo CD's application ${app.namespace}/${app.name} deploys from another repository`,
         };
       }
-      if (!response.ok) {
-        await response.body?.cancel();
-        return { kind: 'unavailable', reason: `Argo CD answered ${response.status}` };
-      }
-      const text = await boundedText(response, maxBytes);
-      if (text === undefined)
-        return { kind: 'unavailable', reason: `Argo CD's answer is larger than ${maxBytes} bytes` };
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return { kind: 'unavailable', reason: 'Argo CD answered something other than JSON' };
-      }
-      const items = isRecord(body) && Array.isArray(body.items) ? body.items : [];
+      const managed = await get(`/api/v1/applications/${name}/managed-resources`, app);
+      if (managed.kind !== 'body') return managed.result;
+      const items = isRecord(managed.body) && Array.isArray(managed.body.items) ? managed.body.items : [];
       return { kind: 'live', objects: items.flatMap((item) => liveObjectOf(item) ?? []) };
     },
   };
+
+  /** One bounded GET of Argo CD's API: the parsed JSON body, or the result to give instead. */
+  async function get(
+    path: string,
+    app: { name: string; namespace: string },
+  ): Promise<{ kind: 'body'; body: unknown } | { kind: 'result'; result: LiveObjects }> {
+    const fail = (result: LiveObjects) => ({ kind: 'result' as const, result });
+    const url = new URL(`${base}${path}`);
+    url.searchParams.set('appNamespace', app.namespace);
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        redirect: 'error',
+      });
+    } catch (error) {
+      return fail({ kind: 'unavailable', reason: `Argo CD did not answer: ${(error as Error).message}` });
+    }
+    if (response.status === 403 || response.status === 404) {
+      await response.body?.cancel();
+      return fail({
+        kind: 'unknown-app',
+        reason: `Argo CD has no application ${app.namespace}/${app.name} it lets this token read`,
+      });
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      return fail({ kind: 'unavailable', reason: `Argo CD answered ${response.status}` });
+    }
+    const text = await boundedText(response, maxBytes);
+    if (text === undefined) {
+      return fail({ kind: 'unavailable', reason: `Argo CD's answer is larger than ${maxBytes} bytes` });
+    }
+    try {
+      return { kind: 'body', body: JSON.parse(text) as unknown };
+    } catch {
+      return fail({ kind: 'unavailable', reason: 'Argo CD answered something other than JSON' });
+    }
+  }
 }

@@ -242,11 +242,6 @@ export class RevisionTree {
     return (await this.bytes(path))?.toString('utf8');
   }
 
-  /**
-   * A stable key of what `path` is: `kind` depth says only whether it is a file or directory (and a link's
-   * target); `content` adds its object id. Equal keys in two trees mean a computation that depended on the
-   * path sees the same thing in both (ids are compared only between content-addressed trees).
-   */
   /** Whether `dependencyKey(path, depth)` is `key`, without building the key (a plan checks thousands). */
   hasDependencyKey(path: string, depth: DependencyDepth, key: string): boolean {
     const entry = this.entry(path);
@@ -261,6 +256,11 @@ export class RevisionTree {
     );
   }
 
+  /**
+   * A stable key of what `path` is: `kind` depth says only whether it is a file or directory (and a link's
+   * target); `content` adds its object id. Equal keys in two trees mean a computation that depended on the
+   * path sees the same thing in both (ids are compared only between content-addressed trees).
+   */
   dependencyKey(path: string, depth: DependencyDepth): string {
     const entry = this.entry(path);
     if (!entry) return 'missing';

@@ -11,10 +11,19 @@ const CONCURRENT_READS = 4;
 async function liveViewOf(
   app: AppReport,
   head: readonly KubeObject[],
-  o: { reader: LiveReader; contextLines: number },
+  o: { reader: LiveReader; contextLines: number; isThisRepo: (repoURL: string) => boolean },
 ): Promise<LiveView> {
-  const live = await o.reader.liveObjects({ name: app.name, namespace: app.namespace });
-  if (live.kind === 'live') {
+  // An app the change adds is named by the pull request: Argo CD's app of that name, if any, is not its to read.
+  if (app.status === 'added') {
+    return {
+      source: 'argocd',
+      note: 'a new application: Argo CD does not know it yet (reading its destination cluster directly is not supported yet)',
+      resources: [],
+    };
+  }
+  try {
+    const live = await o.reader.liveObjects({ name: app.name, namespace: app.namespace }, o.isThisRepo);
+    if (live.kind !== 'live') return { source: 'argocd', note: live.reason, resources: [] };
     const defaultNamespace = app.destination.namespace ?? '';
     const resources = compareWithLive({
       head,
@@ -23,12 +32,9 @@ async function liveViewOf(
       contextLines: o.contextLines,
     });
     return { source: 'argocd', resources };
+  } catch (error) {
+    return { source: 'argocd', note: `the comparison failed: ${(error as Error).message}`, resources: [] };
   }
-  const note =
-    live.kind === 'unknown-app' && app.status === 'added'
-      ? 'a new application: Argo CD does not know it yet (reading its destination cluster directly is not supported yet)'
-      : live.reason;
-  return { source: 'argocd', note, resources: [] };
 }
 
 /**
@@ -40,6 +46,8 @@ export async function attachLiveViews(o: {
   headObjects: ReadonlyMap<string, readonly KubeObject[]> | undefined;
   reader: LiveReader;
   contextLines: number;
+  /** Whether a repoURL names the planned repository (its config's `repository.url`, else `origin`). */
+  isThisRepo: (repoURL: string) => boolean;
   logger: PlanLogger;
 }): Promise<PlanReport> {
   const limit = pLimit(CONCURRENT_READS);

@@ -130,7 +130,7 @@ async function withCarriedApprovals(
   try {
     const queued: QueuedPullRequest[] = [];
     for (const entry of group.entries) queued.push(await queuedPullRequest(entry, o, trees));
-    const carried = carryOverApprovals(report.gates, queued, group.incomplete);
+    const carried = carryOverApprovals(report, queued, group.incomplete);
     o.deps.logger.info(
       {
         owner,

@@ -14,6 +14,7 @@ import type { LiveReader } from '../kube/argocd-live-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
+import { repoMatcher } from '../plan/repo-identity.ts';
 import type { ApprovalReader } from '../queue/approval-store.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanItemStore } from '../queue/plan-item-store.ts';
@@ -104,6 +105,7 @@ async function planWithLiveViews(data: PlanJobData, deps: RunPlanJobDeps): Promi
     headObjects: planned.headObjects,
     reader: deps.liveReader,
     contextLines: config.diff.contextLines,
+    isThisRepo: repoMatcher(config, await planned.repository.originUrl()),
     logger: deps.logger,
   });
   return { ...planned, report };
@@ -220,7 +222,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
     // The config the plan's gates used (base branch) also decides approvals and the comment options.
     const { report: planned, config, changedFiles } = await planWithLiveViews(data, deps);
     // Before approvals: what this head asks approval for, for the merge groups it will be queued in.
-    await deps.planItems?.record({ owner, repo, pullNumber }, headSha, approvalItems(planned.gates));
+    await deps.planItems?.record({ owner, repo, pullNumber }, headSha, approvalItems(planned));
     const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];
     const { report, view } = await withApprovals({ data, deps, report: planned, config });
     const exclusively = deps.publishExclusively ?? (<T>(publish: () => Promise<T>) => publish());

@@ -54,7 +54,7 @@ export interface PlanQueue {
 const PENDING_STATES = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 const FINISHED_STATES = new Set(['completed', 'failed']);
 
-/** A merge group's job: one per group head; a redelivery finds it waiting or finished and adds nothing. */
+/** A merge group's job: one per group head; a redelivery finds it waiting, running or done and adds nothing. */
 async function enqueueMergeGroupJob(
   o: { queue: Queue<PlanJobData>; state: ReturnType<typeof createPlanStateStore> },
   data: PlanJobData & { mergeGroup: MergeGroupRequest },
@@ -62,7 +62,10 @@ async function enqueueMergeGroupJob(
   const jobId = mergeGroupJobId(data);
   if (!(await o.state.lockEnqueue(jobId))) return { jobId, duplicate: true };
   try {
-    if ((await o.queue.getJobState(jobId)) !== 'unknown') return { jobId, duplicate: true };
+    const existing = await o.queue.getJobState(jobId);
+    // A failed group plan runs again when GitHub asks again (as a diff job does); any other is a redelivery.
+    if (existing === 'failed' && (await o.queue.remove(jobId)) !== 1) return { jobId, duplicate: true };
+    if (existing !== 'unknown' && existing !== 'failed') return { jobId, duplicate: true };
     await o.state.trackJob(data, jobId);
     await o.queue.add('merge-group', { ...data, trigger: 'merge_group' }, { jobId });
     return { jobId, duplicate: false };

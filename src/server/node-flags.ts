@@ -7,7 +7,13 @@
  */
 export const LONG_RUNNING_NODE_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50'] as const;
 
-/** The settings above that this process was started without (`execArgv`: its own command line). */
-export function missingNodeFlags(execArgv: readonly string[] = process.execArgv): string[] {
-  return LONG_RUNNING_NODE_FLAGS.filter((flag) => !execArgv.includes(flag));
+/** The settings above that this process was started without (its command line, or `NODE_OPTIONS`). */
+export function missingNodeFlags(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  // `--flag=value` and `--flag value` both count; the value is the operator's to choose.
+  const names = new Set(given.map((arg) => arg.split('=')[0]));
+  return LONG_RUNNING_NODE_FLAGS.filter((flag) => !names.has(flag.split('=')[0]));
 }

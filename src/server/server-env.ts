@@ -357,6 +357,13 @@ export function loadServerEnv(env: Env, options: LoadServerEnvOptions = {}): Ser
     if (result.argocdUrl === undefined) {
       throw new ServerEnvError('MERGEPLANE_ARGOCD_TOKEN', 'needs MERGEPLANE_ARGOCD_URL (the Argo CD server)');
     }
+    // The token goes with every request: never in the clear.
+    if (!result.argocdUrl.startsWith('https://')) {
+      throw new ServerEnvError(
+        'MERGEPLANE_ARGOCD_TOKEN',
+        'is only sent over https: MERGEPLANE_ARGOCD_URL is not https',
+      );
+    }
     result.argocdToken = argocdToken;
   }
 

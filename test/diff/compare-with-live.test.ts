@@ -95,4 +95,41 @@ describe('the head render against live objects', () => {
     expect(secretResult).toMatchObject({ action: 'not-compared' });
     expect(JSON.stringify(secretResult)).not.toContain('aHVudGVyMg');
   });
+
+  it('never shows a Secret nested in another object, nor live content the render does not name', () => {
+    const wrapped = (password: string): KubeObject => ({
+      apiVersion: 'kubernetes.crossplane.io/v1alpha2',
+      kind: 'Object',
+      metadata: { name: 'db-credentials' },
+      spec: {
+        forProvider: {
+          manifest: {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: { name: 'db', namespace: 'shop' },
+            data: { password },
+          },
+        },
+      },
+    });
+    const [nested] = compareWithLive({
+      head: [wrapped('bmV3LXNlY3JldA==')],
+      live: [wrapped('b2xkLXNlY3JldA==')],
+      defaultNamespace: '',
+      contextLines: 3,
+    });
+    expect(nested).toMatchObject({ kind: 'Object', action: 'update' });
+    expect(nested!.diff).not.toMatch(/bmV3LXNlY3JldA|b2xkLXNlY3JldA/);
+    expect(nested!.diff).toContain('++++');
+
+    const scalar: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: 'flat' };
+    const [shaped] = compareWithLive({
+      head: [scalar],
+      live: [{ ...scalar, data: { token: 'live-only-value' } }],
+      defaultNamespace: 'shop',
+      contextLines: 3,
+    });
+    expect(shaped!.diff).toContain('(a mapping)');
+    expect(shaped!.diff).not.toContain('live-only-value');
+  });
 });

@@ -62,6 +62,11 @@ describe('whether a merge queue entry makes a pull request’s change', () => {
       expect(await entryCarriesChange(git, trees, { parentSha: e1, sha: e2 }, second)).toBeUndefined();
       // An entry named for the wrong pull request (a hand-made queue branch) is not confirmed.
       expect(await entryCarriesChange(git, trees, { parentSha: e1, sha: e2 }, first)).toMatch(/other files/);
+      // Nor one whose branch names a parent it is not built on, even one with the same files as its real parent.
+      const lookalike = repo.git('commit-tree', `${e1}^{tree}`, '-m', 'not the parent');
+      expect(await entryCarriesChange(git, trees, { parentSha: lookalike, sha: e2 }, second)).toBe(
+        'the entry is not built on the commit its branch names',
+      );
     }
   });
 

@@ -46,7 +46,7 @@ describe('live views of a plan', () => {
     const asked: string[] = [];
     const answers: Record<string, LiveObjects> = {
       shop: { kind: 'live', objects: [cm({ mode: 'edited by hand' })] },
-      fresh: { kind: 'unknown-app', reason: 'unknown' },
+      fresh: { kind: 'live', objects: [cm({ secret: 'another team’s app of that name' })] },
       flaky: { kind: 'unavailable', reason: 'Argo CD did not answer: timeout' },
     };
     const reader: LiveReader = {
@@ -70,9 +70,11 @@ describe('live views of a plan', () => {
       ]),
       reader,
       contextLines: 3,
+      isThisRepo: () => true,
       logger: silent,
     });
-    expect(asked.sort()).toEqual(['flaky', 'fresh', 'shop']);
+    // An added app is named by the pull request: nothing is read for it.
+    expect(asked.sort()).toEqual(['flaky', 'shop']);
     const [shop, fresh, flaky, calm] = result.apps;
     expect(shop!.live).toMatchObject({
       source: 'argocd',
@@ -86,6 +88,7 @@ describe('live views of a plan', () => {
     expect(calm!.live).toBeUndefined();
 
     const markdown = renderMarkdown(result);
+    expect(markdown).not.toContain('another team');
     expect(markdown).toContain('**Live in the cluster**');
     expect(markdown).toContain('0 identical · 1 would update · 0 would create.');
     expect(markdown).toMatch(/-\s+mode: edited by hand/);

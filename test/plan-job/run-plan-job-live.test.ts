@@ -61,8 +61,11 @@ function argoCd(asked: string[]): LiveReader {
     status: { phase: 'Active' },
   };
   return {
-    liveObjects: async (app) => {
+    liveObjects: async (app, isThisRepo) => {
       asked.push(`${app.namespace}/${app.name}`);
+      // The fixture's config names the repository https://github.com/acme/gitops.
+      expect(isThisRepo('https://github.com/acme/gitops.git')).toBe(true);
+      expect(isThisRepo('https://github.com/acme/other')).toBe(false);
       return { kind: 'live', objects: [namespace, live] };
     },
   };

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentPlanError } from '../../src/queue/permanent-plan-error.ts';
-import { diffJobId, type PlanJobData, planJobId } from '../../src/queue/plan-job.ts';
+import { diffJobId, mergeGroupJobId, type PlanJobData, planJobId } from '../../src/queue/plan-job.ts';
 import { createPlanQueue, type PlanQueue } from '../../src/queue/plan-queue.ts';
 import {
   createPlanWorker,
@@ -183,6 +183,22 @@ describe('plan worker', () => {
     expect(await queue.queue.getJobState(planJobId(data))).toBe('failed');
     expect(runs).toBe(1);
     expect((await queue.queue.getJob(planJobId(data)))?.attemptsMade).toBe(1);
+  });
+
+  it('collapses a redelivered merge group, and plans a failed one again when GitHub asks again', async () => {
+    const queue = openQueue();
+    const group = {
+      ...planData({ headSha: sha('9'), trigger: 'merge_group' as const }),
+      mergeGroup: { baseSha: sha('8'), headRef: `refs/heads/gh-readonly-queue/main/pr-1-${sha('8')}` },
+    };
+    const jobId = mergeGroupJobId(group);
+    expect(await queue.enqueueMergeGroup(group)).toEqual({ jobId, duplicate: false });
+    expect(await queue.enqueueMergeGroup(group)).toEqual({ jobId, duplicate: true });
+    const { waitFailed } = openWorker(async () => {
+      throw new PermanentPlanError('the group head is gone');
+    });
+    await waitFailed(jobId);
+    expect(await queue.enqueueMergeGroup(group)).toEqual({ jobId, duplicate: false });
   });
 
   it('retries a job after a transient error', async () => {

@@ -46,7 +46,11 @@ describe('V8 settings of the long-running processes', () => {
   });
 
   it('names the settings a process was started without, so the server can warn', () => {
-    expect(missingNodeFlags([LONG_RUNNING_NODE_FLAGS[0]])).toEqual(LONG_RUNNING_NODE_FLAGS.slice(1));
-    expect(missingNodeFlags([...LONG_RUNNING_NODE_FLAGS, '--inspect'])).toEqual([]);
+    expect(missingNodeFlags([LONG_RUNNING_NODE_FLAGS[0]], '')).toEqual(LONG_RUNNING_NODE_FLAGS.slice(1));
+    expect(missingNodeFlags([...LONG_RUNNING_NODE_FLAGS, '--inspect'], '')).toEqual([]);
+    // Given through NODE_OPTIONS, or with another value the operator chose, they are not missing.
+    expect(missingNodeFlags([], LONG_RUNNING_NODE_FLAGS.join(' '))).toEqual([]);
+    const [first] = LONG_RUNNING_NODE_FLAGS[0].split('=');
+    expect(missingNodeFlags([`${first}=64`], '')).toEqual(LONG_RUNNING_NODE_FLAGS.slice(1));
   });
 });
