@@ -5,11 +5,9 @@ import { entryCarriesChange } from '../git/entry-carries-change.ts';
 import { openCommitTrees } from '../git/git-objects.ts';
 import type { GitRepository } from '../git/git-repository.ts';
 import { isPermanentGitError } from '../git/repo-cache.ts';
-import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
+import { checkRunFromReport } from '../github/check-run-output.ts';
 import { completeCheckRun } from '../github/complete-check-run.ts';
-import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { mergeGroupEntries, type QueueEntry } from '../github/merge-queue-entries.ts';
-import { isPermanentGitHubError } from '../github/pull-request-head.ts';
 import type { IsTeamMember } from '../github/team-membership.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
@@ -17,8 +15,8 @@ import type { ApprovalReader } from '../queue/approval-store.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanItemStore } from '../queue/plan-item-store.ts';
 import type { MergeGroupRequest, PlanJobData } from '../queue/plan-job.ts';
-import { codeFence } from '../report/escape-markdown.ts';
 import { judgeApprovals } from './accepted-approvals.ts';
+import { failPlanCheckRun, failureReason, openPlanCheckRun } from './plan-check-run.ts';
 import { type PlanPullRequestDeps, planCommits } from './plan-pull-request.ts';
 
 const APPROVE_IN_GROUP =
@@ -37,11 +35,6 @@ export interface MergeGroupJobDeps extends PlanPullRequestDeps {
   finalAttempt?: boolean;
 }
 
-function reasonOf(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.length <= 2_000 ? text : `${text.slice(0, 1_999)}…`;
-}
-
 /** Fetches both commits by SHA (GitHub serves any commit of the repository), pinned against concurrent syncs. */
 async function syncGroup(data: MergeGroupJobData, deps: MergeGroupJobDeps): Promise<GitRepository> {
   const { owner, repo, headSha } = data;
@@ -56,7 +49,7 @@ async function syncGroup(data: MergeGroupJobData, deps: MergeGroupJobDeps): Prom
     await repository.resolve(data.mergeGroup.baseSha);
     return repository;
   } catch (error) {
-    if (isPermanentGitError(error)) throw new PermanentPlanError(reasonOf(error), { cause: error });
+    if (isPermanentGitError(error)) throw new PermanentPlanError(failureReason(error), { cause: error });
     throw error;
   }
 }
@@ -81,7 +74,7 @@ async function queuedPullRequest(
     await o.deps.repoCache.sync({ owner, repo, token: o.deps.token, refs: [headSha] });
     unverified = await entryCarriesChange(o.repository, trees, entry, headSha);
   } catch (error) {
-    unverified = `its head ${headSha.slice(0, 7)} could not be read: ${reasonOf(error)}`;
+    unverified = `its head ${headSha.slice(0, 7)} could not be read: ${failureReason(error)}`;
   }
   const approvals = (await o.deps.approvals?.list(ref)) ?? [];
   const decision =
@@ -162,25 +155,13 @@ export async function runMergeGroupJob(
   const { owner, repo, headSha } = data;
   const meta = { owner, repo, headSha, deliveryId: data.deliveryId, mergeGroup: data.mergeGroup.headRef };
   const started = performance.now();
-  const existing = await findOpenPlanCheckRun({
+  const { id: checkRunId } = await openPlanCheckRun({
     octokit,
     owner,
     repo,
     headSha,
     ...(deps.appId === undefined ? {} : { appId: deps.appId }),
   });
-  const checkRunId =
-    existing?.id ??
-    (
-      await octokit.rest.checks.create({
-        owner,
-        repo,
-        name: CHECK_RUN_NAME,
-        head_sha: headSha,
-        status: 'in_progress',
-        started_at: new Date().toISOString(),
-      })
-    ).data.id;
   try {
     const repository = await syncGroup(data, deps);
     const commits = { baseSha: data.mergeGroup.baseSha, baseRef: data.baseRef, headSha };
@@ -198,28 +179,19 @@ export async function runMergeGroupJob(
     );
     return { outcome: 'published', conclusion: payload.conclusion };
   } catch (caught) {
-    const error =
-      !(caught instanceof PermanentPlanError) && isPermanentGitHubError(caught)
-        ? new PermanentPlanError(reasonOf(caught), { cause: caught })
-        : caught;
-    const last = error instanceof PermanentPlanError || deps.finalAttempt !== false;
-    await octokit.rest.checks
-      .update({
-        owner,
-        repo,
-        check_run_id: checkRunId,
-        ...(last
-          ? { status: 'completed', conclusion: 'failure', completed_at: new Date().toISOString() }
-          : {}),
-        output: {
-          title: last ? 'Plan failed' : 'Plan attempt failed; retrying',
-          summary: `The merge group's plan could not be completed:\n\n${codeFence(reasonOf(error))}`,
-        },
-      })
-      .catch((updateError: unknown) =>
-        logger.warn({ ...meta, checkRunId, reason: reasonOf(updateError) }, 'plan check run not completed'),
-      );
-    logger.warn({ ...meta, reason: reasonOf(error), final: last }, 'merge group plan failed');
+    const summary = "The merge group's plan could not be completed:";
+    const { error, reason, last } = await failPlanCheckRun({
+      octokit,
+      owner,
+      repo,
+      checkRunId,
+      caught,
+      finalAttempt: deps.finalAttempt,
+      summaries: { final: summary, retry: summary },
+      logger,
+      meta,
+    });
+    logger.warn({ ...meta, reason, final: last }, 'merge group plan failed');
     throw error;
   }
 }

@@ -7,7 +7,7 @@ import type { RepoCache } from '../git/repo-cache.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
 import { completeCheckRun } from '../github/complete-check-run.ts';
 import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
-import { isHeadOf, isPermanentGitHubError, type PullRequestHead } from '../github/pull-request-head.ts';
+import { isHeadOf, type PullRequestHead } from '../github/pull-request-head.ts';
 import type { IsTeamMember } from '../github/team-membership.ts';
 import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
 import type { LiveReader } from '../kube/argocd-live-reader.ts';
@@ -19,13 +19,14 @@ import type { ApprovalReader } from '../queue/approval-store.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanItemStore } from '../queue/plan-item-store.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
-import { codeFence, codeSpan } from '../report/escape-markdown.ts';
+import { codeSpan } from '../report/escape-markdown.ts';
 import { commentBudget, DEFAULT_MAX_PARTS } from '../report/fit-comment.ts';
 import type { ApprovalsView } from '../report/render-approvals-markdown.ts';
 import { renderMarkdown } from '../report/render-markdown.ts';
 import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-changes-markdown.ts';
 import { judgeApprovals } from './accepted-approvals.ts';
 import { attachLiveViews } from './attach-live-views.ts';
+import { failPlanCheckRun, openPlanCheckRun } from './plan-check-run.ts';
 import { type PlannedPullRequest, type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
 import { runDiffJob } from './run-diff-job.ts';
 import { runMergeGroupJob } from './run-merge-group-job.ts';
@@ -85,15 +86,7 @@ export interface RunPlanJobResult {
   commentUrls?: string[];
 }
 
-// A failure reason goes into the check run as-is; cut so a huge stderr cannot crowd the summary.
-const MAX_REASON = 2_000;
-
 export const CONFIG_CHANGE_NOTE = `This pull request changes ${codeSpan(CONFIG_PATH)}. The plan and its gates use the file as it is on the base branch; the change takes effect after merge.`;
-
-function reasonOf(error: unknown): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;
-}
 
 /** The pull request's plan, with each affected app compared with live when the repository asks (`plan.live`). */
 async function planWithLiveViews(data: PlanJobData, deps: RunPlanJobDeps): Promise<PlannedPullRequest> {
@@ -192,31 +185,15 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
   }
   await deps.confirmHead?.(headSha);
 
-  const existing = await findOpenPlanCheckRun({
+  const run = await openPlanCheckRun({
     octokit,
     owner,
     repo,
     headSha,
     ...(deps.appId === undefined ? {} : { appId: deps.appId }),
   });
-  let checkRunId: number;
-  let checkRunUrl: string | undefined;
-  if (existing === undefined) {
-    const created = await octokit.rest.checks.create({
-      owner,
-      repo,
-      name: CHECK_RUN_NAME,
-      head_sha: headSha,
-      status: 'in_progress',
-      started_at: new Date().toISOString(),
-    });
-    checkRunId = created.data.id;
-    checkRunUrl = created.data.html_url ?? undefined;
-  } else {
-    checkRunId = existing.id;
-    checkRunUrl = existing.htmlUrl;
-    logger.info({ ...meta, checkRunId }, 'plan check run taken over');
-  }
+  const { id: checkRunId, url: checkRunUrl } = run;
+  if (run.takenOver) logger.info({ ...meta, checkRunId }, 'plan check run taken over');
 
   try {
     // The config the plan's gates used (base branch) also decides approvals and the comment options.
@@ -230,38 +207,20 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       publishIfCurrent({ data, deps, report, view, config, notes, checkRunId, checkRunUrl, meta, started }),
     );
   } catch (caught) {
-    const error =
-      !(caught instanceof PermanentPlanError) && isPermanentGitHubError(caught)
-        ? new PermanentPlanError(reasonOf(caught), { cause: caught })
-        : caught;
-    const reason = reasonOf(error);
-    const last = error instanceof PermanentPlanError || deps.finalAttempt !== false;
-    try {
-      await octokit.rest.checks.update({
-        owner,
-        repo,
-        check_run_id: checkRunId,
-        ...(last
-          ? {
-              status: 'completed',
-              conclusion: 'failure',
-              completed_at: new Date().toISOString(),
-              output: {
-                title: 'Plan failed',
-                summary: `The plan could not be completed:\n\n${codeFence(reason)}`,
-              },
-            }
-          : {
-              output: {
-                title: 'Plan attempt failed; retrying',
-                summary: `This attempt failed and will be retried:\n\n${codeFence(reason)}`,
-              },
-            }),
-      });
-    } catch (updateError) {
-      // The job's own error is what matters for retries; this one is only logged.
-      logger.warn({ ...meta, checkRunId, reason: reasonOf(updateError) }, 'plan check run not completed');
-    }
+    const { error, reason, last } = await failPlanCheckRun({
+      octokit,
+      owner,
+      repo,
+      checkRunId,
+      caught,
+      finalAttempt: deps.finalAttempt,
+      summaries: {
+        final: 'The plan could not be completed:',
+        retry: 'This attempt failed and will be retried:',
+      },
+      logger,
+      meta,
+    });
     logger.warn(
       { ...meta, reason, permanent: error instanceof PermanentPlanError, final: last },
       'plan failed',
