@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { lowerBound } from './lower-bound.ts';
 
 /** One path of a revision: a regular file, a symbolic link, a directory, or something else (a submodule). */
 export interface RevisionEntry {
@@ -151,15 +152,10 @@ export class RevisionTree {
     const leaves = this.leaves();
     if (dir === '.' || dir === '') return [...leaves];
     const prefix = `${dir}/`;
-    let low = 0;
-    let high = leaves.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (leaves[mid]! < prefix) low = mid + 1;
-      else high = mid;
-    }
     const out: string[] = [];
-    for (let i = low; i < leaves.length && leaves[i]!.startsWith(prefix); i++) out.push(leaves[i]!);
+    for (let i = lowerBound(leaves, prefix); i < leaves.length && leaves[i]!.startsWith(prefix); i++) {
+      out.push(leaves[i]!);
+    }
     return out;
   }
 

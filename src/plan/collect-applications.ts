@@ -10,6 +10,7 @@ import type { ClusterEntry } from '../gitops/cluster.ts';
 import { clusterFromSecret } from '../gitops/cluster-secret.ts';
 import { type CachedFinding, discoverManifests } from '../gitops/discover-manifests.ts';
 import type { KubeObject } from '../model/kube-object.ts';
+import { lowerBound } from '../model/lower-bound.ts';
 import { type Memo, memoIn, memoValues, type PlanCaches } from '../model/plan-caches.ts';
 import type { YamlCache } from '../model/yaml-cache.ts';
 import type { AppEntry } from './app-entry.ts';
@@ -69,14 +70,7 @@ async function argoMentions(options: CollectOptions): Promise<string[]> {
 function hasUnder(sorted: readonly string[], dir: string): boolean {
   if (dir === '.' || dir === '') return sorted.length > 0;
   const prefix = `${dir}/`;
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! < prefix) low = mid + 1;
-    else high = mid;
-  }
-  return sorted[low]?.startsWith(prefix) ?? false;
+  return sorted[lowerBound(sorted, prefix)]?.startsWith(prefix) ?? false;
 }
 
 /**
