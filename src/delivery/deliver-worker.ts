@@ -16,6 +16,7 @@ import {
 } from '../queue/deliver-job.ts';
 import { createResourceLock } from '../queue/deliver-lock.ts';
 import { createDeliverStateStore, type DeliverStateStore } from '../queue/deliver-state-store.ts';
+import { lockTimings } from '../queue/lock-timings.ts';
 import {
   type BullConnections,
   createBullConnections,
@@ -257,8 +258,7 @@ function bullWorkerOptions(
     prefix: options.prefix,
     concurrency,
     maxStalledCount: options.maxStalledCount ?? 2,
-    ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
-    ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
+    ...lockTimings(options),
   };
 }
 

@@ -2,6 +2,7 @@ import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { type ApprovalReader, createApprovalStore } from './approval-store.ts';
 import { createResourceLock } from './deliver-lock.ts';
+import { lockTimings } from './lock-timings.ts';
 import { PermanentPlanError } from './permanent-plan-error.ts';
 import { createPlanItemStore, type PlanItemStore } from './plan-item-store.ts';
 import { PLAN_QUEUE_NAME, type PlanJobData, pullRequestKey } from './plan-job.ts';
@@ -139,8 +140,7 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
     connection: bull.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
-    ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
-    ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
+    ...lockTimings(options),
   });
   // Without a listener an 'error' event would crash the process; connection errors are retried by ioredis.
   worker.on('error', (error) => log.warn({ error: error.message }, 'plan worker error'));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import type { FarmedPlan, RenderFarm, RenderRequest } from '../plan/render-farm.ts';
+import { lockTimings } from './lock-timings.ts';
 import { createBullConnections, type RedisConnection } from './redis-connection.ts';
 
 export const RENDER_QUEUE_NAME = 'mergeplane-render';
@@ -126,8 +127,7 @@ export function createRenderWorker(options: RenderWorkerOptions): RenderWorker {
       connection: bulls.connection({ maxRetriesPerRequest: null }),
       prefix: options.prefix,
       concurrency: options.concurrency,
-      ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
-      ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
+      ...lockTimings(options),
     },
   );
   worker.on('error', (error) => log.warn({ error: error.message }, 'render worker error'));
