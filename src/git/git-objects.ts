@@ -127,17 +127,22 @@ export function openCommitTrees(repoDir: string, caches: PlanCaches): CommitTree
   const listing = async (sha: string): Promise<ReadonlyMap<string, RevisionEntry>> => {
     const cached = caches.trees.get(sha);
     if (cached) return cached;
-    // A listing this process knows (the last one cached, else the other side of this plan) and the difference
-    // from it: revisions of one repository share almost every path.
-    const newest = caches.trees.newest();
-    const known = newest ? { sha: newest[0], entries: newest[1] } : await knownOf(firstListing);
+    // A listing of this repository this process knows (the last one listed, else the other side of this plan) and
+    // the difference from it: revisions of one repository share almost every path.
+    const lastSha = caches.lastListed.get(repoDir);
+    const lastEntries = lastSha === undefined ? undefined : caches.trees.get(lastSha);
+    const known =
+      lastSha !== undefined && lastEntries !== undefined
+        ? { sha: lastSha, entries: lastEntries }
+        : await knownOf(firstListing);
     let entries: ReadonlyMap<string, RevisionEntry> | undefined;
     if (known && known.sha !== sha) {
-      // Another repository's revision, or a pruned one: list in full instead.
+      // A revision pruned since (a force-push, gc): list in full instead.
       entries = await listCommitTreeFrom(repoDir, sha, known).catch(() => undefined);
     }
     const listed = entries ?? (await listCommitTree(repoDir, sha));
     caches.trees.set(sha, listed);
+    caches.lastListed.set(repoDir, sha);
     return listed;
   };
   return {

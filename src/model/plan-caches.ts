@@ -28,13 +28,6 @@ export class LruCache<V> {
   get size(): number {
     return this.map.size;
   }
-
-  /** The entry set last (walks the map: meant for small caches). */
-  newest(): [string, V] | undefined {
-    let last: [string, V] | undefined;
-    for (const entry of this.map) last = entry;
-    return last;
-  }
 }
 
 /**
@@ -47,6 +40,8 @@ export class PlanCaches {
   readonly trees: LruCache<ReadonlyMap<string, RevisionEntry>>;
   /** Blob bytes, by object id. */
   readonly blobs: BlobBytesCache;
+  /** Repository directory → the commit last listed there (the listing later revisions are derived from). */
+  readonly lastListed = new LruCache<string>(64);
   private readonly derived = new Map<string, LruCache<unknown>>();
   private readonly maxDerived: number;
 

@@ -66,7 +66,7 @@ describe('git object trees', () => {
     });
   });
 
-  it('opens the second revision of a plan from the first, and a later one from the last cached', async () => {
+  it('opens the second revision of a plan from the first, and a later one from the repository's last listed', async () => {
     const repo = fixture();
     const base = repo.commit({ 'a.yaml': 'a: 1\n', 'dir/b.yaml': 'b: 1\n' });
     const head = repo.commit({ 'a.yaml': 'a: 2\n', 'dir/c.yaml': 'c: 1\n' });
@@ -79,7 +79,7 @@ describe('git object trees', () => {
     expect(headTree.leaves()).toEqual(['a.yaml', 'dir/b.yaml', 'dir/c.yaml']);
     expect(await headTree.text('a.yaml')).toBe('a: 2\n');
     expect((await trees.tree(next)).leaves()).toEqual(['a.yaml', 'dir/c.yaml']);
-    // A cached listing of another repository (or a pruned revision) falls back to a full listing.
+    // A listing of another repository in the same caches is never the base of this repository's next one.
     const other = fixture();
     const foreign = other.commit({ 'z.yaml': 'z: 1\n' });
     caches.trees.set(foreign, await listCommitTree(other.dir, foreign));
