@@ -66,7 +66,7 @@ describe('git object trees', () => {
     });
   });
 
-  it('opens the second revision of a plan from the first, and a later one from the repository's last listed', async () => {
+  it('opens the second revision of a plan from the first, and a later one from the repository’s last listed', async () => {
     const repo = fixture();
     const base = repo.commit({ 'a.yaml': 'a: 1\n', 'dir/b.yaml': 'b: 1\n' });
     const head = repo.commit({ 'a.yaml': 'a: 2\n', 'dir/c.yaml': 'c: 1\n' });
