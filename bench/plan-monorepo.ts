@@ -584,16 +584,8 @@ function printTable(r: BenchResult): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** The engine, with one set of plan caches for every plan of the run, as a worker process keeps them. */
+/** The engine with plan caches of its own, kept for every plan it makes, as a worker process keeps them. */
 async function loadPlanChange(): Promise<PlanChange> {
-  const module = (await import('../src/engine/plan-change.ts')) as { planChange: PlanChange };
-  const { PlanCaches } = await import('../src/model/plan-caches.ts');
-  const caches = new PlanCaches();
-  return (o) => module.planChange({ caches, ...o });
-}
-
-/** A worker's view: plan caches of its own, which have seen the base branch before (an earlier pull request). */
-async function loadWorkerPlanChange(): Promise<PlanChange> {
   const module = (await import('../src/engine/plan-change.ts')) as { planChange: PlanChange };
   const { PlanCaches } = await import('../src/model/plan-caches.ts');
   const caches = new PlanCaches();
@@ -698,7 +690,7 @@ async function main(): Promise<void> {
       // A pull request's first plan in steady state: the worker has read the base branch before (an earlier
       // pull request, or this one's base planned on its own), but none of the affected apps' renders is cached.
       log('planning a first push on a worker that has seen the base branch');
-      const worker = await loadWorkerPlanChange();
+      const worker = await loadPlanChange();
       await worker({ repoDir, base: 'main', head: 'main', cacheDir: join(work, 'worker-cache-warmup') });
       t = performance.now();
       await worker({ repoDir, base: 'main', head: repo.head, cacheDir: join(work, 'worker-cache') });
