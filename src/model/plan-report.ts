@@ -73,8 +73,13 @@ export interface LiveResource {
 }
 
 export interface LiveView {
-  /** Where the live objects were read: Argo CD's view of the app (its own normalisation applied). */
-  source: 'argocd';
+  /**
+   * Where the live objects were read: Argo CD's view of the app (its own normalisation applied), or — for an app
+   * the change adds, which Argo CD does not know yet — its destination cluster, read directly.
+   */
+  source: 'argocd' | 'cluster';
+  /** `cluster`: the destination as Argo CD names it (its cluster name, else its server URL). */
+  cluster?: string;
   /** Why there is no comparison (Argo CD unreachable, the app not known to it); `resources` is then empty. */
   note?: string;
   resources: LiveResource[];

@@ -4,6 +4,7 @@ import type { RepoCache } from '../git/repo-cache.ts';
 import { readPullRequestHead } from '../github/pull-request-head.ts';
 import { requestStatus } from '../github/request-status.ts';
 import type { LiveReader } from '../kube/argocd-live-reader.ts';
+import type { DestinationLiveReader } from '../kube/destination-live-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
@@ -26,6 +27,8 @@ export interface PlanProcessorOptions {
   appId?: number;
   /** Argo CD's live view for `plan.live` (MERGEPLANE_ARGOCD_URL and MERGEPLANE_ARGOCD_TOKEN). */
   liveReader?: LiveReader;
+  /** Reads added apps' destination clusters for `plan.live` (with the Argo CD reader only). */
+  destinationsFor?: (argocdNamespace: string) => DestinationLiveReader;
 }
 
 /** Thrown when the token endpoint answers without a token: nothing a retry would change. */
@@ -111,6 +114,7 @@ export function createPlanProcessor(
       approvals: context.approvals,
       planItems: context.planItems,
       ...(options.liveReader === undefined ? {} : { liveReader: options.liveReader }),
+      ...(options.destinationsFor === undefined ? {} : { destinationsFor: options.destinationsFor }),
       appUserLogin: await options.appUserLogin(),
       ...(options.appId === undefined ? {} : { appId: options.appId }),
     });

@@ -11,6 +11,7 @@ import { isHeadOf, type PullRequestHead } from '../github/pull-request-head.ts';
 import type { IsTeamMember } from '../github/team-membership.ts';
 import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
 import type { LiveReader } from '../kube/argocd-live-reader.ts';
+import type { DestinationLiveReader } from '../kube/destination-live-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanReport } from '../model/plan-report.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
@@ -77,6 +78,8 @@ export interface RunPlanJobDeps {
   planItems?: PlanItemStore;
   /** Argo CD's live view, for repositories with `plan.live` (the server has an Argo CD URL and token). */
   liveReader?: LiveReader;
+  /** Reads an added app's destination cluster (`plan.live`), given Argo CD's namespace from the base config. */
+  destinationsFor?: (argocdNamespace: string) => DestinationLiveReader;
 }
 
 export interface RunPlanJobResult {
@@ -88,6 +91,19 @@ export interface RunPlanJobResult {
 
 export const CONFIG_CHANGE_NOTE = `This pull request changes ${codeSpan(CONFIG_PATH)}. The plan and its gates use the file as it is on the base branch; the change takes effect after merge.`;
 
+/**
+ * A fork's pull request may name any cluster Argo CD knows as the destination of an app it adds, and any object
+ * there: reading them would show a stranger what the cluster holds. Only branches of the repository itself (whose
+ * authors can push to it) get their added apps' destinations read.
+ */
+async function forkRefusal(data: PlanJobData, deps: RunPlanJobDeps): Promise<string | undefined> {
+  const { owner, repo, pullNumber } = data;
+  const pull = (await deps.octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber })).data;
+  const headRepo = pull.head.repo?.full_name;
+  if (headRepo !== undefined && headRepo.toLowerCase() === `${owner}/${repo}`.toLowerCase()) return undefined;
+  return 'a pull request from a fork: the destination clusters of the applications it adds are not read';
+}
+
 /** The pull request's plan, with each affected app compared with live when the repository asks (`plan.live`). */
 async function planWithLiveViews(data: PlanJobData, deps: RunPlanJobDeps): Promise<PlannedPullRequest> {
   const planned = await planPullRequest(data, deps);
@@ -97,6 +113,10 @@ async function planWithLiveViews(data: PlanJobData, deps: RunPlanJobDeps): Promi
     report: planned.report,
     headObjects: planned.headObjects,
     reader: deps.liveReader,
+    ...(deps.destinationsFor === undefined
+      ? {}
+      : { destinations: deps.destinationsFor(config.delivery.argocdNamespace) }),
+    destinationsRefused: () => forkRefusal(data, deps),
     contextLines: config.diff.contextLines,
     isThisRepo: repoMatcher(config, await planned.repository.originUrl()),
     logger: deps.logger,

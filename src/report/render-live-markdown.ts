@@ -16,7 +16,10 @@ function count(resources: readonly LiveResource[], action: LiveResource['action'
  * to what the cluster holds now (Argo CD's view), or why it could not be read.
  */
 export function liveBlocks(live: LiveView, diffBlock: (diff: string) => string): string[] {
-  const title = '**Live in the cluster** (Argo CD’s view: what applying this head would do now)';
+  const title =
+    live.source === 'argocd'
+      ? '**Live in the cluster** (Argo CD’s view: what applying this head would do now)'
+      : `**Live in the cluster** (read from ${live.cluster === undefined ? 'its destination' : codeSpan(live.cluster)}: what applying this new app would do now)`;
   if (live.note !== undefined) return [title, `Not compared: ${escapeInline(live.note)}.`];
   const { resources } = live;
   const parts = [
@@ -37,6 +40,13 @@ export function liveBlocks(live: LiveView, diffBlock: (diff: string) => string):
   };
   listed('create', 'Would create');
   listed('identical', 'Already identical');
-  listed('not-compared', 'Not compared (Secret values are masked by Argo CD)');
+  const reasons = new Map<string, string[]>();
+  for (const resource of resources) {
+    if (resource.action !== 'not-compared') continue;
+    const reason = resource.reason ?? 'not compared';
+    reasons.set(reason, [...(reasons.get(reason) ?? []), codeSpan(where(resource))]);
+  }
+  for (const [reason, names] of reasons)
+    blocks.push(`Not compared (${escapeInline(reason)}): ${names.join(', ')}.`);
   return blocks;
 }

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { defaultCacheDir } from '../engine/plan-change.ts';
 import { createRepoCache } from '../git/repo-cache.ts';
 import { createArgoCdLiveReader } from '../kube/argocd-live-reader.ts';
+import { createDestinationLiveReader } from '../kube/destination-live-reader.ts';
+import { loadKubeConfig } from '../kube/load-kube-config.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
 import { createPlanProcessor, installationToken } from '../plan-job/create-plan-processor.ts';
 import { createRenderProcessor } from '../plan-job/render-processor.ts';
@@ -68,7 +70,16 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
         appId: Number(env.appId),
         cacheDir,
         ...(env.argocdUrl !== undefined && env.argocdToken !== undefined
-          ? { liveReader: createArgoCdLiveReader({ server: env.argocdUrl, token: env.argocdToken }) }
+          ? {
+              liveReader: createArgoCdLiveReader({ server: env.argocdUrl, token: env.argocdToken }),
+              // The worker's kubeconfig is loaded when an added app is compared, not at start: a plan worker
+              // without Kubernetes access still plans, and the app's live view says why.
+              destinationsFor: (argocdNamespace: string) =>
+                createDestinationLiveReader({
+                  kubeConfig: () => loadKubeConfig({ env: process.env }),
+                  argocdNamespace,
+                }),
+            }
           : {}),
         caches,
         ...(fanOut

@@ -87,7 +87,8 @@ export interface PullRequestFixture extends ServedRepo {
  * - #4 on `main`: a README change only (no app affected);
  * - #5 on `quiet` (`comment.onNoChanges: none`): a README change only;
  * - #6 on `main`: rewrites all 1,200 keys of the ConfigMap (a diff far larger than one comment);
- * - #7 on `live` (`plan.live: true`): rewrites the ConfigMap with 3 keys.
+ * - #7 on `live` (`plan.live: true`): rewrites the ConfigMap with 3 keys;
+ * - #8 on `live`: adds the app `argocd/shop` (a ConfigMap in namespace `shop`, project `default`).
  */
 export async function createPullRequestFixture(): Promise<PullRequestFixture> {
   const repo = createGitFixture({ branch: 'main' });
@@ -137,6 +138,10 @@ export async function createPullRequestFixture(): Promise<PullRequestFixture> {
       'manifests/infra/settings.yaml': configMap(1200, 'head value that changed in this pull request'),
     });
     pull(7, 'live', { 'manifests/infra/settings.yaml': configMap(3, 'live diff') });
+    pull(8, 'live', {
+      'argocd/shop.yaml': APP.replaceAll('infra', 'shop'),
+      'manifests/shop/settings.yaml': configMap(2, 'shop'),
+    });
 
     const served = await serveRefs({ source: repo.dir, owner: OWNER, repo: REPO, refs });
     return { ...served, heads, bases };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveReader } from '../../src/kube/argocd-live-reader.ts';
+import type { AddedApp, DestinationLiveReader } from '../../src/kube/destination-live-reader.ts';
 import type { KubeObject } from '../../src/model/kube-object.ts';
 import { runPlanJob } from '../../src/plan-job/run-plan-job.ts';
 import type { PlanJobData } from '../../src/queue/plan-job.ts';
@@ -98,6 +99,69 @@ describe('runPlanJob live diff', () => {
       await runPlanJob(jobData(6), env.deps({ liveReader: argoCd(asked) }));
       expect(asked).toEqual([]);
       expect(String(bodies('POST', comments(6))[0]?.body)).not.toContain('Live in the cluster');
+    },
+    TIMEOUT,
+  );
+
+  /** The added app's destination, as a cluster holding its ConfigMap created by hand (a takeover). */
+  function destinations(asked: AddedApp[]): (namespace: string) => DestinationLiveReader {
+    return (argocdNamespace) => ({
+      liveObjects: async (app, head) => {
+        expect(argocdNamespace).toBe('argocd');
+        asked.push(app);
+        return {
+          kind: 'live',
+          cluster: 'in-cluster',
+          live: head.map((o) => structuredClone(o)),
+          notRead: [],
+        };
+      },
+    });
+  }
+
+  function pullHead(pr: number, fullName: string): void {
+    github()
+      .get(`/repos/${OWNER}/${REPO}/pulls/${pr}`)
+      .reply(200, { number: pr, head: { sha: env.fixture().heads[pr], repo: { full_name: fullName } } });
+  }
+
+  it(
+    'reads an added app’s destination cluster for a branch of the repository itself',
+    async () => {
+      publishes(8);
+      pullHead(8, `${OWNER}/${REPO}`);
+      const asked: AddedApp[] = [];
+      await runPlanJob(
+        jobData(8),
+        env.deps({ liveReader: argoCd([]), destinationsFor: destinations(asked) }),
+      );
+      expect(asked).toEqual([
+        expect.objectContaining({
+          name: 'shop',
+          project: 'default',
+          destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' },
+        }),
+      ]);
+      const body = String(bodies('POST', comments(8))[0]?.body);
+      expect(body).toContain('read from `in-cluster`');
+      expect(body).toContain('1 identical · 0 would update · 0 would create.');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'reads no destination for a pull request from a fork, and says so',
+    async () => {
+      publishes(8);
+      pullHead(8, 'stranger/gitops');
+      const asked: AddedApp[] = [];
+      await runPlanJob(
+        jobData(8),
+        env.deps({ liveReader: argoCd([]), destinationsFor: destinations(asked) }),
+      );
+      expect(asked).toEqual([]);
+      const body = String(bodies('POST', comments(8))[0]?.body);
+      expect(body).toContain('Not compared: a pull request from a fork');
     },
     TIMEOUT,
   );

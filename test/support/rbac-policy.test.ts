@@ -34,6 +34,21 @@ describe('deploy/rbac.yaml as evaluated for the mergeplane ServiceAccount', () =
     expect(policy.isAllowed({ ...claim, verb: 'deletecollection' })).toBe(false);
   });
 
+  it('lets a plan read (get only) the kinds apps deploy in Argo CD’s cluster, and its projects, never Secrets', () => {
+    for (const resource of ['configmaps', 'services']) {
+      expect(policy.isAllowed({ verb: 'get', group: '', resource, namespace: 'shop' })).toBe(true);
+      expect(policy.isAllowed({ verb: 'list', group: '', resource, namespace: 'shop' })).toBe(false);
+      expect(policy.isAllowed({ verb: 'patch', group: '', resource, namespace: 'shop' })).toBe(false);
+    }
+    expect(policy.isAllowed({ verb: 'get', group: 'apps', resource: 'deployments', namespace: 'shop' })).toBe(
+      true,
+    );
+    expect(policy.isAllowed({ verb: 'get', group: '', resource: 'secrets', namespace: 'shop' })).toBe(false);
+    const project = { group: 'argoproj.io', resource: 'appprojects' };
+    expect(policy.isAllowed({ ...project, verb: 'get', namespace: 'argocd' })).toBe(true);
+    expect(policy.isAllowed({ ...project, verb: 'patch', namespace: 'argocd' })).toBe(false);
+  });
+
   it('records what it refused', () => {
     const fresh = loadRbacPolicy(RBAC, SA);
     fresh.isAllowed({ verb: 'get', group: '', resource: 'nodes' });

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify as toYaml } from 'yaml';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
@@ -33,6 +35,11 @@ export interface FakeKubeOptions {
   namespaces?: string[];
   /** Bearer token the server requires (401 otherwise). Default 'fake-kube-token'. */
   token?: string;
+  /**
+   * Serve HTTPS with this key and certificate; with `clientCa`, a client certificate that CA signed also
+   * authenticates (as the real API server's x509 authenticator does), besides the bearer token.
+   */
+  tls?: { key: string; cert: string; clientCa?: string };
   /** Events kept for watches resuming from an old resourceVersion (410 Gone beyond). Default 10000. */
   watchHistoryLimit?: number;
   /**
@@ -96,7 +103,9 @@ export async function startFakeKubeServer(options: FakeKubeOptions = {}): Promis
     });
     const body = await readBody(req);
     try {
-      if (req.headers.authorization !== `Bearer ${token}`) {
+      const socket = req.socket as TLSSocket;
+      const certified = options.tls?.clientCa !== undefined && socket.authorized === true;
+      if (!certified && req.headers.authorization !== `Bearer ${token}`) {
         throw new FakeKubeApiError('Unauthorized', 'Unauthorized');
       }
       const answer = route(parsed, record.method);
@@ -201,14 +210,28 @@ export async function startFakeKubeServer(options: FakeKubeOptions = {}): Promis
     );
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { kind: 'Status', status: 'Failure', code: 500 });
       else res.end();
     });
-  });
+  };
+  const { tls } = options;
+  const server =
+    tls === undefined
+      ? createServer(listener)
+      : createHttpsServer(
+          {
+            key: tls.key,
+            cert: tls.cert,
+            ...(tls.clientCa === undefined
+              ? {}
+              : { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }),
+          },
+          listener,
+        );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let closing: Promise<void> | undefined;
   const kubeconfigObject = (): KubeRecord => ({
