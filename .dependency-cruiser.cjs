@@ -5,7 +5,7 @@
  */
 const CORE = '^src/(gitops|render|diff|crossplane|plan|report|gates|template|model|config)/';
 const ADAPTERS = '^src/(github|queue|server|kube|git|charts)/';
-const FLOWS = '^src/(engine|delivery|plan-job|cli)/|^src/(cli|app)\\.ts$';
+const FLOWS = '^src/(engine|delivery|plan-job|drift|cli)/|^src/(cli|app)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -35,8 +35,8 @@ module.exports = {
       name: 'flows-apart',
       comment: 'The pull-request flow and the post-merge flow share the engine and the adapters, not each other.',
       severity: 'error',
-      from: { path: '^src/(plan-job|delivery)/' },
-      to: { path: '^src/(plan-job|delivery)/', pathNot: '^src/$1/' },
+      from: { path: '^src/(plan-job|delivery|drift)/' },
+      to: { path: '^src/(plan-job|delivery|drift)/', pathNot: '^src/$1/' },
     },
     {
       name: 'no-circular',

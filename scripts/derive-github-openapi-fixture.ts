@@ -34,6 +34,9 @@ const OPERATIONS = [
   'apps/get-authenticated',
   'repos/list-pull-requests-associated-with-commit',
   'git/list-matching-refs',
+  'issues/list-for-repo',
+  'issues/create',
+  'issues/update',
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

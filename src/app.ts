@@ -1,5 +1,10 @@
 import type { Probot } from 'probot';
-import type { DeliveryRetrier, HandlerLogger, PlanQueueLike } from './github/handlers/handler-deps.ts';
+import type {
+  DeliveryRetrier,
+  HandlerDeps,
+  HandlerLogger,
+  PlanQueueLike,
+} from './github/handlers/handler-deps.ts';
 import { createOnCheckRun } from './github/handlers/on-check-run.ts';
 import { createOnInstallation } from './github/handlers/on-installation.ts';
 import { createOnIssueComment } from './github/handlers/on-issue-comment.ts';
@@ -19,6 +24,8 @@ export interface AppDeps {
   deliverQueue?: DeliverQueueLike;
   /** Post-merge delivery, for `/mergeplane retry`. */
   deliveryRetrier?: DeliveryRetrier;
+  /** The drift checks, for `/mergeplane drift` in the drift report issue. */
+  driftChecker?: HandlerDeps['driftChecker'];
 }
 
 /** The Probot app function: wires webhook events to their handlers and nothing else. */

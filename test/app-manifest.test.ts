@@ -46,6 +46,7 @@ describe('app.yml, the GitHub App manifest', () => {
       statuses: 'write',
       members: 'read',
       merge_queues: 'read',
+      issues: 'write',
     });
   });
 

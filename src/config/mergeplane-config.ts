@@ -194,6 +194,19 @@ export const mergeplaneConfigSchema = z
       })
       .strict()
       .default({ live: false }),
+    drift: z
+      .object({
+        /**
+         * Check on a schedule that the cluster still matches the default branch (apps OutOfSync with nothing being
+         * delivered, Degraded or Missing; claims not Synced or Ready) and keep one "Mergeplane drift report" issue.
+         * Needs the delivery worker (Kubernetes access). Off by default.
+         */
+        enabled: z.boolean().default(false),
+        /** Minutes between two checks. */
+        intervalMinutes: z.number().int().min(5).max(1440).default(30),
+      })
+      .strict()
+      .default({ enabled: false, intervalMinutes: 30 }),
     argocd: argocdSettingsSchema.default(DEFAULT_ARGOCD_SETTINGS),
   })
   .strict();

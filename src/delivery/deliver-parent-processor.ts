@@ -9,6 +9,7 @@ import {
   statusContext,
   targetLabel,
 } from '../model/delivery-plan.ts';
+import type { DriftRecorder } from '../model/drift.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import {
   type DeliverJobData,
@@ -45,6 +46,27 @@ export interface DeliverParentProcessorOptions {
   statusGraceMs: number;
   /** Of the claim/sync children, on transient Kubernetes or GitHub errors (exponential backoff). */
   retry: { attempts: number; backoffDelayMs: number };
+  /**
+   * Keeps what the default branch defines for the drift check and (un)schedules it per the merge's config. Its
+   * failure is logged, never the delivery's.
+   */
+  recordDrift?: DriftRecorder;
+}
+
+/** Records the plan's drift definitions, and returns the plan without them (stored jobs stay small). */
+async function takeDrift(deps: ParentDeps, data: DeliverJobData, plan: DeliveryPlan, jobLog: PlanLogger) {
+  const { drift, ...rest } = plan;
+  if (drift === undefined || deps.recordDrift === undefined) return rest;
+  try {
+    await deps.recordDrift(
+      { installationId: data.installationId, owner: data.owner, repo: data.repo },
+      drift,
+      plan.options.kubeContext,
+    );
+  } catch (error) {
+    jobLog.warn({ error: (error as Error).message }, 'drift definitions not recorded');
+  }
+  return rest;
 }
 
 /**
@@ -153,7 +175,7 @@ async function planStep(deps: ParentDeps, run: ParentRun): Promise<DeliverJobDat
     const fresh = !plan;
     if (!plan) {
       const token = await deps.tokenFor(data.installationId);
-      plan = await deps.planner({ ...data, token, log: jobLog });
+      plan = await takeDrift(deps, data, await deps.planner({ ...data, token, log: jobLog }), jobLog);
       jobLog.info(
         { stages: plan.stages.map((s) => s.targets.length), notes: plan.notes },
         'delivery planned',

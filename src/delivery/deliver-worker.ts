@@ -3,6 +3,7 @@ import { type ConnectionOptions, type Job, Queue, UnrecoverableError, Worker } f
 import type { RepoCache } from '../git/repo-cache.ts';
 import { createCommitStatus } from '../github/commit-status.ts';
 import type { KubeDelivery } from '../kube/kube-delivery.ts';
+import type { DriftRecorder } from '../model/drift.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import {
@@ -52,6 +53,8 @@ export interface DeliverWorkerDeps {
   caches?: PlanCaches;
   /** Default: sync the clone with the installation token and run `planDelivery`. */
   planner?: DeliveryPlanner;
+  /** The drift check's record of each merge's definitions and schedule (`drift` in the repository config). */
+  recordDrift?: DriftRecorder;
 }
 
 export interface DeliverWorkerOptions {
@@ -295,6 +298,7 @@ function createProcessors(
         caches: options.deps.caches ?? new PlanCaches(),
       }),
     ...(options.deps.argocdUrl !== undefined ? { argocdUrl: options.deps.argocdUrl } : {}),
+    ...(options.deps.recordDrift !== undefined ? { recordDrift: options.deps.recordDrift } : {}),
     store: ctx.store,
     targetQueue: ctx.targetQueue,
     legacyChildQueue: ctx.queue,
@@ -311,6 +315,7 @@ function createProcessors(
     kube: options.deps.kube,
     ...(options.deps.kubeFor !== undefined ? { kubeFor: options.deps.kubeFor } : {}),
     ...(options.deps.argocdUrl !== undefined ? { argocdUrl: options.deps.argocdUrl } : {}),
+    ...(options.deps.recordDrift !== undefined ? { recordDrift: options.deps.recordDrift } : {}),
     store: ctx.store,
     appLock: ctx.appLock,
     writeStatus: ctx.writeStatus,

@@ -1,4 +1,5 @@
 import { CONFIG_PATH } from '../config/load-config.ts';
+import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { DEFAULT_CONFIG } from '../config/mergeplane-config.ts';
 import { findClaimObject, registeredCluster } from '../crossplane/cluster-targets.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
@@ -28,6 +29,7 @@ import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
 import type { TreeIndex } from '../plan/tree-index.ts';
 import type { MergeInput } from '../queue/deliver-job.ts';
 import { buildDeliveryStages, type DeliveryApp, syncWave } from './build-delivery-stages.ts';
+import { driftDefinitions } from './drift-definitions.ts';
 
 export interface PlanDeliveryOptions {
   repoDir: string;
@@ -174,6 +176,13 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
       config,
     });
     plan.order = await repo.historyDepth(afterSha);
+    plan.drift = plannedDrift(config, {
+      sha: afterSha,
+      branch: baseBranch ?? 'HEAD',
+      apps,
+      headObjects,
+      isThisRepo,
+    });
     const configGate = report.gates.find((gate) => gate.id === 'config' && gate.status === 'fail');
     if (configGate) {
       plan.notes.unshift(`invalid ${CONFIG_PATH}, defaults used: ${configGate.message}`);
@@ -188,6 +197,22 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
     commitTrees.close();
     await checkout?.dispose();
   }
+}
+
+/** The merge's drift settings and what the default branch defines at it (`drift/`, README "Drift report"). */
+function plannedDrift(
+  config: MergeplaneConfig,
+  o: {
+    sha: string;
+    branch: string;
+    apps: Application[];
+    headObjects: CrossplaneObject[];
+    isThisRepo: (url: string) => boolean;
+  },
+): NonNullable<DeliveryPlan['drift']> {
+  const { enabled, intervalMinutes } = config.drift;
+  const definitions = driftDefinitions({ ...o, crossplaneObjects: o.headObjects });
+  return { enabled, intervalMinutes, definitions };
 }
 
 /**

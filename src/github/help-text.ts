@@ -24,6 +24,11 @@ export function helpText(prefix: string = DEFAULT_SLASH_PREFIX): string {
       'On a merged pull request: re-run its failed post-merge jobs (syncs, claims) and say how many were re-enqueued.',
       writers,
     ],
+    [
+      'drift',
+      'In the "Mergeplane drift report" issue (`drift.enabled`): check the cluster against the default branch now and update the issue.',
+      writers,
+    ],
     ['help', 'Show this help.', writers],
   ];
   return [

@@ -4,6 +4,7 @@ export type SlashCommand =
   | { kind: 'diff'; app: string }
   | { kind: 'approve'; reason?: string }
   | { kind: 'retry' }
+  | { kind: 'drift' }
   | { kind: 'help' }
   | { kind: 'unknown'; text: string; reason: string };
 
@@ -56,6 +57,7 @@ export function parseSlashCommand(body: string, o: ParseSlashCommandOptions = {}
   switch (verb) {
     case 'plan':
     case 'retry':
+    case 'drift':
     case 'help':
       return args.length === 0 ? { kind: verb } : unknown(`${verb} takes no arguments`);
     case 'diff': {

@@ -1,3 +1,4 @@
+import type { PlannedDrift } from './drift.ts';
 /**
  * What happens after a merge, computed before anything is done (plan first, act second): ordered stages of
  * claim and sync targets. Plain JSON only — the plan is stored in the parent queue job's data.
@@ -83,6 +84,11 @@ export interface DeliveryPlan {
   stages: DeliveryStage[];
   /** What is deliberately not delivered (removed apps, unchanged claims) and why; for logs and the comment. */
   notes: string[];
+  /**
+   * The repository's drift settings at the merge, and what its default branch defines. Taken off the plan by the
+   * parent job once recorded (it can be large), so stored jobs do not carry it.
+   */
+  drift?: PlannedDrift;
   /** Per-target timeouts and sync options resolved from the repository config at planning time. */
   options: {
     timeoutMs: number;

@@ -3,6 +3,7 @@ import { createDeliverWorker, type DeliverWorkerOptions } from '../delivery/deli
 import { createRepoCache } from '../git/repo-cache.ts';
 import { createKubeDelivery } from '../kube/kube-delivery.ts';
 import { installationToken } from '../plan-job/create-plan-processor.ts';
+import { startDriftRuntime } from './drift-worker-factory.ts';
 import { createKubeDeliveryByContext } from './kube-delivery-by-context.ts';
 import { defaultRepoCacheDir, gitBaseUrl } from './plan-worker-factory.ts';
 import { StartupError } from './startup-error.ts';
@@ -51,6 +52,14 @@ export function createDeliverWorkerFactory(
       create: (kubeConfig) =>
         createKubeDelivery({ kubeConfig, log: log.child({ kubeContext: kubeConfig.getCurrentContext() }) }),
     });
+    const drift = startDriftRuntime({
+      connection: context.workerConnection,
+      prefix: env.queuePrefix,
+      probot,
+      kubeConfig: delivery.kubeConfig,
+      argocdUrl: env.argocdUrl,
+      log: logger.child({ component: 'drift-worker' }),
+    });
     const deliverWorker = createDeliverWorker({
       lockDuration: env.workers.lockDurationMs,
       stalledInterval: env.workers.stalledIntervalMs,
@@ -72,12 +81,17 @@ export function createDeliverWorkerFactory(
         log,
         ...(env.argocdUrl === undefined ? {} : { argocdUrl: env.argocdUrl }),
         ...(env.cacheDir === undefined ? {} : { cacheDir: env.cacheDir }),
+        recordDrift: drift.recordDrift,
       },
     });
     return {
       name: 'deliver',
-      pause: () => deliverWorker.pause(),
-      close: (force) => deliverWorker.close(force),
+      pause: async () => {
+        await Promise.all([deliverWorker.pause(), drift.pause()]);
+      },
+      close: async (force) => {
+        await Promise.all([deliverWorker.close(force), drift.close(force)]);
+      },
     };
   };
 }

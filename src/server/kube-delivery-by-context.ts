@@ -2,11 +2,11 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeDelivery } from '../kube/kube-delivery.ts';
 import { KubePermanentError } from '../kube/kube-errors.ts';
 
-export interface KubeDeliveryByContextOptions {
+export interface KubeDeliveryByContextOptions<T = KubeDelivery> {
   /** The worker's loaded configuration; never modified. */
   kubeConfig: KubeConfig;
   /** Builds the adapter of one context's copy of the configuration. */
-  create(kubeConfig: KubeConfig): KubeDelivery;
+  create(kubeConfig: KubeConfig): T;
 }
 
 // The only context of a configuration built from the pod's service account (as client-node names it too).
@@ -17,13 +17,13 @@ const IN_CLUSTER_CONTEXT = 'inClusterContext';
  * built on first use. Unknown contexts throw `KubePermanentError`: no retry makes a context appear.
  * Undefined for an in-cluster configuration, which has no contexts to choose from.
  */
-export function createKubeDeliveryByContext(
-  options: KubeDeliveryByContextOptions,
-): ((context: string) => KubeDelivery) | undefined {
+export function createKubeDeliveryByContext<T = KubeDelivery>(
+  options: KubeDeliveryByContextOptions<T>,
+): ((context: string) => T) | undefined {
   const { kubeConfig } = options;
   const contexts = kubeConfig.getContexts().map((context) => context.name);
   if (contexts.length === 1 && contexts[0] === IN_CLUSTER_CONTEXT) return undefined;
-  const cache = new Map<string, KubeDelivery>();
+  const cache = new Map<string, T>();
   return (context) => {
     const cached = cache.get(context);
     if (cached) return cached;

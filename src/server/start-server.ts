@@ -4,6 +4,7 @@ import { type Logger, pino } from 'pino';
 import type { Probot } from 'probot';
 import { createApp } from '../app.ts';
 import { createDeliverQueue, type DeliverQueue } from '../queue/deliver-queue.ts';
+import { createDriftQueue, type DriftQueue } from '../queue/drift-queue.ts';
 import { createPlanQueue, type PlanQueue } from '../queue/plan-queue.ts';
 import { isClusterConnection, withRedisOptions } from '../queue/redis-connection.ts';
 import { createHttpHandler } from './create-http-handler.ts';
@@ -117,6 +118,7 @@ async function loadWebhooks(
   planQueue: PlanQueue,
   deliverQueue: DeliverQueue | undefined,
   health: ReturnType<typeof createRedisHealth>,
+  driftQueue: DriftQueue | undefined,
 ): Promise<void> {
   const guardedDeliverQueue =
     deliverQueue === undefined ? undefined : guardDeliverQueue(deliverQueue, { health });
@@ -126,6 +128,7 @@ async function loadWebhooks(
       ...(guardedDeliverQueue === undefined
         ? {}
         : { deliverQueue: guardedDeliverQueue, deliveryRetrier: guardedDeliverQueue }),
+      ...(driftQueue === undefined ? {} : { driftChecker: driftQueue }),
     }),
   );
 }
@@ -141,8 +144,14 @@ function producerQueues(
   const deliverQueue = withDelivery ? createDeliverQueue({ connection, prefix: env.queuePrefix }) : undefined;
   deliverQueue?.queue.on('error', () => undefined);
   deliverQueue?.targetQueue.on('error', () => undefined);
-  const deliverQueues = deliverQueue === undefined ? [] : [deliverQueue.queue, deliverQueue.targetQueue];
-  return { planQueue, deliverQueue, deliverQueues };
+  // `/mergeplane drift` in the drift issue enqueues a check; the delivery workers run them.
+  const driftQueue = withDelivery ? createDriftQueue({ connection, prefix: env.queuePrefix }) : undefined;
+  driftQueue?.queue.on('error', () => undefined);
+  const deliverQueues = [
+    ...(deliverQueue === undefined ? [] : [deliverQueue.queue, deliverQueue.targetQueue]),
+    ...(driftQueue === undefined ? [] : [driftQueue.queue]),
+  ];
+  return { planQueue, deliverQueue, driftQueue, deliverQueues };
 }
 
 /**
@@ -251,7 +260,7 @@ async function start(
   await probot.ready();
 
   const delivery = resolveDelivery(env, options.processEnv ?? process.env);
-  const { planQueue, deliverQueue, deliverQueues } = producerQueues(
+  const { planQueue, deliverQueue, driftQueue, deliverQueues } = producerQueues(
     env,
     producerConnection,
     delivery.enqueue,
@@ -277,7 +286,7 @@ async function start(
     ...extraQueues.map((q) => q.metrics),
   ];
 
-  if (mode.webhooks) await loadWebhooks(probot, planQueue, deliverQueue, health);
+  if (mode.webhooks) await loadWebhooks(probot, planQueue, deliverQueue, health, driftQueue);
 
   const workers: ManagedWorker[] = [];
   for (const factory of options.workers ?? defaultWorkerFactories()) {
@@ -317,7 +326,12 @@ async function start(
       server,
       workers,
       graceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
-      closables: [planQueue, ...(deliverQueue === undefined ? [] : [deliverQueue]), ...extraQueues, health],
+      closables: [
+        planQueue,
+        ...[deliverQueue, driftQueue].filter((q) => q !== undefined),
+        ...extraQueues,
+        health,
+      ],
     });
     return closing;
   };

@@ -11,6 +11,7 @@ describe('helpText', () => {
       '/mergeplane diff APP',
       '/mergeplane approve [reason]',
       '/mergeplane retry',
+      '/mergeplane drift',
       '/mergeplane help',
     ]);
     const examples = [
@@ -18,6 +19,7 @@ describe('helpText', () => {
       '/mergeplane diff web',
       '/mergeplane approve ok',
       '/mergeplane retry',
+      '/mergeplane drift',
       '/mergeplane help',
     ];
     expect(examples.map((c) => parseSlashCommand(c)?.kind)).toEqual([
@@ -25,6 +27,7 @@ describe('helpText', () => {
       'diff',
       'approve',
       'retry',
+      'drift',
       'help',
     ]);
   });

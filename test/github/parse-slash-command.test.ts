@@ -16,6 +16,7 @@ describe('parseSlashCommand', () => {
   const commands: [string, string, SlashCommand | ReturnType<typeof unknown>][] = [
     ['plan', '/mergeplane plan', { kind: 'plan' }],
     ['retry', '/mergeplane retry', { kind: 'retry' }],
+    ['drift', '/mergeplane drift', { kind: 'drift' }],
     ['help', '/mergeplane help', { kind: 'help' }],
     ['bare prefix means help', '/mergeplane', { kind: 'help' }],
     ['bare prefix with trailing spaces', '/mergeplane   \t', { kind: 'help' }],
@@ -165,13 +166,13 @@ describe('parseSlashCommand', () => {
 });
 
 describe('helpText', () => {
-  it('lists the five commands with the default prefix and who may use them', () => {
+  it('lists the six commands with the default prefix and who may use them', () => {
     const text = helpText();
-    for (const command of ['plan', 'diff APP', 'approve [reason]', 'retry', 'help']) {
+    for (const command of ['plan', 'diff APP', 'approve [reason]', 'retry', 'drift', 'help']) {
       expect(text).toContain(`| \`/mergeplane ${command}\` |`);
     }
     const rows = text.split('\n').filter((line) => line.startsWith('| `'));
-    expect(rows).toHaveLength(5);
+    expect(rows).toHaveLength(6);
     for (const row of rows) expect(row).toMatch(/users with write access/);
   });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVER_QUEUE_NAME, DELIVER_TARGETS_QUEUE_NAME } from '../../src/queue/deliver-job.ts';
+import { DRIFT_QUEUE_NAME } from '../../src/queue/drift-queue.ts';
 import { PLAN_QUEUE_NAME } from '../../src/queue/plan-job.ts';
 import { loadServerEnv } from '../../src/server/server-env.ts';
 import { type RunningMergeplane, startServer } from '../../src/server/start-server.ts';
@@ -116,7 +117,7 @@ describe('queue dashboard enabled', () => {
     expect(api.status).toBe(200);
     const { queues } = (await api.json()) as { queues: QueueSummary[] };
     expect(queues.map((q) => q.name).sort()).toEqual(
-      [DELIVER_QUEUE_NAME, DELIVER_TARGETS_QUEUE_NAME, PLAN_QUEUE_NAME].sort(),
+      [DELIVER_QUEUE_NAME, DELIVER_TARGETS_QUEUE_NAME, DRIFT_QUEUE_NAME, PLAN_QUEUE_NAME].sort(),
     );
     const plan = queues.find((q) => q.name === PLAN_QUEUE_NAME)!;
     expect(plan.counts.waiting).toBe(1);

@@ -42,6 +42,18 @@ export interface FakeComment {
   html_url: string;
 }
 
+export interface FakeIssue {
+  number: number;
+  repo: string;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  state_reason: string | null;
+  user: { login: string; type: 'User' | 'Bot' };
+  /** Every state change, in order (`open`, `closed:completed`, `open:reopened`). */
+  history: string[];
+}
+
 export interface FakeReaction {
   commentId: number;
   content: string;
@@ -99,6 +111,8 @@ export interface FakeGitHub extends EventEmitter {
   requests: RecordedApiRequest[];
   checkRuns: FakeCheckRun[];
   comments: FakeComment[];
+  /** Issues (not pull requests) the App opened; `issue()` opens one as another user. */
+  issues: FakeIssue[];
   reactions: FakeReaction[];
   /** Commit statuses in the order they were created. */
   statuses: FakeStatus[];
@@ -143,6 +157,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const requests: RecordedApiRequest[] = [];
   const checkRuns: FakeCheckRun[] = [];
   const comments: FakeComment[] = [];
+  const issues: FakeIssue[] = [];
   const reactions: FakeReaction[] = [];
   const statuses: FakeStatus[] = [];
   const failures: Array<FailureRule & { times: number }> = [];
@@ -178,7 +193,69 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     return { ...comment, node_id: `IC_${comment.id}`, url: `${origin}/api/v3/comments/${comment.id}` };
   }
 
+  function issueJson(issue: FakeIssue, owner: string, repo: string): Json {
+    const { repo: _repo, history: _history, ...fields } = issue;
+    return { ...fields, id: issue.number, html_url: `${origin}/${owner}/${repo}/issues/${issue.number}` };
+  }
+
+  /** Issues as GitHub serves them: list (state, creator filters; newest first), create, update (state, body). */
+  function issueRoute(
+    rest: string,
+    input: Json,
+    repoKey: string,
+    owner: string,
+    repo: string,
+  ): Reply | undefined {
+    if (currentMethod === 'GET' && /^\/issues$/.test(rest)) {
+      const query = new URL(currentUrl, 'http://github.test').searchParams;
+      const state = query.get('state') ?? 'open';
+      const creator = query.get('creator');
+      const page = Number(query.get('page') ?? '1');
+      const perPage = Number(query.get('per_page') ?? '30');
+      const listed = issues
+        .filter((i) => i.repo === repoKey && (state === 'all' || i.state === state))
+        .filter((i) => creator === null || i.user.login === creator)
+        .sort((a, b) => b.number - a.number)
+        .slice((page - 1) * perPage, page * perPage);
+      return { status: 200, body: listed.map((i) => issueJson(i, owner, repo)) };
+    }
+    if (currentMethod === 'POST' && /^\/issues$/.test(rest)) {
+      const issue: FakeIssue = {
+        number: nextId++,
+        repo: repoKey,
+        title: String(input.title),
+        body: String(input.body ?? ''),
+        state: 'open',
+        state_reason: null,
+        user: { login: botLogin, type: 'Bot' },
+        history: ['open'],
+      };
+      issues.push(issue);
+      return { status: 201, body: issueJson(issue, owner, repo) };
+    }
+    const update = currentMethod === 'PATCH' ? /^\/issues\/(\d+)$/.exec(rest) : null;
+    if (update) {
+      const issue = issues.find((i) => i.repo === repoKey && i.number === Number(update[1]));
+      if (!issue) throw new HttpError(404, 'Not Found');
+      if (typeof input.body === 'string') issue.body = input.body;
+      if (input.state === 'open' || input.state === 'closed') {
+        issue.state = input.state;
+        issue.state_reason = typeof input.state_reason === 'string' ? input.state_reason : null;
+        issue.history.push(
+          issue.state_reason === null ? issue.state : `${issue.state}:${issue.state_reason}`,
+        );
+      }
+      return { status: 200, body: issueJson(issue, owner, repo) };
+    }
+    return undefined;
+  }
+
+  let currentMethod = '';
+  let currentUrl = '/';
+
   function route(method: string, path: string, req: IncomingMessage, body: unknown): Reply {
+    currentMethod = method;
+    currentUrl = req.url ?? '/';
     const input = (body ?? {}) as Json;
     const at = (verb: string, pattern: RegExp, target = path): RegExpExecArray | null =>
       method === verb ? pattern.exec(target) : null;
@@ -308,6 +385,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       statuses.push(created);
       return { status: 201, body: { id: nextId++, ...created, creator: { login: botLogin } } };
     }
+    const issueReply = issueRoute(rest, input, repoKey, owner, repo);
+    if (issueReply !== undefined) return issueReply;
     const commitPulls = at('GET', /^\/commits\/([0-9a-f]{40})\/pulls$/, rest);
     if (commitPulls) {
       const sha = commitPulls[1];
@@ -450,6 +529,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     requests,
     checkRuns,
     comments,
+    issues,
     reactions,
     statuses,
     git,

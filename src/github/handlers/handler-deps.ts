@@ -1,4 +1,5 @@
 import type { DeliveryRetrier } from '../../queue/deliver-queue.ts';
+import type { DriftQueue } from '../../queue/drift-queue.ts';
 import type { PlanQueue } from '../../queue/plan-queue.ts';
 
 export type { DeliveryRetrier } from '../../queue/deliver-queue.ts';
@@ -23,4 +24,6 @@ export interface HandlerDeps {
   log?: HandlerLogger;
   /** Post-merge delivery; without it `/mergeplane retry` answers that delivery is not configured. */
   deliveryRetrier?: DeliveryRetrier;
+  /** `/mergeplane drift` in the drift report issue; without it the command answers that it is not available. */
+  driftChecker?: Pick<DriftQueue, 'checkNow'>;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'probot';
 import { shortRevision } from '../../model/text.ts';
 import type { PlanJobData } from '../../queue/plan-job.ts';
+import { isDriftIssueBody } from '../../report/render-drift-issue.ts';
 import { helpText } from '../help-text.ts';
 import { parseSlashCommand } from '../parse-slash-command.ts';
 import type { HandlerDeps } from './handler-deps.ts';
@@ -15,6 +16,8 @@ export const RETRY_NOT_MERGED_TEXT =
   '`/mergeplane retry` re-runs failed post-merge jobs; this pull request is not merged.';
 export const RETRY_NOT_CONFIGURED_TEXT =
   'Post-merge delivery is not configured for this installation of Mergeplane, so there is nothing to retry.';
+export const DRIFT_ELSEWHERE_TEXT =
+  '`/mergeplane drift` refreshes the drift report: comment it in the "Mergeplane drift report" issue.';
 export const RETRY_NOTHING_FAILED_TEXT =
   'Nothing failed: no post-merge job of this pull request needs a retry.';
 
@@ -46,9 +49,10 @@ export function createOnIssueComment(
   return async (context) => {
     const { payload } = context;
     // Also stops the bot from answering its own help text.
-    if (payload.issue.pull_request === undefined || payload.sender.type === 'Bot') return;
+    if (payload.sender.type === 'Bot') return;
     const command = parseSlashCommand(payload.comment.body);
     if (command === undefined) return;
+    if (payload.issue.pull_request === undefined) return onDriftIssue(context, deps, command);
     const { owner, repo } = context.repo();
     const pullNumber = payload.issue.number;
     // On `created` the sender is the comment's author (`comment.user` is nullable for deleted accounts).
@@ -85,6 +89,7 @@ export function createOnIssueComment(
       run.log.warn(run.fields, 'comment event without installation, ignored');
       return;
     }
+    if (command.kind === 'drift') return run.reply(DRIFT_ELSEWHERE_TEXT);
     const { data: pr } = await context.octokit.rest.pulls.get({ owner, repo, pull_number: pullNumber });
     if (command.kind === 'retry') return retryDelivery(run, pr);
     if (pr.state !== 'open') return run.reply(CLOSED_TEXT);
@@ -104,6 +109,64 @@ export function createOnIssueComment(
     if (command.kind === 'approve') return recordApproval(run, data, command.reason);
     return enqueuePlan(run, data);
   };
+}
+
+/**
+ * `/mergeplane drift` in the drift report issue (opened by the App, its body starting with the marker): a check
+ * now. Comments on other issues are not Mergeplane's and cost no API call.
+ */
+async function onDriftIssue(
+  context: Context<'issue_comment.created'>,
+  deps: HandlerDeps,
+  command: SlashCommand,
+): Promise<void> {
+  const { payload } = context;
+  if (command.kind !== 'drift' || payload.issue.user.type !== 'Bot' || !isDriftIssueBody(payload.issue.body))
+    return;
+  const { owner, repo } = context.repo();
+  const issueNumber = payload.issue.number;
+  const log = deps.log ?? context.log;
+  const fields = {
+    deliveryId: context.id,
+    repo: `${owner}/${repo}`,
+    issue: issueNumber,
+    command: 'drift',
+    user: payload.sender.login,
+  };
+  const reply = async (body: string) => {
+    await context.octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+  };
+  await context.octokit.rest.reactions.createForIssueComment({
+    owner,
+    repo,
+    comment_id: payload.comment.id,
+    content: 'eyes',
+  });
+  const run: CommandRun = {
+    context,
+    deps,
+    log,
+    fields,
+    owner,
+    repo,
+    pullNumber: issueNumber,
+    username: payload.sender.login,
+    reply,
+  };
+  if (!(await isWriter(run))) return;
+  const installationId = payload.installation?.id;
+  if (deps.driftChecker === undefined || installationId === undefined) {
+    return reply(`\`/mergeplane drift\` ${NOT_AVAILABLE_TEXT}`);
+  }
+  await deps.driftChecker.checkNow({
+    installationId,
+    owner,
+    repo,
+    trigger: 'command',
+    deliveryId: context.id,
+  });
+  log.info(fields, 'drift check queued');
+  await reply('Checking the cluster against the default branch now; this issue will be updated.');
 }
 
 /** Only users with write access run commands; the others get a polite refusal. */

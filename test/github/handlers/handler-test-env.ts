@@ -3,7 +3,11 @@ import nock from 'nock';
 import { Probot, ProbotOctokit } from 'probot';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createApp } from '../../../src/app.ts';
-import type { DeliveryRetrier, HandlerLogger } from '../../../src/github/handlers/handler-deps.ts';
+import type {
+  DeliveryRetrier,
+  HandlerDeps,
+  HandlerLogger,
+} from '../../../src/github/handlers/handler-deps.ts';
 import { createPlanQueue, type PlanQueue } from '../../../src/queue/plan-queue.ts';
 import { assertRedisReachable, createRedisScope, redisUrl } from '../../queue/redis-test-env.ts';
 import { assertGitHubRequests, type GitHubRequest } from '../../support/github-openapi.ts';
@@ -89,6 +93,7 @@ export function loadTestProbot(app: (probot: Probot) => void): {
 
 export interface HandlerTestOptions {
   deliveryRetrier?: DeliveryRetrier;
+  driftChecker?: HandlerDeps['driftChecker'];
 }
 
 /** A Probot running the app against a real plan queue (random Redis prefix) and nock for GitHub. */
@@ -103,6 +108,7 @@ export function createHandlerTestEnv(options: HandlerTestOptions = {}) {
       planQueue,
       log,
       ...(options.deliveryRetrier === undefined ? {} : { deliveryRetrier: options.deliveryRetrier }),
+      ...(options.driftChecker === undefined ? {} : { driftChecker: options.driftChecker }),
     }),
   );
   const github = nock(GITHUB);
@@ -188,9 +194,10 @@ export function useHandlerTestEnv(
 } {
   return useOfflineTestEnv({
     create: () =>
-      createHandlerTestEnv(
-        options.deliveryRetrier === undefined ? {} : { deliveryRetrier: options.deliveryRetrier },
-      ),
+      createHandlerTestEnv({
+        ...(options.deliveryRetrier === undefined ? {} : { deliveryRetrier: options.deliveryRetrier }),
+        ...(options.driftChecker === undefined ? {} : { driftChecker: options.driftChecker }),
+      }),
     verify: (env) => {
       options.afterEachTest?.(env);
       assertGitHubRequests(env.requests);
