@@ -21,23 +21,29 @@ function issueComment(body: string, o: { report: boolean }) {
   return payload;
 }
 
+/** A writer's command: 👀, the permission check, then one reply on issue 1, returned once posted. */
+function expectAckAndReply(): () => string {
+  let reply = '';
+  env()
+    .github.post(`${REPO}/issues/comments/492700400/reactions`, { content: 'eyes' })
+    .reply(env().recordAndReply(201, { id: 1, content: 'eyes' }))
+    .get(`${REPO}/collaborators/Codertocat/permission`)
+    .reply(
+      env().recordAndReply(200, { permission: 'write', role_name: 'write', user: { login: 'Codertocat' } }),
+    )
+    .post(`${REPO}/issues/1/comments`)
+    .reply(
+      env().recordAndReply(201, { id: 2 }, (body) => {
+        reply = (body as { body: string }).body;
+      }),
+    );
+  return () => reply;
+}
+
 describe('/mergeplane drift', () => {
   it('queues a drift check from a writer in the drift report issue, and says so', async () => {
     asked.length = 0;
-    let reply = '';
-    env()
-      .github.post(`${REPO}/issues/comments/492700400/reactions`, { content: 'eyes' })
-      .reply(env().recordAndReply(201, { id: 1, content: 'eyes' }))
-      .get(`${REPO}/collaborators/Codertocat/permission`)
-      .reply(
-        env().recordAndReply(200, { permission: 'write', role_name: 'write', user: { login: 'Codertocat' } }),
-      )
-      .post(`${REPO}/issues/1/comments`)
-      .reply(
-        env().recordAndReply(201, { id: 2 }, (body) => {
-          reply = (body as { body: string }).body;
-        }),
-      );
+    const reply = expectAckAndReply();
     await env().receive('issue_comment', issueComment('/mergeplane drift', { report: true }), 'delivery-d1');
     expect(asked).toEqual([
       {
@@ -48,7 +54,7 @@ describe('/mergeplane drift', () => {
         deliveryId: 'delivery-d1',
       },
     ]);
-    expect(reply).toContain('Checking the cluster');
+    expect(reply()).toContain('Checking the cluster');
   });
 
   it('ignores it in any other issue, without a GitHub request', async () => {
@@ -63,21 +69,8 @@ describe('/mergeplane drift', () => {
     (payload.issue as Record<string, unknown>).pull_request = {
       url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/1',
     };
-    let reply = '';
-    env()
-      .github.post(`${REPO}/issues/comments/492700400/reactions`, { content: 'eyes' })
-      .reply(env().recordAndReply(201, { id: 1, content: 'eyes' }))
-      .get(`${REPO}/collaborators/Codertocat/permission`)
-      .reply(
-        env().recordAndReply(200, { permission: 'write', role_name: 'write', user: { login: 'Codertocat' } }),
-      )
-      .post(`${REPO}/issues/1/comments`)
-      .reply(
-        env().recordAndReply(201, { id: 2 }, (body) => {
-          reply = (body as { body: string }).body;
-        }),
-      );
+    const reply = expectAckAndReply();
     await env().receive('issue_comment', payload);
-    expect(reply).toBe(DRIFT_ELSEWHERE_TEXT);
+    expect(reply()).toBe(DRIFT_ELSEWHERE_TEXT);
   });
 });
