@@ -53,35 +53,8 @@ export function createOnIssueComment(
     const command = parseSlashCommand(payload.comment.body);
     if (command === undefined) return;
     if (payload.issue.pull_request === undefined) return onDriftIssue(context, deps, command);
-    const { owner, repo } = context.repo();
-    const pullNumber = payload.issue.number;
-    // On `created` the sender is the comment's author (`comment.user` is nullable for deleted accounts).
-    const username = payload.sender.login;
-    const run: CommandRun = {
-      context,
-      deps,
-      log: deps.log ?? context.log,
-      fields: {
-        deliveryId: context.id,
-        repo: `${owner}/${repo}`,
-        pullNumber,
-        command: command.kind,
-        user: username,
-      },
-      owner,
-      repo,
-      pullNumber,
-      username,
-      reply: async (body) => {
-        await context.octokit.rest.issues.createComment({ owner, repo, issue_number: pullNumber, body });
-      },
-    };
-    await context.octokit.rest.reactions.createForIssueComment({
-      owner,
-      repo,
-      comment_id: payload.comment.id,
-      content: 'eyes',
-    });
+    const run = await acknowledge(context, deps, command, 'pullNumber');
+    const { owner, repo, pullNumber } = run;
     if (!(await isWriter(run))) return;
     if (!(await isAvailable(run, command))) return;
     const installationId = payload.installation?.id;
@@ -112,6 +85,48 @@ export function createOnIssueComment(
 }
 
 /**
+ * A command addressed to the bot: the run that answers it (who asked, where, how to reply), after the 👀 reaction
+ * that tells the commenter it was picked up. `numberField` names the issue or pull request in the logs.
+ */
+async function acknowledge(
+  context: Context<'issue_comment.created'>,
+  deps: HandlerDeps,
+  command: SlashCommand,
+  numberField: 'pullNumber' | 'issue',
+): Promise<CommandRun> {
+  const { payload } = context;
+  const { owner, repo } = context.repo();
+  const number = payload.issue.number;
+  // On `created` the sender is the comment's author (`comment.user` is nullable for deleted accounts).
+  const username = payload.sender.login;
+  await context.octokit.rest.reactions.createForIssueComment({
+    owner,
+    repo,
+    comment_id: payload.comment.id,
+    content: 'eyes',
+  });
+  return {
+    context,
+    deps,
+    log: deps.log ?? context.log,
+    fields: {
+      deliveryId: context.id,
+      repo: `${owner}/${repo}`,
+      [numberField]: number,
+      command: command.kind,
+      user: username,
+    },
+    owner,
+    repo,
+    pullNumber: number,
+    username,
+    reply: async (body) => {
+      await context.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
+    },
+  };
+}
+
+/**
  * `/mergeplane drift` in the drift report issue (opened by the App, its body starting with the marker): a check
  * now. Comments on other issues are not Mergeplane's and cost no API call.
  */
@@ -123,36 +138,8 @@ async function onDriftIssue(
   const { payload } = context;
   if (command.kind !== 'drift' || payload.issue.user.type !== 'Bot' || !isDriftIssueBody(payload.issue.body))
     return;
-  const { owner, repo } = context.repo();
-  const issueNumber = payload.issue.number;
-  const log = deps.log ?? context.log;
-  const fields = {
-    deliveryId: context.id,
-    repo: `${owner}/${repo}`,
-    issue: issueNumber,
-    command: 'drift',
-    user: payload.sender.login,
-  };
-  const reply = async (body: string) => {
-    await context.octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
-  };
-  await context.octokit.rest.reactions.createForIssueComment({
-    owner,
-    repo,
-    comment_id: payload.comment.id,
-    content: 'eyes',
-  });
-  const run: CommandRun = {
-    context,
-    deps,
-    log,
-    fields,
-    owner,
-    repo,
-    pullNumber: issueNumber,
-    username: payload.sender.login,
-    reply,
-  };
+  const run = await acknowledge(context, deps, command, 'issue');
+  const { owner, repo, log, fields, reply } = run;
   if (!(await isWriter(run))) return;
   const installationId = payload.installation?.id;
   if (deps.driftChecker === undefined || installationId === undefined) {
