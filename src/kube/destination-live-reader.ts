@@ -133,6 +133,18 @@ function refOf(object: KubeObject, defaultNamespace: string) {
 }
 
 /**
+ * One client of Argo CD's cluster per reader (a plan), made on first use, so its API discovery is made once for all
+ * added apps; a kubeconfig that cannot be loaded is tried again by the next app (and named in its note).
+ */
+function onceClient(kubeConfig: () => KubeConfig): () => KubeObjectClient {
+  let client: KubeObjectClient | undefined;
+  return () => {
+    client ??= createKubeObjectClient({ kubeConfig: kubeConfig(), fieldManager: 'mergeplane', attempts: 2 });
+    return client;
+  };
+}
+
+/**
  * Reads, from an added application's destination cluster, the live object of each object its head renders — with
  * GETs only, never a list or a write. Only what Argo CD would let the application deploy is read: the cluster must
  * be one Argo CD knows, the project (read from Argo CD's namespace) must permit the destination and each object's
@@ -141,6 +153,7 @@ function refOf(object: KubeObject, defaultNamespace: string) {
 export function createDestinationLiveReader(options: DestinationLiveReaderOptions): DestinationLiveReader {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxObjects = options.maxObjects ?? 200;
+  const controlClient = onceClient(options.kubeConfig);
   return {
     async liveObjects(app, head) {
       try {
@@ -156,11 +169,7 @@ export function createDestinationLiveReader(options: DestinationLiveReaderOption
   };
 
   async function read(app: AddedApp, head: readonly KubeObject[]): Promise<DestinationLive> {
-    const control = createKubeObjectClient({
-      kubeConfig: options.kubeConfig(),
-      fieldManager: 'mergeplane',
-      attempts: 2,
-    });
+    const control = controlClient();
     const projectName = app.project === '' ? 'default' : app.project;
     const project = await control.get({
       apiVersion: 'argoproj.io/v1alpha1',
