@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
+import { type ClosableWorker, closableWorker } from './closable-worker.ts';
 import { createBullConnections, type RedisConnection } from './redis-connection.ts';
 
 export const DRIFT_QUEUE_NAME = 'mergeplane-drift';
@@ -74,10 +75,7 @@ export interface DriftWorkerOptions {
 }
 
 /** The drift checks: one at a time per process (each is a few list/get requests and one issue edit). */
-export function createDriftWorker(options: DriftWorkerOptions): {
-  worker: Worker<DriftJobData>;
-  close(force?: boolean): Promise<void>;
-} {
+export function createDriftWorker(options: DriftWorkerOptions): ClosableWorker<DriftJobData> {
   const log = options.log ?? silentLogger;
   const bulls = createBullConnections(options.connection);
   const worker = new Worker<DriftJobData>(
@@ -94,17 +92,7 @@ export function createDriftWorker(options: DriftWorkerOptions): {
       'drift check failed',
     ),
   );
-  let closing: Promise<void> | undefined;
-  return {
-    worker,
-    close(force = false) {
-      closing ??= (async () => {
-        await worker.close(force);
-        await bulls.releaseAll();
-      })();
-      return closing;
-    },
-  };
+  return closableWorker(worker, bulls);
 }
 
 /** States of a `deliver` parent that has not finished. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import type { FarmedPlan, RenderFarm, RenderRequest } from '../plan/render-farm.ts';
+import { type ClosableWorker, closableWorker } from './closable-worker.ts';
 import { lockTimings } from './lock-timings.ts';
 import { createBullConnections, type RedisConnection } from './redis-connection.ts';
 
@@ -109,10 +110,7 @@ export interface RenderWorkerOptions {
   stalledInterval?: number;
 }
 
-export interface RenderWorker {
-  close(force?: boolean): Promise<void>;
-  readonly worker: Worker<RenderJobData>;
-}
+export type RenderWorker = ClosableWorker<RenderJobData>;
 
 /** Takes render jobs of any plan, from any worker process. */
 export function createRenderWorker(options: RenderWorkerOptions): RenderWorker {
@@ -134,15 +132,5 @@ export function createRenderWorker(options: RenderWorkerOptions): RenderWorker {
   worker.on('failed', (job, error) =>
     log.warn({ jobId: job?.id, error: error.message }, 'render job failed'),
   );
-  let closing: Promise<void> | undefined;
-  return {
-    worker,
-    close(force = false) {
-      closing ??= (async () => {
-        await worker.close(force);
-        await bulls.releaseAll();
-      })();
-      return closing;
-    },
-  };
+  return closableWorker(worker, bulls);
 }
