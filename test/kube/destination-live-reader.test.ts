@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDestinationLiveReader } from '../../src/kube/destination-live-reader.ts';
 import type { KubeObject } from '../../src/model/kube-object.ts';
-import type { AppReport, PlanReport } from '../../src/model/plan-report.ts';
+import type { AppReport } from '../../src/model/plan-report.ts';
 import { attachLiveViews } from '../../src/plan-job/attach-live-views.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
 import {
@@ -12,6 +12,7 @@ import {
   type FakeKubeResourceType,
   startFakeKubeServer,
 } from '../support/fake-kube/fake-kube-server.ts';
+import { planReportOf } from '../support/plan-report-of.ts';
 import { loadRbacPolicy } from '../support/rbac-policy.ts';
 
 const RBAC = fileURLToPath(new URL('../../deploy/rbac.yaml', import.meta.url));
@@ -102,21 +103,6 @@ function addedApp(destination: AppReport['destination'], project = 'shop'): AppR
     sourceType: 'directory',
     status: 'added',
     resources: [],
-  };
-}
-
-function report(app: AppReport): PlanReport {
-  return {
-    version: 1,
-    base: 'a'.repeat(40),
-    head: 'b'.repeat(40),
-    summary: {
-      apps: {} as PlanReport['summary']['apps'],
-      resources: {} as PlanReport['summary']['resources'],
-    },
-    apps: [app],
-    claims: [],
-    gates: [],
   };
 }
 
@@ -221,7 +207,7 @@ describe('live view of an app the pull request adds, read from its destination c
     });
     const app = addedApp(destination, options.project);
     const result = await attachLiveViews({
-      report: report(app),
+      report: planReportOf([app]),
       headObjects: new Map([['argocd/shop', options.objects ?? head]]),
       reader: {
         liveObjects: async () => ({ kind: 'unavailable', reason: 'Argo CD is not asked for added apps' }),

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { LiveObjects, LiveReader } from '../../src/kube/argocd-live-reader.ts';
 import type { KubeObject } from '../../src/model/kube-object.ts';
-import type { AppReport, PlanReport } from '../../src/model/plan-report.ts';
+import type { AppReport } from '../../src/model/plan-report.ts';
 import { attachLiveViews } from '../../src/plan-job/attach-live-views.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
+import { planReportOf } from '../support/plan-report-of.ts';
 
 const silent = { debug() {}, info() {}, warn() {} };
 const cm = (data: Record<string, string>): KubeObject => ({
@@ -26,21 +27,6 @@ function app(name: string, status: AppReport['status']): AppReport {
   };
 }
 
-function report(apps: AppReport[]): PlanReport {
-  return {
-    version: 1,
-    base: 'a'.repeat(40),
-    head: 'b'.repeat(40),
-    summary: {
-      apps: {} as PlanReport['summary']['apps'],
-      resources: {} as PlanReport['summary']['resources'],
-    },
-    apps,
-    claims: [],
-    gates: [],
-  };
-}
-
 describe('live views of a plan', () => {
   it('compares affected apps Argo CD knows, notes the others, and leaves unaffected apps alone', async () => {
     const asked: string[] = [];
@@ -57,7 +43,7 @@ describe('live views of a plan', () => {
     };
     const head = cm({ mode: 'from git' });
     const result = await attachLiveViews({
-      report: report([
+      report: planReportOf([
         app('shop', 'changed'),
         app('fresh', 'added'),
         app('flaky', 'changed'),
