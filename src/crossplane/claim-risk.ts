@@ -5,9 +5,9 @@ import { diffComposed } from './diff-composed.ts';
 import { COMPOSITION_RESOURCE_NAME_ANNOTATION, type ComposedResult } from './render-composed.ts';
 import type { SchemaViolation } from './validate-against-xrd.ts';
 
-/** A gate finding of the claim plan (`claims` fails, `destructive` needs approval). */
+/** A gate finding of the claim plan (`claims` fails; `destructive` and `blocked` need approval). */
 export interface ClaimFinding {
-  id: 'claims' | 'destructive';
+  id: 'claims' | 'destructive' | 'blocked';
   status: 'fail' | 'needs-approval';
   message: string;
   file?: string;
@@ -42,17 +42,18 @@ export interface ComposedChanges {
   composed: ComposedResourcePlan[];
   /** `Kind name` of managed resources whose external resource is destroyed. */
   destroyed: string[];
-  /** `Kind name (immutable fields)` of managed resources destroyed and recreated. */
-  replaced: string[];
+  /** `Kind name (immutable fields)` of managed resources whose update the provider will reject. */
+  blocked: string[];
   summary: ClaimReport['summary'];
   /** Some composed resource is created, changed or deleted. */
   changed: boolean;
 }
 
 /**
- * The composed resources' changes, Terraform-style: an update of an immutable field (per the provider CRDs) is a
- * replacement (add + destroy, unless orphaned), a delete destroys unless orphaned; notes name immutable fields
- * known only after apply.
+ * The composed resources' changes, Terraform-style, but as Crossplane behaves: an update of an immutable field (per
+ * the provider CRDs) is `blocked` — providers never destroy an external resource to update it, the API server
+ * rejects the update and the managed resource stays `Synced=False` until someone deletes it. A delete destroys
+ * unless orphaned; notes name immutable fields known only after apply.
  */
 export function planComposedChanges(
   before: ComposedResult | undefined,
@@ -66,8 +67,8 @@ export function planComposedChanges(
   const result: ComposedChanges = {
     composed: [],
     destroyed: [],
-    replaced: [],
-    summary: { add: 0, change: 0, destroy: 0 },
+    blocked: [],
+    summary: { add: 0, change: 0, destroy: 0, blocked: 0 },
     changed: false,
   };
   const summary = result.summary!;
@@ -87,20 +88,13 @@ export function planComposedChanges(
         : { forced: [], unknown: [] };
     for (const path of immutable.unknown) {
       notes.push(
-        `${change.kind} ${change.name}: immutable field ${path} is known only after apply; a new value would force a replacement`,
+        `${change.kind} ${change.name}: immutable field ${path} is known only after apply; a new value would be rejected and block the update`,
       );
     }
-    let orphanedByReplace = false;
     if (immutable.forced.length > 0) {
-      // Terraform-style: a replacement adds the new resource and destroys the old one (unless orphaned).
-      action = 'replace';
-      summary.add++;
-      const outcome = deleteOutcome(baseByName.get(change.name) ?? {});
-      if (outcome === 'orphan') orphanedByReplace = true;
-      else summary.destroy++;
-      if (outcome === 'destroy') {
-        result.replaced.push(`${change.kind} ${change.name} (immutable ${immutable.forced.join(', ')})`);
-      }
+      action = 'blocked';
+      summary.blocked = (summary.blocked ?? 0) + 1;
+      result.blocked.push(`${change.kind} ${change.name} (immutable ${immutable.forced.join(', ')})`);
     } else if (change.action === 'create') summary.add++;
     else if (change.action === 'update') summary.change++;
     else {
@@ -120,29 +114,35 @@ export function planComposedChanges(
           path: c.path,
           before: c.before,
           after: c.after,
-          ...(immutable.forced.includes(c.path) ? { forcesReplacement: true } : {}),
+          ...(immutable.forced.includes(c.path) ? { immutable: true } : {}),
         })),
-      ...(orphanedByReplace ? { orphan: true } : {}),
     });
   }
   return result;
 }
 
-/** The `destructive` findings of one claim: replacements, destroyed resources, a deletion not predicted. */
+/** What a blocked update does, in the report and the gate. */
+export const BLOCKED_CONSEQUENCE =
+  'Crossplane will not replace this resource; the update will be rejected and the claim will stay not synced until the resource is deleted';
+
+/**
+ * The approval findings of one claim: blocked updates (`blocked`), destroyed resources and a deletion not predicted
+ * (`destructive`).
+ */
 export function riskFindings(o: {
   label: string;
   action: ClaimReport['action'];
   destroyed: readonly string[];
-  replaced: readonly string[];
+  blocked: readonly string[];
   unknownDeletion: boolean;
   location: { file?: string; line?: number };
 }): ClaimFinding[] {
   const findings: ClaimFinding[] = [];
-  if (o.replaced.length > 0) {
+  if (o.blocked.length > 0) {
     findings.push({
-      id: 'destructive',
+      id: 'blocked',
       status: 'needs-approval',
-      message: `replaces ${o.replaced.join('; ')} composed by ${o.label}: the API server rejects an in-place update of an immutable field, so applying it means destroying and recreating the resource`,
+      message: `blocked update of ${o.blocked.join('; ')} composed by ${o.label}: ${BLOCKED_CONSEQUENCE}`,
       ...o.location,
     });
   }

@@ -48,7 +48,7 @@ export function planClaims(o: {
   const findings: ClaimFinding[] = [];
   findings.push(...newCatalogErrors(base.catalog.errors, head.catalog.errors));
 
-  // Provider CRDs at head decide which composed fields are immutable (replaced, not updated).
+  // Provider CRDs at head decide which composed fields are immutable (an update of one is rejected: blocked).
   const replacement = createReplacementDetector(o.head.objects);
   const keys = [...new Set([...base.instances.keys(), ...head.instances.keys()])].sort();
   for (const key of keys) {
@@ -87,8 +87,8 @@ function planInstance(o: {
   const predictable = (!b || be?.rendered !== undefined) && (!h || he?.rendered !== undefined);
   const changes = predictable
     ? planComposedChanges(be?.rendered, he?.rendered, o.replacement, notes)
-    : { composed: [], destroyed: [], replaced: [], summary: undefined, changed: false };
-  const { composed, destroyed, replaced, summary } = changes;
+    : { composed: [], destroyed: [], blocked: [], summary: undefined, changed: false };
+  const { composed, destroyed, blocked, summary } = changes;
   const composedChanged = changes.changed;
   const unsupported = unsupportedSteps(be, he);
   composed.push(...unsupported);
@@ -104,14 +104,14 @@ function planInstance(o: {
 
   // Deleting a claim whose composed resources are unknown is assumed to destroy them (the default policy).
   const unknownDeletion = action === 'delete' && (!be?.rendered || unsupported.length > 0);
-  const destructive = destroyed.length > 0 || unknownDeletion || replaced.length > 0;
+  const destructive = destroyed.length > 0 || unknownDeletion;
 
   const location = {
     ...(current.file !== undefined ? { file: current.file } : {}),
     ...(current.line !== undefined ? { line: current.line } : {}),
   };
   const findings = [
-    ...riskFindings({ label, action, destroyed, replaced, unknownDeletion, location }),
+    ...riskFindings({ label, action, destroyed, blocked, unknownDeletion, location }),
     ...schemaFindings({
       label,
       action,
@@ -141,6 +141,7 @@ function planInstance(o: {
     ...(composition ? { composition } : {}),
     composed,
     destructive,
+    ...(blocked.length > 0 ? { blocked: true } : {}),
     ...location,
     ...(summary ? { summary } : {}),
     ...(connectionSecret ? { connectionSecret } : {}),

@@ -50,6 +50,7 @@ export function evaluateGates(input: GateInput): GateResult[] {
     render: 'every affected application rendered',
     manifests: 'rendered manifests are valid Kubernetes objects',
     destructive: 'no destructive change',
+    blocked: 'no composed resource update that the API server would reject (immutable fields)',
     unsupported: 'every affected application could be rendered offline',
     claims: 'Crossplane claims and composite resources match their XRD schemas',
   };

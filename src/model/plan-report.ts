@@ -90,13 +90,12 @@ export interface ComposedResourcePlan {
   kind: string;
   name: string;
   /**
-   * create, update, delete, orphan, unknown, or `replace`: an update of an immutable field (per the
-   * provider CRD's CEL rules), whose field entries carry `forcesReplacement: true`.
+   * create, update, delete, orphan, unknown, deferred, or `blocked`: an update of an immutable field (per the
+   * provider CRD's CEL rules), whose field entries carry `immutable: true`. Crossplane never replaces a managed
+   * resource: the API server rejects that update and the resource stays not synced until it is deleted by hand.
    */
   action: string;
   fields: unknown;
-  /** A `replace` whose old external resource is orphaned (deletionPolicy Orphan), not destroyed. */
-  orphan?: boolean;
 }
 
 /** An ApplicationSet whose clusters generator targets a cluster a claim registers, and the apps it adds. */
@@ -114,11 +113,16 @@ export interface ClaimReport {
   composition?: string;
   composed: ComposedResourcePlan[];
   destructive: boolean;
+  /** Some composed resource's update changes an immutable field: the provider will reject it (needs approval). */
+  blocked?: boolean;
   /** Repository file (and 1-based line) of the claim at head, or at base when it is removed. */
   file?: string;
   line?: number;
-  /** Terraform-style counts of the composed resources; orphaned resources are not destroyed. */
-  summary?: { add: number; change: number; destroy: number };
+  /**
+   * Terraform-style counts of the composed resources; orphaned resources are not destroyed, `blocked` updates
+   * are rejected by the API server.
+   */
+  summary?: { add: number; change: number; destroy: number; blocked?: number };
   /** Where the connection details land (v1 `writeConnectionSecretToRef`; v2: a composed Secret). */
   connectionSecret?: { namespace: string; name: string };
   /** Workloads reading that Secret, e.g. `Deployment commerce/order-service`. */

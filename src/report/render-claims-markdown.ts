@@ -1,3 +1,4 @@
+import { BLOCKED_CONSEQUENCE } from '../crossplane/claim-risk.ts';
 import { KNOWN_AFTER_APPLY } from '../crossplane/known-after-apply.ts';
 import { isRecord } from '../model/kube-object.ts';
 import type { ClaimReport, ComposedResourcePlan } from '../model/plan-report.ts';
@@ -32,7 +33,7 @@ interface FieldLine {
   path: string;
   before: unknown;
   after: unknown;
-  forcesReplacement: boolean;
+  immutable: boolean;
 }
 
 function fieldLines(fields: unknown): FieldLine[] {
@@ -44,7 +45,7 @@ function fieldLines(fields: unknown): FieldLine[] {
       path: f.path as string,
       before: f.before,
       after: f.after,
-      forcesReplacement: f.forcesReplacement === true,
+      immutable: f.immutable === true,
     }));
 }
 
@@ -61,22 +62,20 @@ function composedLines(resource: ComposedResourcePlan): string[] {
       return [`- ➖ destroy ${what} ⚠️`];
     case 'create':
     case 'update':
-    case 'replace': {
+    case 'blocked': {
       const head =
         resource.action === 'create'
           ? `- ➕ create ${what}${resource.apiVersion ? ` (${codeSpan(resource.apiVersion)})` : ''}`
           : resource.action === 'update'
             ? `- ✏️ update ${what}`
-            : resource.orphan
-              ? `- ♻️ replace ${what}: recreated; the old external resource is orphaned, not deleted`
-              : `- ♻️ replace ${what} (destroy then create) ⚠️`;
+            : `- ⛔ blocked update of ${what}: ${BLOCKED_CONSEQUENCE} ⚠️`;
       const fields = fieldLines(resource.fields);
       const lines = fields
         .slice(0, MAX_FIELDS)
         .map((f) =>
           resource.action === 'create'
             ? `  - ${codeSpan(f.path)}: ${value(f.after)}`
-            : `  - ${codeSpan(f.path)}: ${value(f.before)} → ${value(f.after)}${f.forcesReplacement ? ' (immutable: forces replacement)' : ''}`,
+            : `  - ${codeSpan(f.path)}: ${value(f.before)} → ${value(f.after)}${f.immutable ? ' (immutable)' : ''}`,
         );
       if (fields.length > MAX_FIELDS) lines.push(`  - … and ${fields.length - MAX_FIELDS} more fields`);
       return [head, ...lines];
@@ -103,7 +102,11 @@ function clusterLines(claim: ClaimReport): string[] {
 
 function claimDetails(claim: ClaimReport): string {
   const composition = claim.composition ? ` via composition ${codeSpan(claim.composition)}` : '';
-  const header = `${claim.destructive ? '⚠️ ' : ''}**${claim.action}** ${escapeInline(claimName(claim))}${composition}${claim.destructive ? ' — destructive, needs approval' : ''}`;
+  const risk = [
+    ...(claim.destructive ? ['destructive'] : []),
+    ...(claim.blocked ? ['blocked update'] : []),
+  ].join(', ');
+  const header = `${risk ? '⚠️ ' : ''}**${claim.action}** ${escapeInline(claimName(claim))}${composition}${risk ? ` — ${risk}, needs approval` : ''}`;
   const items = claim.composed.flatMap(composedLines);
   if (claim.connectionSecret) {
     const secret =
@@ -124,7 +127,7 @@ function claimDetails(claim: ClaimReport): string {
   if (claim.summary) {
     lines.push(
       '',
-      `Plan: ${claim.summary.add} to add, ${claim.summary.change} to change, ${claim.summary.destroy} to destroy.`,
+      `Plan: ${claim.summary.add} to add, ${claim.summary.change} to change, ${claim.summary.destroy} to destroy${claim.summary.blocked ? `, ${claim.summary.blocked} blocked` : ''}.`,
     );
   }
   return lines.join('\n');

@@ -148,25 +148,26 @@ function plan(base: Params, head: Params, crds: CrossplaneObject[] = [CRD]) {
   });
 }
 
-describe('replacement of composed resources on immutable fields', () => {
+describe('updates of immutable composed fields are blocked, not replaced', () => {
   interface Case {
     name: string;
     head: Params;
     base?: Params;
     crds?: CrossplaneObject[];
     action: string;
-    destructive: boolean;
-    summary: { add: number; change: number; destroy: number };
-    forced?: string[];
+    summary: { add: number; change: number; destroy: number; blocked: number };
+    immutable?: string[];
   }
-  /** `change` to the defaults replaces the bucket, forced by the `forced` field. */
-  const replaced = (name: string, change: Params, forced: string): Case => ({
+  /**
+   * `change` to the defaults touches the `immutable` field: providers never destroy an external resource to
+   * update it, so the API server rejects the update and the managed resource wedges (Synced=False).
+   */
+  const blocked = (name: string, change: Params, immutable: string): Case => ({
     name,
     head: { ...DEFAULTS, ...change },
-    action: 'replace',
-    destructive: true,
-    summary: { add: 1, change: 0, destroy: 1 },
-    forced: [forced],
+    action: 'blocked',
+    summary: { add: 0, change: 0, destroy: 0, blocked: 1 },
+    immutable: [immutable],
   });
   /** `change` to the defaults updates the bucket in place. */
   const updated = (name: string, change: Params, crds?: CrossplaneObject[]): Case => ({
@@ -174,63 +175,68 @@ describe('replacement of composed resources on immutable fields', () => {
     head: { ...DEFAULTS, ...change },
     ...(crds ? { crds } : {}),
     action: 'update',
-    destructive: false,
-    summary: { add: 0, change: 1, destroy: 0 },
+    summary: { add: 0, change: 1, destroy: 0, blocked: 0 },
   });
   const cases: Case[] = [
-    replaced('an immutable leaf changed is replaced', { region: 'us-east-1' }, 'spec.forProvider.region'),
+    blocked('an immutable leaf changed is blocked', { region: 'us-east-1' }, 'spec.forProvider.region'),
     updated('a mutable field changed is updated in place', { storageClass: 'GLACIER' }),
     updated('without the provider CRD an immutable change is an update', { region: 'us-east-1' }, []),
     updated('a CRD that does not serve the composed version says nothing', { region: 'us-east-1' }, [
       obj(CRD_YAML.replace('served: true', 'served: false')),
     ]),
-    replaced(
-      'an immutable field inside a map-keyed list item is replaced',
+    blocked(
+      'an immutable field inside a map-keyed list item is blocked',
       { expireDays: 90 },
       'spec.forProvider.lifecycleRule[0].days',
     ),
     updated('under an atomic list the item rule is never evaluated', { expireDays: 90 }, [
       obj(CRD_YAML.replace('x-kubernetes-list-type: map', 'x-kubernetes-list-type: atomic')),
     ]),
-    replaced(
+    blocked(
       'a parent rule self.x == oldSelf.x makes x immutable',
       { bucketName: 'logs-v2' },
       'spec.forProvider.bucketName',
     ),
     updated('setting an immutable field that was unset is allowed in place', { kmsKey: 'alias/logs' }),
     {
-      name: 'an Orphan policy resource is replaced without destroying it',
+      name: 'an Orphan policy changes nothing: the update is rejected all the same',
       base: { ...DEFAULTS, deletionPolicy: 'Orphan' },
       head: { ...DEFAULTS, deletionPolicy: 'Orphan', region: 'us-east-1' },
-      action: 'replace',
-      destructive: false,
-      summary: { add: 1, change: 0, destroy: 0 },
-      forced: ['spec.forProvider.region'],
+      action: 'blocked',
+      summary: { add: 0, change: 0, destroy: 0, blocked: 1 },
+      immutable: ['spec.forProvider.region'],
     },
   ];
 
-  it.each(cases)('$name', ({ base, head, crds, action, destructive, summary, forced }) => {
+  it.each(cases)('$name', ({ base, head, crds, action, summary, immutable }) => {
     const result = plan(base ?? DEFAULTS, head, crds);
     const [report] = result.claims;
-    expect(report).toMatchObject({ action: 'update', destructive, summary });
+    expect(report).toMatchObject({ action: 'update', destructive: false, summary });
+    expect(report?.blocked).toBe(action === 'blocked' ? true : undefined);
     expect(report?.composed).toHaveLength(1);
     const [bucket] = report!.composed;
     expect(bucket?.action).toBe(action);
-    const fields = bucket?.fields as { path: string; forcesReplacement?: boolean }[];
-    expect(fields.filter((f) => f.forcesReplacement).map((f) => f.path)).toEqual(forced ?? []);
-    const findings = result.findings.filter((f) => f.id === 'destructive');
-    if (destructive) {
+    const fields = bucket?.fields as { path: string; immutable?: boolean }[];
+    expect(fields.filter((f) => f.immutable).map((f) => f.path)).toEqual(immutable ?? []);
+    expect(result.findings.filter((f) => f.id === 'destructive')).toEqual([]);
+    const findings = result.findings.filter((f) => f.id === 'blocked');
+    if (action === 'blocked') {
       expect(findings).toEqual([
-        expect.objectContaining({
+        {
+          id: 'blocked',
           status: 'needs-approval',
           file: 'claims/logs.yaml',
-          message: expect.stringContaining(`replaces Bucket bucket (immutable ${forced?.join(', ')})`),
-        }),
+          line: expect.any(Number),
+          message: expect.stringContaining(`Bucket bucket (immutable ${immutable?.join(', ')})`),
+        },
       ]);
+      expect(findings[0]?.message).toContain(
+        'Crossplane will not replace this resource; the update will be rejected and the claim will stay not synced until the resource is deleted',
+      );
+      expect(JSON.stringify(result)).not.toMatch(/replace\b(?! this)/);
     } else {
       expect(findings).toEqual([]);
     }
-    expect(bucket?.orphan).toBe(action === 'replace' && !destructive ? true : undefined);
   });
 });
 

@@ -164,7 +164,7 @@ describe('planClaims on the demo repository', () => {
     const result = plan([...platform(), ...load(DB_FILE)], platform());
     const claim = claimNamed(result, 'order-service-db');
     expect(claim).toMatchObject({ action: 'delete', destructive: true, file: DB_FILE, line: 3 });
-    expect(claim.summary).toEqual({ add: 0, change: 0, destroy: 1 });
+    expect(claim.summary).toEqual({ add: 0, change: 0, destroy: 1, blocked: 0 });
     expect(claim.composed.map((c) => [c.name, c.action])).toEqual([['rds-instance', 'delete']]);
     expect(result.findings).toEqual([
       {
@@ -208,7 +208,7 @@ describe('planClaims on the demo repository', () => {
     const claim = claimNamed(result, 'order-service-db');
     expect(claim.action).toBe('update');
     expect(claim.destructive).toBe(true);
-    expect(claim.summary).toEqual({ add: 1, change: 0, destroy: 1 });
+    expect(claim.summary).toEqual({ add: 1, change: 0, destroy: 1, blocked: 0 });
     expect(result.findings).toEqual([
       expect.objectContaining({
         id: 'destructive',

@@ -33,6 +33,7 @@ describe('evaluateGates', () => {
       ['render', 'pass'],
       ['manifests', 'pass'],
       ['destructive', 'pass'],
+      ['blocked', 'pass'],
       ['unsupported', 'pass'],
       ['claims', 'pass'],
     ]);

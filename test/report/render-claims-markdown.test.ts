@@ -144,46 +144,44 @@ describe('renderClaimsMarkdown', () => {
     `);
   });
 
-  it('shows replacements forced by immutable fields, destroyed or orphaned', () => {
-    const replace = (orphan: boolean): ClaimReport['composed'][number] => ({
-      apiVersion: 'rds.aws.upbound.io/v1beta1',
-      kind: 'Instance',
-      name: orphan ? 'replica' : 'rds-instance',
-      action: 'replace',
-      fields: [
-        {
-          path: 'spec.forProvider.engine',
-          before: 'postgres',
-          after: 'aurora-postgresql',
-          forcesReplacement: true,
-        },
-        { path: 'spec.forProvider.instanceClass', before: 'db.m6g.large', after: 'db.r6g.xlarge' },
-      ],
-      ...(orphan ? { orphan: true } : {}),
-    });
+  it('shows an update of an immutable field as blocked, never as a replacement', () => {
     const out = renderClaimsMarkdown([
       {
         ...created,
         action: 'update',
-        destructive: true,
-        composed: [replace(false), replace(true)],
-        summary: { add: 2, change: 0, destroy: 1 },
+        destructive: false,
+        blocked: true,
+        composed: [
+          {
+            apiVersion: 'rds.aws.m.upbound.io/v1beta1',
+            kind: 'Instance',
+            name: 'rds-instance',
+            action: 'blocked',
+            fields: [
+              {
+                path: 'spec.forProvider.engine',
+                before: 'postgres',
+                after: 'aurora-postgresql',
+                immutable: true,
+              },
+              { path: 'spec.forProvider.instanceClass', before: 'db.m6g.large', after: 'db.r6g.xlarge' },
+            ],
+          },
+        ],
+        summary: { add: 0, change: 0, destroy: 0, blocked: 1 },
         connectionSecret: undefined,
         consumers: undefined,
         notes: undefined,
       },
     ]);
     expect(out.slice(out.indexOf('⚠️ **update**'))).toMatchInlineSnapshot(`
-      "⚠️ **update** PostgreSQLInstance commerce/order-service-db via composition \`xpostgresqlinstances.aws.database.mergeplane.io\` — destructive, needs approval
+      "⚠️ **update** PostgreSQLInstance commerce/order-service-db via composition \`xpostgresqlinstances.aws.database.mergeplane.io\` — blocked update, needs approval
 
-      - ♻️ replace Instance \`rds-instance\` (destroy then create) ⚠️
-        - \`spec.forProvider.engine\`: \`postgres\` → \`aurora-postgresql\` (immutable: forces replacement)
-        - \`spec.forProvider.instanceClass\`: \`db.m6g.large\` → \`db.r6g.xlarge\`
-      - ♻️ replace Instance \`replica\`: recreated; the old external resource is orphaned, not deleted
-        - \`spec.forProvider.engine\`: \`postgres\` → \`aurora-postgresql\` (immutable: forces replacement)
+      - ⛔ blocked update of Instance \`rds-instance\`: Crossplane will not replace this resource; the update will be rejected and the claim will stay not synced until the resource is deleted ⚠️
+        - \`spec.forProvider.engine\`: \`postgres\` → \`aurora-postgresql\` (immutable)
         - \`spec.forProvider.instanceClass\`: \`db.m6g.large\` → \`db.r6g.xlarge\`
 
-      Plan: 2 to add, 0 to change, 1 to destroy."
+      Plan: 0 to add, 0 to change, 0 to destroy, 1 blocked."
     `);
   });
 
