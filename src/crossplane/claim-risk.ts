@@ -181,7 +181,7 @@ export function schemaFindings(o: {
   const findings: ClaimFinding[] = [];
   const before = new Set(o.before.map(violationKey));
   for (const error of o.after ?? []) {
-    if (o.action === 'unchanged' && before.has(violationKey(error))) {
+    if ((o.action === 'unchanged' || o.action === 'deferred') && before.has(violationKey(error))) {
       o.notes.push(`invalid before this change: ${error.path}: ${error.message}`);
       continue;
     }

@@ -9,6 +9,7 @@ import type { Composition } from './crossplane-model.ts';
 import { createReplacementDetector, type ReplacementDetector } from './detect-replacement.ts';
 import { type ComposedResult, renderComposed, type UnsupportedStep } from './render-composed.ts';
 import { resolveEnvironment } from './resolve-environment.ts';
+import { type RevisionPin, revisionForNewInstance, revisionPin } from './revision-pin.ts';
 import { type CompositionSelection, selectComposition } from './select-composition.ts';
 import { type SchemaViolation, validateAgainstXrd } from './validate-against-xrd.ts';
 
@@ -82,7 +83,7 @@ function planInstance(o: {
   const current = (h ?? b)!;
   const label = `${current.kind} ${current.namespace ? `${current.namespace}/` : ''}${current.name}`;
   const notes: string[] = [];
-  const { be, he } = evaluateBoth(o, notes);
+  const { be, he, deferral } = evaluateBoth(o);
 
   const predictable = (!b || be?.rendered !== undefined) && (!h || he?.rendered !== undefined);
   const changes = predictable
@@ -101,6 +102,8 @@ function planInstance(o: {
     composedChanged
   )
     action = 'update';
+  const deferred = deferral ? deferredChanges(he, deferral, o.replacement) : undefined;
+  if (deferred && action === 'unchanged') action = 'deferred';
 
   // Deleting a claim whose composed resources are unknown is assumed to destroy them (the default policy).
   const unknownDeletion = action === 'delete' && (!be?.rendered || unsupported.length > 0);
@@ -142,6 +145,7 @@ function planInstance(o: {
     composed,
     destructive,
     ...(blocked.length > 0 ? { blocked: true } : {}),
+    ...(deferred ? { deferred } : {}),
     ...location,
     ...(summary ? { summary } : {}),
     ...(connectionSecret ? { connectionSecret } : {}),
@@ -152,28 +156,46 @@ function planInstance(o: {
   return { claim, findings };
 }
 
+interface Deferral {
+  pin: RevisionPin;
+  /** The evaluation once the XR moves to the new revision. */
+  moved: Evaluation;
+}
+
 /**
- * Evaluates the claim at both revisions. Under the Manual update policy an existing XR stays on its current
- * CompositionRevision: the Composition edited in this change is not what it will be composed with.
+ * Evaluates the claim at both revisions. An existing XR pinned to its current CompositionRevision (Manual update
+ * policy, or a revision selector the new revision does not match) is composed with the base Composition now; what
+ * it gets when it moves is the deferral. A new XR with a revision selector gets the latest matching revision.
  */
-function evaluateBoth(
-  o: { base: Side; head: Side; b: Instance | undefined; h: Instance | undefined },
-  notes: string[],
-): { be: Evaluation | undefined; he: Evaluation | undefined } {
+function evaluateBoth(o: { base: Side; head: Side; b: Instance | undefined; h: Instance | undefined }): {
+  be: Evaluation | undefined;
+  he: Evaluation | undefined;
+  deferral?: Deferral;
+} {
   const be = o.b ? evaluate(o.base, o.b) : undefined;
   const he = o.h ? evaluate(o.head, o.h) : undefined;
-  if (
-    o.h &&
-    he &&
-    be?.composition &&
-    he.composition?.name === be.composition.name &&
-    he.selection?.compositionUpdatePolicy === 'Manual' &&
-    canonical(he.composition) !== canonical(be.composition)
-  ) {
-    notes.push(
-      `compositionUpdatePolicy Manual: the XR keeps its current revision of Composition ${be.composition.name}; the Composition change applies only after a manual update`,
-    );
-    return { be, he: evaluate(o.head, o.h, be.composition) };
+  const next = he?.composition;
+  if (!o.h?.parsed || !he?.selection || !next) return { be, he };
+  const current = be?.composition;
+  if (o.b && current && current.name === next.name && canonical(current) !== canonical(next)) {
+    const pin = revisionPin({
+      instance: o.h.parsed,
+      policy: he.selection.compositionUpdatePolicy,
+      current,
+      next,
+    });
+    if (pin) return { be, he: evaluate(o.head, o.h, current), deferral: { pin, moved: he } };
+  }
+  if (!o.b && o.h.parsed.compositionRevisionSelector) {
+    const atBase = allCompositions(o.base.catalog).find((c) => c.name === next.name);
+    const chosen = revisionForNewInstance({ instance: o.h.parsed, next, current: atBase });
+    if (chosen.composition !== next) {
+      const evaluation = chosen.composition
+        ? evaluate(o.head, o.h, chosen.composition)
+        : { ...he, rendered: undefined };
+      evaluation.notes.push(...(chosen.note ? [chosen.note] : []));
+      return { be, he: evaluation };
+    }
   }
   return { be, he };
 }
@@ -192,6 +214,25 @@ function unsupportedSteps(be: Evaluation | undefined, he: Evaluation | undefined
     action: 'unknown',
     fields: step.reason,
   }));
+}
+
+/** The change a pinned XR gets when it moves to the new revision (not predicted: `composed` empty, with a note). */
+function deferredChanges(
+  now: Evaluation | undefined,
+  deferral: Deferral,
+  replacement: ReplacementDetector,
+): NonNullable<ClaimReport['deferred']> {
+  const notes: string[] = [];
+  if (!now?.rendered || !deferral.moved.rendered) {
+    return { reason: deferral.pin.reason, composed: [], notes: ['the change it gets then is not predicted'] };
+  }
+  const changes = planComposedChanges(now.rendered, deferral.moved.rendered, replacement, notes);
+  return {
+    reason: deferral.pin.reason,
+    composed: changes.composed,
+    ...(changes.summary ? { summary: changes.summary } : {}),
+    ...(notes.length > 0 ? { notes } : {}),
+  };
 }
 
 function evaluate(side: Side, instance: Instance, pinned?: Composition): Evaluation {

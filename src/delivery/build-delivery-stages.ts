@@ -146,7 +146,8 @@ export function buildDeliveryStages(input: BuildDeliveryStagesInput): DeliveryPl
   const claimTargets: ClaimTarget[] = [];
   const ownerTargets = new Map<string, SyncTarget>();
   for (const claim of input.claims) {
-    if (claim.action === 'unchanged') continue;
+    // A deferred claim is unchanged itself: it waits on its pinned Composition revision, nothing to apply.
+    if (claim.action === 'unchanged' || claim.action === 'deferred') continue;
     const object = input.claimObject(claim);
     const owner = claim.action === 'delete' ? undefined : ownerOf(claim, input.headApps);
     if (owner && !observeOnly(owner)) {

@@ -109,9 +109,20 @@ export interface ClaimReport {
   kind: string;
   namespace: string;
   name: string;
-  action: 'create' | 'update' | 'delete' | 'unchanged';
+  /** `deferred`: the claim itself is unchanged, but pinned to its current Composition revision (see `deferred`). */
+  action: 'create' | 'update' | 'delete' | 'unchanged' | 'deferred';
   composition?: string;
   composed: ComposedResourcePlan[];
+  /**
+   * The claim/XR stays on its current CompositionRevision (Manual update policy, or a revision selector the new
+   * revision does not match): why, and the composed changes it will get when it moves to the new revision.
+   */
+  deferred?: {
+    reason: string;
+    composed: ComposedResourcePlan[];
+    summary?: { add: number; change: number; destroy: number; blocked?: number };
+    notes?: string[];
+  };
   destructive: boolean;
   /** Some composed resource's update changes an immutable field: the provider will reject it (needs approval). */
   blocked?: boolean;

@@ -9,6 +9,7 @@ const ACTION_LABEL: Record<ClaimReport['action'], string> = {
   update: '✏️ update',
   delete: '➖ delete',
   unchanged: 'unchanged',
+  deferred: '⏸️ deferred',
 };
 
 /** Fields listed per composed resource before the rest is summarized; the JSON report has them all. */
@@ -85,6 +86,19 @@ function composedLines(resource: ComposedResourcePlan): string[] {
   }
 }
 
+function planLine(summary: NonNullable<ClaimReport['summary']>): string {
+  return `Plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy${summary.blocked ? `, ${summary.blocked} blocked` : ''}.`;
+}
+
+/** A pinned claim: why it waits, then (nested) what it gets when it moves to the new revision. */
+function deferredLines(deferred: NonNullable<ClaimReport['deferred']>): string[] {
+  const moved = deferred.composed.flatMap(composedLines).map((line) => `  ${line}`);
+  const notes = (deferred.notes ?? []).map((note) => `  - ℹ️ ${escapeInline(note)}`);
+  const plan = deferred.summary ? [`  - then: ${planLine(deferred.summary)}`] : [];
+  const tail = moved.length + notes.length > 0 ? ' When it moves to the new revision:' : '';
+  return [`- ⏸️ deferred: ${escapeInline(deferred.reason)}.${tail}`, ...moved, ...notes, ...plan];
+}
+
 function clusterLines(claim: ClaimReport): string[] {
   if (!claim.cluster || !claim.clusterTargets) return ['- 🌐 registered as an Argo CD cluster once ready'];
   const cluster = `${codeSpan(claim.cluster.name)}${claim.cluster.server ? '' : ' (server known after apply)'}`;
@@ -121,14 +135,12 @@ function claimDetails(claim: ClaimReport): string {
     items.push(`- 🔑 connection secret: ${chain.join(' ← ')}`);
   }
   if (claim.registersCluster) items.push(...clusterLines(claim));
+  if (claim.deferred) items.push(...deferredLines(claim.deferred));
   for (const note of claim.notes ?? []) items.push(`- ℹ️ ${escapeInline(note)}`);
   const lines = [header];
   if (items.length > 0) lines.push('', ...items);
   if (claim.summary) {
-    lines.push(
-      '',
-      `Plan: ${claim.summary.add} to add, ${claim.summary.change} to change, ${claim.summary.destroy} to destroy${claim.summary.blocked ? `, ${claim.summary.blocked} blocked` : ''}.`,
-    );
+    lines.push('', planLine(claim.summary));
   }
   return lines.join('\n');
 }

@@ -155,9 +155,10 @@ describe('planClaims on the demo repository', () => {
       ],
     );
     const claim = claimNamed(result, 'order-service-db');
-    expect(claim.action).toBe('unchanged');
+    expect(claim.action).toBe('deferred');
+    expect(claim.composed).toEqual([]);
     expect(claim.composition).toBe('xpostgresqlinstances.aws.database.mergeplane.io (update policy Manual)');
-    expect(claim.notes).toEqual([expect.stringContaining('compositionUpdatePolicy Manual')]);
+    expect(claim.deferred?.reason).toContain('compositionUpdatePolicy Manual');
   });
 
   it('flags removing a claim as destructive, needing approval', () => {

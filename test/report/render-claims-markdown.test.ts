@@ -185,6 +185,46 @@ describe('renderClaimsMarkdown', () => {
     `);
   });
 
+  it('shows a claim pinned to its revision as deferred, with the change it gets when it moves', () => {
+    const out = renderClaimsMarkdown([
+      {
+        ...created,
+        action: 'deferred',
+        destructive: false,
+        composed: [],
+        summary: { add: 0, change: 0, destroy: 0, blocked: 0 },
+        deferred: {
+          reason:
+            'pinned to revision pg-3f2c9a1 (compositionUpdatePolicy Manual); will not change until updated',
+          composed: [
+            {
+              apiVersion: 'rds.aws.m.upbound.io/v1beta1',
+              kind: 'Instance',
+              name: 'rds-instance',
+              action: 'update',
+              fields: [{ path: 'spec.forProvider.backupRetentionPeriod', before: 7, after: 14 }],
+            },
+          ],
+          summary: { add: 0, change: 1, destroy: 0, blocked: 0 },
+        },
+        connectionSecret: undefined,
+        consumers: undefined,
+        notes: undefined,
+      },
+    ]);
+    expect(out).toContain('| PostgreSQLInstance commerce/order-service-db | ⏸️ deferred |');
+    expect(out.slice(out.indexOf('**deferred**'))).toMatchInlineSnapshot(`
+      "**deferred** PostgreSQLInstance commerce/order-service-db via composition \`xpostgresqlinstances.aws.database.mergeplane.io\`
+
+      - ⏸️ deferred: pinned to revision pg-3f2c9a1 (compositionUpdatePolicy Manual); will not change until updated. When it moves to the new revision:
+        - ✏️ update Instance \`rds-instance\`
+          - \`spec.forProvider.backupRetentionPeriod\`: \`7\` → \`14\`
+        - then: Plan: 0 to add, 1 to change, 0 to destroy.
+
+      Plan: 0 to add, 0 to change, 0 to destroy."
+    `);
+  });
+
   it.each([
     {
       name: 'lists the apps each ApplicationSet creates on a new cluster',
