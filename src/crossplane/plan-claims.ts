@@ -16,9 +16,20 @@ import { type SchemaViolation, validateAgainstXrd } from './validate-against-xrd
 export type { ClaimFinding } from './claim-risk.ts';
 export type { CrossplaneInput, CrossplaneObject } from './claim-sides.ts';
 
+/** The composed resources predicted for one claim/XR at head, for schema validation by the caller. */
+export interface PredictedComposed {
+  /** `Kind namespace/name` of the claim/XR. */
+  label: string;
+  file?: string;
+  line?: number;
+  /** Values only known after apply are KNOWN_AFTER_APPLY. */
+  objects: Record<string, unknown>[];
+}
+
 export interface ClaimsPlan {
   claims: ClaimReport[];
   findings: ClaimFinding[];
+  predicted: PredictedComposed[];
 }
 
 export const REGISTER_CLUSTER_ANNOTATION = 'mergeplane.io/register-cluster';
@@ -47,6 +58,7 @@ export function planClaims(o: {
   const head = buildSide(o.head);
   const claims: ClaimReport[] = [];
   const findings: ClaimFinding[] = [];
+  const predicted: PredictedComposed[] = [];
   findings.push(...newCatalogErrors(base.catalog.errors, head.catalog.errors));
 
   // Provider CRDs at head decide which composed fields are immutable (an update of one is rejected: blocked).
@@ -65,10 +77,11 @@ export function planClaims(o: {
     });
     claims.push(planned.claim);
     findings.push(...planned.findings);
+    if (planned.predicted) predicted.push(planned.predicted);
   }
   const order = (c: ClaimReport) => `${c.kind}\u0000${c.namespace}\u0000${c.name}`;
   claims.sort((x, y) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0));
-  return { claims, findings };
+  return { claims, findings, predicted };
 }
 
 function planInstance(o: {
@@ -78,7 +91,7 @@ function planInstance(o: {
   h: Instance | undefined;
   registerClusterKinds: readonly string[];
   replacement: ReplacementDetector;
-}): { claim: ClaimReport; findings: ClaimFinding[] } {
+}): { claim: ClaimReport; findings: ClaimFinding[]; predicted?: PredictedComposed } {
   const { b, h } = o;
   const current = (h ?? b)!;
   const label = `${current.kind} ${current.namespace ? `${current.namespace}/` : ''}${current.name}`;
@@ -153,7 +166,9 @@ function planInstance(o: {
     ...(registersCluster ? { registersCluster } : {}),
     ...(allNotes.length > 0 ? { notes: allNotes } : {}),
   };
-  return { claim, findings };
+  const objects = he?.rendered?.resources.map((r) => r.object) ?? [];
+  const predicted = objects.length > 0 ? { label, ...location, objects } : undefined;
+  return { claim, findings, ...(predicted ? { predicted } : {}) };
 }
 
 interface Deferral {
