@@ -5,13 +5,10 @@ import {
   type Context,
   type Working,
 } from './apply-composed-patch.ts';
-import {
-  COMPOSITION_RESOURCE_NAME_ANNOTATION,
-  type ComposedResult,
-  PT_INPUT_API_VERSION,
-} from './composed-types.ts';
+import { type ComposedResult, PT_INPUT_API_VERSION } from './composed-types.ts';
 import { type Composition, CrossplaneModelError, parseComposition } from './crossplane-model.ts';
-import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
+import { evaluateFunctionStep } from './evaluate-function-step.ts';
+import { finishMetadata } from './finish-metadata.ts';
 
 export type { ComposedResource, ComposedResult, RenderError, UnsupportedStep } from './composed-types.ts';
 export {
@@ -75,6 +72,8 @@ export function renderComposed(o: {
           environment: isRecord(input.environment) ? input.environment : undefined,
           legacy: false,
         });
+      } else if (input && evaluateFunctionStep(ctx, step)) {
+        // function-go-templating, function-cel-filter, function-sequencer.
       } else if (isFunction(step.functionName, NO_COMPOSED_RESOURCES)) {
         // Readiness only.
       } else if (isFunction(step.functionName, ENVIRONMENT_FUNCTIONS)) {
@@ -103,17 +102,8 @@ export function renderComposed(o: {
 /** Inputs of well-known functions whose output depends on code Mergeplane does not run. */
 const UNSUPPORTED_INPUTS: { group: string; what: string }[] = [
   { group: 'krm.kcl.dev', what: 'a KCL program, which Mergeplane does not run' },
-  { group: 'gotemplating.fn.crossplane.io', what: 'Go templates, which Mergeplane does not render' },
   { group: 'python.fn.crossplane.io', what: 'a Python script, which Mergeplane does not run' },
   { group: 'cue.fn.crossplane.io', what: 'a CUE program, which Mergeplane does not evaluate' },
-  {
-    group: 'cel.fn.crossplane.io',
-    what: 'CEL filters that may drop composed resources of earlier steps; Mergeplane does not evaluate them',
-  },
-  {
-    group: 'sequencer.fn.crossplane.io',
-    what: 'a sequence that delays composed resources of earlier steps until others are ready',
-  },
 ];
 
 function whyUnsupported(input: Record<string, unknown> | undefined): string {
@@ -223,24 +213,4 @@ function expandPatchSets(patches: unknown[], patchSets: Map<string, unknown[]>):
     }
   }
   return out;
-}
-
-function finishMetadata(ctx: Context, w: Working, named: boolean): void {
-  const metadata = isRecord(w.object.metadata) ? w.object.metadata : {};
-  w.object.metadata = metadata;
-  if (named) {
-    const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
-    annotations[COMPOSITION_RESOURCE_NAME_ANNOTATION] = w.name;
-    metadata.annotations = annotations;
-  }
-  // Namespaced (v2) XRs compose into their own namespace.
-  const xrMetadata = isRecord(ctx.composite.metadata) ? ctx.composite.metadata : {};
-  if (typeof xrMetadata.namespace === 'string' && metadata.namespace === undefined) {
-    metadata.namespace = xrMetadata.namespace;
-  }
-  // Crossplane generates `<xr name>-<suffix>` when the template does not name the resource.
-  if (typeof metadata.name !== 'string' || metadata.name === '') {
-    metadata.name = KNOWN_AFTER_APPLY;
-    w.unknown.add('metadata.name');
-  }
 }

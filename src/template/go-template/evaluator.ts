@@ -1,30 +1,70 @@
 import { isRecord } from '../../model/kube-object.ts';
-import { callGoFunction, truth } from './functions.ts';
+import type { FunctionTable } from './function-table.ts';
+import { truth } from './functions.ts';
 import { formatGoValue, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';
-import type { Command, Node, Operand, Pipeline } from './parser.ts';
+import type { Command, Declaration, Node, Operand, ParsedTemplate, Pipeline } from './parser.ts';
+import { isUnknown } from './unknown-value.ts';
 
 export interface EvaluateOptions {
   /** `missingkey=error`: a missing map key fails instead of yielding `<no value>`. */
   missingKeyError: boolean;
   /** Upper bound on the rendered text, so a hostile template cannot grow without limit. */
   maxOutputLength: number;
+  /** Upper bound on executed actions and loop iterations, so a template cannot spin without output. */
+  maxSteps: number;
+  functions: FunctionTable;
 }
 
+/** Go's limit on nested template calls (text/template's maxExecDepth is 100,000; far lower is plenty here). */
+const MAX_TEMPLATE_DEPTH = 100;
+
 interface State {
-  root: unknown;
+  template: ParsedTemplate;
   options: EvaluateOptions;
   out: string;
+  steps: number;
+  depth: number;
+  /** Variables in scope, innermost last; `$` is the data the template (or `define`) was executed with. */
+  vars: { name: string; value: unknown }[];
+}
+
+class LoopControl {
+  readonly kind: 'break' | 'continue';
+  constructor(kind: 'break' | 'continue') {
+    this.kind = kind;
+  }
 }
 
 /**
- * Executes parsed nodes against `data`. `undefined` stands for Go's invalid value (a missing key: prints
+ * Executes a parsed template against `data`. `undefined` stands for Go's invalid value (a missing key: prints
  * `<no value>`), `null` for nil.
  */
-export function evaluateTemplate(nodes: Node[], data: unknown, options: EvaluateOptions): string {
-  const state: State = { root: data, options, out: '' };
-  walk(state, nodes, data);
+export function evaluateTemplate(template: ParsedTemplate, data: unknown, options: EvaluateOptions): string {
+  const state: State = { template, options, out: '', steps: 0, depth: 0, vars: [{ name: '$', value: data }] };
+  walk(state, template.nodes, data);
   return state.out;
+}
+
+/** `include NAME DATA`: a defined template rendered to a string (Helm's and function-go-templating's helper). */
+function includeTemplate(state: State, name: unknown, data: unknown): string {
+  if (typeof name !== 'string')
+    throw new GoTemplateError('error calling include: template name must be a string');
+  const outer = state.out;
+  state.out = '';
+  try {
+    callTemplate(state, name, data);
+    return state.out;
+  } finally {
+    state.out = outer;
+  }
+}
+
+function step(state: State): void {
+  state.steps++;
+  if (state.steps > state.options.maxSteps) {
+    throw new GoTemplateError(`template runs more than ${state.options.maxSteps} steps`);
+  }
 }
 
 function write(state: State, text: string): void {
@@ -34,24 +74,117 @@ function write(state: State, text: string): void {
   }
 }
 
+function callTemplate(state: State, name: string, data: unknown): void {
+  const body = state.template.defined.get(name);
+  if (!body) throw new GoTemplateError(`no such template "${name}"`);
+  if (state.depth >= MAX_TEMPLATE_DEPTH)
+    throw new GoTemplateError(`exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`);
+  const vars = state.vars;
+  state.vars = [{ name: '$', value: data }];
+  state.depth++;
+  try {
+    walk(state, body, data);
+  } finally {
+    state.depth--;
+    state.vars = vars;
+  }
+}
+
+function bind(state: State, decl: Declaration | undefined, values: unknown[]): void {
+  if (!decl) return;
+  decl.names.forEach((name, i) => {
+    const value = values[i];
+    if (decl.declare) {
+      state.vars.push({ name, value });
+      return;
+    }
+    const binding = state.vars.findLast((v) => v.name === name);
+    if (!binding) throw new GoTemplateError(`undefined variable "${name}"`);
+    binding.value = value;
+  });
+}
+
+/** Runs `nodes` in a scope of their own: variables declared inside end with it. */
+function scoped(state: State, run: () => void): void {
+  const mark = state.vars.length;
+  try {
+    run();
+  } finally {
+    state.vars.length = mark;
+  }
+}
+
 function walk(state: State, nodes: Node[], dot: unknown): void {
   for (const node of nodes) {
+    step(state);
     switch (node.kind) {
       case 'text':
         write(state, node.value);
         break;
       case 'action': {
         const value = evalPipeline(state, node.pipeline, dot);
-        write(state, value === undefined || value === null ? '<no value>' : formatGoValue(value));
+        if (node.decl) bind(state, node.decl, [value]);
+        else write(state, value === undefined || value === null ? '<no value>' : formatGoValue(value));
         break;
       }
       case 'if':
-      case 'with': {
-        const value = evalPipeline(state, node.pipeline, dot);
-        if (truth(value)) walk(state, node.then, node.kind === 'with' ? value : dot);
-        else walk(state, node.otherwise, dot);
+      case 'with':
+        scoped(state, () => {
+          const value = evalPipeline(state, node.pipeline, dot);
+          bind(state, node.decl, [value]);
+          if (truth(value)) walk(state, node.then, node.kind === 'with' ? value : dot);
+          else walk(state, node.otherwise, dot);
+        });
         break;
-      }
+      case 'range':
+        scoped(state, () => walkRange(state, node, dot));
+        break;
+      case 'template':
+        callTemplate(state, node.name, node.pipeline ? evalPipeline(state, node.pipeline, dot) : null);
+        break;
+      case 'break':
+      case 'continue':
+        throw new LoopControl(node.kind);
+    }
+  }
+}
+
+/** The key/value pairs `range` visits: list items, map entries by sorted key, or 0..n-1 for an integer. */
+function rangeEntries(value: unknown): [unknown, unknown][] {
+  // Observed state is empty on the first render.
+  if (value === null || isUnknown(value)) return [];
+  if (value === null || value === undefined) return [];
+  if (Array.isArray(value)) return value.map((v, i) => [i, v]);
+  if (isRecord(value))
+    return Object.keys(value)
+      .sort()
+      .map((k) => [k, value[k]]);
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    return Array.from({ length: Math.max(0, value) }, (_, i) => [i, i]);
+  }
+  throw new GoTemplateError(`range can't iterate over ${formatGoValue(value)}`);
+}
+
+function walkRange(state: State, node: Extract<Node, { kind: 'range' }>, dot: unknown): void {
+  const value = evalPipeline(state, node.pipeline, dot);
+  const entries = rangeEntries(value);
+  if (entries.length === 0) {
+    walk(state, node.otherwise, dot);
+    return;
+  }
+  const mark = state.vars.length;
+  for (const [key, item] of entries) {
+    step(state);
+    state.vars.length = mark;
+    if (node.decl) {
+      const names = node.decl.names;
+      bind(state, { ...node.decl, declare: true }, names.length === 2 ? [key, item] : [item]);
+    }
+    try {
+      walk(state, node.then, item);
+    } catch (error) {
+      if (!(error instanceof LoopControl)) throw error;
+      if (error.kind === 'break') break;
     }
   }
 }
@@ -77,7 +210,12 @@ function evalCommand(
       return evalAndOr(state, first.name, rest, dot, hasFinal, final);
     const args = rest.map((arg) => evalOperand(state, arg, dot));
     if (hasFinal) args.push(final);
-    return callGoFunction(first.name, args);
+    if (first.name === 'include' && state.options.functions.has('include')) {
+      if (args.length !== 2)
+        throw new GoTemplateError(`wrong number of args for include: want 2 got ${args.length}`);
+      return includeTemplate(state, args[0], args[1]);
+    }
+    return state.options.functions.call(first.name, args);
   }
   if (rest.length > 0 || hasFinal) throw new GoTemplateError("can't give argument to non-function");
   if (first?.kind === 'literal' && first.value === null) throw new GoTemplateError('nil is not a command');
@@ -113,13 +251,16 @@ function evalOperand(state: State, operand: Operand, dot: unknown): unknown {
       return operand.value;
     case 'field':
       return evalFieldChain(state, dot, operand.names);
-    case 'root':
-      return evalFieldChain(state, state.root, operand.names);
+    case 'variable': {
+      const binding = state.vars.findLast((v) => v.name === operand.name);
+      if (!binding) throw new GoTemplateError(`undefined variable "${operand.name}"`);
+      return evalFieldChain(state, binding.value, operand.names);
+    }
     case 'pipeline':
       return evalFieldChain(state, evalPipeline(state, operand.pipeline, dot), operand.names);
     case 'function':
       // A bare function name as an argument is a call without arguments in Go.
-      return callGoFunction(operand.name, []);
+      return state.options.functions.call(operand.name, []);
   }
 }
 
@@ -130,6 +271,7 @@ function evalFieldChain(state: State, receiver: unknown, names: string[]): unkno
 }
 
 function evalField(state: State, receiver: unknown, name: string): unknown {
+  if (isUnknown(receiver)) return receiver.field(name);
   if (receiver === undefined) {
     if (state.options.missingKeyError) throw new GoTemplateError(`nil data; no entry for key "${name}"`);
     return undefined;

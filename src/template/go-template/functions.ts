@@ -1,20 +1,16 @@
 import { stringify } from 'yaml';
 import { isRecord } from '../../model/kube-object.ts';
 import { sanitizeName } from '../sanitize-name.ts';
+import { type FunctionSpec, functionTable, MANY } from './function-table.ts';
 import { formatGoValue, goQuote, goSprint, goSprintf, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';
-
-type GoFunction = (args: unknown[]) => unknown;
-
-interface FunctionSpec {
-  min: number;
-  max: number;
-  fn: GoFunction;
-}
+import { isUnknown, requireKnown } from './unknown-value.ts';
 
 /** Go's truth: false, 0, "", nil and empty collections are false. */
 export function truth(value: unknown): boolean {
   if (value === undefined || value === null) return false;
+  // Observed state does not exist yet on the first render: a condition on it is false, as Crossplane's first reconcile sees it.
+  if (isUnknown(value)) return false;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number') return value !== 0;
   if (typeof value === 'string') return value.length > 0;
@@ -23,7 +19,8 @@ export function truth(value: unknown): boolean {
   return true;
 }
 
-function str(name: string, value: unknown): string {
+export function str(name: string, value: unknown): string {
+  requireKnown(value, name);
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) {
     throw new GoTemplateError(`error calling ${name}: invalid value; expected string`);
@@ -34,11 +31,11 @@ function str(name: string, value: unknown): string {
 }
 
 /** sprig's strval. */
-function strval(value: unknown): string {
+export function strval(value: unknown): string {
   return typeof value === 'string' ? value : formatGoValue(value);
 }
 
-function isEmpty(value: unknown): boolean {
+export function isEmpty(value: unknown): boolean {
   return !truth(value);
 }
 
@@ -51,6 +48,7 @@ function basicKind(value: unknown): 'bool' | 'number' | 'string' | 'nil' | 'othe
 }
 
 function eq(args: unknown[]): boolean {
+  for (const arg of args) requireKnown(arg, 'a comparison');
   const [first, ...rest] = args;
   const k1 = basicKind(first);
   for (const other of rest) {
@@ -71,6 +69,8 @@ function eq(args: unknown[]): boolean {
 }
 
 function compare(name: string, a: unknown, b: unknown): number {
+  requireKnown(a, name);
+  requireKnown(b, name);
   const ka = basicKind(a);
   const kb = basicKind(b);
   if (ka === 'nil' || kb === 'nil' || ka === 'other' || kb === 'other' || ka === 'bool' || kb === 'bool') {
@@ -85,6 +85,7 @@ function compare(name: string, a: unknown, b: unknown): number {
 function index(args: unknown[]): unknown {
   let item = args[0];
   for (const key of args.slice(1)) {
+    if (isUnknown(item)) return item.field(String(key));
     if (item === null || item === undefined)
       throw new GoTemplateError('error calling index: index of untyped nil');
     if (Array.isArray(item) || typeof item === 'string') {
@@ -118,7 +119,8 @@ function goLen(value: unknown): number {
   throw new GoTemplateError(`error calling len: len of type ${goTypeName(value)}`);
 }
 
-function sortKeys(value: unknown): unknown {
+export function sortKeys(value: unknown): unknown {
+  if (isUnknown(value)) return value.printed;
   if (Array.isArray(value)) return value.map(sortKeys);
   if (isRecord(value)) {
     const out: Record<string, unknown> = Object.create(null);
@@ -129,7 +131,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** sigs.k8s.io/yaml output: keys sorted, sequences not indented under their key, no trailing newline. */
-function toYaml(value: unknown): string {
+export function toYaml(value: unknown): string {
   if (value === undefined || value === null) return 'null';
   return stringify(sortKeys(value), { indentSeq: false, lineWidth: 0 }).replace(/\n$/, '');
 }
@@ -145,15 +147,14 @@ function toJson(value: unknown): string {
     .replaceAll('\u2029', '\\u2029');
 }
 
-function strslice(value: unknown): string[] {
+export function strslice(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v) => v !== null && v !== undefined).map(strval);
   if (value === null || value === undefined) return [];
   return [strval(value)];
 }
 
-const MANY = Number.POSITIVE_INFINITY;
-
-const FUNCTIONS = new Map<string, FunctionSpec>([
+/** The functions of Go's text/template and the Sprig subset Argo CD's ApplicationSets are known to use. */
+export const BUILTIN_FUNCTIONS = new Map<string, FunctionSpec>([
   // and/or are evaluated lazily by the evaluator; listed here for arity and parse-time lookup.
   ['and', { min: 1, max: MANY, fn: () => undefined }],
   ['or', { min: 1, max: MANY, fn: () => undefined }],
@@ -170,7 +171,12 @@ const FUNCTIONS = new Map<string, FunctionSpec>([
   ['printf', { min: 1, max: MANY, fn: ([format, ...rest]) => goSprintf(str('printf', format), rest) }],
   [
     'default',
-    { min: 1, max: MANY, fn: ([d, ...given]) => (given.length === 0 || isEmpty(given[0]) ? d : given[0]) },
+    {
+      min: 1,
+      max: MANY,
+      fn: ([d, ...given]) =>
+        given.length === 0 || (!isUnknown(given[0]) && isEmpty(given[0])) ? d : given[0],
+    },
   ],
   ['empty', { min: 1, max: 1, fn: ([v]) => isEmpty(v) }],
   [
@@ -271,16 +277,12 @@ const FUNCTIONS = new Map<string, FunctionSpec>([
   ['toJson', { min: 1, max: 1, fn: ([v]) => toJson(v) }],
 ]);
 
+const BUILTIN = functionTable(BUILTIN_FUNCTIONS);
+
 export function isGoFunction(name: string): boolean {
-  return FUNCTIONS.has(name);
+  return BUILTIN.has(name);
 }
 
 export function callGoFunction(name: string, args: unknown[]): unknown {
-  const spec = FUNCTIONS.get(name);
-  if (!spec) throw new GoTemplateError(`function "${name}" is not supported`);
-  if (args.length < spec.min || args.length > spec.max) {
-    const want = spec.min === spec.max ? String(spec.min) : `at least ${spec.min}`;
-    throw new GoTemplateError(`wrong number of args for ${name}: want ${want} got ${args.length}`);
-  }
-  return spec.fn(args.map((a) => (a === undefined ? null : a)));
+  return BUILTIN.call(name, args);
 }

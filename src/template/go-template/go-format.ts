@@ -1,5 +1,6 @@
 import { isRecord } from '../../model/kube-object.ts';
 import { GoTemplateError } from './go-template-error.ts';
+import { UnknownValue } from './unknown-value.ts';
 
 /**
  * Go's fmt rendering of the values a template sees. Argo CD decodes parameters from JSON, so every number
@@ -32,6 +33,7 @@ export function formatGoFloat(value: number): string {
 /** `%v` (and what an action prints for a non-string value). */
 export function formatGoValue(value: unknown): string {
   if (value === null || value === undefined) return '<nil>';
+  if (value instanceof UnknownValue) return value.printed;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return formatGoFloat(value);
   if (typeof value === 'boolean') return String(value);

@@ -1,52 +1,58 @@
 import { GoTemplateError } from './go-template-error.ts';
 import { type Item, lexTemplate, type Token } from './lexer.ts';
+import { type Pipeline, parsePipelineTokens } from './parse-pipeline.ts';
 
-export type Operand =
-  | { kind: 'dot' }
-  | { kind: 'field'; names: string[] }
-  | { kind: 'root'; names: string[] }
-  | { kind: 'literal'; value: string | number | boolean | null }
-  | { kind: 'function'; name: string }
-  | { kind: 'pipeline'; pipeline: Pipeline; names: string[] };
+export type { Command, Operand, Pipeline } from './parse-pipeline.ts';
 
-export interface Command {
-  args: Operand[];
-}
-
-export interface Pipeline {
-  commands: Command[];
+/** `{{ $x := … }}` / `{{ $i, $v := … }}` declare; `{{ $x = … }}` assigns an existing variable. */
+export interface Declaration {
+  names: string[];
+  declare: boolean;
 }
 
 export type Node =
   | { kind: 'text'; value: string }
-  | { kind: 'action'; pipeline: Pipeline }
-  | { kind: 'if' | 'with'; pipeline: Pipeline; then: Node[]; otherwise: Node[] };
+  | { kind: 'action'; pipeline: Pipeline; decl?: Declaration }
+  | { kind: 'if' | 'with'; pipeline: Pipeline; decl?: Declaration; then: Node[]; otherwise: Node[] }
+  | { kind: 'range'; pipeline: Pipeline; decl?: Declaration; then: Node[]; otherwise: Node[] }
+  | { kind: 'template'; name: string; pipeline: Pipeline | undefined }
+  | { kind: 'break' | 'continue' };
 
 /** Names a function may have: checked at parse time, as Go does, so an unsupported one fails even in a branch not taken. */
 export interface ParseOptions {
   isFunction: (name: string) => boolean;
 }
 
-const UNSUPPORTED_ACTIONS = new Set(['range', 'template', 'define', 'block', 'break', 'continue']);
-
-export function parseTemplate(text: string, options: ParseOptions): Node[] {
-  const items = lexTemplate(text);
-  const state = { items, pos: 0 };
-  const nodes = parseList(state, options, new Set());
-  if (state.pos < items.length) {
-    const item = items[state.pos]!;
-    throw new GoTemplateError(`unexpected ${item.type === 'action' ? item.source : 'text'}`);
-  }
-  return nodes;
+/** A parsed template: its body and the templates it `define`s (and `block`s). */
+export interface ParsedTemplate {
+  nodes: Node[];
+  defined: Map<string, Node[]>;
 }
 
 interface ParseState {
   items: Item[];
   pos: number;
+  options: ParseOptions;
+  defined: Map<string, Node[]>;
+  /** Nesting of `range`: `break`/`continue` are legal only inside one. */
+  ranges: number;
 }
 
+export function parseTemplate(text: string, options: ParseOptions): ParsedTemplate {
+  const state: ParseState = { items: lexTemplate(text), pos: 0, options, defined: new Map(), ranges: 0 };
+  const nodes = parseList(state, new Set());
+  if (state.pos < state.items.length) {
+    const item = state.items[state.pos]!;
+    throw new GoTemplateError(`unexpected ${item.type === 'action' ? item.source : 'text'}`);
+  }
+  return { nodes, defined: state.defined };
+}
+
+const keywordOf = (tokens: Token[]): string | undefined =>
+  tokens[0]?.kind === 'identifier' ? tokens[0].name : undefined;
+
 /** Parses nodes until one of `terminators` (`end`, `else`) is the next action's keyword; leaves it unconsumed. */
-function parseList(state: ParseState, options: ParseOptions, terminators: Set<string>): Node[] {
+function parseList(state: ParseState, terminators: Set<string>): Node[] {
   const nodes: Node[] = [];
   while (state.pos < state.items.length) {
     const item = state.items[state.pos]!;
@@ -55,139 +61,137 @@ function parseList(state: ParseState, options: ParseOptions, terminators: Set<st
       state.pos++;
       continue;
     }
-    const first = item.tokens[0];
-    if (!first) throw new GoTemplateError(`missing value for command in ${item.source}`);
-    const keyword = first.kind === 'identifier' ? first.name : undefined;
+    if (item.tokens.length === 0) throw new GoTemplateError(`missing value for command in ${item.source}`);
+    const keyword = keywordOf(item.tokens);
     if (keyword === 'end' || keyword === 'else') {
       if (!terminators.has(keyword)) throw new GoTemplateError(`unexpected {{${keyword}}}`);
       return nodes;
     }
-    if (keyword !== undefined && UNSUPPORTED_ACTIONS.has(keyword)) {
-      throw new GoTemplateError(`the "${keyword}" action is not supported`);
-    }
     state.pos++;
-    if (keyword === 'if' || keyword === 'with') {
-      nodes.push(parseControl(state, options, keyword, item.tokens.slice(1), item.source));
-    } else {
-      nodes.push({ kind: 'action', pipeline: parsePipelineTokens(item.tokens, options, item.source) });
+    const rest = item.tokens.slice(1);
+    switch (keyword) {
+      case 'if':
+      case 'with':
+      case 'range':
+        nodes.push(parseControl(state, keyword, rest, item.source));
+        break;
+      case 'break':
+      case 'continue':
+        if (state.ranges === 0) throw new GoTemplateError(`{{${keyword}}} outside {{range}}`);
+        if (rest.length > 0) throw new GoTemplateError(`unexpected tokens in ${item.source}`);
+        nodes.push({ kind: keyword });
+        break;
+      case 'define':
+        parseDefine(state, rest, item.source);
+        break;
+      case 'template':
+        nodes.push(parseTemplateCall(state, rest, item.source));
+        break;
+      case 'block': {
+        const call = parseTemplateCall(state, rest, item.source);
+        if (call.kind === 'template') state.defined.set(call.name, parseBody(state, item.source));
+        nodes.push(call);
+        break;
+      }
+      default:
+        nodes.push({ kind: 'action', ...parseDeclaredPipeline(state, item.tokens, item.source) });
     }
   }
   return nodes;
 }
 
-function parseControl(
-  state: ParseState,
-  options: ParseOptions,
-  keyword: 'if' | 'with',
-  tokens: Token[],
-  source: string,
-): Node {
-  const pipeline = parsePipelineTokens(tokens, options, source);
-  const then = parseList(state, options, new Set(['end', 'else']));
-  const closing = state.items[state.pos];
-  if (closing?.type !== 'action') throw new GoTemplateError(`unexpected EOF: missing {{end}} for ${source}`);
-  state.pos++;
-  const closingKeyword = closing.tokens[0]?.kind === 'identifier' ? closing.tokens[0].name : '';
-  if (closingKeyword === 'end') {
-    if (closing.tokens.length > 1) throw new GoTemplateError(`unexpected tokens in ${closing.source}`);
-    return { kind: keyword, pipeline, then, otherwise: [] };
-  }
-  // `else`, `else if …` or `else with …`: the chained form nests a control node and shares the outer {{end}}.
-  const rest = closing.tokens.slice(1);
-  const chained = rest[0]?.kind === 'identifier' ? rest[0].name : undefined;
-  if (chained === 'if' || chained === 'with') {
-    const nested = parseControl(state, options, chained, rest.slice(1), closing.source);
-    return { kind: keyword, pipeline, then, otherwise: [nested] };
-  }
-  if (rest.length > 0) throw new GoTemplateError(`unexpected tokens in ${closing.source}`);
-  const otherwise = parseList(state, options, new Set(['end']));
+/** The body of a `define`/`block` up to its `{{end}}`, consumed. */
+function parseBody(state: ParseState, source: string): Node[] {
+  const outer = state.ranges;
+  state.ranges = 0;
+  const body = parseList(state, new Set(['end']));
+  state.ranges = outer;
   const end = state.items[state.pos];
   if (end?.type !== 'action') throw new GoTemplateError(`unexpected EOF: missing {{end}} for ${source}`);
   if (end.tokens.length > 1) throw new GoTemplateError(`unexpected tokens in ${end.source}`);
   state.pos++;
-  return { kind: keyword, pipeline, then, otherwise };
+  return body;
 }
 
-function parsePipelineTokens(tokens: Token[], options: ParseOptions, source: string): Pipeline {
-  if (tokens.some((t) => t.kind === 'declare' || t.kind === 'assign')) {
-    throw new GoTemplateError(`variable declarations are not supported: ${source}`);
+function templateName(tokens: Token[], source: string): string {
+  const first = tokens[0];
+  if (first?.kind !== 'string')
+    throw new GoTemplateError(`template name must be a string constant in ${source}`);
+  return first.value;
+}
+
+function parseDefine(state: ParseState, tokens: Token[], source: string): void {
+  const name = templateName(tokens, source);
+  if (tokens.length > 1) throw new GoTemplateError(`unexpected tokens in ${source}`);
+  state.defined.set(name, parseBody(state, source));
+}
+
+function parseTemplateCall(state: ParseState, tokens: Token[], source: string): Node {
+  const name = templateName(tokens, source);
+  const rest = tokens.slice(1);
+  return {
+    kind: 'template',
+    name,
+    pipeline: rest.length > 0 ? parsePipelineTokens(rest, state.options, source) : undefined,
+  };
+}
+
+/** `$a, $b := pipeline`, `$a = pipeline` or a plain pipeline. */
+function parseDeclaredPipeline(
+  state: ParseState,
+  tokens: Token[],
+  source: string,
+): { pipeline: Pipeline; decl?: Declaration } {
+  const operator = tokens.findIndex((t) => t.kind === 'declare' || t.kind === 'assign');
+  if (operator === -1) return { pipeline: parsePipelineTokens(tokens, state.options, source) };
+  const names: string[] = [];
+  for (const [i, token] of tokens.slice(0, operator).entries()) {
+    const expectVariable = i % 2 === 0;
+    if (expectVariable && token.kind === 'variable' && token.names.length === 0) names.push(token.name);
+    else if (!expectVariable && token.kind === 'comma') continue;
+    else throw new GoTemplateError(`unexpected token before := in ${source}`);
   }
-  const cursor = { tokens, pos: 0 };
-  const pipeline = parsePipeline(cursor, options, source);
-  if (cursor.pos < tokens.length)
-    throw new GoTemplateError(`unexpected ${describe(tokens[cursor.pos]!)} in ${source}`);
-  return pipeline;
+  if (names.length === 0 || names.length > 2) throw new GoTemplateError(`too many declarations in ${source}`);
+  const declare = tokens[operator]!.kind === 'declare';
+  return {
+    pipeline: parsePipelineTokens(tokens.slice(operator + 1), state.options, source),
+    decl: { names, declare },
+  };
 }
 
-interface Cursor {
-  tokens: Token[];
-  pos: number;
-}
-
-function parsePipeline(cursor: Cursor, options: ParseOptions, source: string): Pipeline {
-  const commands: Command[] = [];
-  for (;;) {
-    const args: Operand[] = [];
-    while (cursor.pos < cursor.tokens.length) {
-      const token = cursor.tokens[cursor.pos]!;
-      if (token.kind === 'pipe' || token.kind === 'rparen') break;
-      args.push(parseOperand(cursor, options, source));
-    }
-    if (args.length === 0) throw new GoTemplateError(`missing value for command in ${source}`);
-    commands.push({ args });
-    if (cursor.tokens[cursor.pos]?.kind !== 'pipe') break;
-    cursor.pos++;
+function parseControl(
+  state: ParseState,
+  keyword: 'if' | 'with' | 'range',
+  tokens: Token[],
+  source: string,
+): Node {
+  const { pipeline, decl } = parseDeclaredPipeline(state, tokens, source);
+  if (decl && keyword !== 'range' && decl.names.length > 1) {
+    throw new GoTemplateError(`too many declarations in ${source}`);
   }
-  return { commands };
-}
-
-function parseOperand(cursor: Cursor, options: ParseOptions, source: string): Operand {
-  const token = cursor.tokens[cursor.pos++]!;
-  switch (token.kind) {
-    case 'dot':
-      return { kind: 'dot' };
-    case 'field':
-      return { kind: 'field', names: token.names };
-    case 'variable':
-      if (token.name !== '$') throw new GoTemplateError(`undefined variable "${token.name}"`);
-      return { kind: 'root', names: token.names };
-    case 'string':
-    case 'number':
-    case 'bool':
-      return { kind: 'literal', value: token.value };
-    case 'nil':
-      return { kind: 'literal', value: null };
-    case 'identifier':
-      if (!options.isFunction(token.name))
-        throw new GoTemplateError(`function "${token.name}" is not supported`);
-      return { kind: 'function', name: token.name };
-    case 'lparen': {
-      const pipeline = parsePipeline(cursor, options, source);
-      if (cursor.tokens[cursor.pos]?.kind !== 'rparen')
-        throw new GoTemplateError(`unclosed left paren in ${source}`);
-      cursor.pos++;
-      const next = cursor.tokens[cursor.pos];
-      let names: string[] = [];
-      if (next?.kind === 'field' && !next.spaceBefore) {
-        names = next.names;
-        cursor.pos++;
-      }
-      return { kind: 'pipeline', pipeline, names };
-    }
-    default:
-      throw new GoTemplateError(`unexpected ${describe(token)} in ${source}`);
+  if (keyword === 'range') state.ranges++;
+  const then = parseList(state, new Set(['end', 'else']));
+  if (keyword === 'range') state.ranges--;
+  const closing = state.items[state.pos];
+  if (closing?.type !== 'action') throw new GoTemplateError(`unexpected EOF: missing {{end}} for ${source}`);
+  state.pos++;
+  const shape = { pipeline, ...(decl ? { decl } : {}), then };
+  if (keywordOf(closing.tokens) === 'end') {
+    if (closing.tokens.length > 1) throw new GoTemplateError(`unexpected tokens in ${closing.source}`);
+    return { kind: keyword, ...shape, otherwise: [] };
   }
-}
-
-function describe(token: Token): string {
-  switch (token.kind) {
-    case 'rparen':
-      return '")"';
-    case 'pipe':
-      return '"|"';
-    case 'comma':
-      return '","';
-    default:
-      return token.kind;
+  // `else`, `else if …` or `else with …`: the chained form nests a control node and shares the outer {{end}}.
+  const rest = closing.tokens.slice(1);
+  const chained = keywordOf(rest);
+  if (keyword !== 'range' && (chained === 'if' || chained === 'with')) {
+    const nested = parseControl(state, chained, rest.slice(1), closing.source);
+    return { kind: keyword, ...shape, otherwise: [nested] };
   }
+  if (rest.length > 0) throw new GoTemplateError(`unexpected tokens in ${closing.source}`);
+  const otherwise = parseList(state, new Set(['end']));
+  const end = state.items[state.pos];
+  if (end?.type !== 'action') throw new GoTemplateError(`unexpected EOF: missing {{end}} for ${source}`);
+  if (end.tokens.length > 1) throw new GoTemplateError(`unexpected tokens in ${end.source}`);
+  state.pos++;
+  return { kind: keyword, ...shape, otherwise };
 }

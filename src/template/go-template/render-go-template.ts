@@ -1,12 +1,14 @@
 import { evaluateTemplate } from './evaluator.ts';
-import { isGoFunction } from './functions.ts';
-import type { Node } from './parser.ts';
+import type { FunctionTable } from './function-table.ts';
+import { functionTable } from './function-table.ts';
+import { BUILTIN_FUNCTIONS } from './functions.ts';
 import { parseTemplate } from './parser.ts';
 
 export interface GoTemplateOptions {
   /** Go's `missingkey=error` option. */
   missingKeyError?: boolean;
   maxOutputLength?: number;
+  maxSteps?: number;
 }
 
 /** A parsed template, to execute many times (one ApplicationSet string against every parameter set). */
@@ -15,18 +17,23 @@ export interface GoTemplate {
 }
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+const DEFAULT_MAX_STEPS = 1_000_000;
+const BUILTIN = functionTable(BUILTIN_FUNCTIONS);
 
 /**
- * Parses a Go text/template in the subset Argo CD ApplicationSets use (fields, `index`, pipelines, `if`/`with`,
- * a set of sprig functions). Anything else throws GoTemplateError naming it.
+ * Parses a Go text/template: fields, variables, `index`, pipelines, `if`/`with`/`range` (with `break`/`continue`),
+ * `define`/`template`/`block`, and the functions of `functions` (default: Go's and the Sprig subset ApplicationSets
+ * use). Anything else throws GoTemplateError naming it.
  */
-export function parseGoTemplate(text: string): GoTemplate {
-  const nodes: Node[] = parseTemplate(text, { isFunction: isGoFunction });
+export function parseGoTemplate(text: string, functions: FunctionTable = BUILTIN): GoTemplate {
+  const template = parseTemplate(text, { isFunction: (name) => functions.has(name) });
   return {
     execute: (data, options = {}) =>
-      evaluateTemplate(nodes, data, {
+      evaluateTemplate(template, data, {
         missingKeyError: options.missingKeyError ?? false,
         maxOutputLength: options.maxOutputLength ?? DEFAULT_MAX_OUTPUT,
+        maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+        functions,
       }),
   };
 }

@@ -858,7 +858,6 @@ template:
       '{{ .cluster | sha256sum }}',
       /ApplicationSet guestbook: template .*function "sha256sum" is not supported/,
     ],
-    ['range', '{{ range .x }}{{ end }}', /"range" action is not supported/],
     ['missingkey=error', '{{ .nope }}', /map has no entry for key "nope"/],
   ])('throws TemplateError on %s', (_label, name, message) => {
     const spec = `goTemplate: true\ngoTemplateOptions: ["missingkey=error"]\ngenerators:\n  - list:\n      elements: [{cluster: a}]\n${TEMPLATE(name)}`;
@@ -908,12 +907,12 @@ templatePatch: |
     });
   });
 
-  it('fails loudly on the documented templatePatch that loops with range', () => {
-    expect(() =>
-      expand(`goTemplate: true
+  it('renders the documented templatePatch that loops with range', () => {
+    // Argo CD docs, "Templates": templatePatch with a range over a list parameter.
+    const apps = expand(`goTemplate: true
 generators:
   - list:
-      elements: [{cluster: a, valueFiles: [x.yaml]}]
+      elements: [{cluster: a, valueFiles: [x.yaml, y.yaml]}]
 ${TEMPLATE('{{.cluster}}')}
 templatePatch: |
   spec:
@@ -923,8 +922,8 @@ templatePatch: |
         {{- range $valueFile := .valueFiles }}
           - {{ $valueFile }}
         {{- end }}
-`),
-    ).toThrow(TemplateError);
+`);
+    expect(get(apps[0]!, 'spec.source.helm')).toEqual({ valueFiles: ['x.yaml', 'y.yaml'] });
   });
 });
 

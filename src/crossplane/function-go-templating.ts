@@ -1,0 +1,178 @@
+import { parseAllDocuments } from 'yaml';
+import { isRecord } from '../model/kube-object.ts';
+import { type FunctionSpec, functionTable, MANY } from '../template/go-template/function-table.ts';
+import { BUILTIN_FUNCTIONS, strval, toYaml } from '../template/go-template/functions.ts';
+import { GoTemplateError } from '../template/go-template/go-template-error.ts';
+import { parseGoTemplate } from '../template/go-template/render-go-template.ts';
+import { parseBoundedYaml, SPRIG_FUNCTIONS } from '../template/go-template/sprig-functions.ts';
+import { isUnknown, UnknownValue, UnknownValueError } from '../template/go-template/unknown-value.ts';
+import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
+
+export const GO_TEMPLATING_GROUP = 'gotemplating.fn.crossplane.io';
+export const GO_TEMPLATING_NAME_ANNOTATION = 'gotemplating.fn.crossplane.io/composition-resource-name';
+const READY_ANNOTATION = 'gotemplating.fn.crossplane.io/ready';
+const META_API_VERSION = 'meta.gotemplating.fn.crossplane.io/v1alpha1';
+const MAX_OUTPUT = 4 * 1024 * 1024;
+const MAX_DOCUMENTS = 1000;
+
+/** A template the step cannot be predicted from: the reason, shown as "not predicted". */
+export class GoTemplatingUnsupportedError extends Error {
+  override readonly name = 'GoTemplatingUnsupportedError';
+}
+
+export interface GoTemplatingOutput {
+  /** Composed resources by composition resource name, in template order. */
+  resources: { name: string; object: Record<string, unknown> }[];
+  notes: string[];
+}
+
+const spec = (min: number, max: number, fn: FunctionSpec['fn']): FunctionSpec => ({ min, max, fn });
+
+/** `$.observed.resources…`: nothing is observed on the first render; what is read from it is known after apply. */
+const observedResources = () => new UnknownValue('the observed composed resources', KNOWN_AFTER_APPLY);
+
+/** function-go-templating's own helpers (its function_maps.go), over the request map the template sees. */
+const HELPERS = new Map<string, FunctionSpec>([
+  ['setResourceNameAnnotation', spec(1, 1, ([name]) => `${GO_TEMPLATING_NAME_ANNOTATION}: ${strval(name)}`)],
+  [
+    'getComposedResource',
+    spec(2, 2, ([req, name]) => {
+      const observed = isRecord(req) && isRecord(req.observed) ? req.observed.resources : undefined;
+      return isUnknown(observed) ? observed.field(strval(name)).field('resource') : null;
+    }),
+  ],
+  [
+    'getCompositeResource',
+    spec(1, 1, ([req]) =>
+      isRecord(req) && isRecord(req.observed) && isRecord(req.observed.composite)
+        ? (req.observed.composite.resource ?? null)
+        : null,
+    ),
+  ],
+  [
+    'getResourceCondition',
+    spec(2, 2, ([type, resource]) => {
+      const status = isRecord(resource) && isRecord(resource.status) ? resource.status : {};
+      const found = (Array.isArray(status.conditions) ? status.conditions : []).find(
+        (c) => isRecord(c) && c.type === type,
+      );
+      // Go's xpv1.Condition: the template reads its exported fields (`.Status`), Unknown when absent.
+      return isRecord(found)
+        ? { Type: found.type, Status: found.status, Reason: found.reason ?? '', Message: found.message ?? '' }
+        : { Type: strval(type), Status: 'Unknown', Reason: '', Message: '' };
+    }),
+  ],
+  ['fromYaml', spec(1, 1, ([v]) => parseBoundedYaml(strval(v)))],
+  ['toYaml', spec(1, 1, ([v]) => toYaml(v))],
+  // The evaluator renders `include` itself; listed so the parser accepts the name.
+  ['include', spec(2, 2, () => '')],
+  ['randomChoice', spec(1, MANY, () => new UnknownValue('a random choice', KNOWN_AFTER_APPLY))],
+]);
+
+const GO_TEMPLATING_FUNCTIONS = functionTable(BUILTIN_FUNCTIONS, SPRIG_FUNCTIONS, HELPERS);
+
+/** The template text of a `GoTemplate` input; FileSystem and Environment sources are outside the repository. */
+function templateText(input: Record<string, unknown>): string {
+  const source = typeof input.source === 'string' ? input.source : '';
+  if (source === 'Inline') {
+    const inline = isRecord(input.inline) ? input.inline.template : undefined;
+    if (typeof inline !== 'string')
+      throw new GoTemplatingUnsupportedError('source Inline without inline.template');
+    return inline;
+  }
+  if (source === 'FileSystem') {
+    const dir = isRecord(input.fileSystem) ? strval(input.fileSystem.dirPath) : '';
+    throw new GoTemplatingUnsupportedError(
+      `templates from the function's filesystem (${dir || 'no dirPath'}) are not in the repository`,
+    );
+  }
+  throw new GoTemplatingUnsupportedError(`template source ${source || '(none)'} is not supported offline`);
+}
+
+/** Every string holding the known-after-apply marker becomes the marker: part of it is unknown. */
+function markUnknown(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes(KNOWN_AFTER_APPLY) ? KNOWN_AFTER_APPLY : value;
+  if (Array.isArray(value)) return value.map(markUnknown);
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markUnknown(v)]));
+  return value;
+}
+
+function request(composite: Record<string, unknown>, desired: ReadonlyMap<string, Record<string, unknown>>) {
+  return {
+    observed: { composite: { resource: composite }, resources: observedResources() },
+    desired: {
+      composite: { resource: {} },
+      resources: Object.fromEntries([...desired].map(([name, object]) => [name, { resource: object }])),
+    },
+    context: {},
+    extraResources: {},
+  };
+}
+
+/**
+ * Renders one function-go-templating step as the function does on the first reconcile: the template runs over the
+ * request (the observed XR, the desired resources of earlier steps, nothing observed yet), its output is split into
+ * YAML documents, and each document named by `gotemplating.fn.crossplane.io/composition-resource-name` becomes a
+ * desired composed resource (the XR itself and `meta.gotemplating…` documents are not composed resources).
+ * Throws GoTemplatingUnsupportedError or GoTemplateError with the reason when it cannot be predicted.
+ */
+export function renderGoTemplatingStep(o: {
+  input: Record<string, unknown>;
+  composite: Record<string, unknown>;
+  desired: ReadonlyMap<string, Record<string, unknown>>;
+}): GoTemplatingOutput {
+  const text = templateText(o.input);
+  let rendered: string;
+  try {
+    rendered = parseGoTemplate(text, GO_TEMPLATING_FUNCTIONS).execute(request(o.composite, o.desired), {
+      maxOutputLength: MAX_OUTPUT,
+    });
+  } catch (error) {
+    if (error instanceof UnknownValueError) throw new GoTemplatingUnsupportedError(error.message);
+    throw error;
+  }
+  const documents = parseAllDocuments(rendered);
+  const list = Array.isArray(documents) ? documents : [documents];
+  if (list.length > MAX_DOCUMENTS)
+    throw new GoTemplateError(`template renders more than ${MAX_DOCUMENTS} documents`);
+  const output: GoTemplatingOutput = { resources: [], notes: [] };
+  const compositeKey = `${strval(o.composite.apiVersion)}\u0000${strval(o.composite.kind)}`;
+  for (const [index, document] of list.entries()) {
+    if (document.errors.length > 0) {
+      throw new GoTemplateError(
+        `rendered document ${index + 1} is not valid YAML: ${document.errors[0]!.message}`,
+      );
+    }
+    const object = document.toJS({ maxAliasCount: 100 }) as unknown;
+    if (object === null || object === undefined) continue;
+    if (!isRecord(object)) throw new GoTemplateError(`rendered document ${index + 1} is not an object`);
+    if (object.apiVersion === META_API_VERSION) {
+      if (object.kind === 'Context')
+        output.notes.push('Context written by the template is not passed to later steps');
+      continue;
+    }
+    if (`${strval(object.apiVersion)}\u0000${strval(object.kind)}` === compositeKey) continue;
+    output.resources.push(composedFrom(object, index));
+  }
+  return output;
+}
+
+function composedFrom(
+  object: Record<string, unknown>,
+  index: number,
+): { name: string; object: Record<string, unknown> } {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const annotations = isRecord(metadata.annotations) ? { ...metadata.annotations } : {};
+  const name = annotations[GO_TEMPLATING_NAME_ANNOTATION];
+  if (typeof name !== 'string' || name === '') {
+    throw new GoTemplateError(
+      `rendered document ${index + 1} (${strval(object.kind)}) is missing the ${GO_TEMPLATING_NAME_ANNOTATION} annotation`,
+    );
+  }
+  delete annotations[GO_TEMPLATING_NAME_ANNOTATION];
+  delete annotations[READY_ANNOTATION];
+  const cleaned: Record<string, unknown> = { ...metadata };
+  if (Object.keys(annotations).length > 0) cleaned.annotations = annotations;
+  else delete cleaned.annotations;
+  return { name, object: markUnknown({ ...object, metadata: cleaned }) as Record<string, unknown> };
+}
