@@ -56,6 +56,7 @@ export function evaluateFunctionStep(ctx: Context, step: PipelineStep): boolean 
         input,
         composite: ctx.composite,
         desired: desiredObjects(ctx),
+        environment: ctx.env,
       });
       for (const resource of output.resources) {
         const working: Working = {

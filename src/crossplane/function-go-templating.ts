@@ -71,8 +71,16 @@ const HELPERS = new Map<string, FunctionSpec>([
 
 const GO_TEMPLATING_FUNCTIONS = functionTable(BUILTIN_FUNCTIONS, SPRIG_FUNCTIONS, HELPERS);
 
-/** The template text of a `GoTemplate` input; FileSystem and Environment sources are outside the repository. */
-function templateText(input: Record<string, unknown>): string {
+const ENVIRONMENT_KEY = 'apiextensions.crossplane.io/environment';
+
+/** The pipeline's environment as the function sees it in its context; unknown when no EnvironmentConfig was supplied. */
+export interface StepEnvironment {
+  data: Record<string, unknown>;
+  complete: boolean;
+}
+
+/** The template text of a `GoTemplate` input: inline, or from the environment; the function's filesystem is not in the repository. */
+function templateText(input: Record<string, unknown>, environment: StepEnvironment): string {
   const source = typeof input.source === 'string' ? input.source : '';
   if (source === 'Inline') {
     const inline = isRecord(input.inline) ? input.inline.template : undefined;
@@ -86,6 +94,16 @@ function templateText(input: Record<string, unknown>): string {
       `templates from the function's filesystem (${dir || 'no dirPath'}) are not in the repository`,
     );
   }
+  if (source === 'Environment') {
+    const key = isRecord(input.environment) ? strval(input.environment.key) : '';
+    const template = environment.data[key];
+    if (typeof template === 'string' && template !== KNOWN_AFTER_APPLY) return template;
+    throw new GoTemplatingUnsupportedError(
+      environment.complete
+        ? `the environment has no template at key ${key || '(none)'}`
+        : `the template is read from the environment (key ${key || '(none)'}), whose EnvironmentConfigs are not in the repository`,
+    );
+  }
   throw new GoTemplatingUnsupportedError(`template source ${source || '(none)'} is not supported offline`);
 }
 
@@ -97,14 +115,22 @@ function markUnknown(value: unknown): unknown {
   return value;
 }
 
-function request(composite: Record<string, unknown>, desired: ReadonlyMap<string, Record<string, unknown>>) {
+function request(
+  composite: Record<string, unknown>,
+  desired: ReadonlyMap<string, Record<string, unknown>>,
+  environment: StepEnvironment,
+) {
   return {
     observed: { composite: { resource: composite }, resources: observedResources() },
     desired: {
       composite: { resource: {} },
       resources: Object.fromEntries([...desired].map(([name, object]) => [name, { resource: object }])),
     },
-    context: {},
+    context: {
+      [ENVIRONMENT_KEY]: environment.complete
+        ? environment.data
+        : new UnknownValue('the environment (EnvironmentConfigs not in the repository)', KNOWN_AFTER_APPLY),
+    },
     extraResources: {},
   };
 }
@@ -120,13 +146,17 @@ export function renderGoTemplatingStep(o: {
   input: Record<string, unknown>;
   composite: Record<string, unknown>;
   desired: ReadonlyMap<string, Record<string, unknown>>;
+  environment: StepEnvironment;
 }): GoTemplatingOutput {
-  const text = templateText(o.input);
+  const text = templateText(o.input, o.environment);
   let rendered: string;
   try {
-    rendered = parseGoTemplate(text, GO_TEMPLATING_FUNCTIONS).execute(request(o.composite, o.desired), {
-      maxOutputLength: MAX_OUTPUT,
-    });
+    rendered = parseGoTemplate(text, GO_TEMPLATING_FUNCTIONS).execute(
+      request(o.composite, o.desired, o.environment),
+      {
+        maxOutputLength: MAX_OUTPUT,
+      },
+    );
   } catch (error) {
     if (error instanceof UnknownValueError) throw new GoTemplatingUnsupportedError(error.message);
     throw error;

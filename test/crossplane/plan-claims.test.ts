@@ -219,21 +219,21 @@ describe('planClaims on the demo repository', () => {
   });
 
   it('reports steps of other functions as not predicted, never guessed', () => {
-    const withGoTemplating = (t: string) =>
-      `${t}    - step: extra-resources\n      functionRef:\n        name: function-go-templating\n      input:\n        apiVersion: gotemplating.fn.crossplane.io/v1beta1\n        kind: GoTemplate\n        source: Inline\n`;
-    const result = plan(platform(withGoTemplating), [...platform(withGoTemplating), ...load(DB_FILE)]);
+    const withKcl = (t: string) =>
+      `${t}    - step: extra-resources\n      functionRef:\n        name: function-kcl\n      input:\n        apiVersion: krm.kcl.dev/v1alpha1\n        kind: KCLInput\n`;
+    const result = plan(platform(withKcl), [...platform(withKcl), ...load(DB_FILE)]);
     const claim = claimNamed(result, 'order-service-db');
     expect(claim.composed.map((c) => [c.kind, c.name, c.action])).toEqual([
       ['Instance', 'rds-instance', 'create'],
-      ['(not predicted)', 'function-go-templating', 'unknown'],
+      ['(not predicted)', 'function-kcl', 'unknown'],
     ]);
     expect(claim.composed[1]).toEqual({
       apiVersion: '',
       kind: '(not predicted)',
-      name: 'function-go-templating',
+      name: 'function-kcl',
       action: 'unknown',
       fields:
-        'composed resources not predicted: function function-go-templating: Go templates, which Mergeplane does not render',
+        'composed resources not predicted: function function-kcl: a KCL program, which Mergeplane does not run',
     });
   });
 

@@ -138,7 +138,7 @@ describe('public Compositions, planned as a new user would', () => {
     expect(plan.findings).toEqual([]);
   });
 
-  it('function-go-templating: templates are not predicted; EnvironmentConfigs are called out', async () => {
+  it('function-go-templating: a template read from EnvironmentConfigs not in the repository is not predicted', async () => {
     const plan = await planDir('function-go-templating/environment');
     const claim = only(plan);
     expect(claim).toMatchObject({
@@ -149,7 +149,7 @@ describe('public Compositions, planned as a new user would', () => {
     expect(notPredicted(claim)).toEqual([
       [
         'crossplane-contrib-function-go-templating',
-        'composed resources not predicted: function crossplane-contrib-function-go-templating: Go templates, which Mergeplane does not render',
+        'composed resources not predicted: function crossplane-contrib-function-go-templating: the template is read from the environment (key template), whose EnvironmentConfigs are not in the repository',
       ],
     ]);
     expect(claim.notes).toEqual([

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
 import { type CrossplaneObject, planClaims } from '../../src/crossplane/plan-claims.ts';
-import type { ClaimReport } from '../../src/model/plan-report.ts';
 import { parseManifests } from '../../src/model/parse-manifests.ts';
+import type { ClaimReport } from '../../src/model/plan-report.ts';
 
 /*
  * Upbound's public configurations (test/fixtures/upbound, Apache-2.0), planned as a user would: the XRD and the
@@ -15,7 +15,11 @@ const FIXTURES = join(import.meta.dirname, '../fixtures/upbound');
 
 function load(file: string, edit: (text: string) => string = (t) => t): CrossplaneObject[] {
   const text = edit(readFileSync(join(FIXTURES, file), 'utf8'));
-  return parseManifests(text).map((d) => ({ object: d.value as Record<string, unknown>, file, line: d.line }));
+  return parseManifests(text).map((d) => ({
+    object: d.value as Record<string, unknown>,
+    file,
+    line: d.line,
+  }));
 }
 
 function plannedXr(platform: CrossplaneObject[], xr: CrossplaneObject[]): ClaimReport {
@@ -30,7 +34,11 @@ function created(claim: ClaimReport, name: string): Record<string, unknown> {
   if (!resource) throw new Error(`no composed ${name} in ${claim.composed.map((c) => c.name).join(', ')}`);
   expect(resource.action).toBe('create');
   const fields = resource.fields as { path: string; after: unknown }[];
-  return { kind: resource.kind, apiVersion: resource.apiVersion, ...Object.fromEntries(fields.map((f) => [f.path, f.after])) };
+  return {
+    kind: resource.kind,
+    apiVersion: resource.apiVersion,
+    ...Object.fromEntries(fields.map((f) => [f.path, f.after])),
+  };
 }
 
 describe('configuration-aws-network v0.23.0 (function-go-templating)', () => {
@@ -125,7 +133,9 @@ describe('configuration-aws-network v0.23.0 (function-go-templating)', () => {
     const moved = (t: string) => t.replace('region: us-west-2', 'region: us-east-1');
     const result = planClaims({
       base: { objects: [...platform, ...xr] },
-      head: { objects: [...platform, ...load('configuration-aws-network/examples/gotpl/network-xr.yaml', moved)] },
+      head: {
+        objects: [...platform, ...load('configuration-aws-network/examples/gotpl/network-xr.yaml', moved)],
+      },
     });
     const updated = result.claims[0]!.composed.filter((c) => c.action === 'update');
     expect(updated).toHaveLength(16);
@@ -166,7 +176,8 @@ describe('configuration-aws-eks (patch-and-transform, function-cel-filter, funct
   it('says which resources the sequencer holds back until earlier ones are ready', () => {
     const claim = plannedXr(platform, load('configuration-aws-eks/examples/pat/eks-xr.yaml'));
     const notes = claim.notes ?? [];
-    const waiting = (name: string) => notes.find((n) => n.includes(`${name} is created in a later reconcile`));
+    const waiting = (name: string) =>
+      notes.find((n) => n.includes(`${name} is created in a later reconcile`));
     expect(waiting('kubernetesClusterAuth')).toContain('once kubernetesCluster is ready');
     expect(waiting('vpc-cni-addon')).toContain('once kubernetesCluster, kubernetesClusterAuth are ready');
     expect(waiting('aws-ebs-csi-driver-addon')).toContain('once nodeGroupPublic is ready');

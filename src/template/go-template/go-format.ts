@@ -71,7 +71,7 @@ function badVerb(verb: string, value: unknown): string {
 }
 
 function formatVerb(verb: string, value: unknown): string {
-  if (verb === 'v') return formatGoValue(value);
+  if (verb === 'v' || value instanceof UnknownValue) return formatGoValue(value);
   if (Array.isArray(value)) return `[${value.map((v) => formatVerb(verb, v)).join(' ')}]`;
   if (isRecord(value)) {
     const keys = Object.keys(value).sort();

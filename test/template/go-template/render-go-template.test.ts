@@ -133,7 +133,11 @@ describe('renderGoTemplate', () => {
     ],
     ['a template never defined', '{{ template "x" }}', /no such template "x"/],
     ['break outside range', '{{ if true }}{{ break }}{{ end }}', /\{\{break\}\} outside \{\{range\}\}/],
-    ['a variable used outside its scope', '{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}', /undefined variable "\$x"/],
+    [
+      'a variable used outside its scope',
+      '{{ if true }}{{ $x := 1 }}{{ end }}{{ $x }}',
+      /undefined variable "\$x"/,
+    ],
     ['assigning an undeclared variable', '{{ $x = 1 }}', /undefined variable "\$x"/],
     ['an undefined variable', '{{ $x }}', /undefined variable "\$x"/],
     ['an unclosed action', '{{ .env ', /unclosed action/],

@@ -1,0 +1,270 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { KNOWN_AFTER_APPLY } from '../../src/crossplane/known-after-apply.ts';
+import { renderComposed } from '../../src/crossplane/render-composed.ts';
+
+/*
+ * Behaviour of function-go-templating, function-cel-filter and function-sequencer as their READMEs document it,
+ * on the first reconcile: only the XR is observed.
+ */
+const XR = {
+  apiVersion: 'example.org/v1alpha1',
+  kind: 'XBucket',
+  metadata: { name: 'logs', namespace: 'team-a' },
+  spec: { region: 'eu-west-1', replicas: 2, tier: 'gold' },
+};
+
+function composition(...steps: string[]): Record<string, unknown> {
+  return parse(`apiVersion: apiextensions.crossplane.io/v1
+kind: Composition
+metadata: { name: buckets }
+spec:
+  compositeTypeRef: { apiVersion: example.org/v1alpha1, kind: XBucket }
+  mode: Pipeline
+  pipeline:
+${steps.join('')}`) as Record<string, unknown>;
+}
+
+const goTemplating = (template: string, source = 'Inline') => `
+    - step: render
+      functionRef: { name: function-go-templating }
+      input:
+        apiVersion: gotemplating.fn.crossplane.io/v1beta1
+        kind: GoTemplate
+        source: ${source}
+        inline:
+          template: |
+${template
+  .split('\n')
+  .map((l) => `            ${l}`)
+  .join('\n')}
+`;
+
+const render = (...steps: string[]) => renderComposed({ composite: XR, composition: composition(...steps) });
+const byName = (result: ReturnType<typeof render>) => new Map(result.resources.map((r) => [r.name, r]));
+
+const BUCKET = `apiVersion: s3.aws.m.upbound.io/v1beta1
+kind: Bucket
+metadata:
+  annotations:
+    {{ setResourceNameAnnotation "bucket" }}
+spec:
+  forProvider:
+    region: {{ .observed.composite.resource.spec.region }}`;
+
+describe('function-go-templating', () => {
+  it('names each document by its composition-resource-name annotation and removes that annotation', () => {
+    const bucket = byName(render(goTemplating(BUCKET))).get('bucket');
+    expect(bucket?.object).toMatchObject({
+      apiVersion: 's3.aws.m.upbound.io/v1beta1',
+      kind: 'Bucket',
+      spec: { forProvider: { region: 'eu-west-1' } },
+      // Crossplane's own annotation replaces the function's; v2 XRs compose into their namespace.
+      metadata: { annotations: { 'crossplane.io/composition-resource-name': 'bucket' }, namespace: 'team-a' },
+    });
+    expect(JSON.stringify(bucket?.object)).not.toContain(
+      'gotemplating.fn.crossplane.io/composition-resource-name',
+    );
+    expect(bucket?.unknownPaths).toEqual(['metadata.name']);
+  });
+
+  it('renders a document per range item, with include of a defined template', () => {
+    const template = `{{ define "name" }}replica-{{ . }}{{ end }}
+{{- range $i := until (int .observed.composite.resource.spec.replicas) }}
+---
+apiVersion: s3.aws.m.upbound.io/v1beta1
+kind: Bucket
+metadata:
+  annotations:
+    {{ setResourceNameAnnotation (include "name" $i) }}
+spec:
+  forProvider:
+    region: {{ $.observed.composite.resource.spec.region }}
+{{- end }}`;
+    expect([...byName(render(goTemplating(template))).keys()]).toEqual(['replica-0', 'replica-1']);
+  });
+
+  it('shows values read from observed composed resources as known after apply on the first render', () => {
+    const template = `${BUCKET}
+---
+apiVersion: s3.aws.m.upbound.io/v1beta1
+kind: BucketPolicy
+metadata:
+  annotations:
+    {{ setResourceNameAnnotation "policy" }}
+spec:
+  forProvider:
+    bucket: {{ (getComposedResource . "bucket").status.atProvider.id }}
+    arn: arn:aws:s3:::{{ .observed.resources.bucket.resource.status.atProvider.id }}
+    {{- if eq (getResourceCondition "Ready" (getComposedResource . "bucket")).Status "True" }}
+    ready: true
+    {{- end }}`;
+    const policy = byName(render(goTemplating(template))).get('policy');
+    expect(policy?.object.spec).toEqual({
+      forProvider: { bucket: KNOWN_AFTER_APPLY, arn: KNOWN_AFTER_APPLY },
+    });
+    expect(policy?.unknownPaths).toEqual([
+      'metadata.name',
+      'spec.forProvider.arn',
+      'spec.forProvider.bucket',
+    ]);
+  });
+
+  it('adds to the resources of earlier steps and replaces those it names again', () => {
+    const first = goTemplating(BUCKET);
+    const second = goTemplating(
+      BUCKET.replace('region: {{ .observed.composite.resource.spec.region }}', 'region: us-east-1'),
+    );
+    const result = render(first, second.replace('step: render', 'step: override'));
+    expect(result.resources.map((r) => (r.object.spec as { forProvider: unknown }).forProvider)).toEqual([
+      { region: 'us-east-1' },
+    ]);
+  });
+
+  it('does not compose the XR itself or meta.gotemplating documents', () => {
+    const template = `${BUCKET}
+---
+apiVersion: example.org/v1alpha1
+kind: XBucket
+status:
+  ready: false
+---
+apiVersion: meta.gotemplating.fn.crossplane.io/v1alpha1
+kind: CompositeConnectionDetails
+data:
+  url: aHR0cA==`;
+    expect([...byName(render(goTemplating(template))).keys()]).toEqual(['bucket']);
+  });
+
+  it.each([
+    ['a function outside the subset', '{{ env "HOME" }}', /function "env" is not supported/],
+    [
+      'a document without a name annotation',
+      'apiVersion: v1\nkind: ConfigMap',
+      /missing the gotemplating.fn.crossplane.io\/composition-resource-name annotation/,
+    ],
+    [
+      'a comparison with observed state',
+      '{{ if eq .observed.resources.bucket.resource.status.id "x" }}{{ end }}',
+      /known only after apply/,
+    ],
+    ['output that is not YAML', 'a: [', /not valid YAML/],
+  ])('names %s as not predicted', (_label, template, reason) => {
+    const result = render(goTemplating(template));
+    expect(result.resources).toEqual([]);
+    expect(result.unsupported).toEqual([
+      { step: 'render', functionName: 'function-go-templating', reason: expect.stringMatching(reason) },
+    ]);
+  });
+
+  it('reads an Environment source template, and the environment, from EnvironmentConfigs in the repository', () => {
+    const step = `
+    - step: render
+      functionRef: { name: function-go-templating }
+      input:
+        apiVersion: gotemplating.fn.crossplane.io/v1beta1
+        kind: GoTemplate
+        source: Environment
+        environment: { key: template }
+`;
+    const template = BUCKET.replace(
+      'region: {{ .observed.composite.resource.spec.region }}',
+      'region: {{ index .context "apiextensions.crossplane.io/environment" "region" }}',
+    );
+    const result = renderComposed({
+      composite: XR,
+      composition: composition(step),
+      environment: { template, region: 'ap-south-1' },
+    });
+    expect(result.unsupported).toEqual([]);
+    expect(result.resources[0]?.object.spec).toEqual({ forProvider: { region: 'ap-south-1' } });
+  });
+
+  it('names a FileSystem source as not predicted: its templates are not in the repository', () => {
+    const result = render(goTemplating(BUCKET, 'FileSystem'));
+    expect(result.unsupported[0]?.reason).toMatch(/templates from the function's filesystem/);
+  });
+});
+
+const celFilter = (name: string, expression: string) => `
+    - step: filter
+      functionRef: { name: function-cel-filter }
+      input:
+        apiVersion: cel.fn.crossplane.io/v1beta1
+        kind: Filters
+        filters:
+          - name: ${name}
+            expression: ${JSON.stringify(expression)}
+`;
+
+const TWO = goTemplating(`${BUCKET}
+---
+${BUCKET.replace('"bucket"', '"bucket-replica"')}`);
+
+describe('function-cel-filter', () => {
+  it.each([
+    [
+      'a true expression keeps the resource',
+      'bucket',
+      'observed.composite.resource.spec.tier == "gold"',
+      ['bucket', 'bucket-replica'],
+    ],
+    [
+      'a false expression drops the resource it names',
+      'bucket',
+      'observed.composite.resource.spec.tier == "silver"',
+      ['bucket-replica'],
+    ],
+    [
+      'the name is an anchored regular expression',
+      'bucket.*',
+      '"nope" in observed.composite.resource.spec',
+      [],
+    ],
+    ['an anchored name does not match a longer one', 'bucket', 'false', ['bucket-replica']],
+    [
+      'desired state is visible',
+      'bucket-replica',
+      '"bucket" in desired.resources',
+      ['bucket', 'bucket-replica'],
+    ],
+  ])('%s', (_label, name, expression, kept) => {
+    expect([...byName(render(TWO, celFilter(name, expression))).keys()]).toEqual(kept);
+  });
+
+  it.each([
+    ['a syntax error', 'observed.composite.resource.spec.tier =='],
+    ['a non-bool result', 'observed.composite.resource.spec.replicas'],
+    [
+      'a read of observed composed resources, empty on the first render',
+      'observed.resources.bucket.resource.status.ready',
+    ],
+  ])('names %s as not predicted', (_label, expression) => {
+    const result = render(TWO, celFilter('bucket', expression));
+    expect(result.unsupported).toEqual([
+      expect.objectContaining({
+        functionName: 'function-cel-filter',
+        reason: expect.stringContaining('filter bucket'),
+      }),
+    ]);
+  });
+});
+
+describe('function-sequencer', () => {
+  it('keeps every resource and notes which ones wait for earlier ones to be ready', () => {
+    const sequencer = `
+    - step: sequence
+      functionRef: { name: function-sequencer }
+      input:
+        apiVersion: sequencer.fn.crossplane.io/v1beta1
+        kind: Input
+        rules:
+          - sequence: [bucket, bucket-replica]
+`;
+    const result = render(TWO, sequencer);
+    expect([...byName(result).keys()]).toEqual(['bucket', 'bucket-replica']);
+    expect(result.warnings).toEqual([
+      'step sequence: bucket-replica is created in a later reconcile, once bucket is ready (function-sequencer)',
+    ]);
+  });
+});
