@@ -102,6 +102,7 @@ describe('Sprig functions', () => {
     ['keys sorted', '{{ keys .map | sortAlpha | join "," }}', 'a,z'],
     ['default on an empty value', '{{ .missing | default "x" }}', 'x'],
     ['regexReplaceAll (RE2)', '{{ regexReplaceAll "\\\\.|\\\\/" "192.168.0.0/18" "-" }}', '192-168-0-0-18'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's ${N} group reference, not a JavaScript placeholder
     ['regexReplaceAll expands groups', '{{ regexReplaceAll "(a)(b)" "ab" "${2}$1" }}', 'ba'],
     ['regexMatch', '{{ regexMatch "^n.t$" .name }}', 'true'],
     ['b64enc', '{{ b64enc "hi" }}', 'aGk='],
