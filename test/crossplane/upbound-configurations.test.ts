@@ -186,3 +186,39 @@ describe('configuration-aws-eks (patch-and-transform, function-cel-filter, funct
     expect(waiting('controlplaneRole')).toBeUndefined();
   });
 });
+
+describe('configurations whose logic is an embedded function package', () => {
+  it.each([
+    [
+      'platform-ref-aws-v1.6.0',
+      'apis/definition.yaml',
+      'apis/composition.yaml',
+      'examples/cluster-claim.yaml',
+      'upbound-platform-ref-awsxcluster',
+    ],
+    [
+      'configuration-aws-network-main',
+      'apis/networks/definition.yaml',
+      'apis/networks/composition.yaml',
+      'examples/networks/configuration-aws-network.yaml',
+      'upbound-configuration-aws-networknetwork',
+    ],
+  ])(
+    '%s: the embedded KCL function is named as not predicted, not guessed',
+    (dir, definition, composition, example, fn) => {
+      const claim = plannedXr(
+        [...load(`${dir}/${definition}`), ...load(`${dir}/${composition}`)],
+        load(`${dir}/${example}`),
+      );
+      expect(claim.composed).toEqual([
+        {
+          apiVersion: '',
+          kind: '(not predicted)',
+          name: fn,
+          action: 'unknown',
+          fields: `composed resources not predicted: function ${fn}: its logic is in the function package, not in the Composition`,
+        },
+      ]);
+    },
+  );
+});
