@@ -240,6 +240,11 @@ function appDetails(app: AppReport, label: string, maxLines: number): string {
       `Not applied by Argo CD (test or Skip hooks, resources the instance excludes), not diffed: ${app.notApplied.map((o) => codeSpan(o)).join(', ')}.`,
     );
   }
+  if (app.notValidated !== undefined && app.notValidated.length > 0) {
+    blocks.push(
+      `Not validated (no schema: neither a bundled Kubernetes kind nor a CRD in the repository or this plan): ${app.notValidated.map((o) => codeSpan(o)).join(', ')}.`,
+    );
+  }
   blocks.push('</details>');
   return blocks.join('\n\n');
 }

@@ -286,6 +286,16 @@ describe('renderMarkdown', () => {
     expect(out).toContain('<summary><b>team-b/api</b>');
   });
 
+  it('names the kinds of an app it could not validate, inside that app', () => {
+    const out = render([
+      app({ name: 'monitoring', notValidated: ['ServiceMonitor (monitoring.coreos.com/v1)'] }),
+    ]);
+    const details = out.slice(out.indexOf('<summary><b>monitoring</b>'));
+    expect(details).toContain('Not validated (no schema');
+    expect(details).toContain('`ServiceMonitor (monitoring.coreos.com/v1)`');
+    expect(render([app({ name: 'monitoring' })])).not.toContain('Not validated');
+  });
+
   it('puts the provisioning plan before the app diffs', () => {
     const claim: ClaimReport = {
       apiVersion: 'platform.example.org/v1alpha1',
