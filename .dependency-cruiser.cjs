@@ -3,7 +3,7 @@
  * Core folders hold the planning model and logic; adapters talk to one outside system; flows and entry points
  * wire them together. Core never reaches an adapter or a flow; nothing forms a cycle, type-only imports included.
  */
-const CORE = '^src/(gitops|render|diff|crossplane|plan|report|gates|template|model|config)/';
+const CORE = '^src/(gitops|render|diff|crossplane|plan|report|gates|template|model|config|schema)/';
 const ADAPTERS = '^src/(github|queue|server|kube|git|charts)/';
 const FLOWS = '^src/(engine|delivery|plan-job|drift|cli)/|^src/(cli|app)\\.ts$';
 

@@ -1,7 +1,13 @@
 import { z } from 'zod';
+import { BUNDLED_KUBE_VERSION } from '../schema/bundled-kube-version.ts';
 import { argocdSettingsSchema, DEFAULT_ARGOCD_SETTINGS } from './argocd-settings.ts';
 
 const stringMap = z.record(z.string(), z.string());
+
+/** `1.N` (or `v1.N`, `1.N.P`): the Kubernetes version a cluster runs. */
+const kubeVersionSchema = z
+  .string()
+  .regex(/^v?1\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$/, 'expected a Kubernetes version like "1.33"');
 
 const clusterSchema = z
   .object({
@@ -9,6 +15,8 @@ const clusterSchema = z
     server: z.string().min(1),
     labels: stringMap.default({}),
     annotations: stringMap.default({}),
+    /** The cluster's Kubernetes version, for the `manifests` gate of apps deployed to it. Default: `validation.kubeVersion`. */
+    kubeVersion: kubeVersionSchema.optional(),
   })
   .strict();
 
@@ -207,6 +215,17 @@ export const mergeplaneConfigSchema = z
       })
       .strict()
       .default({ enabled: false, intervalMinutes: 30 }),
+    validation: z
+      .object({
+        /**
+         * Kubernetes version of the clusters apps are deployed to (a `clusters` entry may say otherwise): rendered
+         * objects of an apiVersion it no longer serves fail the `manifests` gate. Field schemas are always those of
+         * the bundled Kubernetes version.
+         */
+        kubeVersion: kubeVersionSchema.default(BUNDLED_KUBE_VERSION),
+      })
+      .strict()
+      .default({ kubeVersion: BUNDLED_KUBE_VERSION }),
     argocd: argocdSettingsSchema.default(DEFAULT_ARGOCD_SETTINGS),
   })
   .strict();

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isRecord, splitApiVersion } from '../model/kube-object.ts';
+import { isSafePattern, safeRegExpEngine } from '../schema/safe-ajv-regexp.ts';
 import { parseCompositeInstance, type Xrd } from './crossplane-model.ts';
 import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
 
@@ -95,9 +96,9 @@ function convertSchema(schema: unknown, inJunctor = false, skipped: string[] = [
       out[k] = convertSchema(v, false, skipped);
     } else if ((k === 'allOf' || k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) {
       out[k] = v.map((s) => convertSchema(s, true, skipped));
-    } else if (k === 'pattern' && !isJsRegExp(v)) {
+    } else if (k === 'pattern' && !isSafePattern(v)) {
       // The API server uses Go's RE2: `(?i)`, `\z`, `\pL` … have no JavaScript equivalent.
-      skipped.push(`pattern ${JSON.stringify(v)} is not checked (Go regular expression syntax)`);
+      skipped.push(`pattern ${JSON.stringify(v)} is not checked (not in the RE2 subset checked safely)`);
     } else {
       out[k] = v;
     }
@@ -130,16 +131,6 @@ function convertSchema(schema: unknown, inJunctor = false, skipped: string[] = [
     out.additionalProperties = false;
   }
   return out;
-}
-
-function isJsRegExp(pattern: unknown): boolean {
-  if (typeof pattern !== 'string') return false;
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function withCrossplaneFields(spec: unknown, fields: Record<string, unknown>): unknown {
@@ -303,8 +294,7 @@ export function validateAgainstXrd(
     strict: false,
     useDefaults: true,
     validateFormats: false,
-    // Kubernetes patterns are RE2, closer to JavaScript's non-unicode syntax (`\-` outside a class).
-    unicodeRegExp: false,
+    code: { regExp: safeRegExpEngine },
   });
   let validate: ReturnType<typeof ajv.compile>;
   try {

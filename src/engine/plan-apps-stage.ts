@@ -23,7 +23,12 @@ export async function planAppsStage(o: {
   renderer: AppRenderer;
   changedFiles: readonly string[];
   config: MergeplaneConfig;
-}): Promise<{ apps: AppReport[]; findings: GateFinding[]; headObjects: Map<string, KubeObject[]> }> {
+}): Promise<{
+  apps: AppReport[];
+  findings: GateFinding[];
+  headObjects: Map<string, KubeObject[]>;
+  baseObjects: Map<string, KubeObject[]>;
+}> {
   const { base, head } = o;
   const keys = [...new Set([...base.entries.keys(), ...head.entries.keys()])].sort();
   const planned = await Promise.all(
@@ -54,8 +59,10 @@ export async function planAppsStage(o: {
     o.config.diff.contextLines,
   );
   const headObjects = new Map<string, KubeObject[]>();
-  for (const { report, headObjects: objects } of planned) {
+  const baseObjects = new Map<string, KubeObject[]>();
+  for (const { report, headObjects: objects, baseObjects: before } of planned) {
     if (objects !== undefined) headObjects.set(`${report.namespace}/${report.name}`, objects);
+    if (before !== undefined) baseObjects.set(`${report.namespace}/${report.name}`, before);
   }
-  return { apps, findings: planned.flatMap((p) => p.findings), headObjects };
+  return { apps, findings: planned.flatMap((p) => p.findings), headObjects, baseObjects };
 }

@@ -19,11 +19,13 @@ import { RenderCache } from '../plan/render-cache.ts';
 import type { RenderFarm } from '../plan/render-farm.ts';
 import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
 import { buildReport } from '../report/build-report.ts';
+import { SchemaCatalog } from '../schema/schema-validator.ts';
 import { collectSides } from './collect-sides.ts';
 import { fanOutRenders } from './fan-out-renders.ts';
 import { planAppsStage } from './plan-apps-stage.ts';
 import { planClaimsStage } from './plan-claims-stage.ts';
 import { createPlanCharts, type PlanCharts } from './remote-charts.ts';
+import { revisionValidator, validateAppSchemas } from './schema-stage.ts';
 import { createSourceTrees, type RemoteRepositories } from './source-trees.ts';
 import type { TreeCheckout } from './tree-checkout.ts';
 
@@ -221,12 +223,26 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     // A farm warms the render cache its workers share: with no cache directory there is nothing to share.
     const farm = renderCacheDir === undefined ? undefined : options.farm;
     const sides = { base: { ...base, sha: baseSha }, head: { ...head, sha: headSha } };
+    const schemas = new SchemaCatalog();
+    // The field lists load while the render tools run, rather than after them (a one-time import per process).
+    schemas.preload();
     await fanOutRenders({ farm, ...sides, renderer, changedFiles, isLocal, baseBranch, logger });
     const planned = await planAppsStage({ base, head, renderer, changedFiles, config });
     failures.push(...planned.findings);
-    const claimsPlan = await planClaimsStage({ scans, renderer, config, head, isThisRepo });
+    const claimsPlan = await planClaimsStage({ scans, renderer, config, head, isThisRepo, schemas });
     failures.push(...claimsPlan.findings);
-    const { apps } = planned;
+    const [baseScan, headScan] = await scans;
+    const checked = await validateAppSchemas({
+      ...planned,
+      validators: {
+        base: revisionValidator(schemas, baseScan, renderer.rendered('base')),
+        head: revisionValidator(schemas, headScan, renderer.rendered('head')),
+      },
+      config,
+      headTree: head.side.index.tree,
+    });
+    failures.push(...checked.findings);
+    const { apps } = checked;
     const report = buildReport({
       base: baseSha,
       head: headSha,

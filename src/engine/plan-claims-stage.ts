@@ -8,6 +8,8 @@ import type { AppEntry } from '../plan/app-entry.ts';
 import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
 import type { CollectedApplications } from '../plan/collect-applications.ts';
 import { renderSecretConsumers } from '../plan/render-secret-consumers.ts';
+import type { SchemaCatalog } from '../schema/schema-validator.ts';
+import { revisionValidator, validateComposedSchemas } from './schema-stage.ts';
 
 /**
  * The provisioning plan of a change: claims and XRs from the repository and from the apps' rendered output,
@@ -24,6 +26,8 @@ export async function planClaimsStage(o: {
     entries: Map<string, AppEntry>;
   } & Pick<CollectedApplications, 'applicationSets' | 'clusters'>;
   isThisRepo: (url: string) => boolean;
+  /** Compiled schemas of the plan, for the composed resources' check. */
+  schemas: SchemaCatalog;
 }): Promise<{ claims: ClaimReport[]; findings: GateFinding[] }> {
   const { renderer, head } = o;
   const [baseScan, headScan] = await o.scans;
@@ -45,8 +49,17 @@ export async function planClaimsStage(o: {
   });
   if (consumersRendered > 0) plan = planNow();
   const headObjects = [...headScan, ...renderer.rendered('head')];
+  const composed = await validateComposedSchemas({
+    plan,
+    validator: revisionValidator(o.schemas, headScan, renderer.rendered('head')),
+    kubeVersion: o.config.validation.kubeVersion,
+  });
   const claims: ClaimReport[] = [];
-  for (const claim of plan.claims) {
+  for (const planned of plan.claims) {
+    const label = `${planned.kind} ${planned.namespace ? `${planned.namespace}/` : ''}${planned.name}`;
+    const kinds = composed.notValidated.get(label);
+    const note = kinds && `composed resources not validated (no schema): ${kinds.join(', ')}`;
+    const claim = note ? { ...planned, notes: [...(planned.notes ?? []), note] } : planned;
     const claimObject =
       claim.registersCluster && (claim.action === 'create' || claim.action === 'update')
         ? findClaimObject(headObjects, claim)
@@ -67,5 +80,5 @@ export async function planClaimsStage(o: {
     );
     claims.push(withClusterTargets(claim, targets));
   }
-  return { claims, findings: plan.findings };
+  return { claims, findings: [...plan.findings, ...composed.findings] };
 }

@@ -48,7 +48,7 @@ export function evaluateGates(input: GateInput): GateResult[] {
   const checked: Record<string, string> = {
     config: 'repository config is valid',
     render: 'every affected application rendered',
-    manifests: 'rendered manifests are valid Kubernetes objects',
+    manifests: 'rendered manifests are valid Kubernetes objects and match their schemas',
     destructive: 'no destructive change',
     blocked: 'no composed resource update that the API server would reject (immutable fields)',
     unsupported: 'every affected application could be rendered offline',

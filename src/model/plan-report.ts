@@ -40,6 +40,11 @@ export interface AppReport {
   error?: string;
   /** Present only when status is not `unchanged`. */
   resources?: ResourceChange[];
+  /**
+   * Kinds of the head render with no schema to validate them against (no bundled Kubernetes schema, no CRD in the
+   * repository or the plan), as `Kind (apiVersion)`: named, never a failure. Present only when some are.
+   */
+  notValidated?: string[];
   /** Rendered objects Argo CD does not apply (Helm test hooks, `Skip` hooks), as `Kind ns/name (annotation)`; not diffed. */
   notApplied?: string[];
   /** Unified diff of the Application (or generated Application) definition itself, when it changed. */

@@ -30,6 +30,8 @@ export interface PlannedApp {
   findings: GateFinding[];
   /** What Argo CD would apply of the head render, for an app the change affects (compared with live by the App). */
   headObjects?: KubeObject[];
+  /** What Argo CD applies of the base render, beside `headObjects` (schema errors it already had do not gate). */
+  baseObjects?: KubeObject[];
 }
 
 function shellOf(entry: AppEntry): Omit<AppReport, 'status' | 'sourceType'> {
@@ -225,5 +227,6 @@ export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   if (baseAttempt && !baseAttempt.ok)
     report.error = `base revision did not render: ${baseAttempt.error.message}`;
   const applied = headApp && headAttempt?.ok && status !== 'unchanged' ? headObjects.applied : undefined;
-  return { report, findings: [], ...(applied === undefined ? {} : { headObjects: applied }) };
+  if (applied === undefined) return { report, findings: [] };
+  return { report, findings: [], headObjects: applied, baseObjects: baseObjects.applied };
 }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../model/kube-object.ts';
+import { type ObjectSource, objectSource, setObjectSource } from '../model/object-source.ts';
 import type { SourceType } from '../model/plan-report.ts';
 
 export interface CachedRender {
@@ -10,7 +11,12 @@ export interface CachedRender {
 }
 
 /** Bump when the stored shape or the renderers' semantics change, so old entries are never reused. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
+
+/** The stored shape: the render plus each object's source file and line (kept beside the objects, not in them). */
+interface StoredRender extends CachedRender {
+  sources?: (ObjectSource | null)[];
+}
 
 /**
  * Content-addressed store of successful renders. The key covers everything a render reads
@@ -37,7 +43,11 @@ export class RenderCache {
     if (hit) return hit;
     if (!this.dir) return undefined;
     try {
-      const value = JSON.parse(await readFile(this.path(key), 'utf8')) as CachedRender;
+      const { sources, ...value } = JSON.parse(await readFile(this.path(key), 'utf8')) as StoredRender;
+      sources?.forEach((source, i) => {
+        const object = value.objects[i];
+        if (source && object) setObjectSource(object, source);
+      });
       this.memory.set(key, value);
       return value;
     } catch {
@@ -52,7 +62,8 @@ export class RenderCache {
     await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
     // Write-then-rename: concurrent plans sharing the cache never read a torn entry.
     const temp = `${path}.${randomUUID()}.tmp`;
-    await writeFile(temp, JSON.stringify(value));
+    const stored: StoredRender = { ...value, sources: value.objects.map((o) => objectSource(o) ?? null) };
+    await writeFile(temp, JSON.stringify(stored));
     await rename(temp, path);
   }
 

@@ -1,4 +1,5 @@
 import { isKubeObject, isRecord, type KubeObject } from '../model/kube-object.ts';
+import { setObjectSource } from '../model/object-source.ts';
 import { ManifestParseError, parseManifests } from '../model/parse-manifests.ts';
 import { InvalidManifestError } from './render-error.ts';
 
@@ -53,6 +54,10 @@ export function parseRendered(text: string, o: ParseRenderedOptions): KubeObject
   for (const doc of docs) {
     const value = withGeneratedName(doc.value);
     if (isKubeObject(value)) {
+      // Schema findings point at the file (and, for a repository file, the line) the object came from.
+      const loc = location(doc.line);
+      if (loc.file !== undefined)
+        setObjectSource(value, { file: loc.file, ...(loc.line !== undefined ? { line: loc.line } : {}) });
       objects.push(value);
       continue;
     }

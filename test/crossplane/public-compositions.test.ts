@@ -229,9 +229,9 @@ describe('degrades instead of throwing on what real repositories contain', () =>
       'schema could not be read, so the claim was not validated',
     ],
     [
-      'a Go-only regular expression',
-      specSchema({ name: { type: 'string', pattern: '(?i)^HELLO$' } }),
-      'pattern "(?i)^HELLO$" is not checked (Go regular expression syntax)',
+      'a pattern that could backtrack catastrophically',
+      specSchema({ name: { type: 'string', pattern: '^(h+)+$' } }),
+      'pattern "^(h+)+$" is not checked (not in the RE2 subset checked safely)',
     ],
   ])('%s: planned without validation of that part, with a note', async (_label, schema, note) => {
     const plan = planClaims({
@@ -242,6 +242,20 @@ describe('degrades instead of throwing on what real repositories contain', () =>
     expect(planned.notes?.some((n) => n.includes(note))).toBe(true);
     expect(valueAfter(resource(planned, 'cm'), 'data.name')).toBe('hello');
     expect(plan.findings).toEqual([]);
+  });
+
+  it.each([
+    ['(?i)^HELLO$', 0],
+    ['^HELLO$', 1],
+  ])('an XRD pattern %s is checked with RE2 semantics (%i finding for "hello")', (pattern, findings) => {
+    const plan = planClaims({
+      base: { objects: [] },
+      head: {
+        objects: objects(thingXrd(specSchema({ name: { type: 'string', pattern } })), things(pt()), thing),
+      },
+    });
+    expect(plan.findings.filter((f) => f.id === 'claims')).toHaveLength(findings);
+    expect(only(plan).notes?.some((n) => n.includes('is not checked')) ?? false).toBe(false);
   });
 
   it('a patch whose wildcard target cannot be expanded is an error note, not a crash', () => {

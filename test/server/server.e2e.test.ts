@@ -165,7 +165,7 @@ describe('mergeplane server against a loopback GitHub', () => {
 
       - ✅ **config**: repository config is valid
       - ✅ **render**: every affected application rendered
-      - ✅ **manifests**: rendered manifests are valid Kubernetes objects
+      - ✅ **manifests**: rendered manifests are valid Kubernetes objects and match their schemas
       - ✅ **destructive**: no destructive change
       - ✅ **unsupported**: every affected application could be rendered offline
       - ✅ **claims**: Crossplane claims and composite resources match their XRD schemas"
