@@ -167,6 +167,7 @@ describe('mergeplane server against a loopback GitHub', () => {
       - ✅ **render**: every affected application rendered
       - ✅ **manifests**: rendered manifests are valid Kubernetes objects and match their schemas
       - ✅ **destructive**: no destructive change
+      - ✅ **blocked**: no composed resource update that the API server would reject (immutable fields)
       - ✅ **unsupported**: every affected application could be rendered offline
       - ✅ **claims**: Crossplane claims and composite resources match their XRD schemas"
     `);
@@ -226,6 +227,7 @@ describe('mergeplane server against a loopback GitHub', () => {
         - \`spec.forProvider.subnetIdSelector.matchLabels.access\`: \`private\`
       - 🔑 connection secret: \`prod-sa-kubeconfig\` ← KubernetesCluster platform/prod-sa
       - 🌐 registers cluster \`prod-sa\` (server known after apply) → ApplicationSet \`guestbook\` creates \`guestbook-prod-sa\`
+      - ℹ️ composed resources not validated (no schema): Cluster (eks.aws.upbound.io/v1beta1), ClusterAuth (eks.aws.upbound.io/v1beta1), NodeGroup (eks.aws.upbound.io/v1beta1)
 
       Plan: 3 to add, 0 to change, 0 to destroy.
 
@@ -521,6 +523,8 @@ describe('mergeplane server against a loopback GitHub', () => {
       +    syncOptions:
       +      - CreateNamespace=true
       \`\`\`
+
+      Not validated (no schema: neither a bundled Kubernetes kind nor a CRD in the repository or this plan): \`Application (argoproj.io/v1alpha1)\`, \`ApplicationSet (argoproj.io/v1alpha1)\`.
 
       </details>
       "
