@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isRecord, splitApiVersion } from '../model/kube-object.ts';
-import { isSafePattern, safeRegExpEngine } from '../schema/safe-ajv-regexp.ts';
+import { safeRegExpEngine } from '../schema/safe-ajv-regexp.ts';
+import { structuralToJsonSchema } from '../schema/structural-schema.ts';
 import { parseCompositeInstance, type Xrd } from './crossplane-model.ts';
 import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
 
@@ -76,62 +77,6 @@ const V2_XR_FIELDS: Record<string, unknown> = {
   },
   writeConnectionSecretToRef: SECRET_REF,
 };
-
-/**
- * Converts a Kubernetes structural OpenAPI v3 schema for ajv: `nullable`, `x-kubernetes-int-or-string`,
- * and pruning (objects reject fields they do not declare unless `x-kubernetes-preserve-unknown-fields`).
- */
-function convertSchema(schema: unknown, inJunctor = false, skipped: string[] = []): unknown {
-  if (!isRecord(schema)) return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) {
-    if (k.startsWith('x-kubernetes-') || k === 'nullable') continue;
-    if (k === 'properties' && isRecord(v)) {
-      out.properties = Object.fromEntries(
-        Object.entries(v).map(([p, s]) => [p, convertSchema(s, false, skipped)]),
-      );
-    } else if (k === 'items' || k === 'not') {
-      out[k] = convertSchema(v, k === 'not', skipped);
-    } else if (k === 'additionalProperties' && isRecord(v)) {
-      out[k] = convertSchema(v, false, skipped);
-    } else if ((k === 'allOf' || k === 'anyOf' || k === 'oneOf') && Array.isArray(v)) {
-      out[k] = v.map((s) => convertSchema(s, true, skipped));
-    } else if (k === 'pattern' && !isSafePattern(v)) {
-      // The API server uses Go's RE2: `(?i)`, `\z`, `\pL` … have no JavaScript equivalent.
-      skipped.push(`pattern ${JSON.stringify(v)} is not checked (not in the RE2 subset checked safely)`);
-    } else {
-      out[k] = v;
-    }
-  }
-  if (schema['x-kubernetes-int-or-string'] === true) {
-    delete out.type;
-    if (!out.anyOf) out.type = ['integer', 'string'];
-  }
-  if (schema.nullable === true) {
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    else if (Array.isArray(out.type)) out.type = [...out.type, 'null'];
-    if (Array.isArray(out.enum)) out.enum = [...out.enum, null];
-  }
-  const embedded = schema['x-kubernetes-embedded-resource'] === true;
-  if (embedded) {
-    out.properties = {
-      apiVersion: { type: 'string' },
-      kind: { type: 'string' },
-      metadata: { type: 'object' },
-      ...(isRecord(out.properties) ? out.properties : {}),
-    };
-  }
-  const isObject = out.type === 'object' || (Array.isArray(out.type) && out.type.includes('object'));
-  if (
-    isObject &&
-    !inJunctor &&
-    out.additionalProperties === undefined &&
-    schema['x-kubernetes-preserve-unknown-fields'] !== true
-  ) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
 
 function withCrossplaneFields(spec: unknown, fields: Record<string, unknown>): unknown {
   const s = isRecord(spec) ? spec : { type: 'object' };
@@ -272,7 +217,7 @@ export function validateAgainstXrd(
   const { status: _status, ...rest } = declared;
   void _status;
   const skipped: string[] = [];
-  const root = convertSchema(
+  const root = structuralToJsonSchema(
     {
       ...version.schema,
       type: 'object',
@@ -284,7 +229,6 @@ export function validateAgainstXrd(
         spec: withCrossplaneFields(declared.spec, fields),
       },
     },
-    false,
     skipped,
   );
   const notes = skipped.map((s) => `XRD ${xrd.name} schema: ${s}`);
