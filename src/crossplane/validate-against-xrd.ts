@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isRecord, splitApiVersion } from '../model/kube-object.ts';
 import { safeRegExpEngine } from '../schema/safe-ajv-regexp.ts';
+import { pointerSegments } from '../schema/schema-errors.ts';
 import { structuralToJsonSchema } from '../schema/structural-schema.ts';
 import { parseCompositeInstance, type Xrd } from './crossplane-model.ts';
 import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
@@ -83,22 +84,6 @@ function withCrossplaneFields(spec: unknown, fields: Record<string, unknown>): u
   return { ...s, type: 'object', properties: { ...fields, ...(isRecord(s.properties) ? s.properties : {}) } };
 }
 
-function pointerToSegments(pointer: string, data: unknown): FieldPathSegment[] {
-  const segments: FieldPathSegment[] = [];
-  let current: unknown = data;
-  for (const raw of pointer.split('/').slice(1)) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(current) && /^\d+$/.test(token)) {
-      segments.push({ type: 'index', index: Number(token) });
-      current = current[Number(token)];
-    } else {
-      segments.push({ type: 'field', field: token });
-      current = isRecord(current) ? current[token] : undefined;
-    }
-  }
-  return segments;
-}
-
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
@@ -111,7 +96,7 @@ function violation(
   error: ErrorObject,
   data: unknown,
 ): { segments: FieldPathSegment[]; message: string } | undefined {
-  const segments = pointerToSegments(error.instancePath, data);
+  const segments = pointerSegments(error.instancePath, data);
   const value = segments.reduce<unknown>(
     (v, s) =>
       s.type === 'index' ? (Array.isArray(v) ? v[s.index] : undefined) : isRecord(v) ? v[s.field] : undefined,

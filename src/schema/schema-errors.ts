@@ -16,7 +16,8 @@ export interface ValidatorError {
   message?: string;
 }
 
-function segmentsOf(pointer: string, data: unknown): { segments: FieldPathSegment[]; value: unknown } {
+/** An ajv instance path (JSON Pointer) as Crossplane field path segments, and the value it points at. */
+export function segmentsOf(pointer: string, data: unknown): { segments: FieldPathSegment[]; value: unknown } {
   const segments: FieldPathSegment[] = [];
   let value: unknown = data;
   for (const raw of pointer.split('/').slice(1)) {
@@ -124,4 +125,9 @@ export function schemaErrors(
     for (const message of messages) out.push({ path: path || '(object)', message });
   }
   return out;
+}
+
+/** An ajv instance path as Crossplane field path segments. */
+export function pointerSegments(pointer: string, data: unknown): FieldPathSegment[] {
+  return segmentsOf(pointer, data).segments;
 }
