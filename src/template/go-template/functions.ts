@@ -111,6 +111,7 @@ function index(args: unknown[]): unknown {
 }
 
 function goLen(value: unknown): number {
+  requireKnown(value, 'len');
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
   if (Array.isArray(value)) return value.length;
   if (isRecord(value)) return Object.keys(value).length;

@@ -150,5 +150,6 @@ describe('values known only after apply', () => {
   it('refuses a comparison that depends on it, naming it', () => {
     expect(() => render('{{ eq .u.id "x" }}', { u: unknown })).toThrow(UnknownValueError);
     expect(() => render('{{ eq .u.id "x" }}', { u: unknown })).toThrow(/observed resource vpc.id/);
+    expect(() => render('{{ len .u.items }}', { u: unknown })).toThrow(UnknownValueError);
   });
 });
