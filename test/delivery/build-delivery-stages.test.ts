@@ -85,6 +85,8 @@ describe('buildDeliveryStages', () => {
         claim('old', { action: 'delete', registersCluster: true }),
         claim('argo-owned', { action: 'delete', file: 'apps/infra/argo-owned.yaml' }),
         claim('same', { action: 'unchanged' }),
+        // Pinned to its Composition revision: the claim itself is unchanged, nothing to apply or wait for.
+        claim('pinned', { action: 'deferred' }),
       ],
       headApps: [app('infra')],
       claimObject: (c) => (c.name === 'old' ? base : undefined),
