@@ -92,6 +92,7 @@ describe('buildDeliveryStages', () => {
       claimObject: (c) => (c.name === 'old' ? base : undefined),
     });
     expect(plan.stages).toHaveLength(1);
+    expect(plan.stages[0]!.targets.map((t) => (t as ClaimTarget).claim.name)).toEqual(['argo-owned', 'old']);
     const [owned, old] = plan.stages[0]!.targets as ClaimTarget[];
     expect(old).toMatchObject({
       action: 'observe-deletion',
