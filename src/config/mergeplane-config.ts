@@ -4,6 +4,14 @@ import { argocdSettingsSchema, DEFAULT_ARGOCD_SETTINGS } from './argocd-settings
 
 const stringMap = z.record(z.string(), z.string());
 
+/** A folder of the repository, relative to its root; never one outside it. */
+const repoFolder = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+    message: 'must be a folder of the repository, relative to its root, without ..',
+  });
+
 /** `1.N` (or `v1.N`, `1.N.P`): the Kubernetes version a cluster runs. */
 const kubeVersionSchema = z
   .string()
@@ -172,6 +180,11 @@ export const mergeplaneConfigSchema = z
          * predicted): `{name}` is replaced by the claim's name; the Secret is in the claim's namespace.
          */
         connectionSecretName: z.string().min(1).default('{name}-kubeconfig'),
+        /**
+         * function-go-templating `FileSystem` sources: its `dirPath` → the repository folder the templates mounted
+         * there come from (e.g. the folder a ConfigMap is built from), so such steps are predicted.
+         */
+        goTemplatingDirs: z.record(z.string().min(1), repoFolder).default({}),
       })
       .strict()
       .default({
@@ -179,6 +192,7 @@ export const mergeplaneConfigSchema = z
         clusterLabels: { 'workload-cluster': 'true' },
         connectionSecretKey: 'kubeconfig',
         connectionSecretName: '{name}-kubeconfig',
+        goTemplatingDirs: {},
       }),
     comment: z
       .object({

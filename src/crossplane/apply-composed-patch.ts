@@ -54,6 +54,8 @@ export interface Context {
   result: ComposedResult;
   desired: Map<string, Working>;
   warnedEnvironment: boolean;
+  /** function-go-templating `FileSystem` templates by `dirPath`. */
+  templateDirs: ReadonlyMap<string, string>;
 }
 
 function isStatusPath(segments: readonly FieldPathSegment[]): boolean {

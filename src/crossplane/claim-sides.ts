@@ -20,6 +20,11 @@ export interface CrossplaneObject {
 /** Every object seen at one revision: repository YAML first, then rendered application output. */
 export interface CrossplaneInput {
   objects: CrossplaneObject[];
+  /**
+   * function-go-templating `FileSystem` sources: the templates of each `dirPath` as the function reads them (every
+   * non-hidden file under it, concatenated with `---`), from the repository folder config maps it to.
+   */
+  templateDirs?: ReadonlyMap<string, string>;
 }
 
 const CROSSPLANE_SPEC_FIELDS = [
@@ -57,6 +62,7 @@ export interface Side {
   workloads: Workload[];
   /** EnvironmentConfigs found at this revision, for Compositions that read the environment. */
   environmentConfigs: Record<string, unknown>[];
+  templateDirs: ReadonlyMap<string, string>;
 }
 
 /** Everything of one revision a claim plan needs: the catalog, each claim or XR once, the workloads reading Secrets. */
@@ -125,7 +131,13 @@ export function buildSide(input: CrossplaneInput): Side {
     instances.set(i.key, i);
   }
   const environmentConfigs = objects.map((o) => o.object).filter(isEnvironmentConfig);
-  return { catalog, instances, workloads: workloadsOf(objects), environmentConfigs };
+  return {
+    catalog,
+    instances,
+    workloads: workloadsOf(objects),
+    environmentConfigs,
+    templateDirs: input.templateDirs ?? new Map(),
+  };
 }
 
 function identity(

@@ -57,6 +57,7 @@ export function evaluateFunctionStep(ctx: Context, step: PipelineStep): boolean 
         composite: ctx.composite,
         desired: desiredObjects(ctx),
         environment: ctx.env,
+        templateDirs: ctx.templateDirs,
       });
       for (const resource of output.resources) {
         const working: Working = {

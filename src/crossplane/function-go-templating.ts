@@ -79,19 +79,33 @@ export interface StepEnvironment {
   complete: boolean;
 }
 
-/** The template text of a `GoTemplate` input: inline, or from the environment; the function's filesystem is not in the repository. */
-function templateText(input: Record<string, unknown>, environment: StepEnvironment): string {
+/** `dirPath` as written, or `/templates/` for `/templates`: both name the same folder. */
+const dirKey = (dir: string) => dir.replace(/\/+$/, '');
+
+/**
+ * The template text of a `GoTemplate` input: inline (`template`, or `templates` joined by `---`), from the
+ * environment, or from the function's filesystem when config maps its `dirPath` to a folder of the repository.
+ */
+function templateText(
+  input: Record<string, unknown>,
+  environment: StepEnvironment,
+  templateDirs: ReadonlyMap<string, string>,
+): string {
   const source = typeof input.source === 'string' ? input.source : '';
   if (source === 'Inline') {
-    const inline = isRecord(input.inline) ? input.inline.template : undefined;
-    if (typeof inline !== 'string')
-      throw new GoTemplatingUnsupportedError('source Inline without inline.template');
-    return inline;
+    const inline = isRecord(input.inline) ? input.inline : {};
+    if (typeof inline.template === 'string' && inline.template !== '') return inline.template;
+    if (Array.isArray(inline.templates) && inline.templates.every((t) => typeof t === 'string')) {
+      return inline.templates.join('\n---\n');
+    }
+    throw new GoTemplatingUnsupportedError('inline.template or inline.templates should be provided');
   }
   if (source === 'FileSystem') {
     const dir = isRecord(input.fileSystem) ? strval(input.fileSystem.dirPath) : '';
+    const templates = [...templateDirs].find(([key]) => dirKey(key) === dirKey(dir))?.[1];
+    if (templates !== undefined) return templates;
     throw new GoTemplatingUnsupportedError(
-      `templates from the function's filesystem (${dir || 'no dirPath'}) are not in the repository`,
+      `templates from the function's filesystem (${dir || 'no dirPath'}) are not in the repository; map the folder they come from with crossplane.goTemplatingDirs`,
     );
   }
   if (source === 'Environment') {
@@ -105,6 +119,26 @@ function templateText(input: Record<string, unknown>, environment: StepEnvironme
     );
   }
   throw new GoTemplatingUnsupportedError(`template source ${source || '(none)'} is not supported offline`);
+}
+
+/**
+ * The input's `options` (text/template's `Option`: `missingkey=default|zero|error`) and `delims`: other delimiters
+ * than `{{ }}` and other options are not evaluated offline.
+ */
+function templateOptions(input: Record<string, unknown>): { missingKeyError?: boolean } {
+  const delims = isRecord(input.delims) ? input.delims : undefined;
+  if (delims && ((delims.left ?? '{{') !== '{{' || (delims.right ?? '}}') !== '}}')) {
+    throw new GoTemplatingUnsupportedError(
+      `delimiters ${strval(delims.left)} ${strval(delims.right)} are not supported offline`,
+    );
+  }
+  let missingKeyError = false;
+  for (const option of Array.isArray(input.options) ? input.options : []) {
+    if (option === 'missingkey=error') missingKeyError = true;
+    else if (option === 'missingkey=default' || option === 'missingkey=invalid') missingKeyError = false;
+    else throw new GoTemplatingUnsupportedError(`template option ${strval(option)} is not supported offline`);
+  }
+  return missingKeyError ? { missingKeyError } : {};
 }
 
 /** Every string holding the known-after-apply marker becomes the marker: part of it is unknown. */
@@ -147,15 +181,15 @@ export function renderGoTemplatingStep(o: {
   composite: Record<string, unknown>;
   desired: ReadonlyMap<string, Record<string, unknown>>;
   environment: StepEnvironment;
+  templateDirs: ReadonlyMap<string, string>;
 }): GoTemplatingOutput {
-  const text = templateText(o.input, o.environment);
+  const text = templateText(o.input, o.environment, o.templateDirs);
+  const options = templateOptions(o.input);
   let rendered: string;
   try {
     rendered = parseGoTemplate(text, GO_TEMPLATING_FUNCTIONS).execute(
       request(o.composite, o.desired, o.environment),
-      {
-        maxOutputLength: MAX_OUTPUT,
-      },
+      { maxOutputLength: MAX_OUTPUT, ...options },
     );
   } catch (error) {
     if (error instanceof UnknownValueError) throw new GoTemplatingUnsupportedError(error.message);

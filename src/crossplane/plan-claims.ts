@@ -290,6 +290,7 @@ function evaluate(side: Side, instance: Instance, pinned?: Composition): Evaluat
   const rendered = renderComposed({
     composite,
     composition,
+    templateDirs: side.templateDirs,
     ...(resolved.environment !== undefined ? { environment: resolved.environment } : {}),
   });
   notes.push(...rendered.warnings);

@@ -44,6 +44,8 @@ export function renderComposed(o: {
   composite: Record<string, unknown>;
   composition: Composition | Record<string, unknown>;
   environment?: Record<string, unknown>;
+  /** function-go-templating `FileSystem` templates by `dirPath`. */
+  templateDirs?: ReadonlyMap<string, string>;
 }): ComposedResult {
   const composition = isKubeObject(o.composition)
     ? parseComposition(o.composition)
@@ -54,6 +56,7 @@ export function renderComposed(o: {
     result: { resources: [], unsupported: [], warnings: [], errors: [] },
     desired: new Map(),
     warnedEnvironment: false,
+    templateDirs: o.templateDirs ?? new Map(),
   };
   if (composition.mode === 'Resources') {
     evaluateInput(ctx, 'resources', {

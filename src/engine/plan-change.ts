@@ -229,7 +229,15 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     await fanOutRenders({ farm, ...sides, renderer, changedFiles, isLocal, baseBranch, logger });
     const planned = await planAppsStage({ base, head, renderer, changedFiles, config });
     failures.push(...planned.findings);
-    const claimsPlan = await planClaimsStage({ scans, renderer, config, head, isThisRepo, schemas });
+    const claimsPlan = await planClaimsStage({
+      scans,
+      renderer,
+      config,
+      base,
+      head,
+      isThisRepo,
+      schemas,
+    });
     failures.push(...claimsPlan.findings);
     const [baseScan, headScan] = await scans;
     const checked = await validateAppSchemas({

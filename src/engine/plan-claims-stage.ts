@@ -9,6 +9,7 @@ import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
 import type { CollectedApplications } from '../plan/collect-applications.ts';
 import { renderSecretConsumers } from '../plan/render-secret-consumers.ts';
 import type { SchemaCatalog } from '../schema/schema-validator.ts';
+import { readGoTemplatingDirs } from './go-templating-dirs.ts';
 import { revisionValidator, validateComposedSchemas } from './schema-stage.ts';
 
 /**
@@ -26,15 +27,28 @@ export async function planClaimsStage(o: {
     entries: Map<string, AppEntry>;
   } & Pick<CollectedApplications, 'applicationSets' | 'clusters'>;
   isThisRepo: (url: string) => boolean;
+  /** The base revision, for the templates of function-go-templating `FileSystem` sources. */
+  base: { side: PlanSide };
   /** Compiled schemas of the plan, for the composed resources' check. */
   schemas: SchemaCatalog;
 }): Promise<{ claims: ClaimReport[]; findings: GateFinding[] }> {
   const { renderer, head } = o;
   const [baseScan, headScan] = await o.scans;
+  const dirs = o.config.crossplane.goTemplatingDirs;
+  const [baseTemplates, headTemplates] = await Promise.all([
+    readGoTemplatingDirs(o.base.side.index, dirs),
+    readGoTemplatingDirs(head.side.index, dirs),
+  ]);
   const planNow = () =>
     planClaims({
-      base: { objects: [...baseScan, ...renderer.rendered('base')] },
-      head: { objects: [...headScan, ...renderer.rendered('head')] },
+      base: {
+        objects: [...baseScan, ...renderer.rendered('base')],
+        templateDirs: baseTemplates.templateDirs,
+      },
+      head: {
+        objects: [...headScan, ...renderer.rendered('head')],
+        templateDirs: headTemplates.templateDirs,
+      },
       registerClusterKinds: o.config.crossplane.registerClusterKinds,
     });
   let plan = planNow();
@@ -80,5 +94,6 @@ export async function planClaimsStage(o: {
     );
     claims.push(withClusterTargets(claim, targets));
   }
-  return { claims, findings: [...plan.findings, ...composed.findings] };
+  // A template folder already missing at base is not this change's fault; at head it is.
+  return { claims, findings: [...headTemplates.findings, ...plan.findings, ...composed.findings] };
 }

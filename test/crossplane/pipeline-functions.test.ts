@@ -180,9 +180,72 @@ data:
     expect(result.resources[0]?.object.spec).toEqual({ forProvider: { region: 'ap-south-1' } });
   });
 
+  it('reads a FileSystem source from the repository folder config maps its dirPath to', () => {
+    const step = `
+    - step: render
+      functionRef: { name: function-go-templating }
+      input:
+        apiVersion: gotemplating.fn.crossplane.io/v1beta1
+        kind: GoTemplate
+        source: FileSystem
+        fileSystem: { dirPath: /templates }
+`;
+    const result = renderComposed({
+      composite: XR,
+      composition: composition(step),
+      templateDirs: new Map([['/templates/', `${BUCKET}\n---\n`]]),
+    });
+    expect(result.unsupported).toEqual([]);
+    expect([...byName(result).keys()]).toEqual(['bucket']);
+  });
+
+  it('joins inline.templates with document separators, as the function does', () => {
+    const step = `
+    - step: render
+      functionRef: { name: function-go-templating }
+      input:
+        apiVersion: gotemplating.fn.crossplane.io/v1beta1
+        kind: GoTemplate
+        source: Inline
+        inline:
+          templates:
+            - ${JSON.stringify(BUCKET)}
+            - ${JSON.stringify(BUCKET.replace('"bucket"', '"second"'))}
+`;
+    expect([...byName(render(step)).keys()]).toEqual(['bucket', 'second']);
+  });
+
+  it.each([
+    [
+      'missingkey=error makes a missing key fail the step',
+      'options: ["missingkey=error"]',
+      /map has no entry for key "nope"/,
+    ],
+    [
+      'other delimiters are named',
+      'delims: { left: "[[", right: "]]" }',
+      /delimiters \[\[ \]\] are not supported/,
+    ],
+  ])('%s', (_label, extra, reason) => {
+    const step = goTemplating(`${BUCKET}\n    nope: {{ .observed.composite.resource.spec.nope }}`).replace(
+      '        source: Inline',
+      `        source: Inline\n        ${extra}`,
+    );
+    expect(render(step).unsupported).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(reason) }),
+    ]);
+  });
+
   it('names a FileSystem source as not predicted: its templates are not in the repository', () => {
-    const result = render(goTemplating(BUCKET, 'FileSystem'));
-    expect(result.unsupported[0]?.reason).toMatch(/templates from the function's filesystem/);
+    const result = render(
+      goTemplating(BUCKET, 'FileSystem').replace(
+        '        inline:',
+        '        fileSystem: { dirPath: /templates }\n        inline:',
+      ),
+    );
+    expect(result.unsupported[0]?.reason).toMatch(
+      /templates from the function's filesystem \(\/templates\) are not in the repository; map the folder they come from with crossplane.goTemplatingDirs/,
+    );
   });
 });
 
