@@ -1,9 +1,13 @@
 import { isRecord } from '../model/kube-object.ts';
 import type { ClaimReport } from '../model/plan-report.ts';
 import type { Instance, Workload } from './claim-sides.ts';
+import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
 import type { ComposedResult } from './render-composed.ts';
 
-/** Where a claim's connection details land: its writeConnectionSecretToRef (v1), else a composed Secret (v2). */
+/**
+ * Where a claim's connection details land: its writeConnectionSecretToRef (v1), else a composed Secret (v2), else
+ * the connection Secret a composed namespaced managed resource writes (v2).
+ */
 export function connectionSecretOf(
   instance: Instance,
   rendered: ComposedResult | undefined,
@@ -25,14 +29,24 @@ export function connectionSecretOf(
       instance.parsed?.role === 'claim' ? instance.namespace : (ref.namespace ?? instance.namespace);
     return { namespace, name: ref.name };
   }
-  // Crossplane v2 XRs no longer write connection secrets: a composed Secret carries the details.
-  for (const resource of rendered?.resources ?? []) {
+  // Crossplane v2 XRs no longer write connection secrets: a composed Secret carries the details, or else a
+  // namespaced managed resource writes its own into the XR's namespace.
+  const resources = rendered?.resources ?? [];
+  for (const resource of resources) {
     const object = resource.object;
     if (object.apiVersion !== 'v1' || object.kind !== 'Secret') continue;
     const metadata = isRecord(object.metadata) ? object.metadata : {};
     if (typeof metadata.name !== 'string') continue;
     const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : instance.namespace;
     return { namespace, name: metadata.name };
+  }
+  if (instance.parsed?.role === 'claim' || instance.xrd?.scope !== 'Namespaced') return undefined;
+  for (const resource of resources) {
+    const spec = isRecord(resource.object.spec) ? resource.object.spec : {};
+    const ref = isRecord(spec.writeConnectionSecretToRef) ? spec.writeConnectionSecretToRef : {};
+    if (typeof ref.name === 'string' && ref.name !== '' && ref.name !== KNOWN_AFTER_APPLY) {
+      return { namespace: instance.namespace, name: ref.name };
+    }
   }
   return undefined;
 }

@@ -36,9 +36,9 @@ const longerBackups = (labels?: string) => (text: string) => {
 const channel = (name: string) => (text: string) =>
   text.replace('    provider: aws\n', `    provider: aws\n    channel: ${name}\n`);
 
-/** Adds Crossplane fields to the claim (v1 claims keep them at the top of spec). */
+/** Adds Crossplane fields to the XR (v2 keeps them under spec.crossplane). */
 const claimWith = (fields: string) => (text: string) =>
-  text.replace('  writeConnectionSecretToRef:', `${fields}  writeConnectionSecretToRef:`);
+  text.replace('  crossplane:\n', `  crossplane:\n${fields.replace(/^ {2}/gm, '    ')}`);
 
 const BACKUP_CHANGE = {
   action: 'update',
@@ -84,14 +84,14 @@ describe('Composition revisions', () => {
 
   it('names the pinned compositionRevisionRef', () => {
     const pinned = claimWith(
-      '  compositionUpdatePolicy: Manual\n  compositionRevisionRef:\n    name: xpostgresqlinstances.aws.database.mergeplane.io-3f2c9a1\n',
+      '  compositionUpdatePolicy: Manual\n  compositionRevisionRef:\n    name: postgresqlinstances.aws.database.mergeplane.io-3f2c9a1\n',
     );
     const { claim } = claimOf(
       [...platform(), ...load(DB_FILE, pinned)],
       [...platform(longerBackups()), ...load(DB_FILE, pinned)],
     );
     expect(claim.deferred?.reason).toContain(
-      'pinned to revision xpostgresqlinstances.aws.database.mergeplane.io-3f2c9a1',
+      'pinned to revision postgresqlinstances.aws.database.mergeplane.io-3f2c9a1',
     );
   });
 

@@ -78,10 +78,10 @@ describe('planClaims on the demo repository', () => {
       kind: 'PostgreSQLInstance',
       namespace: 'commerce',
       action: 'create',
-      composition: 'xpostgresqlinstances.aws.database.mergeplane.io',
+      composition: 'postgresqlinstances.aws.database.mergeplane.io',
       destructive: false,
       file: DB_FILE,
-      line: 3,
+      line: 4,
       summary: { add: 1, change: 0, destroy: 0 },
       connectionSecret: { namespace: 'commerce', name: 'order-service-db-credentials' },
       consumers: ['Deployment commerce/order-service'],
@@ -89,7 +89,7 @@ describe('planClaims on the demo repository', () => {
     expect(claim.composed).toHaveLength(1);
     const [rds] = claim.composed;
     expect(rds).toMatchObject({
-      apiVersion: 'rds.aws.upbound.io/v1beta1',
+      apiVersion: 'rds.aws.m.upbound.io/v1beta1',
       kind: 'Instance',
       name: 'rds-instance',
     });
@@ -99,7 +99,14 @@ describe('planClaims on the demo repository', () => {
         { path: 'spec.forProvider.instanceClass', before: undefined, after: 'db.m6g.large' },
         { path: 'spec.forProvider.allocatedStorage', before: undefined, after: 50 },
         { path: 'spec.forProvider.engineVersion', before: undefined, after: '16' },
-        { path: 'spec.writeConnectionSecretToRef.name', before: undefined, after: KNOWN_AFTER_APPLY },
+        // v2: the namespaced RDS instance writes its connection Secret, named after the XR, into its namespace.
+        {
+          path: 'spec.writeConnectionSecretToRef.name',
+          before: undefined,
+          after: 'order-service-db-credentials',
+        },
+        { path: 'metadata.namespace', before: undefined, after: 'commerce' },
+        { path: 'spec.forProvider.passwordSecretRef.name', before: undefined, after: KNOWN_AFTER_APPLY },
       ]),
     );
     // Already shown as the entry's identity.
@@ -117,7 +124,7 @@ describe('planClaims on the demo repository', () => {
     });
     expect(claim.composed).toEqual([
       {
-        apiVersion: 'rds.aws.upbound.io/v1beta1',
+        apiVersion: 'rds.aws.m.upbound.io/v1beta1',
         kind: 'Instance',
         name: 'rds-instance',
         action: 'update',
@@ -143,10 +150,7 @@ describe('planClaims on the demo repository', () => {
 
   it('keeps an XR with compositionUpdatePolicy Manual on its current Composition revision', () => {
     const manual = (t: string) =>
-      t.replace(
-        '  writeConnectionSecretToRef:',
-        '  compositionUpdatePolicy: Manual\n  writeConnectionSecretToRef:',
-      );
+      t.replace('  crossplane:\n', '  crossplane:\n    compositionUpdatePolicy: Manual\n');
     const result = plan(
       [...platform(), ...load(DB_FILE, manual)],
       [
@@ -157,14 +161,14 @@ describe('planClaims on the demo repository', () => {
     const claim = claimNamed(result, 'order-service-db');
     expect(claim.action).toBe('deferred');
     expect(claim.composed).toEqual([]);
-    expect(claim.composition).toBe('xpostgresqlinstances.aws.database.mergeplane.io (update policy Manual)');
+    expect(claim.composition).toBe('postgresqlinstances.aws.database.mergeplane.io (update policy Manual)');
     expect(claim.deferred?.reason).toContain('compositionUpdatePolicy Manual');
   });
 
   it('flags removing a claim as destructive, needing approval', () => {
     const result = plan([...platform(), ...load(DB_FILE)], platform());
     const claim = claimNamed(result, 'order-service-db');
-    expect(claim).toMatchObject({ action: 'delete', destructive: true, file: DB_FILE, line: 3 });
+    expect(claim).toMatchObject({ action: 'delete', destructive: true, file: DB_FILE, line: 4 });
     expect(claim.summary).toEqual({ add: 0, change: 0, destroy: 1, blocked: 0 });
     expect(claim.composed.map((c) => [c.name, c.action])).toEqual([['rds-instance', 'delete']]);
     expect(result.findings).toEqual([
@@ -174,7 +178,7 @@ describe('planClaims on the demo repository', () => {
         message:
           'destroys PostgreSQLInstance commerce/order-service-db and the managed resources it composes: Instance rds-instance',
         file: DB_FILE,
-        line: 3,
+        line: 4,
       },
     ]);
   });
@@ -247,7 +251,7 @@ describe('planClaims on the demo repository', () => {
           /^PostgreSQLInstance commerce\/order-service-db: spec\.parameters\.size: unsupported value "huge"/,
         ),
         file: DB_FILE,
-        line: 3,
+        line: 4,
       },
     ]);
   });

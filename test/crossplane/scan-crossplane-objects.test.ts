@@ -48,9 +48,9 @@ describe('scanCrossplaneObjects', () => {
       'crossplane/kubernetes-cluster/composition.yaml:1 Composition',
       'crossplane/kubernetes-cluster/definition.yaml:1 CompositeResourceDefinition',
       'crossplane/postgresql/composition.yaml:1 Composition',
-      'crossplane/postgresql/definition.yaml:1 CompositeResourceDefinition',
+      'crossplane/postgresql/definition.yaml:3 CompositeResourceDefinition',
       'infra/clusters/prod-ap.yaml:3 KubernetesCluster',
-      'infra/databases/order-service-db.yaml:3 PostgreSQLInstance',
+      'infra/databases/order-service-db.yaml:4 PostgreSQLInstance',
     ]);
   });
 
