@@ -157,7 +157,7 @@ describe('mergeplane server against a loopback GitHub', () => {
     expect(normalize(run!.output?.summary)).toMatchInlineSnapshot(`
       "**All gates passed.**
 
-      \`88460a4\` → \`6395996\`
+      \`b67c912\` → \`4ef5bea\`
 
       Full plan with diffs: [pull-request comment](http://github.test/mergeplane/demo-gitops/pull/1#issuecomment-1001)
 
@@ -176,7 +176,7 @@ describe('mergeplane server against a loopback GitHub', () => {
 
       ### Mergeplane plan
 
-      \`88460a4\` → \`6395996\` · [check run \`Mergeplane / plan\`](http://github.test/mergeplane/demo-gitops/runs/1000)
+      \`b67c912\` → \`4ef5bea\` · [check run \`Mergeplane / plan\`](http://github.test/mergeplane/demo-gitops/runs/1000)
 
       **4 apps changed, 1 added, 1 removed, 0 errors** · 5 to create, 2 to update, 3 to delete
 
