@@ -149,20 +149,26 @@ function markUnknown(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The request the template sees, as the function builds it: a copy. Sprig's `set` and `merge` change maps in place,
+ * and a template must not reach the XR or the resources earlier steps produced.
+ */
 function request(
   composite: Record<string, unknown>,
   desired: ReadonlyMap<string, Record<string, unknown>>,
   environment: StepEnvironment,
 ) {
   return {
-    observed: { composite: { resource: composite }, resources: observedResources() },
+    observed: { composite: { resource: structuredClone(composite) }, resources: observedResources() },
     desired: {
       composite: { resource: {} },
-      resources: Object.fromEntries([...desired].map(([name, object]) => [name, { resource: object }])),
+      resources: Object.fromEntries(
+        [...desired].map(([name, object]) => [name, { resource: structuredClone(object) }]),
+      ),
     },
     context: {
       [ENVIRONMENT_KEY]: environment.complete
-        ? environment.data
+        ? structuredClone(environment.data)
         : new UnknownValue('the environment (EnvironmentConfigs not in the repository)', KNOWN_AFTER_APPLY),
     },
     extraResources: {},

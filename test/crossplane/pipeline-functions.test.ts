@@ -121,6 +121,18 @@ spec:
     ]);
   });
 
+  it('gives the template a copy: changing maps in place never reaches the XR or earlier steps', () => {
+    const composite = structuredClone(XR);
+    const second = goTemplating(`{{ $_ := merge .observed.composite.resource.spec (dict "injected" "x") }}
+{{ $_ := set .desired.resources.bucket.resource.spec "tampered" true }}`).replace(
+      'step: render',
+      'step: mutate',
+    );
+    const result = renderComposed({ composite, composition: composition(goTemplating(BUCKET), second) });
+    expect(composite).toEqual(XR);
+    expect(result.resources[0]?.object.spec).toEqual({ forProvider: { region: 'eu-west-1' } });
+  });
+
   it('does not compose the XR itself or meta.gotemplating documents', () => {
     const template = `${BUCKET}
 ---

@@ -16,7 +16,8 @@ function list(name: string, value: unknown): unknown[] {
 
 function dict(name: string, value: unknown): Record<string, unknown> {
   requireKnown(value, name);
-  if (isRecord(value)) return value;
+  // Never the prototype every object shares: writing to it would change every object of the process.
+  if (isRecord(value) && value !== Object.prototype) return value;
   throw new GoTemplateError(
     `error calling ${name}: wrong type for value; expected map; got ${goTypeName(value)}`,
   );
@@ -43,6 +44,19 @@ export function float(value: unknown): number {
   return 0;
 }
 
+/**
+ * Sets an own key, whatever its name: a plain assignment of `__proto__` would replace the map's prototype (or, on a
+ * shared object, pollute every object of the worker) instead of adding a key as Go's maps do.
+ */
+export function setKey(map: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** A Go map's value for a key, or undefined: never a property inherited from Object.prototype. */
+export function ownValue(map: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 function boundedList(length: number): void {
   if (length > MAX_LIST) throw new GoTemplateError(`list of ${length} items exceeds ${MAX_LIST}`);
 }
@@ -64,9 +78,9 @@ function merge(overwrite: boolean, [target, ...sources]: unknown[]): Record<stri
   const out = dict(overwrite ? 'mergeOverwrite' : 'merge', target);
   const into = (to: Record<string, unknown>, from: Record<string, unknown>): void => {
     for (const [key, value] of Object.entries(from)) {
-      const current = to[key];
+      const current = ownValue(to, key);
       if (isRecord(current) && isRecord(value)) into(current, value);
-      else if (overwrite || !Object.hasOwn(to, key) || isEmpty(current)) to[key] = value;
+      else if (overwrite || !Object.hasOwn(to, key) || isEmpty(current)) setKey(to, key, value);
     }
   };
   for (const source of sources) into(out, dict('merge', source));
@@ -83,7 +97,8 @@ export const SPRIG_COLLECTIONS = new Map<string, FunctionSpec>([
     'dict',
     spec(0, MANY, (args) => {
       const out: Record<string, unknown> = {};
-      for (let i = 0; i < args.length; i += 2) out[strval(args[i])] = i + 1 < args.length ? args[i + 1] : '';
+      for (let i = 0; i < args.length; i += 2)
+        setKey(out, strval(args[i]), i + 1 < args.length ? args[i + 1] : '');
       return out;
     }),
   ],
@@ -141,11 +156,11 @@ export const SPRIG_COLLECTIONS = new Map<string, FunctionSpec>([
   ['keys', spec(1, MANY, (maps) => maps.flatMap((m) => Object.keys(dict('keys', m))))],
   ['values', spec(1, 1, ([m]) => Object.values(dict('values', m)))],
   ['hasKey', spec(2, 2, ([m, k]) => Object.hasOwn(dict('hasKey', m), strval(k)))],
-  ['get', spec(2, 2, ([m, k]) => dict('get', m)[strval(k)] ?? '')],
+  ['get', spec(2, 2, ([m, k]) => ownValue(dict('get', m), strval(k)) ?? '')],
   [
     'set',
     spec(3, 3, ([m, k, v]) => {
-      dict('set', m)[strval(k)] = v;
+      setKey(dict('set', m), strval(k), v);
       return m;
     }),
   ],

@@ -133,6 +133,33 @@ describe('Sprig functions', () => {
   });
 });
 
+describe('maps from a pull request never reach Object.prototype', () => {
+  const polluted = () => (({}) as Record<string, unknown>).polluted;
+
+  it('refuses to write through get of an inherited key', () => {
+    expect(() => render('{{ $_ := set (get (dict) "__proto__") "polluted" "yes" }}')).toThrow(
+      GoTemplateError,
+    );
+    expect(polluted()).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'merge',
+      '{{ $m := merge (dict) (fromJson "{\\"__proto__\\":{\\"polluted\\":\\"yes\\"}}") }}{{ keys $m | join "," }}',
+    ],
+    ['dict', '{{ $m := dict "__proto__" (dict "polluted" "yes") }}{{ keys $m | join "," }}'],
+    ['set', '{{ $m := dict }}{{ $_ := set $m "__proto__" (dict "polluted" "yes") }}{{ keys $m | join "," }}'],
+  ])('%s keeps __proto__ as an ordinary key, as a Go map does', (_label, template) => {
+    expect(render(template)).toBe('__proto__');
+    expect(polluted()).toBeUndefined();
+  });
+
+  it('get of a key the map does not own is empty, not an inherited method', () => {
+    expect(render('[{{ get (dict) "toString" }}]')).toBe('[]');
+  });
+});
+
 describe('values known only after apply', () => {
   const unknown = new UnknownValue('observed resource vpc', '(known after apply)');
 
