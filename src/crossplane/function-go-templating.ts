@@ -1,5 +1,5 @@
-import { parseAllDocuments } from 'yaml';
 import { isRecord } from '../model/kube-object.ts';
+import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../model/safe-yaml.ts';
 import { type FunctionSpec, functionTable, MANY } from '../template/go-template/function-table.ts';
 import { BUILTIN_FUNCTIONS, strval, toYaml } from '../template/go-template/functions.ts';
 import { GoTemplateError } from '../template/go-template/go-template-error.ts';
@@ -29,7 +29,8 @@ export interface GoTemplatingOutput {
 const spec = (min: number, max: number, fn: FunctionSpec['fn']): FunctionSpec => ({ min, max, fn });
 
 /** `$.observed.resources…`: nothing is observed on the first render; what is read from it is known after apply. */
-const observedResources = () => new UnknownValue('the observed composed resources', KNOWN_AFTER_APPLY);
+const OBSERVED = 'observed resource';
+const observedResources = () => new UnknownValue(OBSERVED, KNOWN_AFTER_APPLY);
 
 /** function-go-templating's own helpers (its function_maps.go), over the request map the template sees. */
 const HELPERS = new Map<string, FunctionSpec>([
@@ -191,37 +192,69 @@ export function renderGoTemplatingStep(o: {
 }): GoTemplatingOutput {
   const text = templateText(o.input, o.environment, o.templateDirs);
   const options = templateOptions(o.input);
-  let rendered: string;
+  const undecided = new Set<string>();
   try {
-    rendered = parseGoTemplate(text, GO_TEMPLATING_FUNCTIONS).execute(
+    const rendered = parseGoTemplate(text, GO_TEMPLATING_FUNCTIONS).execute(
       request(o.composite, o.desired, o.environment),
-      { maxOutputLength: MAX_OUTPUT, ...options },
+      { maxOutputLength: MAX_OUTPUT, ...options, onUnknownDecision: (what) => undecided.add(what) },
     );
+    const output = composedDocuments(rendered, o.composite);
+    if (undecided.size > 0) output.notes.push(undecidedNote(undecided));
+    return output;
   } catch (error) {
     if (error instanceof UnknownValueError) throw new GoTemplatingUnsupportedError(error.message);
+    // Nesting past the stack, an array past its limit, a YAML bomb: the template is beyond an offline render.
+    if (error instanceof RangeError || error instanceof YamlLimitError) {
+      throw new GoTemplatingUnsupportedError(
+        `the template exceeds the limits of an offline render: ${error.message}`,
+      );
+    }
     throw error;
   }
-  const documents = parseAllDocuments(rendered);
-  const list = Array.isArray(documents) ? documents : [documents];
+}
+
+/** Names the observed resources (or other unknowns) conditions were decided on, once each. */
+function undecidedNote(undecided: ReadonlySet<string>): string {
+  const names = new Set(
+    [...undecided].map((what) => (what.startsWith(`${OBSERVED}.`) ? what.split('.')[1]! : what)),
+  );
+  return `conditions on ${[...names].sort().join(', ')} (observed state) were taken as on the first render, when nothing is observed: what the template adds only once they exist is not shown`;
+}
+
+const META_KINDS = new Set(['CompositeConnectionDetails', 'Context', 'ExtraResources', 'ClaimConditions']);
+
+/** The composed resources of the rendered text, as the function reads its output documents. */
+function composedDocuments(rendered: string, composite: Record<string, unknown>): GoTemplatingOutput {
+  const list = parseYamlDocuments(rendered);
   if (list.length > MAX_DOCUMENTS)
     throw new GoTemplateError(`template renders more than ${MAX_DOCUMENTS} documents`);
   const output: GoTemplatingOutput = { resources: [], notes: [] };
-  const compositeKey = `${strval(o.composite.apiVersion)}\u0000${strval(o.composite.kind)}`;
+  const compositeKey = `${strval(composite.apiVersion)}\u0000${strval(composite.kind)}`;
   for (const [index, document] of list.entries()) {
     if (document.errors.length > 0) {
       throw new GoTemplateError(
         `rendered document ${index + 1} is not valid YAML: ${document.errors[0]!.message}`,
       );
     }
-    const object = document.toJS({ maxAliasCount: 100 }) as unknown;
+    const object = yamlToJS(document);
     if (object === null || object === undefined) continue;
     if (!isRecord(object)) throw new GoTemplateError(`rendered document ${index + 1} is not an object`);
     if (object.apiVersion === META_API_VERSION) {
+      if (!META_KINDS.has(strval(object.kind))) {
+        throw new GoTemplateError(
+          `rendered document ${index + 1}: unknown ${META_API_VERSION} kind ${strval(object.kind)}`,
+        );
+      }
       if (object.kind === 'Context')
         output.notes.push('Context written by the template is not passed to later steps');
       continue;
     }
-    if (`${strval(object.apiVersion)}\u0000${strval(object.kind)}` === compositeKey) continue;
+    // The XR's own document updates the XR (its status), unless it is named as a composed resource.
+    const named =
+      isRecord(object.metadata) && isRecord(object.metadata.annotations)
+        ? object.metadata.annotations[GO_TEMPLATING_NAME_ANNOTATION] !== undefined
+        : false;
+    if (!named && `${strval(object.apiVersion)}\u0000${strval(object.kind)}` === compositeKey) continue;
     output.resources.push(composedFrom(object, index));
   }
   return output;

@@ -133,6 +133,35 @@ spec:
     expect(result.resources[0]?.object.spec).toEqual({ forProvider: { region: 'eu-west-1' } });
   });
 
+  it('says which observed resources its conditions were decided on, as on the first render', () => {
+    const template = `${BUCKET}
+{{ if (getComposedResource . "bucket").status.atProvider.id }}
+---
+${BUCKET.replace('"bucket"', '"replica"')}
+{{ end }}`;
+    const result = render(goTemplating(template));
+    expect([...byName(result).keys()]).toEqual(['bucket']);
+    expect(result.warnings).toEqual([
+      'step render: conditions on bucket (observed state) were taken as on the first render, when nothing is observed: what the template adds only once they exist is not shown',
+    ]);
+  });
+
+  it.each([
+    [
+      'an unknown meta.gotemplating kind',
+      'apiVersion: meta.gotemplating.fn.crossplane.io/v1alpha1\nkind: Surprise',
+      /unknown meta.gotemplating.fn.crossplane.io\/v1alpha1 kind Surprise/,
+    ],
+    [
+      'output nested past the YAML limits',
+      `a: ${'['.repeat(5000)}${']'.repeat(5000)}`,
+      /exceeds the limits of an offline render|not valid YAML/,
+    ],
+  ])('names %s as not predicted', (_label, template, reason) => {
+    const result = render(goTemplating(template));
+    expect(result.unsupported).toEqual([expect.objectContaining({ reason: expect.stringMatching(reason) })]);
+  });
+
   it('does not compose the XR itself or meta.gotemplating documents', () => {
     const template = `${BUCKET}
 ---

@@ -4,6 +4,7 @@ import { truth } from './functions.ts';
 import { formatGoValue, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';
 import type { Command, Declaration, Node, Operand, ParsedTemplate, Pipeline } from './parser.ts';
+import { type Budget, chargeDeep, MAX_STRING } from './template-budget.ts';
 import { isUnknown } from './unknown-value.ts';
 
 export interface EvaluateOptions {
@@ -14,6 +15,7 @@ export interface EvaluateOptions {
   /** Upper bound on executed actions and loop iterations, so a template cannot spin without output. */
   maxSteps: number;
   functions: FunctionTable;
+  onUnknownDecision?: (what: string) => void;
 }
 
 /** Go's limit on nested template calls (text/template's maxExecDepth is 100,000; far lower is plenty here). */
@@ -24,6 +26,9 @@ interface State {
   options: EvaluateOptions;
   out: string;
   steps: number;
+  /** Characters of every string functions returned: bounds what a template can allocate, printed or not. */
+  allocated: number;
+  budget: Budget;
   depth: number;
   /** Variables in scope, innermost last; `$` is the data the template (or `define`) was executed with. */
   vars: { name: string; value: unknown }[];
@@ -41,7 +46,17 @@ class LoopControl {
  * `<no value>`), `null` for nil.
  */
 export function evaluateTemplate(template: ParsedTemplate, data: unknown, options: EvaluateOptions): string {
-  const state: State = { template, options, out: '', steps: 0, depth: 0, vars: [{ name: '$', value: data }] };
+  const state: State = {
+    template,
+    options,
+    out: '',
+    steps: 0,
+    allocated: 0,
+    budget: { charge: () => {} },
+    depth: 0,
+    vars: [{ name: '$', value: data }],
+  };
+  state.budget = { charge: (units) => step(state, units) };
   walk(state, template.nodes, data);
   return state.out;
 }
@@ -60,8 +75,8 @@ function includeTemplate(state: State, name: unknown, data: unknown): string {
   }
 }
 
-function step(state: State): void {
-  state.steps++;
+function step(state: State, units = 1): void {
+  state.steps += units;
   if (state.steps > state.options.maxSteps) {
     throw new GoTemplateError(`template runs more than ${state.options.maxSteps} steps`);
   }
@@ -124,13 +139,18 @@ function walk(state: State, nodes: Node[], dot: unknown): void {
       case 'action': {
         const value = evalPipeline(state, node.pipeline, dot);
         if (node.decl) bind(state, node.decl, [value]);
-        else write(state, value === undefined || value === null ? '<no value>' : formatGoValue(value));
+        else if (value === undefined || value === null) write(state, '<no value>');
+        else {
+          if (typeof value !== 'string') chargeDeep(value, state.budget, 'printing');
+          write(state, formatGoValue(value));
+        }
         break;
       }
       case 'if':
       case 'with':
         scoped(state, () => {
           const value = evalPipeline(state, node.pipeline, dot);
+          if (isUnknown(value)) state.options.onUnknownDecision?.(value.what);
           bind(state, node.decl, [value]);
           if (truth(value)) walk(state, node.then, node.kind === 'with' ? value : dot);
           else walk(state, node.otherwise, dot);
@@ -149,31 +169,31 @@ function walk(state: State, nodes: Node[], dot: unknown): void {
   }
 }
 
-/** The key/value pairs `range` visits: list items, map entries by sorted key, or 0..n-1 for an integer. */
-function rangeEntries(value: unknown): [unknown, unknown][] {
+/**
+ * The key/value pairs `range` visits: list items, map entries by sorted key, or 0..n-1 for an integer — produced one
+ * at a time, so `range 1000000000` costs its iterations (each charged), not an array of that size up front.
+ */
+function* rangeEntries(value: unknown): Generator<[unknown, unknown]> {
   // Observed state is empty on the first render.
-  if (value === null || isUnknown(value)) return [];
-  if (value === null || value === undefined) return [];
-  if (Array.isArray(value)) return value.map((v, i) => [i, v]);
-  if (isRecord(value))
-    return Object.keys(value)
-      .sort()
-      .map((k) => [k, value[k]]);
-  if (typeof value === 'number' && Number.isInteger(value)) {
-    return Array.from({ length: Math.max(0, value) }, (_, i) => [i, i]);
+  if (value === null || value === undefined || isUnknown(value)) return;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) yield [i, v];
+  } else if (isRecord(value)) {
+    for (const k of Object.keys(value).sort()) yield [k, value[k]];
+  } else if (typeof value === 'number' && Number.isInteger(value)) {
+    for (let i = 0; i < value; i++) yield [i, i];
+  } else {
+    throw new GoTemplateError(`range can't iterate over ${goTypeName(value)}`);
   }
-  throw new GoTemplateError(`range can't iterate over ${formatGoValue(value)}`);
 }
 
 function walkRange(state: State, node: Extract<Node, { kind: 'range' }>, dot: unknown): void {
   const value = evalPipeline(state, node.pipeline, dot);
-  const entries = rangeEntries(value);
-  if (entries.length === 0) {
-    walk(state, node.otherwise, dot);
-    return;
-  }
+  if (isUnknown(value)) state.options.onUnknownDecision?.(value.what);
   const mark = state.vars.length;
-  for (const [key, item] of entries) {
+  let empty = true;
+  for (const [key, item] of rangeEntries(value)) {
+    empty = false;
     step(state);
     state.vars.length = mark;
     if (node.decl) {
@@ -187,6 +207,23 @@ function walkRange(state: State, node: Extract<Node, { kind: 'range' }>, dot: un
       if (error.kind === 'break') break;
     }
   }
+  if (empty) walk(state, node.otherwise, dot);
+}
+
+/**
+ * Charges a function's result by its shallow size: building a list element by element (`append` in a loop) costs
+ * what it copies, and strings count against the characters a run may allocate.
+ */
+function charged(state: State, result: unknown): unknown {
+  if (typeof result === 'string') {
+    state.allocated += result.length;
+    if (state.allocated > 4 * MAX_STRING) {
+      throw new GoTemplateError(`template builds more than ${4 * MAX_STRING} characters of strings`);
+    }
+    step(state, 1 + (result.length >> 10));
+  } else if (Array.isArray(result)) step(state, 1 + result.length);
+  else if (isRecord(result) && !isUnknown(result)) step(state, 1 + Object.keys(result).length);
+  return result;
 }
 
 function evalPipeline(state: State, pipeline: Pipeline, dot: unknown): unknown {
@@ -213,9 +250,9 @@ function evalCommand(
     if (first.name === 'include' && state.options.functions.has('include')) {
       if (args.length !== 2)
         throw new GoTemplateError(`wrong number of args for include: want 2 got ${args.length}`);
-      return includeTemplate(state, args[0], args[1]);
+      return charged(state, includeTemplate(state, args[0], args[1]));
     }
-    return state.options.functions.call(first.name, args);
+    return charged(state, state.options.functions.call(first.name, args, state.budget));
   }
   if (rest.length > 0 || hasFinal) throw new GoTemplateError("can't give argument to non-function");
   if (first?.kind === 'literal' && first.value === null) throw new GoTemplateError('nil is not a command');
@@ -260,7 +297,7 @@ function evalOperand(state: State, operand: Operand, dot: unknown): unknown {
       return evalFieldChain(state, evalPipeline(state, operand.pipeline, dot), operand.names);
     case 'function':
       // A bare function name as an argument is a call without arguments in Go.
-      return state.options.functions.call(operand.name, []);
+      return charged(state, state.options.functions.call(operand.name, [], state.budget));
   }
 }
 

@@ -4,6 +4,7 @@ import { sanitizeName } from '../sanitize-name.ts';
 import { type FunctionSpec, functionTable, MANY } from './function-table.ts';
 import { formatGoValue, goQuote, goSprint, goSprintf, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';
+import { checkLength } from './template-budget.ts';
 import { isUnknown, requireKnown } from './unknown-value.ts';
 
 /** Go's truth: false, 0, "", nil and empty collections are false. */
@@ -240,7 +241,10 @@ export const BUILTIN_FUNCTIONS = new Map<string, FunctionSpec>([
       fn: ([from, to, s]) => {
         const [f, t, text] = [str('replace', from), str('replace', to), str('replace', s)];
         // strings.Replace with an empty old string inserts the new one around every rune.
-        if (f === '') return t + [...text].join(t) + (text === '' ? '' : t);
+        const runes = [...text];
+        const pieces = f === '' ? runes.length + 1 : text.split(f).length;
+        checkLength('replace', text.length + (pieces - 1) * t.length + (f === '' ? t.length : 0));
+        if (f === '') return t + runes.join(t) + (text === '' ? '' : t);
         return text.split(f).join(t);
       },
     },

@@ -20,7 +20,11 @@ export interface Pipeline {
 interface Cursor {
   tokens: Token[];
   pos: number;
+  /** Nesting of parentheses, bounded so a hostile template cannot exhaust the stack. */
+  depth: number;
 }
+
+const MAX_PARENS = 100;
 
 interface FunctionNames {
   isFunction: (name: string) => boolean;
@@ -31,7 +35,7 @@ export function parsePipelineTokens(tokens: Token[], options: FunctionNames, sou
   if (tokens.some((t) => t.kind === 'declare' || t.kind === 'assign')) {
     throw new GoTemplateError(`unexpected declaration in ${source}`);
   }
-  const cursor = { tokens, pos: 0 };
+  const cursor = { tokens, pos: 0, depth: 0 };
   const pipeline = parsePipeline(cursor, options, source);
   if (cursor.pos < tokens.length)
     throw new GoTemplateError(`unexpected ${describe(tokens[cursor.pos]!)} in ${source}`);
@@ -75,7 +79,10 @@ function parseOperand(cursor: Cursor, options: FunctionNames, source: string): O
         throw new GoTemplateError(`function "${token.name}" is not supported`);
       return { kind: 'function', name: token.name };
     case 'lparen': {
+      if (++cursor.depth > MAX_PARENS)
+        throw new GoTemplateError(`parentheses nested deeper than ${MAX_PARENS}`);
       const pipeline = parsePipeline(cursor, options, source);
+      cursor.depth--;
       if (cursor.tokens[cursor.pos]?.kind !== 'rparen')
         throw new GoTemplateError(`unclosed left paren in ${source}`);
       cursor.pos++;

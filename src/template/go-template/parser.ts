@@ -36,10 +36,22 @@ interface ParseState {
   defined: Map<string, Node[]>;
   /** Nesting of `range`: `break`/`continue` are legal only inside one. */
   ranges: number;
+  /** Nesting of control structures, bounded so a hostile template cannot exhaust the stack. */
+  depth: number;
 }
 
+/** Go's parser allows more; real templates nest a handful of levels. */
+export const MAX_NESTING = 100;
+
 export function parseTemplate(text: string, options: ParseOptions): ParsedTemplate {
-  const state: ParseState = { items: lexTemplate(text), pos: 0, options, defined: new Map(), ranges: 0 };
+  const state: ParseState = {
+    items: lexTemplate(text),
+    pos: 0,
+    options,
+    defined: new Map(),
+    ranges: 0,
+    depth: 0,
+  };
   const nodes = parseList(state, new Set());
   if (state.pos < state.items.length) {
     const item = state.items[state.pos]!;
@@ -160,6 +172,21 @@ function parseDeclaredPipeline(
 }
 
 function parseControl(
+  state: ParseState,
+  keyword: 'if' | 'with' | 'range',
+  tokens: Token[],
+  source: string,
+): Node {
+  if (++state.depth > MAX_NESTING)
+    throw new GoTemplateError(`control structures nested deeper than ${MAX_NESTING}`);
+  try {
+    return parseControlBody(state, keyword, tokens, source);
+  } finally {
+    state.depth--;
+  }
+}
+
+function parseControlBody(
   state: ParseState,
   keyword: 'if' | 'with' | 'range',
   tokens: Token[],

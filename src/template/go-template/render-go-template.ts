@@ -9,6 +9,8 @@ export interface GoTemplateOptions {
   missingKeyError?: boolean;
   maxOutputLength?: number;
   maxSteps?: number;
+  /** Called when a condition or `range` meets a value known only after apply (taken as absent, as on a first render). */
+  onUnknownDecision?: (what: string) => void;
 }
 
 /** A parsed template, to execute many times (one ApplicationSet string against every parameter set). */
@@ -34,6 +36,7 @@ export function parseGoTemplate(text: string, functions: FunctionTable = BUILTIN
         maxOutputLength: options.maxOutputLength ?? DEFAULT_MAX_OUTPUT,
         maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
         functions,
+        ...(options.onUnknownDecision ? { onUnknownDecision: options.onUnknownDecision } : {}),
       }),
   };
 }

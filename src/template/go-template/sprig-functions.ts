@@ -6,6 +6,7 @@ import { str, strslice, strval, toYaml } from './functions.ts';
 import { formatGoValue, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';
 import { float, int, SPRIG_COLLECTIONS } from './sprig-collections.ts';
+import { checkLength } from './template-budget.ts';
 import { isUnknown, UnknownValue } from './unknown-value.ts';
 
 const MAX_REPEAT_CHARS = 1024 * 1024;
@@ -25,7 +26,68 @@ function regex(name: string, pattern: unknown, input: unknown): { re: RegExp; te
 
 function indent(spaces: unknown, text: unknown): string {
   const pad = ' '.repeat(Math.max(0, Math.min(int(spaces), 1000)));
-  return pad + str('indent', text).replaceAll('\n', `\n${pad}`);
+  const body = str('indent', text);
+  checkLength('indent', body.length + pad.length * (body.split('\n').length + 1));
+  return pad + body.replaceAll('\n', `\n${pad}`);
+}
+
+/**
+ * Go's Regexp.Expand: `$1`, `${1}`, `$name`, `${name}` (the longest run of letters, digits and `_`; a missing group is
+ * empty) and `$$`; a `$` not followed by a name is itself. JavaScript's own `$&`, `` $` `` and `$'` mean nothing here.
+ */
+function expand(template: string, match: RegExpExecArray): string {
+  return template.replace(/\$(\$|\{(\w+)\}|(\w+))?/g, (whole, _all, braced?: string, bare?: string) => {
+    if (whole === '$$') return '$';
+    const name = braced ?? bare;
+    if (name === undefined) return '$';
+    const group = /^\d+$/.test(name) ? match[Number(name)] : match.groups?.[name];
+    return group ?? '';
+  });
+}
+
+/** Every match of a global pattern, at most one per position (an empty match moves on by one). */
+function matches(re: RegExp, text: string): RegExpExecArray[] {
+  const out: RegExpExecArray[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    out.push(m);
+    if (m[0] === '') re.lastIndex++;
+  }
+  return out;
+}
+
+/** Go's Regexp.Split: at most `n` pieces (the last one the rest), all for n < 0, none for 0; no captured groups. */
+function goSplit(re: RegExp, text: string, n: number, nonEmptyPattern: boolean): string[] {
+  if (n === 0) return [];
+  if (nonEmptyPattern && text === '') return [''];
+  const out: string[] = [];
+  let begin = 0;
+  let end = 0;
+  for (const m of matches(re, text)) {
+    if (n > 0 && out.length === n - 1) break;
+    end = m.index;
+    if (m.index + m[0].length !== 0) out.push(text.slice(begin, end));
+    begin = m.index + m[0].length;
+  }
+  if (end !== text.length) out.push(text.slice(begin));
+  return out;
+}
+
+function replaceAll(
+  name: string,
+  re: RegExp,
+  text: string,
+  replacement: (m: RegExpExecArray) => string,
+): string {
+  let out = '';
+  let last = 0;
+  for (const m of matches(re, text)) {
+    const piece = replacement(m);
+    checkLength(name, out.length + (m.index - last) + piece.length);
+    out += text.slice(last, m.index) + piece;
+    last = m.index + m[0].length;
+  }
+  return out + text.slice(last);
 }
 
 function words(text: string): string[] {
@@ -214,8 +276,8 @@ export const SPRIG_FUNCTIONS = new Map<string, FunctionSpec>([
     'regexReplaceAll',
     spec(3, 3, ([p, v, r]) => {
       const { re, text } = regex('regexReplaceAll', p, v);
-      // Go expands `$1`/`${1}` like JavaScript's `$1`; `$$` is a literal dollar in both.
-      return text.replace(re, str('regexReplaceAll', r).replace(/\$\{(\w+)\}/g, '$$$1'));
+      const template = str('regexReplaceAll', r);
+      return replaceAll('regexReplaceAll', re, text, (m) => expand(template, m));
     }),
   ],
   [
@@ -223,15 +285,14 @@ export const SPRIG_FUNCTIONS = new Map<string, FunctionSpec>([
     spec(3, 3, ([p, v, r]) => {
       const { re, text } = regex('regexReplaceAllLiteral', p, v);
       const replacement = str('regexReplaceAllLiteral', r);
-      return text.replace(re, () => replacement);
+      return replaceAll('regexReplaceAllLiteral', re, text, () => replacement);
     }),
   ],
   [
     'regexSplit',
     spec(3, 3, ([p, v, n]) => {
       const { re, text } = regex('regexSplit', p, v);
-      const parts = text.split(re);
-      return int(n) < 0 ? parts : parts.slice(0, int(n));
+      return goSplit(re, text, int(n), str('regexSplit', p) !== '');
     }),
   ],
   [

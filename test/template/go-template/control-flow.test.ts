@@ -133,6 +133,47 @@ describe('Sprig functions', () => {
   });
 });
 
+describe('a hostile template is stopped by its budget, not by the machine', () => {
+  it.each([
+    ['a range over a huge integer', '{{ range 1000000000 }}{{ end }}'],
+    [
+      'a string doubled in a loop',
+      '{{ $x := "ab" }}{{ range until 40 }}{{ $x = printf "%s%s" $x $x }}{{ end }}',
+    ],
+    [
+      'a list built from itself',
+      '{{ $a := list 1 }}{{ range until 40 }}{{ $a = list $a $a }}{{ end }}{{ toJson $a }}',
+    ],
+    ['appending in a long loop', '{{ $l := list }}{{ range until 10000 }}{{ $l = append $l . }}{{ end }}'],
+    ['indenting a long text', '{{ indent 1000 (repeat 100000 "\\n") }}'],
+    [
+      'replacing around every character',
+      '{{ $s := repeat 100000 "a" }}{{ replace "" (repeat 1000 "b") $s }}',
+    ],
+  ])('%s', (_label, template) => {
+    expect(() => render(template)).toThrow(GoTemplateError);
+  });
+
+  it.each([
+    ['control structures', `${'{{ if true }}'.repeat(150)}x${'{{ end }}'.repeat(150)}`],
+    ['parentheses', `{{ ${'('.repeat(150)}1${')'.repeat(150)} }}`],
+  ])('refuses %s nested past the limit instead of exhausting the stack', (_label, template) => {
+    expect(() => render(template)).toThrow(/nested deeper than 100/);
+  });
+});
+
+describe('Go regular expression semantics', () => {
+  it.each([
+    ['JavaScript-only replacement patterns are literal', '{{ regexReplaceAll "b" "abc" "[$&]" }}', 'a[$&]c'],
+    ['a named group', '{{ regexReplaceAll "(?P<x>b)" "abc" "<${x}>" }}', 'a<b>c'],
+    ['$1x names group "1x", which does not exist', '{{ regexReplaceAll "(b)" "abc" "$1x" }}', 'ac'],
+    ['regexSplit keeps the rest in its last piece', '{{ regexSplit "," "a,b,c,d" 2 | join "|" }}', 'a|b,c,d'],
+    ['regexSplit with n = -1 splits everywhere', '{{ regexSplit "," "a,b,c" -1 | join "|" }}', 'a|b|c'],
+  ])('%s', (_label, template, expected) => {
+    expect(render(template)).toBe(expected);
+  });
+});
+
 describe('maps from a pull request never reach Object.prototype', () => {
   const polluted = () => (({}) as Record<string, unknown>).polluted;
 
