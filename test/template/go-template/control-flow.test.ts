@@ -165,6 +165,7 @@ describe('a hostile template is stopped by its budget, not by the machine', () =
 describe('Go regular expression semantics', () => {
   it.each([
     ['JavaScript-only replacement patterns are literal', '{{ regexReplaceAll "b" "abc" "[$&]" }}', 'a[$&]c'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Go group reference, not a JavaScript placeholder
     ['a named group', '{{ regexReplaceAll "(?P<x>b)" "abc" "<${x}>" }}', 'a<b>c'],
     ['$1x names group "1x", which does not exist', '{{ regexReplaceAll "(b)" "abc" "$1x" }}', 'ac'],
     ['regexSplit keeps the rest in its last piece', '{{ regexSplit "," "a,b,c,d" 2 | join "|" }}', 'a|b,c,d'],
