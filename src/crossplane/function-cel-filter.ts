@@ -67,10 +67,43 @@ function matcher(name: string): { test(input: string): boolean } {
   }
 }
 
+const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
+
+/**
+ * What an expression from a pull request may do before it runs: no `matches()` (cel-js runs its pattern on
+ * JavaScript's backtracking engine, not RE2) and no comprehension inside another (its cost would be the product of
+ * two lists' sizes). Walks the parsed AST, whose depth the environment already bounds.
+ */
+function vet(filter: string, node: unknown, nesting = 0): void {
+  if (Array.isArray(node)) {
+    for (const child of node) vet(filter, child, nesting);
+    return;
+  }
+  if (!isRecord(node) || typeof node.op !== 'string') return;
+  const args = Array.isArray(node.args) ? node.args : [];
+  if ((node.op === 'call' || node.op === 'rcall') && typeof args[0] === 'string') {
+    if (args[0] === 'matches') {
+      throw new CelFilterError(
+        `filter ${filter}: matches() is not evaluated offline (its regular expression would not run as RE2)`,
+      );
+    }
+    if (MACROS.has(args[0]) && node.op === 'rcall') {
+      if (nesting >= 1)
+        throw new CelFilterError(`filter ${filter}: nested comprehensions are not evaluated offline`);
+      vet(filter, args[1], nesting);
+      vet(filter, args.slice(2), nesting + 1);
+      return;
+    }
+  }
+  vet(filter, args, nesting);
+}
+
 function evaluateFilter(name: string, expression: string, variables: Record<string, unknown>): boolean {
   let result: unknown;
   try {
-    result = environment.evaluate(expression, variables);
+    const parsed = environment.parse(expression);
+    vet(name, parsed.ast);
+    result = parsed(variables);
   } catch (error) {
     if (error instanceof ParseError || error instanceof EvaluationError || error instanceof CelTypeError) {
       throw new CelFilterError(`filter ${name}: ${error.message.split('\n')[0]}`);

@@ -332,6 +332,7 @@ describe('function-cel-filter', () => {
       '"bucket" in desired.resources',
       ['bucket', 'bucket-replica'],
     ],
+    ['a single comprehension is evaluated', 'bucket', '[1, 2].all(x, x > 1)', ['bucket-replica']],
   ])('%s', (_label, name, expression, kept) => {
     expect([...byName(render(TWO, celFilter(name, expression))).keys()]).toEqual(kept);
   });
@@ -343,6 +344,11 @@ describe('function-cel-filter', () => {
       'a read of observed composed resources, empty on the first render',
       'observed.resources.bucket.resource.status.ready',
     ],
+    [
+      'matches(), whose pattern would not run as RE2',
+      'observed.composite.resource.spec.tier.matches("^(g+)+$")',
+    ],
+    ['a comprehension nested in another', '[1, 2].all(a, [1, 2].all(b, a + b > 0))'],
   ])('names %s as not predicted', (_label, expression) => {
     const result = render(TWO, celFilter('bucket', expression));
     expect(result.unsupported).toEqual([
