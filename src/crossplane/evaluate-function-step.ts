@@ -80,7 +80,8 @@ export function evaluateFunctionStep(ctx: Context, step: PipelineStep): boolean 
     if (group === SEQUENCER_GROUP) {
       for (const delayed of sequencerDelays({ input, desired: ctx.desired })) {
         ctx.result.warnings.push(
-          `step ${step.step}: ${delayed.name} is created in a later reconcile, once ${delayed.after.join(', ')} ${delayed.after.length === 1 ? 'is' : 'are'} ready (function-sequencer)`,
+          // The sequencer never holds back a resource that already exists: the wait applies to its first creation.
+          `step ${step.step}: ${delayed.name} is first created only once ${delayed.after.join(', ')} ${delayed.after.length === 1 ? 'is' : 'are'} ready (function-sequencer)`,
         );
       }
       return true;

@@ -1,10 +1,11 @@
 import { isRecord } from '../model/kube-object.ts';
-import { parseYamlDocuments, YamlLimitError, yamlToJS } from '../model/safe-yaml.ts';
+import { parseYamlDocuments, parseYamlValue, YamlLimitError, yamlToJS } from '../model/safe-yaml.ts';
 import { type FunctionSpec, functionTable, MANY } from '../template/go-template/function-table.ts';
 import { BUILTIN_FUNCTIONS, strval, toYaml } from '../template/go-template/functions.ts';
 import { GoTemplateError } from '../template/go-template/go-template-error.ts';
 import { parseGoTemplate } from '../template/go-template/render-go-template.ts';
-import { parseBoundedYaml, SPRIG_FUNCTIONS } from '../template/go-template/sprig-functions.ts';
+import { setKey } from '../template/go-template/sprig-collections.ts';
+import { SPRIG_FUNCTIONS } from '../template/go-template/sprig-functions.ts';
 import { isUnknown, UnknownValue, UnknownValueError } from '../template/go-template/unknown-value.ts';
 import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
 
@@ -63,7 +64,19 @@ const HELPERS = new Map<string, FunctionSpec>([
         : { Type: strval(type), Status: 'Unknown', Reason: '', Message: '' };
     }),
   ],
-  ['fromYaml', spec(1, 1, ([v]) => parseBoundedYaml(strval(v)))],
+  // The function's own fromYaml (not Helm's): invalid YAML fails the template, empty input is nil.
+  [
+    'fromYaml',
+    spec(1, 1, ([v]) => {
+      try {
+        return parseYamlValue(strval(v)) ?? null;
+      } catch (error) {
+        throw new GoTemplateError(
+          `error calling fromYaml: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }),
+  ],
   ['toYaml', spec(1, 1, ([v]) => toYaml(v))],
   // The evaluator renders `include` itself; listed so the parser accepts the name.
   ['include', spec(2, 2, () => '')],
@@ -154,22 +167,37 @@ function markUnknown(value: unknown): unknown {
  * The request the template sees, as the function builds it: a copy. Sprig's `set` and `merge` change maps in place,
  * and a template must not reach the XR or the resources earlier steps produced.
  */
+/**
+ * A copy of a value with every known-after-apply marker (the XR's uid, names Crossplane generates, values earlier
+ * steps could not tell) as an unknown: a template deciding on one is named as not predicted, not run on the text.
+ */
+function withUnknowns(value: unknown, what: string): unknown {
+  if (value === KNOWN_AFTER_APPLY) return new UnknownValue(what, KNOWN_AFTER_APPLY);
+  if (Array.isArray(value)) return value.map((v, i) => withUnknowns(v, `${what}[${i}]`));
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) setKey(out, k, withUnknowns(v, `${what}.${k}`));
+    return out;
+  }
+  return value;
+}
+
 function request(
   composite: Record<string, unknown>,
   desired: ReadonlyMap<string, Record<string, unknown>>,
   environment: StepEnvironment,
 ) {
   return {
-    observed: { composite: { resource: structuredClone(composite) }, resources: observedResources() },
+    observed: { composite: { resource: withUnknowns(composite, 'the XR') }, resources: observedResources() },
     desired: {
       composite: { resource: {} },
       resources: Object.fromEntries(
-        [...desired].map(([name, object]) => [name, { resource: structuredClone(object) }]),
+        [...desired].map(([name, object]) => [name, { resource: withUnknowns(object, `desired ${name}`) }]),
       ),
     },
     context: {
       [ENVIRONMENT_KEY]: environment.complete
-        ? structuredClone(environment.data)
+        ? withUnknowns(environment.data, 'the environment')
         : new UnknownValue('the environment (EnvironmentConfigs not in the repository)', KNOWN_AFTER_APPLY),
     },
     extraResources: {},

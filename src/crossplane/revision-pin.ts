@@ -37,9 +37,13 @@ export function revisionPin(o: {
     };
   }
   const selector = instance.compositionRevisionSelector?.matchLabels;
-  if (selector && !matches(o.next.labels, selector) && matches(o.current.labels, selector)) {
+  if (selector && !matches(o.next.labels, selector)) {
+    // Crossplane never moves an XR to a revision its selector does not match, whichever revision it runs now.
+    const now = matches(o.current.labels, selector)
+      ? 'stays on the latest matching revision'
+      : `matches no revision this repository shows either: stays on an older matching revision, predicted here as the base branch's`;
     return {
-      reason: `compositionRevisionSelector ${selectorText(selector)} does not match the new revision of Composition ${o.next.name}: stays on the latest matching revision; will not change until the selector or the Composition's labels are updated`,
+      reason: `compositionRevisionSelector ${selectorText(selector)} does not match the new revision of Composition ${o.next.name}: ${now}; will not change until the selector or the Composition's labels are updated`,
     };
   }
   return undefined;

@@ -12,7 +12,8 @@ export function structuralToJsonSchema(schema: unknown, skipped: string[], inJun
   if (!isRecord(schema)) return schema;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema)) {
-    if (k.startsWith('x-kubernetes-') || k === 'nullable') continue;
+    // Structural schemas may not use uniqueItems (the API server refuses such a CRD), and ajv checks it pairwise.
+    if (k.startsWith('x-kubernetes-') || k === 'nullable' || k === 'uniqueItems') continue;
     if (k === 'properties' && isRecord(v)) {
       out.properties = Object.fromEntries(
         Object.entries(v).map(([p, s]) => [p, structuralToJsonSchema(s, skipped)]),

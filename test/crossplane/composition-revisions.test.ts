@@ -119,6 +119,17 @@ describe('Composition revisions', () => {
     expect(claim.deferred?.composed).toEqual([expect.objectContaining(BACKUP_CHANGE)]);
   });
 
+  it('a compositionRevisionSelector that matches neither revision never moves the XR to the new one', () => {
+    const canary = claimWith('  compositionRevisionSelector:\n    matchLabels:\n      channel: canary\n');
+    const { claim } = claimOf(
+      [...platform(channel('stable')), ...load(DB_FILE, canary)],
+      [...platform((t) => longerBackups()(channel('beta')(t))), ...load(DB_FILE, canary)],
+    );
+    expect(claim.action).toBe('deferred');
+    expect(claim.composed).toEqual([]);
+    expect(claim.deferred?.reason).toContain('matches no revision this repository shows either');
+  });
+
   it('a compositionRevisionSelector the new revision matches moves the claim with it', () => {
     const stable = claimWith('  compositionRevisionSelector:\n    matchLabels:\n      channel: stable\n');
     const { claim } = claimOf(

@@ -190,6 +190,7 @@ data:
       /known only after apply/,
     ],
     ['output that is not YAML', 'a: [', /not valid YAML/],
+    ['fromYaml of text that is not YAML', '{{ fromYaml "a: [" }}', /error calling fromYaml/],
   ])('names %s as not predicted', (_label, template, reason) => {
     const result = render(goTemplating(template));
     expect(result.resources).toEqual([]);
@@ -374,7 +375,7 @@ describe('function-sequencer', () => {
     const result = render(TWO, sequencer);
     expect([...byName(result).keys()]).toEqual(['bucket', 'bucket-replica']);
     expect(result.warnings).toEqual([
-      'step sequence: bucket-replica is created in a later reconcile, once bucket is ready (function-sequencer)',
+      'step sequence: bucket-replica is first created only once bucket is ready (function-sequencer)',
     ]);
   });
 });

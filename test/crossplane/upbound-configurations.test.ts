@@ -176,12 +176,13 @@ describe('configuration-aws-eks (patch-and-transform, function-cel-filter, funct
   it('says which resources the sequencer holds back until earlier ones are ready', () => {
     const claim = plannedXr(platform, load('configuration-aws-eks/examples/pat/eks-xr.yaml'));
     const notes = claim.notes ?? [];
-    const waiting = (name: string) =>
-      notes.find((n) => n.includes(`${name} is created in a later reconcile`));
-    expect(waiting('kubernetesClusterAuth')).toContain('once kubernetesCluster is ready');
-    expect(waiting('vpc-cni-addon')).toContain('once kubernetesCluster, kubernetesClusterAuth are ready');
-    expect(waiting('aws-ebs-csi-driver-addon')).toContain('once nodeGroupPublic is ready');
-    expect(waiting('eks-pod-identity-agent-addon')).toContain('once nodeGroupPublic is ready');
+    const waiting = (name: string) => notes.find((n) => n.includes(`${name} is first created only once`));
+    expect(waiting('kubernetesClusterAuth')).toContain('only once kubernetesCluster is ready');
+    expect(waiting('vpc-cni-addon')).toContain(
+      'only once kubernetesCluster, kubernetesClusterAuth are ready',
+    );
+    expect(waiting('aws-ebs-csi-driver-addon')).toContain('only once nodeGroupPublic is ready');
+    expect(waiting('eks-pod-identity-agent-addon')).toContain('only once nodeGroupPublic is ready');
     expect(waiting('kubernetesCluster')).toBeUndefined();
     expect(waiting('controlplaneRole')).toBeUndefined();
   });

@@ -57,6 +57,18 @@ export function ownValue(map: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
+/** A copy of maps and lists; values known only after apply stay what they are (structuredClone would flatten them). */
+function deepCopy(value: unknown): unknown {
+  if (isUnknown(value)) return value;
+  if (Array.isArray(value)) return value.map(deepCopy);
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) setKey(out, key, deepCopy(item));
+    return out;
+  }
+  return value;
+}
+
 function boundedList(length: number): void {
   if (length > MAX_LIST) throw new GoTemplateError(`list of ${length} items exceeds ${MAX_LIST}`);
 }
@@ -199,7 +211,7 @@ export const SPRIG_COLLECTIONS = new Map<string, FunctionSpec>([
   ],
   ['merge', spec(1, MANY, (args) => merge(false, args))],
   ['mergeOverwrite', spec(1, MANY, (args) => merge(true, args))],
-  ['deepCopy', spec(1, 1, ([v]) => structuredClone(v))],
+  ['deepCopy', spec(1, 1, ([v]) => deepCopy(v))],
   ['dig', spec(3, MANY, dig)],
   ['coalesce', spec(0, MANY, (args) => args.find((v) => isUnknown(v) || !isEmpty(v)) ?? null)],
 ]);

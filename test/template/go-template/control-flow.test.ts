@@ -212,6 +212,7 @@ describe('values known only after apply', () => {
     ['survives default', '{{ .u.id | default "d" }}', '(known after apply)'],
     ['is printed inside printf', '{{ printf "arn:%s" .u.arn }}', 'arn:(known after apply)'],
     ['dig through it stays unknown', '{{ dig "status" "id" "" .u }}', '(known after apply)'],
+    ['deepCopy keeps it unknown', '{{ (deepCopy (dict "u" .u)).u.id }}', '(known after apply)'],
   ])('%s', (_label, template, expected) => {
     expect(render(template, { u: unknown })).toBe(expected);
   });
