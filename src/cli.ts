@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { createCliLogger } from './cli/create-cli-logger.ts';
+import { directoryConfigReader } from './cli/directory-config-reader.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
 import { processStopSignal, runServerCommand, SERVER_USAGE, WORKER_USAGE } from './cli/run-server-command.ts';
 import { UsageError } from './cli/usage-error.ts';
@@ -10,7 +11,7 @@ import { renderJson } from './report/render-json.ts';
 import { renderMarkdown } from './report/render-markdown.ts';
 
 const USAGE = `usage: mergeplane plan --repo DIR --base REF --head REF [--format markdown|json] [--config FILE] [--out FILE]
-                       [--cache-dir DIR | --no-cache]
+                       [--cache-dir DIR | --no-cache] [--config-extends DIR]
 
 Renders every Argo CD application affected between two revisions of a local git repository
 and prints the plan (the pull-request comment in Markdown, or the JSON report).
@@ -45,6 +46,7 @@ async function runPlan(argv: string[]): Promise<number> {
     base: args.base,
     head: args.head,
     ...(args.config !== undefined ? { configFile: args.config } : {}),
+    ...(args.configExtends !== undefined ? { configExtends: directoryConfigReader(args.configExtends) } : {}),
     cacheDir: args.noCache ? false : args.cacheDir,
     sourceDirs: args.sources,
     logger: createCliLogger(process.env),

@@ -7,6 +7,8 @@ export interface PlanArgs {
   head: string;
   format: 'markdown' | 'json';
   config?: string;
+  /** `--config-extends DIR`: the repositories `_extends` names, checked out side by side. */
+  configExtends?: string;
   out?: string;
   cacheDir?: string;
   noCache: boolean;
@@ -47,6 +49,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     format,
     noCache: values['no-cache'] ?? false,
     ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values['config-extends'] !== undefined ? { configExtends: values['config-extends'] } : {}),
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
   };
@@ -63,6 +66,7 @@ function parse(argv: string[]) {
       head: { type: 'string' },
       format: { type: 'string' },
       config: { type: 'string' },
+      'config-extends': { type: 'string' },
       out: { type: 'string' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },

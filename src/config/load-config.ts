@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument } from 'yaml';
+import { type Document, isMap, isSeq, parseDocument } from 'yaml';
 import { checkYamlBounds, YamlLimitError, yamlToJS } from '../model/safe-yaml.ts';
 import { type MergeplaneConfig, mergeplaneConfigSchema } from './mergeplane-config.ts';
 
@@ -31,8 +31,16 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-/** Parses and validates the repository config. An empty or missing text yields all defaults. */
-export function loadConfig(text: string | undefined, file: string = CONFIG_PATH): MergeplaneConfig {
+/** One config file parsed, not yet validated: its raw value and the document that locates its keys. */
+export interface ParsedConfigFile {
+  file: string;
+  text: string;
+  raw: unknown;
+  doc: Document;
+}
+
+/** Parses a config file (YAML, bounded); throws ConfigError naming the file and line. */
+export function parseConfigFile(text: string | undefined, file: string = CONFIG_PATH): ParsedConfigFile {
   const doc = parseDocument(text ?? '', { prettyErrors: false });
   const firstError = doc.errors[0];
   if (firstError) {
@@ -45,7 +53,22 @@ export function loadConfig(text: string | undefined, file: string = CONFIG_PATH)
     if (!(error instanceof YamlLimitError)) throw error;
     throw new ConfigError(`${file}: ${error.message}`, file);
   }
-  const raw: unknown = yamlToJS(doc) ?? {};
+  return { file, text: text ?? '', raw: yamlToJS(doc) ?? {}, doc };
+}
+
+/** Parses and validates the repository config. An empty or missing text yields all defaults. */
+export function loadConfig(text: string | undefined, file: string = CONFIG_PATH): MergeplaneConfig {
+  const parsed = parseConfigFile(text, file);
+  return validateConfig(parsed.raw, parsed);
+}
+
+/**
+ * Validates a config value against the schema; an error is located in `source` (the file that was read, or the one
+ * extending others) where the offending key is written there.
+ */
+export function validateConfig(raw: unknown, source: ParsedConfigFile, prefix = ''): MergeplaneConfig {
+  const { doc, file } = source;
+  const text = source.text;
   const result = mergeplaneConfigSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -68,5 +91,5 @@ export function loadConfig(text: string | undefined, file: string = CONFIG_PATH)
   const where = line === undefined ? file : `${file}:${line}`;
   const detail =
     issue.code === 'unrecognized_keys' ? `unknown key "${issue.keys.join('", "')}"` : issue.message;
-  throw new ConfigError(`${where}: ${formatPath(issue.path)}: ${detail}`, file, line);
+  throw new ConfigError(`${prefix}${where}: ${formatPath(issue.path)}: ${detail}`, file, line);
 }

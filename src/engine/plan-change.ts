@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ChartCredentialsError } from '../charts/chart-credentials.ts';
-import { CONFIG_PATH, ConfigError, loadConfig } from '../config/load-config.ts';
+import { type ConfigFileReader, loadExtendedConfig } from '../config/config-extends.ts';
+import { CONFIG_PATH, ConfigError } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { scanCachesOf, scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { evaluateGates, type GateFinding } from '../gates/evaluate-gates.ts';
@@ -40,6 +41,8 @@ export interface PlanChangeOptions {
   baseBranch?: string;
   /** A config file to use instead of the repository's `.github/mergeplane.yml` at base. */
   configFile?: string;
+  /** Reads the files `_extends` names (organisation defaults); without it a config that extends another is refused. */
+  configExtends?: ConfigFileReader;
   /** Render cache directory; `false` keeps the cache in memory for this plan only. */
   cacheDir?: string | false;
   logger?: PlanLogger;
@@ -76,7 +79,9 @@ export async function readPlanConfig(
   repo: GitRepository,
   baseSha: string,
   configFile: string | undefined,
+  configExtends?: ConfigFileReader,
 ): Promise<{ config: MergeplaneConfig } | { error: ConfigError }> {
+  const self = { repo: '(this repository)', path: CONFIG_PATH };
   if (configFile !== undefined) {
     let text: string;
     try {
@@ -87,7 +92,7 @@ export async function readPlanConfig(
       );
     }
     try {
-      return { config: loadConfig(text, configFile) };
+      return { config: await loadExtendedConfig({ text, file: configFile, self, read: configExtends }) };
     } catch (error) {
       if (error instanceof ConfigError) throw new PlanInputError(error.message);
       throw error;
@@ -96,7 +101,7 @@ export async function readPlanConfig(
   // Gates are read from the base revision: a change cannot loosen the rules that judge it.
   const text = await repo.readFile(baseSha, CONFIG_PATH);
   try {
-    return { config: loadConfig(text, CONFIG_PATH) };
+    return { config: await loadExtendedConfig({ text, file: CONFIG_PATH, self, read: configExtends }) };
   } catch (error) {
     if (error instanceof ConfigError) return { error };
     throw error;
@@ -175,7 +180,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   const started = performance.now();
   const repo = await openGitRepository(options.repoDir);
   const [baseSha, headSha] = await Promise.all([repo.resolve(options.base), repo.resolve(options.head)]);
-  const loaded = await readPlanConfig(repo, baseSha, options.configFile);
+  const loaded = await readPlanConfig(repo, baseSha, options.configFile, options.configExtends);
   if ('error' in loaded) {
     const changedFiles = await repo.changedFiles(baseSha, headSha);
     return { report: configFailure(baseSha, headSha, loaded.error), config: undefined, changedFiles };

@@ -1,0 +1,28 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import type { ConfigFileReader } from '../config/config-extends.ts';
+
+/** Config files are small; a larger one is refused rather than read. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * `--config-extends DIR`: the repositories `_extends` names, checked out side by side in DIR (`DIR/.github`,
+ * `DIR/platform-defaults`); the owner part of `owner/repo` is not used. A path leaving its repository folder is
+ * refused.
+ */
+export function directoryConfigReader(dir: string): ConfigFileReader {
+  return async (source) => {
+    const root = resolve(dir, source.repo);
+    const file = resolve(root, source.path);
+    if (!file.startsWith(`${root}${sep}`)) throw new Error(`${source.path} leaves ${source.repo}`);
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) return undefined;
+      if (info.size > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes`);
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  };
+}
