@@ -20,7 +20,7 @@ import { RenderCache } from '../plan/render-cache.ts';
 import type { RenderFarm } from '../plan/render-farm.ts';
 import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
 import { buildReport } from '../report/build-report.ts';
-import { SchemaCatalog } from '../schema/schema-validator.ts';
+import { SchemaCatalog, type SchemaValidator } from '../schema/schema-validator.ts';
 import { collectSides } from './collect-sides.ts';
 import { fanOutRenders } from './fan-out-renders.ts';
 import { planAppsStage } from './plan-apps-stage.ts';
@@ -234,6 +234,12 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     await fanOutRenders({ farm, ...sides, renderer, changedFiles, isLocal, baseBranch, logger });
     const planned = await planAppsStage({ base, head, renderer, changedFiles, config });
     failures.push(...planned.findings);
+    const [baseScan, headScan] = await scans;
+    // The head's CRDs are collected once, when first asked for: by then the claims stage has rendered what it adds
+    // (apps reading a connection Secret), and nothing renders after it.
+    let headValidator: SchemaValidator | undefined;
+    const validatorOfHead = () =>
+      (headValidator ??= revisionValidator(schemas, headScan, renderer.rendered('head')));
     const claimsPlan = await planClaimsStage({
       scans,
       renderer,
@@ -241,15 +247,14 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
       base,
       head,
       isThisRepo,
-      schemas,
+      validatorOfHead,
     });
     failures.push(...claimsPlan.findings);
-    const [baseScan, headScan] = await scans;
     const checked = await validateAppSchemas({
       ...planned,
       validators: {
         base: revisionValidator(schemas, baseScan, renderer.rendered('base')),
-        head: revisionValidator(schemas, headScan, renderer.rendered('head')),
+        head: validatorOfHead(),
       },
       config,
       headTree: head.side.index.tree,

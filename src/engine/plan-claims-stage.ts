@@ -8,9 +8,9 @@ import type { AppEntry } from '../plan/app-entry.ts';
 import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
 import type { CollectedApplications } from '../plan/collect-applications.ts';
 import { renderSecretConsumers } from '../plan/render-secret-consumers.ts';
-import type { SchemaCatalog } from '../schema/schema-validator.ts';
+import type { SchemaValidator } from '../schema/schema-validator.ts';
 import { readGoTemplatingDirs } from './go-templating-dirs.ts';
-import { revisionValidator, validateComposedSchemas } from './schema-stage.ts';
+import { validateComposedSchemas } from './schema-stage.ts';
 
 /**
  * The provisioning plan of a change: claims and XRs from the repository and from the apps' rendered output,
@@ -29,8 +29,8 @@ export async function planClaimsStage(o: {
   isThisRepo: (url: string) => boolean;
   /** The base revision, for the templates of function-go-templating `FileSystem` sources. */
   base: { side: PlanSide };
-  /** Compiled schemas of the plan, for the composed resources' check. */
-  schemas: SchemaCatalog;
+  /** The head's schema validator (built once per plan), for the composed resources' check. */
+  validatorOfHead: () => SchemaValidator;
 }): Promise<{ claims: ClaimReport[]; findings: GateFinding[] }> {
   const { renderer, head } = o;
   const [baseScan, headScan] = await o.scans;
@@ -65,7 +65,7 @@ export async function planClaimsStage(o: {
   const headObjects = [...headScan, ...renderer.rendered('head')];
   const composed = await validateComposedSchemas({
     plan,
-    validator: revisionValidator(o.schemas, headScan, renderer.rendered('head')),
+    validator: o.validatorOfHead(),
     kubeVersion: o.config.validation.kubeVersion,
   });
   const claims: ClaimReport[] = [];
