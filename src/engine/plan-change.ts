@@ -12,7 +12,7 @@ import { type GitRepository, openGitRepository } from '../git/git-repository.ts'
 import { localSourceMatcher } from '../gitops/local-source.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
-import type { PlanReport } from '../model/plan-report.ts';
+import type { AppReport, ClaimReport, PlanReport } from '../model/plan-report.ts';
 import { YamlCache } from '../model/yaml-cache.ts';
 import { createAppRenderer, type PlanSide } from '../plan/app-renderer.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
@@ -234,30 +234,15 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     await fanOutRenders({ farm, ...sides, renderer, changedFiles, isLocal, baseBranch, logger });
     const planned = await planAppsStage({ base, head, renderer, changedFiles, config });
     failures.push(...planned.findings);
-    const [baseScan, headScan] = await scans;
-    // The head's CRDs are collected once, when first asked for: by then the claims stage has rendered what it adds
-    // (apps reading a connection Secret), and nothing renders after it.
-    let headValidator: SchemaValidator | undefined;
-    const validatorOfHead = () =>
-      (headValidator ??= revisionValidator(schemas, headScan, renderer.rendered('head')));
-    const claimsPlan = await planClaimsStage({
+    const checked = await claimsAndSchemas({
       scans,
       renderer,
       config,
       base,
       head,
       isThisRepo,
-      validatorOfHead,
-    });
-    failures.push(...claimsPlan.findings);
-    const checked = await validateAppSchemas({
-      ...planned,
-      validators: {
-        base: revisionValidator(schemas, baseScan, renderer.rendered('base')),
-        head: validatorOfHead(),
-      },
-      config,
-      headTree: head.side.index.tree,
+      planned,
+      schemas,
     });
     failures.push(...checked.findings);
     const { apps } = checked;
@@ -265,7 +250,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
       base: baseSha,
       head: headSha,
       apps,
-      claims: claimsPlan.claims,
+      claims: checked.claims,
       gates: evaluateGates({ apps, config, failures }),
     });
     const ms = Math.round(performance.now() - started);
@@ -278,4 +263,37 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     commitTrees.close();
     await Promise.all([...checkouts.map((c) => c.dispose()), trees.dispose()]);
   }
+}
+
+/**
+ * The provisioning plan, then the head render of each affected app checked against its schemas. The head's CRDs
+ * are collected once, when first asked for: by then the claims stage has rendered what it adds (apps reading a
+ * connection Secret), and nothing renders after it.
+ */
+async function claimsAndSchemas(
+  o: Omit<Parameters<typeof planClaimsStage>[0], 'validatorOfHead'> & {
+    planned: Awaited<ReturnType<typeof planAppsStage>>;
+    schemas: SchemaCatalog;
+  },
+): Promise<{ claims: ClaimReport[]; apps: AppReport[]; findings: GateFinding[] }> {
+  const { renderer, schemas } = o;
+  const [baseScan, headScan] = await o.scans;
+  let headValidator: SchemaValidator | undefined;
+  const validatorOfHead = () =>
+    (headValidator ??= revisionValidator(schemas, headScan, renderer.rendered('head')));
+  const claimsPlan = await planClaimsStage({ ...o, validatorOfHead });
+  const checked = await validateAppSchemas({
+    ...o.planned,
+    validators: {
+      base: revisionValidator(schemas, baseScan, renderer.rendered('base')),
+      head: validatorOfHead(),
+    },
+    config: o.config,
+    headTree: o.head.side.index.tree,
+  });
+  return {
+    claims: claimsPlan.claims,
+    apps: checked.apps,
+    findings: [...claimsPlan.findings, ...checked.findings],
+  };
 }
