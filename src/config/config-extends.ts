@@ -1,4 +1,5 @@
 import { isRecord } from '../model/kube-object.ts';
+import { ownValue, setKey } from '../model/own-keys.ts';
 import {
   CONFIG_PATH,
   ConfigError,
@@ -60,9 +61,9 @@ export function mergeConfigValues(parent: unknown, child: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of new Set([...Object.keys(parent), ...Object.keys(child)])) {
     const value = Object.hasOwn(child, key)
-      ? mergeConfigValues(Object.hasOwn(parent, key) ? parent[key] : undefined, child[key])
+      ? mergeConfigValues(ownValue(parent, key), child[key])
       : parent[key];
-    Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    setKey(out, key, value);
   }
   return out;
 }

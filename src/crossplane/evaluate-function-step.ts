@@ -2,6 +2,7 @@ import { isRecord } from '../model/kube-object.ts';
 import { GoTemplateError } from '../template/go-template/go-template-error.ts';
 import type { Context, Working } from './apply-composed-patch.ts';
 import type { PipelineStep } from './crossplane-model.ts';
+import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
 import { finishMetadata } from './finish-metadata.ts';
 import { CEL_FILTER_GROUP, CelFilterError, celFilterDrops } from './function-cel-filter.ts';
 import {
@@ -17,13 +18,12 @@ const groupOf = (input: Record<string, unknown>): string =>
   typeof input.apiVersion === 'string' ? (input.apiVersion.split('/')[0] ?? '') : '';
 
 /** Field paths (Crossplane syntax) whose value is the known-after-apply marker. */
-function unknownPaths(value: unknown, prefix = ''): string[] {
-  if (value === KNOWN_AFTER_APPLY) return [prefix];
-  if (Array.isArray(value)) return value.flatMap((v, i) => unknownPaths(v, `${prefix}[${i}]`));
+function unknownPaths(value: unknown, at: FieldPathSegment[] = []): string[] {
+  if (value === KNOWN_AFTER_APPLY) return [formatFieldPath(at)];
+  if (Array.isArray(value))
+    return value.flatMap((v, index) => unknownPaths(v, [...at, { type: 'index', index }]));
   if (isRecord(value)) {
-    return Object.entries(value).flatMap(([k, v]) =>
-      unknownPaths(v, /[.[\]]/.test(k) ? `${prefix}[${k}]` : prefix === '' ? k : `${prefix}.${k}`),
-    );
+    return Object.entries(value).flatMap(([field, v]) => unknownPaths(v, [...at, { type: 'field', field }]));
   }
   return [];
 }

@@ -1,10 +1,10 @@
 import { isRecord } from '../model/kube-object.ts';
+import { setKey } from '../model/own-keys.ts';
 import { parseYamlDocuments, parseYamlValue, YamlLimitError, yamlToJS } from '../model/safe-yaml.ts';
 import { type FunctionSpec, functionTable, MANY } from '../template/go-template/function-table.ts';
-import { BUILTIN_FUNCTIONS, strval, toYaml } from '../template/go-template/functions.ts';
+import { BUILTIN_FUNCTIONS, strval } from '../template/go-template/functions.ts';
 import { GoTemplateError } from '../template/go-template/go-template-error.ts';
 import { parseGoTemplate } from '../template/go-template/render-go-template.ts';
-import { setKey } from '../template/go-template/sprig-collections.ts';
 import { SPRIG_FUNCTIONS } from '../template/go-template/sprig-functions.ts';
 import { isUnknown, UnknownValue, UnknownValueError } from '../template/go-template/unknown-value.ts';
 import { KNOWN_AFTER_APPLY } from './known-after-apply.ts';
@@ -77,7 +77,6 @@ const HELPERS = new Map<string, FunctionSpec>([
       }
     }),
   ],
-  ['toYaml', spec(1, 1, ([v]) => toYaml(v))],
   // The evaluator renders `include` itself; listed so the parser accepts the name.
   ['include', spec(2, 2, () => '')],
   ['randomChoice', spec(1, MANY, () => new UnknownValue('a random choice', KNOWN_AFTER_APPLY))],

@@ -1,4 +1,5 @@
 import { isRecord } from '../../model/kube-object.ts';
+import { ownValue, setKey } from '../../model/own-keys.ts';
 import { type FunctionSpec, MANY } from './function-table.ts';
 import { isEmpty, strslice, strval } from './functions.ts';
 import { goTypeName } from './go-format.ts';
@@ -42,19 +43,6 @@ export function float(value: unknown): number {
     return Number.isNaN(n) ? 0 : n;
   }
   return 0;
-}
-
-/**
- * Sets an own key, whatever its name: a plain assignment of `__proto__` would replace the map's prototype (or, on a
- * shared object, pollute every object of the worker) instead of adding a key as Go's maps do.
- */
-export function setKey(map: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/** A Go map's value for a key, or undefined: never a property inherited from Object.prototype. */
-export function ownValue(map: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
 /** A copy of maps and lists; values known only after apply stay what they are (structuredClone would flatten them). */

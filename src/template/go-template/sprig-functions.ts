@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { compileSafeRegExp } from '../../crossplane/safe-regexp.ts';
 import { type FunctionSpec, MANY } from './function-table.ts';
-import { str, strslice, strval, toYaml } from './functions.ts';
+import { str, strslice, strval } from './functions.ts';
 import { formatGoValue, goTypeName } from './go-format.ts';
 import { GoTemplateError } from './go-template-error.ts';
 import { float, int, SPRIG_COLLECTIONS } from './sprig-collections.ts';
@@ -306,7 +306,6 @@ export const SPRIG_FUNCTIONS = new Map<string, FunctionSpec>([
     }),
   ],
   ['fromYaml', spec(1, 1, ([v]) => parseBoundedYaml(str('fromYaml', v)))],
-  ['toYaml', spec(1, 1, ([v]) => toYaml(v))],
   ['kindIs', spec(2, 2, ([k, v]) => kindOf(v) === strval(k))],
   ['kindOf', spec(1, 1, ([v]) => kindOf(v))],
   ['typeOf', spec(1, 1, ([v]) => goTypeName(v))],
