@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import type { ConfigFileReader } from '../config/config-extends.ts';
+import { type ConfigFileReader, ConfigSourceError } from '../config/config-extends.ts';
 
 /** Config files are small; a larger one is refused rather than read. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -14,15 +14,19 @@ export function directoryConfigReader(dir: string): ConfigFileReader {
   return async (source) => {
     const root = resolve(dir, source.repo);
     const file = resolve(root, source.path);
-    if (!file.startsWith(`${root}${sep}`)) throw new Error(`${source.path} leaves ${source.repo}`);
+    if (!file.startsWith(`${root}${sep}`))
+      throw new ConfigSourceError(`${source.path} leaves ${source.repo}`);
     try {
       const info = await stat(file);
       if (!info.isFile()) return undefined;
-      if (info.size > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes`);
+      if (info.size > MAX_CONFIG_BYTES) throw new ConfigSourceError(`larger than ${MAX_CONFIG_BYTES} bytes`);
       return await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      if (error instanceof ConfigSourceError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      // Nothing on a local disk gets better by retrying the plan.
+      throw new ConfigSourceError(code ?? String(error));
     }
   };
 }

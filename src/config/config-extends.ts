@@ -16,8 +16,17 @@ export interface ConfigSource {
   path: string;
 }
 
-/** Reads a config file another one extends; undefined when it does not exist. Throws for anything else. */
+/**
+ * Reads a config file another one extends; undefined when it does not exist. Throws ConfigSourceError when it
+ * cannot be read for good (the `config` gate names it); any other error (a network failure) is left to the caller
+ * to retry.
+ */
 export type ConfigFileReader = (source: ConfigSource) => Promise<string | undefined>;
+
+/** A file `_extends` names cannot be read, and trying again will not help. */
+export class ConfigSourceError extends Error {
+  override readonly name = 'ConfigSourceError';
+}
 
 /** How many files a chain of `_extends` may hold, the repository's own included. */
 export const MAX_EXTENDS_DEPTH = 5;
@@ -108,7 +117,8 @@ export async function loadExtendedConfig(o: {
     try {
       text = await o.read(parent);
     } catch (error) {
-      throw fail(`cannot read it: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof ConfigSourceError) throw fail(`cannot read it: ${error.message}`);
+      throw error;
     }
     if (text === undefined) throw fail('not found');
     try {

@@ -1,3 +1,4 @@
+import type { ConfigFileReader } from '../config/config-extends.ts';
 import { CONFIG_PATH } from '../config/load-config.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { DEFAULT_CONFIG } from '../config/mergeplane-config.ts';
@@ -9,6 +10,7 @@ import { openPlanSide, type TreeCheckout } from '../engine/tree-checkout.ts';
 import { openCommitTrees } from '../git/git-objects.ts';
 import { openGitRepository } from '../git/git-repository.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
+import { repoCacheConfigReader } from '../git/repo-cache-config-reader.ts';
 import { type Application, InvalidApplicationError, parseApplication } from '../gitops/application.ts';
 import { ApplicationSetError } from '../gitops/applicationset/application-set-error.ts';
 import { expandApplicationSetFromTree } from '../gitops/applicationset/expand-from-tree.ts';
@@ -44,6 +46,8 @@ export interface PlanDeliveryOptions {
   env?: NodeJS.ProcessEnv;
   /** What plans of this process share (see planChange); default: fresh for this delivery plan. */
   caches?: PlanCaches;
+  /** Reads the organisation defaults the config `_extends` (see planChange). */
+  configExtends?: ConfigFileReader;
 }
 
 function isAutomated(app: Application): boolean {
@@ -108,6 +112,7 @@ export async function planDelivery(options: PlanDeliveryOptions): Promise<Delive
   const { report, config: planConfig } = await planChangeWithContext({
     ...(options.baseBranch !== undefined ? { baseBranch: options.baseBranch } : {}),
     ...{ caches, repoDir: options.repoDir, base: options.before, head: options.after, cacheDir, logger, env },
+    ...(options.configExtends !== undefined ? { configExtends: options.configExtends } : {}),
   });
   const repo = await openGitRepository(options.repoDir);
   const [beforeSha, afterSha] = [report.base, report.head];
@@ -339,6 +344,11 @@ export function createDeliveryPlanner(options: DeliveryPlannerOptions): Delivery
       ...(input.baseBranch !== undefined ? { baseBranch: input.baseBranch } : {}),
       ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
       ...(options.caches !== undefined ? { caches: options.caches } : {}),
+      configExtends: repoCacheConfigReader({
+        repoCache: options.repoCache,
+        token: input.token,
+        owner: input.owner,
+      }),
       logger: input.log,
     });
   };

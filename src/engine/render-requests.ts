@@ -1,3 +1,4 @@
+import type { ConfigFileReader } from '../config/config-extends.ts';
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { openCommitTrees } from '../git/git-objects.ts';
 import { type GitRepository, openGitRepository } from '../git/git-repository.ts';
@@ -24,6 +25,8 @@ export interface RenderRequestsOptions {
   caches?: PlanCaches;
   env?: NodeJS.ProcessEnv;
   logger?: PlanLogger;
+  /** Reads the organisation defaults the config `_extends`, as the plan did. */
+  configExtends?: ConfigFileReader;
 }
 
 interface PlanContext {
@@ -40,13 +43,17 @@ const contexts = new Map<string, Promise<PlanContext | undefined>>();
  * The repository, config (from the plan's base commit) and identity every job of one plan shares, read once per
  * worker process rather than with four git processes per job. A failure is not kept.
  */
-function planContextOf(repoDir: string, baseSha: string): Promise<PlanContext | undefined> {
+function planContextOf(
+  repoDir: string,
+  baseSha: string,
+  configExtends: ConfigFileReader | undefined,
+): Promise<PlanContext | undefined> {
   const key = `${repoDir}\0${baseSha}`;
   let context = contexts.get(key);
   if (!context) {
     context = (async () => {
       const repo = await openGitRepository(repoDir);
-      const loaded = await readPlanConfig(repo, baseSha, undefined);
+      const loaded = await readPlanConfig(repo, baseSha, undefined, configExtends);
       if ('error' in loaded) return undefined;
       return { repo, config: loaded.config, isThisRepo: repoMatcher(loaded.config, await repo.originUrl()) };
     })();
@@ -69,7 +76,7 @@ export async function renderRequests(
   requests: readonly RenderRequest[],
   options: RenderRequestsOptions,
 ): Promise<{ rendered: number; failed: number }> {
-  const context = await planContextOf(options.repoDir, options.baseSha);
+  const context = await planContextOf(options.repoDir, options.baseSha, options.configExtends);
   if (!context) return { rendered: 0, failed: requests.length };
   const { repo, config, isThisRepo } = context;
   const { baseBranch } = options;

@@ -1,6 +1,7 @@
 import { type PlannedChange, planChangeWithContext } from '../engine/plan-change.ts';
 import type { GitRepository } from '../git/git-repository.ts';
 import { isPermanentGitError, type RepoCache } from '../git/repo-cache.ts';
+import { repoCacheConfigReader } from '../git/repo-cache-config-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { RenderFarm } from '../plan/render-farm.ts';
@@ -79,6 +80,7 @@ export function planCommits(
     head: commits.headSha,
     logger: deps.logger,
     remoteRepositories: installationRepositories({ repoCache: deps.repoCache, token: deps.token }),
+    configExtends: repoCacheConfigReader({ repoCache: deps.repoCache, token: deps.token, owner }),
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
     ...(deps.caches === undefined ? {} : { caches: deps.caches }),
     ...(deps.farmFor === undefined

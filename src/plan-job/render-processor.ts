@@ -1,5 +1,6 @@
 import { renderRequests } from '../engine/render-requests.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
+import { repoCacheConfigReader } from '../git/repo-cache-config-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { RenderJobData } from '../queue/render-queue.ts';
@@ -34,6 +35,7 @@ export function createRenderProcessor(
       cacheDir: options.cacheDir,
       caches: options.caches,
       logger: options.log,
+      configExtends: repoCacheConfigReader({ repoCache: options.repoCache, token, owner }),
     });
     options.log.info(
       { owner, repo, ...result, ms: Math.round(performance.now() - started) },

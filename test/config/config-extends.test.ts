@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { directoryConfigReader } from '../../src/cli/directory-config-reader.ts';
 import {
   type ConfigFileReader,
+  ConfigSourceError,
   describeSource,
   loadExtendedConfig,
   mergeConfigValues,
@@ -92,6 +93,24 @@ describe('loadExtendedConfig', () => {
     ['no way to read parents', undefined, /--config-extends DIR/],
   ])('fails the config with the chain of files for %s', async (_label, files, message) => {
     await expect(load('_extends: .github\n', files)).rejects.toThrow(message);
+  });
+
+  it('names the chain when the reader says the parent cannot be read, and leaves other failures to the caller', async () => {
+    const text = '_extends: .github\n';
+    const refusing: ConfigFileReader = async () => {
+      throw new ConfigSourceError('acme/.github is not in the installation');
+    };
+    await expect(loadExtendedConfig({ text, file: 'f.yml', self: SELF, read: refusing })).rejects.toThrow(
+      new ConfigError(
+        'f.yml → acme/.github:.github/mergeplane.yml: cannot read it: acme/.github is not in the installation',
+        'f.yml',
+      ),
+    );
+    const outage = new Error('connection reset');
+    const flaky: ConfigFileReader = async () => {
+      throw outage;
+    };
+    await expect(loadExtendedConfig({ text, file: 'f.yml', self: SELF, read: flaky })).rejects.toBe(outage);
   });
 });
 

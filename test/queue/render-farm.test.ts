@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigFileReader } from '../../src/config/config-extends.ts';
 import { planChange } from '../../src/engine/plan-change.ts';
 import { renderRequests } from '../../src/engine/render-requests.ts';
 import type { RenderJobData } from '../../src/queue/render-queue.ts';
@@ -77,6 +78,44 @@ describe('the render farm on BullMQ', () => {
     expect(alone.apps.filter((a) => a.status === 'changed')).toHaveLength(APPS);
     // Both sides of every app, rendered by the workers (the plan then found them in the shared cache).
     expect(rendered[0]! + rendered[1]!).toBe(2 * APPS);
+  });
+
+  it('reads organisation defaults (_extends) in the workers as the plan did', async () => {
+    const { repo } = repository();
+    repo.git('checkout', '-q', 'main');
+    const base = repo.commit({ '.github/mergeplane.yml': '_extends: .github\n' });
+    repo.git('checkout', '-q', '-B', 'change');
+    const head = repo.commit({ 'base/cm.yaml': configMap('settings', 'three') });
+    const defaults: ConfigFileReader = async (source) =>
+      source.repo === '.github' ? 'render: {concurrency: 2}\n' : undefined;
+    const scope = createRedisScope();
+    cleanups.push(() => scope.cleanup());
+    const cacheDir = tempDir();
+    let rendered = 0;
+    let failed = 0;
+    const jobs: RenderJobData[] = [];
+    const run = async (data: RenderJobData) => {
+      jobs.push(data);
+      const options = { ...data.plan, repoDir: repo.dir, cacheDir, configExtends: defaults };
+      const result = await renderRequests(data.requests, options);
+      rendered += result.rendered;
+      failed += result.failed;
+    };
+    scope.track(createRenderWorker({ connection: redisUrl, prefix: scope.prefix, concurrency: 1, run }));
+    const farm = farmOn(scope.prefix, 2);
+    const report = await planChange({
+      ...{ repoDir: repo.dir, base, head, baseBranch: 'main', cacheDir, farm },
+      configExtends: defaults,
+    });
+    expect(report.apps.filter((a) => a.status === 'changed')).toHaveLength(APPS);
+    expect({ rendered, failed }).toEqual({ rendered: 2 * APPS, failed: 0 });
+    // Without the defaults a worker cannot rebuild the plan's config: it renders nothing (the plan would).
+    // (A clone of its own: a worker keeps each plan's context per clone and base.)
+    const job = jobs[0]!;
+    const clone = tempDir();
+    repo.git('clone', '-q', '--no-checkout', repo.dir, clone);
+    const alone = await renderRequests(job.requests, { ...job.plan, repoDir: clone, cacheDir: tempDir() });
+    expect(alone).toEqual({ rendered: 0, failed: job.requests.length });
   });
 
   it('loses nothing when a worker dies holding a render job: another takes it once its lock expires', async () => {

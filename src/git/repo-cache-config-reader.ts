@@ -1,0 +1,47 @@
+import { type ConfigFileReader, ConfigSourceError } from '../config/config-extends.ts';
+import { isPermanentGitError, type RepoCache, RepoSyncError } from './repo-cache.ts';
+
+/** Config files are small; a larger parent is refused rather than parsed. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The App's reader of the files `_extends` names (organisation defaults): the named repository's default branch,
+ * fetched with the installation token through the worker's repo cache, as Probot reads them. `owner` is the planned
+ * repository's owner, used when `_extends` names a repository alone (`.github`). A repository the installation
+ * cannot read (not installed on it, gone, empty) fails the `config` gate with its name; a transient git failure is
+ * thrown as it is, so the job is retried.
+ */
+export function repoCacheConfigReader(options: {
+  repoCache: RepoCache;
+  token: string;
+  owner: string;
+}): ConfigFileReader {
+  return async (source) => {
+    const owner = source.owner ?? options.owner;
+    let text: string | undefined;
+    try {
+      const repository = await options.repoCache.sync({
+        owner,
+        repo: source.repo,
+        token: options.token,
+        refs: ['HEAD'],
+      });
+      text = await repository.readFile(await repository.resolve('HEAD'), source.path);
+    } catch (error) {
+      if (error instanceof RepoSyncError && error.permanent) {
+        throw new ConfigSourceError(
+          `${owner}/${source.repo} cannot be read with the App's installation token (is the App installed on it?)`,
+          { cause: error },
+        );
+      }
+      if (isPermanentGitError(error)) {
+        throw new ConfigSourceError(`${owner}/${source.repo}: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+    if (text !== undefined && Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+      throw new ConfigSourceError(`larger than ${MAX_CONFIG_BYTES} bytes`);
+    }
+    return text;
+  };
+}
