@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriftRecorder } from '../../src/drift/record-drift.ts';
@@ -16,11 +15,11 @@ import { createRedisClient, type RedisClient } from '../../src/queue/redis-conne
 import { DRIFT_ISSUE_MARKER, DRIFT_ISSUE_TITLE } from '../../src/report/render-drift-issue.ts';
 import { clusterKind } from '../e2e/e2e-cluster.ts';
 import { APP_ID, generateAppKey } from '../server/server-test-env.ts';
+import { CHART_RBAC_SUBJECT, chartRbacYaml } from '../support/chart-rbac.ts';
 import { type FakeGitHub, startFakeGitHub } from '../support/fake-github-server.ts';
 import { type FakeKube, startFakeKubeServer } from '../support/fake-kube/fake-kube-server.ts';
 import { loadRbacPolicy } from '../support/rbac-policy.ts';
 
-const RBAC = fileURLToPath(new URL('../../deploy/rbac.yaml', import.meta.url));
 const REDIS = 'redis://127.0.0.1:6379';
 const OWNER = 'acme';
 const REPO = 'gitops';
@@ -65,7 +64,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 }
 
 describe('the drift check, driven by its BullMQ job scheduler on Redis', () => {
-  const policy = loadRbacPolicy(RBAC, { namespace: 'mergeplane', name: 'mergeplane' });
+  const policy = loadRbacPolicy(chartRbacYaml(), CHART_RBAC_SUBJECT);
   const prefix = `mp-drift-test-${randomBytes(4).toString('hex')}`;
   let kube: FakeKube;
   let github: FakeGitHub;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { CHART_RBAC_SUBJECT, chartRbacYaml } from '../support/chart-rbac.ts';
 import {
   type ArgoAppBehaviour,
   type ArgoCdController,
@@ -22,7 +22,6 @@ export const REPO_URL = 'https://github.com/mergeplane/demo-gitops.git';
 const APPLICATION = 'argoproj.io/v1alpha1';
 const CLAIM_API = 'platform.mergeplane.io/v1alpha1';
 const ARGO_MANAGER = 'argocd-application-controller';
-const RBAC_FILE = fileURLToPath(new URL('../../deploy/rbac.yaml', import.meta.url));
 
 export const clusterKind = {
   group: 'platform.mergeplane.io',
@@ -107,7 +106,7 @@ export interface E2ECluster {
   kube: FakeKube;
   argo: ArgoCdController;
   xp: CrossplaneController;
-  /** Kubernetes requests refused by deploy/rbac.yaml. */
+  /** Kubernetes requests refused by the chart's RBAC (deploy/rbac.yaml). */
   denied: RbacRequest[];
   /** The bearer token of the kubeconfig Mergeplane gets. */
   token: string;
@@ -141,11 +140,11 @@ export function isSyncedAt(app: KubeRecord | undefined, revision: string): boole
  * A fake API server with Argo CD (app-of-apps `root`, the guestbook ApplicationSet's clusters generator) and
  * Crossplane (KubernetesCluster claims), bootstrapped to `main` the way Argo CD would have it: `root` syncs
  * and creates its children, they sync, `platform-clusters` applies the claims of infra/clusters. Mergeplane
- * only ever sees it through a kubeconfig limited by deploy/rbac.yaml.
+ * only ever sees it through a kubeconfig limited by the chart's RBAC (deploy/rbac.yaml).
  */
 export async function startE2ECluster(options: E2EClusterOptions): Promise<E2ECluster> {
   const { repo } = options;
-  const policy = loadRbacPolicy(RBAC_FILE, { namespace: 'mergeplane', name: 'mergeplane' });
+  const policy = loadRbacPolicy(chartRbacYaml(), CHART_RBAC_SUBJECT);
   const token = `kube-${randomBytes(12).toString('hex')}`;
   const kube = await startFakeKubeServer({
     token,

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDestinationLiveReader } from '../../src/kube/destination-live-reader.ts';
 import type { KubeObject } from '../../src/model/kube-object.ts';
 import type { AppReport } from '../../src/model/plan-report.ts';
 import { attachLiveViews } from '../../src/plan-job/attach-live-views.ts';
 import { renderMarkdown } from '../../src/report/render-markdown.ts';
+import { CHART_RBAC_SUBJECT, chartRbacYaml } from '../support/chart-rbac.ts';
 import {
   type FakeKube,
   type FakeKubeResourceType,
@@ -15,7 +15,6 @@ import {
 import { planReportOf } from '../support/plan-report-of.ts';
 import { loadRbacPolicy } from '../support/rbac-policy.ts';
 
-const RBAC = fileURLToPath(new URL('../../deploy/rbac.yaml', import.meta.url));
 const tlsFile = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url), 'utf8');
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const silent = { debug() {}, info() {}, warn() {} };
@@ -115,7 +114,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('live view of an app the pull request adds, read from its destination cluster', () => {
-  const policy = loadRbacPolicy(RBAC, { namespace: 'mergeplane', name: 'mergeplane' });
+  const policy = loadRbacPolicy(chartRbacYaml(), CHART_RBAC_SUBJECT);
   let argo: FakeKube;
   let tokenCluster: FakeKube;
   let certCluster: FakeKube;
@@ -123,7 +122,7 @@ describe('live view of an app the pull request adds, read from its destination c
   let unreachable: string;
 
   beforeAll(async () => {
-    // Argo CD's own cluster: Mergeplane's service account, limited to exactly deploy/rbac.yaml.
+    // Argo CD's own cluster: Mergeplane's service account, limited to exactly the chart's RBAC (deploy/rbac.yaml).
     argo = await startFakeKubeServer({
       token: 'mergeplane-sa',
       namespaces: ['default', 'argocd', 'shop', 'kube-system'],

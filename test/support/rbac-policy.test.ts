@@ -1,12 +1,11 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CHART_RBAC_SUBJECT, chartRbacYaml } from './chart-rbac.ts';
 import { loadRbacPolicy } from './rbac-policy.ts';
 
-const RBAC = fileURLToPath(new URL('../../deploy/rbac.yaml', import.meta.url));
-const SA = { namespace: 'mergeplane', name: 'mergeplane' };
+const SA = CHART_RBAC_SUBJECT;
 
-describe('deploy/rbac.yaml as evaluated for the mergeplane ServiceAccount', () => {
-  const policy = loadRbacPolicy(RBAC, SA);
+describe('the chart’s RBAC (deploy/rbac.yaml) as evaluated for the mergeplane ServiceAccount', () => {
+  const policy = loadRbacPolicy(chartRbacYaml(), SA);
 
   it('lets delivery patch and watch Applications only in the Argo CD namespace', () => {
     const app = { group: 'argoproj.io', resource: 'applications', namespace: 'argocd' };
@@ -50,12 +49,14 @@ describe('deploy/rbac.yaml as evaluated for the mergeplane ServiceAccount', () =
   });
 
   it('records what it refused', () => {
-    const fresh = loadRbacPolicy(RBAC, SA);
+    const fresh = loadRbacPolicy(chartRbacYaml(), SA);
     fresh.isAllowed({ verb: 'get', group: '', resource: 'nodes' });
     expect(fresh.denied).toEqual([{ verb: 'get', group: '', resource: 'nodes' }]);
   });
 
   it('grants nothing to another ServiceAccount', () => {
-    expect(() => loadRbacPolicy(RBAC, { namespace: 'default', name: 'default' })).toThrow(/no binding/);
+    expect(() => loadRbacPolicy(chartRbacYaml(), { namespace: 'default', name: 'default' })).toThrow(
+      /no binding/,
+    );
   });
 });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 
 /** One request as the fake API server's `forbid` hook sees it. */
@@ -37,11 +36,18 @@ function matches(list: readonly string[], value: string): boolean {
 
 /**
  * Evaluates Kubernetes RBAC (Roles, ClusterRoles and their bindings, as the API server does: union of
- * grants, no denies) for one ServiceAccount, from a YAML file such as `deploy/rbac.yaml`. Tests hand
- * `isAllowed` (negated) to the fake API server so the delivery code runs with exactly the documented rights.
+ * grants, no denies) for one ServiceAccount, from multi-document YAML — the Helm chart's rendered RBAC
+ * (`chartRbacYaml()` of chart-rbac.ts). Tests hand `isAllowed` (negated) to the fake API server so the delivery
+ * code runs with exactly the documented rights. `source` names the YAML in errors.
  */
-export function loadRbacPolicy(file: string, subject: { namespace: string; name: string }) {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as Doc);
+export function loadRbacPolicy(
+  yaml: string,
+  subject: { namespace: string; name: string },
+  source = 'the chart’s RBAC',
+) {
+  const docs = parseAllDocuments(yaml)
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null);
   const roles = new Map<string, PolicyRule[]>();
   for (const doc of docs) {
     if (doc.kind === 'Role')
@@ -67,7 +73,7 @@ export function loadRbacPolicy(file: string, subject: { namespace: string; name:
     }
   }
   if (grants.length === 0)
-    throw new Error(`${file}: no binding grants anything to ${subject.namespace}/${subject.name}`);
+    throw new Error(`${source}: no binding grants anything to ${subject.namespace}/${subject.name}`);
 
   const denied: RbacRequest[] = [];
   return {
