@@ -5,7 +5,7 @@
  */
 const CORE = '^src/(gitops|render|diff|crossplane|plan|report|gates|template|model|config|schema)/';
 const ADAPTERS = '^src/(github|queue|server|kube|git|charts)/';
-const FLOWS = '^src/(engine|delivery|plan-job|drift|cli)/|^src/(cli|app)\\.ts$';
+const FLOWS = '^src/(engine|delivery|plan-job|drift|cli|action)/|^src/(cli|app)\\.ts$';
 
 module.exports = {
   forbidden: [

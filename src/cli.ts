@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { runAction } from './action/run-action.ts';
 import { createCliLogger } from './cli/create-cli-logger.ts';
 import { directoryConfigReader } from './cli/directory-config-reader.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
@@ -24,7 +25,12 @@ Environment: MERGEPLANE_HELM, MERGEPLANE_KUBECTL (tool paths), MERGEPLANE_CACHE_
 Runs the GitHub App: \`server\` serves the webhook endpoint, /healthz and /metrics and, unless --no-worker,
 the queue workers in the same process; \`worker\` runs the workers alone (start several to scale out).
 Configured from the environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, REDIS_URL,
-GHE_HOST, ...; see .env.example). Stops gracefully on SIGTERM/SIGINT. Exit 2: bad environment.`;
+GHE_HOST, ...; see .env.example). Stops gracefully on SIGTERM/SIGINT. Exit 2: bad environment.
+
+       mergeplane action
+
+Runs in a GitHub Actions job on a pull_request event (action.yml): plans the pull request and publishes the
+comment and check run with the workflow's token. Exit status as for plan.`;
 
 const COMMAND_USAGE: Record<string, string> = { server: SERVER_USAGE, worker: WORKER_USAGE };
 
@@ -64,6 +70,13 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'plan':
         return await runPlan(rest);
+      case 'action':
+        return await runAction({
+          env: process.env,
+          stdout: (text) => process.stdout.write(text),
+          stderr: (line) => process.stderr.write(`${line}\n`),
+          logger: createCliLogger(process.env),
+        });
       case 'server':
       case 'worker': {
         const status = await runServerCommand(command, rest, {

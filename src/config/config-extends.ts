@@ -36,6 +36,11 @@ const NAME = /^[A-Za-z0-9._-]+$/;
 const isName = (name: string | undefined): name is string =>
   name !== undefined && NAME.test(name) && name !== '.' && name !== '..';
 
+/** A path inside a repository: relative, no `..`, no empty segment. */
+export function isRepositoryPath(path: string): boolean {
+  return path !== '' && !path.startsWith('/') && !path.split('/').some((s) => s === '..' || s === '');
+}
+
 export function describeSource(source: ConfigSource): string {
   return `${source.owner !== undefined ? `${source.owner}/` : ''}${source.repo}:${source.path}`;
 }
@@ -54,8 +59,12 @@ export function parseExtends(value: unknown, from: ConfigSource, file: string): 
   const [first, second, ...more] = target.split('/');
   const owner = second === undefined ? from.owner : first;
   const repo = second === undefined ? first : second;
-  const badPath = path === '' || path.startsWith('/') || path.split('/').some((s) => s === '..' || s === '');
-  if (more.length > 0 || !isName(repo) || (owner !== undefined && !isName(owner)) || badPath) {
+  if (
+    more.length > 0 ||
+    !isName(repo) ||
+    (owner !== undefined && !isName(owner)) ||
+    !isRepositoryPath(path)
+  ) {
     throw new ConfigError(
       `${file}: _extends "${value}" is not "repo", "owner/repo" or either with ":path"`,
       file,

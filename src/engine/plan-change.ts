@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ChartCredentialsError } from '../charts/chart-credentials.ts';
-import { type ConfigFileReader, loadExtendedConfig } from '../config/config-extends.ts';
+import { type ConfigFileReader, isRepositoryPath, loadExtendedConfig } from '../config/config-extends.ts';
 import { CONFIG_PATH, ConfigError } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { scanCachesOf, scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
@@ -41,6 +41,8 @@ export interface PlanChangeOptions {
   baseBranch?: string;
   /** A config file to use instead of the repository's `.github/mergeplane.yml` at base. */
   configFile?: string;
+  /** The config's path in the repository, read at the base (the Action's `config` input); default `.github/mergeplane.yml`. */
+  configPath?: string;
   /** Reads the files `_extends` names (organisation defaults); without it a config that extends another is refused. */
   configExtends?: ConfigFileReader;
   /** Render cache directory; `false` keeps the cache in memory for this plan only. */
@@ -74,14 +76,32 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'mergeplane', 'render');
 }
 
-/** The config a plan of `baseSha` is judged by: `configFile`, else `.github/mergeplane.yml` at the base. */
+/** Where a plan's config comes from (PlanChangeOptions' fields of the same names). */
+export interface PlanConfigSource {
+  configFile?: string | undefined;
+  configPath?: string | undefined;
+  configExtends?: ConfigFileReader | undefined;
+}
+
+/** A repository path that stays in the repository: relative, no `..`, no empty segment. */
+function checkedConfigPath(path: string): string {
+  if (!isRepositoryPath(path))
+    throw new PlanInputError(`config path ${JSON.stringify(path)} is not a path inside the repository`);
+  return path;
+}
+
+/**
+ * The config a plan of `baseSha` is judged by: `configFile`, else `configPath` (default `.github/mergeplane.yml`)
+ * at the base, with the defaults it `_extends`.
+ */
 export async function readPlanConfig(
   repo: GitRepository,
   baseSha: string,
-  configFile: string | undefined,
-  configExtends?: ConfigFileReader,
+  source: PlanConfigSource = {},
 ): Promise<{ config: MergeplaneConfig } | { error: ConfigError }> {
-  const self = { repo: '(this repository)', path: CONFIG_PATH };
+  const { configFile, configExtends } = source;
+  const path = checkedConfigPath(source.configPath ?? CONFIG_PATH);
+  const self = { repo: '(this repository)', path };
   if (configFile !== undefined) {
     let text: string;
     try {
@@ -99,9 +119,9 @@ export async function readPlanConfig(
     }
   }
   // Gates are read from the base revision: a change cannot loosen the rules that judge it.
-  const text = await repo.readFile(baseSha, CONFIG_PATH);
+  const text = await repo.readFile(baseSha, path);
   try {
-    return { config: await loadExtendedConfig({ text, file: CONFIG_PATH, self, read: configExtends }) };
+    return { config: await loadExtendedConfig({ text, file: path, self, read: configExtends }) };
   } catch (error) {
     if (error instanceof ConfigError) return { error };
     throw error;
@@ -180,7 +200,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   const started = performance.now();
   const repo = await openGitRepository(options.repoDir);
   const [baseSha, headSha] = await Promise.all([repo.resolve(options.base), repo.resolve(options.head)]);
-  const loaded = await readPlanConfig(repo, baseSha, options.configFile, options.configExtends);
+  const loaded = await readPlanConfig(repo, baseSha, options);
   if ('error' in loaded) {
     const changedFiles = await repo.changedFiles(baseSha, headSha);
     return { report: configFailure(baseSha, headSha, loaded.error), config: undefined, changedFiles };

@@ -53,7 +53,7 @@ function planContextOf(
   if (!context) {
     context = (async () => {
       const repo = await openGitRepository(repoDir);
-      const loaded = await readPlanConfig(repo, baseSha, undefined, configExtends);
+      const loaded = await readPlanConfig(repo, baseSha, { configExtends });
       if ('error' in loaded) return undefined;
       return { repo, config: loaded.config, isThisRepo: repoMatcher(loaded.config, await repo.originUrl()) };
     })();

@@ -19,6 +19,8 @@ export interface PlanPullRequestDeps {
   /** The render farm for this repository's plans (the render queue); none: the plan renders alone. */
   farmFor?: (repository: RenderRepository) => RenderFarm;
   logger: PlanLogger;
+  /** The config's path at the base (the Action's `config` input); default `.github/mergeplane.yml`. */
+  configPath?: string;
 }
 
 export interface PlannedPullRequest extends PlannedChange {
@@ -83,6 +85,7 @@ export function planCommits(
     configExtends: repoCacheConfigReader({ repoCache: deps.repoCache, token: deps.token, owner }),
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
     ...(deps.caches === undefined ? {} : { caches: deps.caches }),
+    ...(deps.configPath === undefined ? {} : { configPath: deps.configPath }),
     ...(deps.farmFor === undefined
       ? {}
       : { farm: deps.farmFor({ owner, repo, installationId: data.installationId }) }),

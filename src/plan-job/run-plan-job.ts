@@ -76,6 +76,8 @@ export interface RunPlanJobDeps {
   appId?: number;
   /** What each planned head asked approval for (read by merge group jobs); none: nothing carries over. */
   planItems?: PlanItemStore;
+  /** The config's path at the base (the Action's `config` input); default `.github/mergeplane.yml`. */
+  configPath?: string;
   /** Argo CD's live view, for repositories with `plan.live` (the server has an Argo CD URL and token). */
   liveReader?: LiveReader;
   /** Reads an added app's destination cluster (`plan.live`), given Argo CD's namespace from the base config. */
@@ -86,10 +88,15 @@ export interface RunPlanJobResult {
   /** `stale`: the head was not the pull request's current head when the job started; nothing was published. */
   outcome: 'published' | 'superseded' | 'replied' | 'stale';
   conclusion?: string;
+  /** The published plan (with approvals applied), for callers that keep it (the Action's JSON report). */
+  report?: PlanReport;
   commentUrls?: string[];
 }
 
-export const CONFIG_CHANGE_NOTE = `This pull request changes ${codeSpan(CONFIG_PATH)}. The plan and its gates use the file as it is on the base branch; the change takes effect after merge.`;
+export const configChangeNote = (path: string) =>
+  `This pull request changes ${codeSpan(path)}. The plan and its gates use the file as it is on the base branch; the change takes effect after merge.`;
+
+export const CONFIG_CHANGE_NOTE = configChangeNote(CONFIG_PATH);
 
 /**
  * A fork's pull request may name any cluster Argo CD knows as the destination of an app it adds, and any object
@@ -220,7 +227,8 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
     const { report: planned, config, changedFiles } = await planWithLiveViews(data, deps);
     // Before approvals: what this head asks approval for, for the merge groups it will be queued in.
     await deps.planItems?.record({ owner, repo, pullNumber }, headSha, approvalItems(planned));
-    const notes = changedFiles.includes(CONFIG_PATH) ? [CONFIG_CHANGE_NOTE] : [];
+    const configPath = deps.configPath ?? CONFIG_PATH;
+    const notes = changedFiles.includes(configPath) ? [configChangeNote(configPath)] : [];
     const { report, view } = await withApprovals({ data, deps, report: planned, config });
     const exclusively = deps.publishExclusively ?? (<T>(publish: () => Promise<T>) => publish());
     return await exclusively(() =>
@@ -312,7 +320,7 @@ async function publishIfCurrent(input: PublishInput): Promise<RunPlanJobResult> 
     { ...meta, conclusion: payload.conclusion, ms: Math.round(performance.now() - started) },
     'plan published',
   );
-  return { outcome: 'published', conclusion: payload.conclusion, commentUrls: comment.urls };
+  return { outcome: 'published', conclusion: payload.conclusion, commentUrls: comment.urls, report };
 }
 
 /**
