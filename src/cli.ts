@@ -3,6 +3,7 @@ import { runAction } from './action/run-action.ts';
 import { createCliLogger } from './cli/create-cli-logger.ts';
 import { directoryConfigReader } from './cli/directory-config-reader.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
+import { createPlanProgressBar } from './cli/plan-progress-bar.ts';
 import { processStopSignal, runServerCommand, SERVER_USAGE, WORKER_USAGE } from './cli/run-server-command.ts';
 import { UsageError } from './cli/usage-error.ts';
 import { PlanInputError, planChange } from './engine/plan-change.ts';
@@ -12,10 +13,11 @@ import { renderJson } from './report/render-json.ts';
 import { renderMarkdown } from './report/render-markdown.ts';
 
 const USAGE = `usage: mergeplane plan --repo DIR --base REF --head REF [--format markdown|json] [--config FILE] [--out FILE]
-                       [--cache-dir DIR | --no-cache] [--config-extends DIR]
+                       [--cache-dir DIR | --no-cache] [--config-extends DIR] [--quiet]
 
 Renders every Argo CD application affected between two revisions of a local git repository
-and prints the plan (the pull-request comment in Markdown, or the JSON report).
+and prints the plan (the pull-request comment in Markdown, or the JSON report). On a terminal, stderr shows
+the progress (phase, affected apps rendered, time left) unless --quiet.
 Exit status: 0 planned, 1 a gate fails, 2 bad usage or unreadable input.
 Environment: MERGEPLANE_HELM, MERGEPLANE_KUBECTL (tool paths), MERGEPLANE_CACHE_DIR, MERGEPLANE_LOG_LEVEL.
 
@@ -47,6 +49,7 @@ function isInputError(error: unknown): error is Error {
 
 async function runPlan(argv: string[]): Promise<number> {
   const args = parsePlanArgs(argv);
+  const bar = createPlanProgressBar(process.stderr, { quiet: args.quiet });
   const report = await planChange({
     repoDir: args.repo,
     base: args.base,
@@ -56,7 +59,8 @@ async function runPlan(argv: string[]): Promise<number> {
     cacheDir: args.noCache ? false : args.cacheDir,
     sourceDirs: args.sources,
     logger: createCliLogger(process.env),
-  });
+    progress: bar.progress,
+  }).finally(() => bar.stop());
   const text = args.format === 'json' ? renderJson(report) : renderMarkdown(report);
   if (args.out !== undefined) await writeFile(args.out, text);
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

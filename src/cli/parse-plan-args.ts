@@ -12,6 +12,8 @@ export interface PlanArgs {
   out?: string;
   cacheDir?: string;
   noCache: boolean;
+  /** `--quiet`: no progress on stderr, even on a terminal. */
+  quiet: boolean;
   /** `--source URL=DIR`: where sources in other repositories (or this one at other revisions) are read. */
   sources: Record<string, string>;
 }
@@ -48,6 +50,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     head: values.head!,
     format,
     noCache: values['no-cache'] ?? false,
+    quiet: values.quiet ?? false,
     ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values['config-extends'] !== undefined ? { configExtends: values['config-extends'] } : {}),
     ...(values.out !== undefined ? { out: values.out } : {}),
@@ -68,6 +71,7 @@ function parse(argv: string[]) {
       config: { type: 'string' },
       'config-extends': { type: 'string' },
       out: { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
       source: { type: 'string', multiple: true },

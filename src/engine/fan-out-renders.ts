@@ -2,7 +2,7 @@ import type { Application } from '../gitops/application.ts';
 import type { IsLocalSource } from '../gitops/local-source.ts';
 import type { AppEntry } from '../plan/app-entry.ts';
 import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
-import { isUntouched } from '../plan/plan-app.ts';
+import { slotRenders } from '../plan/plan-app.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
 import type { RenderFarm, RenderRequest } from '../plan/render-farm.ts';
 
@@ -31,18 +31,16 @@ async function neededRenders(
 ): Promise<RenderRequest[]> {
   const requests: RenderRequest[] = [];
   for (const key of new Set([...base.entries.keys(), ...head.entries.keys()])) {
-    const before = base.entries.get(key);
-    const after = head.entries.get(key);
-    if (after?.kind === 'error') continue;
-    const baseApp = before?.kind === 'app' ? before.app : undefined;
-    const headApp = after?.app;
-    const untouched =
-      baseApp !== undefined &&
-      headApp !== undefined &&
-      (await isUntouched({ base: base.side, head: head.side, baseApp, headApp, renderer, changedFiles }));
-    if (untouched) continue;
-    if (baseApp) requests.push({ label: 'base', sha: base.sha, app: baseApp });
-    if (headApp) requests.push({ label: 'head', sha: head.sha, app: headApp });
+    const renders = await slotRenders({
+      base: base.side,
+      head: head.side,
+      baseEntry: base.entries.get(key),
+      headEntry: head.entries.get(key),
+      renderer,
+      changedFiles,
+    });
+    if (renders.base) requests.push({ label: 'base', sha: base.sha, app: renders.base });
+    if (renders.head) requests.push({ label: 'head', sha: head.sha, app: renders.head });
   }
   return requests;
 }

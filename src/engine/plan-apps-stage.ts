@@ -6,7 +6,8 @@ import type { AppEntry } from '../plan/app-entry.ts';
 import type { AppRenderer, PlanSide } from '../plan/app-renderer.ts';
 import { pairRenamedApps } from '../plan/pair-renamed-apps.ts';
 import { parentChain } from '../plan/parent-chain.ts';
-import { planApp } from '../plan/plan-app.ts';
+import { planApp, slotRenders } from '../plan/plan-app.ts';
+import { noProgress, type PlanProgress } from '../plan/plan-progress.ts';
 
 interface CollectedSide {
   side: PlanSide;
@@ -23,6 +24,7 @@ export async function planAppsStage(o: {
   renderer: AppRenderer;
   changedFiles: readonly string[];
   config: MergeplaneConfig;
+  progress?: PlanProgress;
 }): Promise<{
   apps: AppReport[];
   findings: GateFinding[];
@@ -31,18 +33,27 @@ export async function planAppsStage(o: {
 }> {
   const { base, head } = o;
   const keys = [...new Set([...base.entries.keys(), ...head.entries.keys()])].sort();
+  const slot = (key: string) => ({
+    base: base.side,
+    head: head.side,
+    baseEntry: base.entries.get(key),
+    headEntry: head.entries.get(key),
+    renderer: o.renderer,
+    changedFiles: o.changedFiles,
+  });
+  // Which slots render is known before any render starts, so progress has its total from the first event.
+  const renders = await Promise.all(keys.map(async (key) => slotRenders(slot(key))));
+  const rendered = renders.map((r) => r.base !== undefined || r.head !== undefined);
+  const total = rendered.filter(Boolean).length;
+  const progress = o.progress ?? noProgress;
+  let done = 0;
+  progress({ phase: 'rendering', done, total });
   const planned = await Promise.all(
-    keys.map((key) =>
-      planApp({
-        base: base.side,
-        head: head.side,
-        baseEntry: base.entries.get(key),
-        headEntry: head.entries.get(key),
-        renderer: o.renderer,
-        changedFiles: o.changedFiles,
-        config: o.config,
-      }),
-    ),
+    keys.map(async (key, index) => {
+      const result = await planApp({ ...slot(key), config: o.config });
+      if (rendered[index]) progress({ phase: 'rendering', done: ++done, total });
+      return result;
+    }),
   );
   const manifestOf = (entries: Map<string, AppEntry>) => (app: AppReport) => {
     const entry = entries.get(`${app.namespace}/${app.name}`);

@@ -16,6 +16,7 @@ import type { AppReport, ClaimReport, PlanReport } from '../model/plan-report.ts
 import { YamlCache } from '../model/yaml-cache.ts';
 import { createAppRenderer, type PlanSide } from '../plan/app-renderer.ts';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
+import { noProgress, type PlanProgress } from '../plan/plan-progress.ts';
 import { RenderCache } from '../plan/render-cache.ts';
 import type { RenderFarm } from '../plan/render-farm.ts';
 import { repoMatcher, trackedBranch } from '../plan/repo-identity.ts';
@@ -63,6 +64,8 @@ export interface PlanChangeOptions {
    * render cache directory, which the farm's workers must share.
    */
   farm?: RenderFarm;
+  /** Told each phase as the plan reaches it, and each affected app as it is rendered (see PlanProgress). */
+  progress?: PlanProgress;
 }
 
 /** The plan cannot start: bad arguments or an unreadable input. The CLI exits 2 with the message. */
@@ -198,11 +201,14 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
   const started = performance.now();
+  const progress = options.progress ?? noProgress;
+  progress({ phase: 'reading' });
   const repo = await openGitRepository(options.repoDir);
   const [baseSha, headSha] = await Promise.all([repo.resolve(options.base), repo.resolve(options.head)]);
   const loaded = await readPlanConfig(repo, baseSha, options);
   if ('error' in loaded) {
     const changedFiles = await repo.changedFiles(baseSha, headSha);
+    progress({ phase: 'done' });
     return { report: configFailure(baseSha, headSha, loaded.error), config: undefined, changedFiles };
   }
   const { config } = loaded;
@@ -243,6 +249,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     const thisRepoUrl = config.repository.url ?? originUrl ?? 'local';
     const revision = { config, isThisRepo, thisRepoUrl, baseBranch, yamlCache, renderer, caches };
     const collect = { commitTrees, revision, planCharts, changedFiles, failures, checkouts };
+    progress({ phase: 'discovering' });
     const [base, head] = await collectSides(collect, baseSha, headSha);
     const scans = startCrossplaneScans([base.side, head.side], config.discovery.maxFileBytes, caches);
     // A farm warms the render cache its workers share: with no cache directory there is nothing to share.
@@ -252,8 +259,9 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
     // The field lists load while the render tools run, rather than after them (a one-time import per process).
     schemas.preload();
     await fanOutRenders({ farm, ...sides, renderer, changedFiles, isLocal, baseBranch, logger });
-    const planned = await planAppsStage({ base, head, renderer, changedFiles, config });
+    const planned = await planAppsStage({ base, head, renderer, changedFiles, config, progress });
     failures.push(...planned.findings);
+    progress({ phase: 'crossplane' });
     const checked = await claimsAndSchemas({
       scans,
       renderer,
@@ -263,6 +271,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
       isThisRepo,
       planned,
       schemas,
+      progress,
     });
     failures.push(...checked.findings);
     const { apps } = checked;
@@ -278,6 +287,7 @@ export async function planChangeWithContext(options: PlanChangeOptions): Promise
       { base: baseSha, head: headSha, apps: apps.length, changedFiles: changedFiles.length, ms },
       'plan computed',
     );
+    progress({ phase: 'done' });
     return { report, config, changedFiles, headObjects: planned.headObjects };
   } finally {
     commitTrees.close();
@@ -294,6 +304,7 @@ async function claimsAndSchemas(
   o: Omit<Parameters<typeof planClaimsStage>[0], 'validatorOfHead'> & {
     planned: Awaited<ReturnType<typeof planAppsStage>>;
     schemas: SchemaCatalog;
+    progress: PlanProgress;
   },
 ): Promise<{ claims: ClaimReport[]; apps: AppReport[]; findings: GateFinding[] }> {
   const { renderer, schemas } = o;
@@ -302,6 +313,7 @@ async function claimsAndSchemas(
   const validatorOfHead = () =>
     (headValidator ??= revisionValidator(schemas, headScan, renderer.rendered('head')));
   const claimsPlan = await planClaimsStage({ ...o, validatorOfHead });
+  o.progress({ phase: 'validating' });
   const checked = await validateAppSchemas({
     ...o.planned,
     validators: {

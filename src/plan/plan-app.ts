@@ -145,6 +145,28 @@ export async function isUntouched(o: {
   );
 }
 
+/**
+ * The apps of one slot (`namespace/name`) that `planApp` renders: both sides of a touched app, the one side of an
+ * added or removed one, none for an untouched app or one that failed at head. The render farm and the progress
+ * count ask the same question.
+ */
+export async function slotRenders(o: {
+  base: PlanSide;
+  head: PlanSide;
+  baseEntry: AppEntry | undefined;
+  headEntry: AppEntry | undefined;
+  renderer: AppRenderer;
+  changedFiles: readonly string[];
+}): Promise<{ base?: Application; head?: Application }> {
+  if (o.headEntry?.kind === 'error') return {};
+  const baseApp = o.baseEntry?.kind === 'app' ? o.baseEntry.app : undefined;
+  const headApp = o.headEntry?.app;
+  if (baseApp !== undefined && headApp !== undefined && (await isUntouched({ ...o, baseApp, headApp }))) {
+    return {};
+  }
+  return { ...(baseApp ? { base: baseApp } : {}), ...(headApp ? { head: headApp } : {}) };
+}
+
 export async function planApp(input: PlanAppInput): Promise<PlannedApp> {
   const { base, head, baseEntry, headEntry, renderer, changedFiles, config } = input;
   const shell = shellOf((headEntry ?? baseEntry)!);

@@ -123,3 +123,43 @@ describe('mergeplane plan', () => {
     expect(cases[0]!.stderr).toContain('no-such-branch');
   });
 });
+
+/** Runs the CLI with stderr on a pseudo-terminal (util-linux `script`), stdout to a file; returns both. */
+function onTerminal(args: string[]): { status: number | null; terminal: string; stdout: string } {
+  const out = join(cacheDir, `stdout-${args.length}-${Date.now()}.txt`);
+  const quoted = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const result = spawnSync('script', ['-qec', `${quoted} > '${out}'`, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, MERGEPLANE_CACHE_DIR: cacheDir, COLUMNS: '120' },
+  });
+  return { status: result.status, terminal: result.stdout, stdout: readFileSync(out, 'utf8') };
+}
+
+describe('mergeplane plan progress', () => {
+  const args = () => ['plan', '--repo', repo.dir, '--base', 'main', '--head', 'change'];
+
+  it('shows the phases and the affected apps rendered on a terminal, never in the report', () => {
+    const piped = cli(args());
+    const shown = onTerminal(args());
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toBe(piped.stdout);
+    expect(shown.terminal).toContain('Discovering applications');
+    const counts = [...shown.terminal.matchAll(/Rendering (\d+) of (\d+) affected apps?/g)];
+    expect(counts.length).toBeGreaterThan(0);
+    // Out of every affected app (each one the report lists as changed, added or removed), counting up; the bar
+    // redraws at most every 100 ms, so not every count is drawn.
+    const report = JSON.parse(cli([...args(), '--format', 'json']).stdout) as { apps: { status: string }[] };
+    const affected = report.apps.filter((a) => a.status !== 'unchanged').length;
+    expect(new Set(counts.map((c) => Number(c[2])))).toEqual(new Set([affected]));
+    const done = counts.map((c) => Number(c[1]));
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(piped.stderr).toBe('');
+  });
+
+  it('is silent on a terminal with --quiet', () => {
+    const shown = onTerminal([...args(), '--quiet']);
+    expect(shown.status).toBe(0);
+    expect(shown.terminal).not.toContain('Rendering');
+    expect(shown.terminal).not.toContain('mergeplane:');
+  });
+});
