@@ -102,6 +102,13 @@ describe('the worker pod with render isolation (the default)', () => {
     expect(unwritablePaths(container!)).toEqual([]);
   });
 
+  it('leaves HOME on the read-only root, out of the render user’s reach', () => {
+    // The render user can write /tmp: a HOME there would let a render plant a .gitconfig for the worker's git.
+    const env = envOf(pod().containers[0]!);
+    expect(env.HOME).toBeUndefined();
+    expect(env.XDG_CONFIG_HOME).toBeUndefined();
+  });
+
   it('keeps the key, the ServiceAccount token and the caches out of the render user’s reach', () => {
     const spec = pod();
     // No fsGroup: the Secret files stay 0400 root-owned; the token is mounted by hand with mode 0400 instead

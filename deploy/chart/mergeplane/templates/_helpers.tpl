@@ -164,9 +164,6 @@ files of the Secret volume, Redis URLs with credentials and APP_ID (unless given
 - name: MERGEPLANE_ARGOCD_URL
   value: {{ . | quote }}
 {{- end }}
-# The root filesystem is read-only: git and Node get a writable home (helm and kubectl get their own per render).
-- name: HOME
-  value: /tmp
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
