@@ -9,8 +9,9 @@ import { CHART_DIR, helm, mergeValues, REQUIRED, type Values } from './chart-tem
 const template = (values: Values) =>
   helm(['template', 'mergeplane', CHART_DIR, '--namespace', 'mergeplane'], values);
 
-describe('helm lint --strict', () => {
-  it.each(Object.keys(CHART_CASES))('%s', async (name) => {
+// helm runs side by side: each is a separate process.
+describe.concurrent('helm lint --strict', () => {
+  it.for(Object.keys(CHART_CASES))('%s', async (name, { expect }) => {
     const run = await helm(['lint', '--strict', CHART_DIR], CHART_CASES[name]);
     expect(run.stderr + run.stdout).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
     expect(run.code).toBe(0);
@@ -29,7 +30,7 @@ describe('values.schema.json', () => {
   });
 
   // helm validates the merged values against the schema before rendering anything.
-  it.each([
+  it.concurrent.for<[string, Values, RegExp]>([
     ['a wrong type', { worker: { replicas: 'two' } }, /worker\/replicas.*want integer/],
     ['a key the chart does not know', { worker: { replica: 3 } }, /additional properties 'replica'/],
     [
@@ -46,7 +47,7 @@ describe('values.schema.json', () => {
     ['root as the render user', { worker: { renderUser: '0:0' } }, /renderUser/],
     ['a queue prefix the server refuses', { redis: { queuePrefix: 'a b' } }, /queuePrefix/],
     ['an unknown log level', { logLevel: 'verbose' }, /logLevel/],
-  ])('refuses %s', async (_what, bad, message) => {
+  ])('refuses %s', async ([, bad, message], { expect }) => {
     const run = await template(mergeValues(REQUIRED, bad));
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(message);
@@ -54,7 +55,7 @@ describe('values.schema.json', () => {
 });
 
 describe('the chart’s own checks across values', () => {
-  it.each([
+  it.concurrent.for<[string, Values, RegExp]>([
     ['no Redis at all', {}, /set exactly one of redis.url/],
     [
       'two Redis sources',
@@ -79,7 +80,7 @@ describe('the chart’s own checks across values', () => {
       }),
       /never reads Secrets/,
     ],
-  ])('refuses %s', async (_what, values, message) => {
+  ])('refuses %s', async ([, values, message], { expect }) => {
     const run = await template(values);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(message);
