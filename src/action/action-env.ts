@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { isRepositoryPath } from '../config/config-extends.ts';
+import { ServerEnvError } from '../server/env-reading.ts';
+import { loadProgressInterval } from '../server/worker-env.ts';
 
 /** A workflow input or a runner variable is missing or invalid: one line, exit 2. */
 export class ActionInputError extends Error {
@@ -27,6 +29,8 @@ export interface ActionEnv {
   configPath?: string;
   /** Input `format`: what the job log gets on stdout. */
   format: ActionFormat;
+  /** MERGEPLANE_PROGRESS_INTERVAL_MS, as for the App: how often the running check run shows the progress. */
+  progressIntervalMs: number;
   /** `GITHUB_RUN_ID-GITHUB_RUN_ATTEMPT`: the run, in logs where the App logs the delivery id. */
   runId: string;
 }
@@ -71,7 +75,15 @@ export function readActionEnv(env: NodeJS.ProcessEnv): ActionEnv {
   }
   const outputFile = value(env, 'GITHUB_OUTPUT');
   const summaryFile = value(env, 'GITHUB_STEP_SUMMARY');
+  let progressIntervalMs: number;
+  try {
+    progressIntervalMs = loadProgressInterval(env);
+  } catch (error) {
+    if (error instanceof ServerEnvError) throw new ActionInputError(error.message);
+    throw error;
+  }
   return {
+    progressIntervalMs,
     eventName: required(env, 'GITHUB_EVENT_NAME', 'set by the Actions runner'),
     eventPath: required(env, 'GITHUB_EVENT_PATH', 'set by the Actions runner'),
     token: required(env, 'GITHUB_TOKEN', 'the action input token, default github.token'),

@@ -53,6 +53,7 @@ function jobDeps(env: ActionEnv, logger: PlanLogger): RunPlanJobDeps {
     logger,
     currentHead: (job) => readPullRequestHead(octokit, job),
     appUserLogin: ACTIONS_LOGIN,
+    progressIntervalMs: env.progressIntervalMs,
     ...(env.apiUrl === 'https://api.github.com' ? { appId: ACTIONS_APP_ID } : {}),
     ...(env.configPath === undefined ? {} : { configPath: env.configPath }),
   };

@@ -29,7 +29,8 @@ export function createPlanProgressBar(stream: ProgressStream, options: { quiet: 
     format: (barOptions, params, payload: { label?: string; counted?: boolean }) => {
       const label = payload.label ?? '';
       if (payload.counted !== true) return `mergeplane: ${label}…`;
-      const eta = params.value > 0 ? ` | ${cliProgress.Format.TimeFormat(params.eta, barOptions, 5)} left` : '';
+      const eta =
+        params.value > 0 ? ` | ${cliProgress.Format.TimeFormat(params.eta, barOptions, 5)} left` : '';
       return `mergeplane: ${label} ${cliProgress.Format.BarFormat(params.progress, barOptions)}${eta}`;
     },
   });

@@ -40,3 +40,27 @@ export function aggregateDelivery(
     description: `${failed.length} of ${all.length} failed: ${failed.map(targetLabel).join(', ')}${notStarted > 0 ? `; ${notStarted} not started` : ''}`,
   };
 }
+
+/** GitHub refuses a commit status description over 140 characters. */
+export const MAX_STATUS_DESCRIPTION = 140;
+
+/**
+ * The deploy status while a delivery runs, after each finished stage: "Syncing: 7 of 12 apps done, 1 failed"
+ * ("Provisioning" while the next stage is claims; "targets" when the merge has both apps and claims). `only`: the
+ * targets a `/mergeplane retry` delivers again.
+ */
+export function deliveryProgress(
+  plan: DeliveryPlan,
+  results: Record<string, TargetResult>,
+  nextStage: number,
+  only?: readonly string[],
+): string {
+  const all = plan.stages.flatMap((s) => s.targets).filter((t) => only === undefined || only.includes(t.key));
+  const finished = all.filter((t) => results[t.key] !== undefined);
+  const failed = finished.filter((t) => results[t.key]?.state !== 'success').length;
+  const syncs = all.filter((t) => t.type === 'sync').length;
+  const noun = syncs === all.length ? 'apps' : syncs === 0 ? 'claims' : 'targets';
+  const verb = plan.stages[nextStage]?.kind === 'claims' ? 'Provisioning' : 'Syncing';
+  const text = `${verb}: ${finished.length} of ${all.length} ${noun} done${failed > 0 ? `, ${failed} failed` : ''}`;
+  return text.length <= MAX_STATUS_DESCRIPTION ? text : `${text.slice(0, MAX_STATUS_DESCRIPTION - 1)}…`;
+}

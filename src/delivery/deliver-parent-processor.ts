@@ -21,7 +21,7 @@ import {
   targetJobId,
 } from '../queue/deliver-job.ts';
 import type { DeliverStateStore, PendingStatus } from '../queue/deliver-state-store.ts';
-import { aggregateDelivery } from './deliver-aggregate.ts';
+import { aggregateDelivery, deliveryProgress } from './deliver-aggregate.ts';
 import { deliverErrorReason } from './deliver-error-reason.ts';
 import { createDeliverFailureCommenter } from './deliver-failure-commenter.ts';
 import { bindDeliverJobLog } from './deliver-job-log.ts';
@@ -158,6 +158,7 @@ export function createDeliverParentProcessor(options: DeliverParentProcessorOpti
       stage = await advanceStage(deps, run, plan, stage, results, token);
       run.data = { ...run.data, stage, results };
       await job.updateData(run.data);
+      if (stage < plan.stages.length) await showProgress(deps, run, plan, stage, results);
     }
     return finish(deps, run, plan, results);
   };
@@ -315,6 +316,24 @@ async function advanceStage(
     }
   }
   return plan.stages.length;
+}
+
+/** The deploy status counts the targets done so far, once a stage finishes and another follows. */
+async function showProgress(
+  deps: ParentDeps,
+  run: ParentRun,
+  plan: DeliveryPlan,
+  nextStage: number,
+  results: Record<string, TargetResult>,
+): Promise<void> {
+  const stagesLeft = plan.stages.length - nextStage;
+  await deps.writeStatus({
+    octokit: run.octokit,
+    pending: run.deployPending,
+    state: 'pending',
+    description: deliveryProgress(plan, results, nextStage, run.data.only),
+    deadline: Date.now() + stagesLeft * (plan.options.timeoutMs + deps.statusGraceMs) + deps.statusGraceMs,
+  });
 }
 
 /** The aggregate deploy status (and, on failure, the comment on the merged pull request). */

@@ -29,6 +29,8 @@ export interface PlanProcessorOptions {
   liveReader?: LiveReader;
   /** Reads added apps' destination clusters for `plan.live` (with the Argo CD reader only). */
   destinationsFor?: (argocdNamespace: string) => DestinationLiveReader;
+  /** MERGEPLANE_PROGRESS_INTERVAL_MS (see `RunPlanJobDeps.progressIntervalMs`). */
+  progressIntervalMs?: number;
 }
 
 /** Thrown when the token endpoint answers without a token: nothing a retry would change. */
@@ -117,6 +119,7 @@ export function createPlanProcessor(
       ...(options.destinationsFor === undefined ? {} : { destinationsFor: options.destinationsFor }),
       appUserLogin: await options.appUserLogin(),
       ...(options.appId === undefined ? {} : { appId: options.appId }),
+      ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
     });
   };
 }

@@ -4,6 +4,7 @@ import { isPermanentGitError, type RepoCache } from '../git/repo-cache.ts';
 import { repoCacheConfigReader } from '../git/repo-cache-config-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
+import type { PlanProgress } from '../plan/plan-progress.ts';
 import type { RenderFarm } from '../plan/render-farm.ts';
 import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
@@ -21,6 +22,8 @@ export interface PlanPullRequestDeps {
   logger: PlanLogger;
   /** The config's path at the base (the Action's `config` input); default `.github/mergeplane.yml`. */
   configPath?: string;
+  /** Told how far the plan got (the check run's in-progress output). */
+  progress?: PlanProgress;
 }
 
 export interface PlannedPullRequest extends PlannedChange {
@@ -86,6 +89,7 @@ export function planCommits(
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
     ...(deps.caches === undefined ? {} : { caches: deps.caches }),
     ...(deps.configPath === undefined ? {} : { configPath: deps.configPath }),
+    ...(deps.progress === undefined ? {} : { progress: deps.progress }),
     ...(deps.farmFor === undefined
       ? {}
       : { farm: deps.farmFor({ owner, repo, installationId: data.installationId }) }),

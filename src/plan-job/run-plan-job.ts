@@ -5,6 +5,7 @@ import { applyApprovals } from '../gates/apply-approvals.ts';
 import { approvalItems } from '../gates/carry-over-approvals.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
+import { createCheckRunProgress } from '../github/check-run-progress.ts';
 import { completeCheckRun } from '../github/complete-check-run.ts';
 import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { isHeadOf, type PullRequestHead } from '../github/pull-request-head.ts';
@@ -78,6 +79,11 @@ export interface RunPlanJobDeps {
   planItems?: PlanItemStore;
   /** The config's path at the base (the Action's `config` input); default `.github/mergeplane.yml`. */
   configPath?: string;
+  /**
+   * How often, at most, the in-progress check run shows how far the plan got (MERGEPLANE_PROGRESS_INTERVAL_MS);
+   * 0 or absent: never, the run says only that it is in progress.
+   */
+  progressIntervalMs?: number;
   /** Argo CD's live view, for repositories with `plan.live` (the server has an Argo CD URL and token). */
   liveReader?: LiveReader;
   /** Reads an added app's destination cluster (`plan.live`), given Argo CD's namespace from the base config. */
@@ -112,7 +118,10 @@ async function forkRefusal(data: PlanJobData, deps: RunPlanJobDeps): Promise<str
 }
 
 /** The pull request's plan, with each affected app compared with live when the repository asks (`plan.live`). */
-async function planWithLiveViews(data: PlanJobData, deps: RunPlanJobDeps): Promise<PlannedPullRequest> {
+async function planWithLiveViews(
+  data: PlanJobData,
+  deps: RunPlanJobDeps & Pick<PlanPullRequestDeps, 'progress'>,
+): Promise<PlannedPullRequest> {
   const planned = await planPullRequest(data, deps);
   const { config } = planned;
   if (deps.liveReader === undefined || config?.plan.live !== true) return planned;
@@ -222,9 +231,21 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
   const { id: checkRunId, url: checkRunUrl } = run;
   if (run.takenOver) logger.info({ ...meta, checkRunId }, 'plan check run taken over');
 
+  const shown =
+    deps.progressIntervalMs !== undefined && deps.progressIntervalMs > 0
+      ? createCheckRunProgress({
+          ...{ octokit, owner, repo, checkRunId, logger },
+          intervalMs: deps.progressIntervalMs,
+        })
+      : undefined;
   try {
     // The config the plan's gates used (base branch) also decides approvals and the comment options.
-    const { report: planned, config, changedFiles } = await planWithLiveViews(data, deps);
+    const {
+      report: planned,
+      config,
+      changedFiles,
+    } = await planWithLiveViews(data, shown === undefined ? deps : { ...deps, progress: shown.progress });
+    await shown?.close();
     // Before approvals: what this head asks approval for, for the merge groups it will be queued in.
     await deps.planItems?.record({ owner, repo, pullNumber }, headSha, approvalItems(planned));
     const configPath = deps.configPath ?? CONFIG_PATH;
@@ -235,6 +256,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       publishIfCurrent({ data, deps, report, view, config, notes, checkRunId, checkRunUrl, meta, started }),
     );
   } catch (caught) {
+    await shown?.close();
     const { error, reason, last } = await failPlanCheckRun({
       octokit,
       owner,

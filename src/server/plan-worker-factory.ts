@@ -69,6 +69,7 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
         appUserLogin: createAppUserLogin(probot),
         appId: Number(env.appId),
         cacheDir,
+        progressIntervalMs: env.workers.progressIntervalMs,
         ...(env.argocdUrl !== undefined && env.argocdToken !== undefined
           ? {
               liveReader: createArgoCdLiveReader({ server: env.argocdUrl, token: env.argocdToken }),

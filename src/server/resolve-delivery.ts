@@ -15,13 +15,20 @@ export interface DeliverySetup {
 /**
  * Decides from MERGEPLANE_DELIVERY and the Kubernetes configuration whether this process enqueues and runs
  * post-merge delivery. `auto` without any configuration turns delivery off (a first start without a cluster
- * just plans pull requests); a configuration that is present but broken is an error in every mode but `off`.
+ * just plans pull requests); a configuration that is present but broken is an error in every mode but `off`. `on`
+ * in a process without workers enqueues without reading any configuration.
  */
 export function resolveDelivery(
   env: Pick<ServerEnv, 'delivery' | 'kube'>,
   processEnv: Record<string, string | undefined>,
+  options: { runsWorkers: boolean } = { runsWorkers: true },
 ): DeliverySetup {
   if (env.delivery === 'off') return { enqueue: false, reason: 'MERGEPLANE_DELIVERY is off' };
+  // A webhook-only server (`server --no-worker`) enqueues deliveries for workers elsewhere: it needs no cluster
+  // access of its own, and reading a configuration it cannot use would only fail its start.
+  if (env.delivery === 'on' && !options.runsWorkers) {
+    return { enqueue: true, reason: 'webhooks only: the workers deliver' };
+  }
   try {
     const kubeConfig = loadKubeConfig({
       env: {

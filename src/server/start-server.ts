@@ -238,6 +238,19 @@ function warnOnMissingNodeFlags(logger: Logger): void {
   );
 }
 
+/** The workers of this process, one factory at a time (a factory may decline: delivery without a cluster). */
+async function createWorkers(
+  factories: readonly WorkerFactory[],
+  context: RuntimeContext,
+): Promise<ManagedWorker[]> {
+  const workers: ManagedWorker[] = [];
+  for (const factory of factories) {
+    const worker = await factory(context);
+    if (worker !== undefined) workers.push(worker);
+  }
+  return workers;
+}
+
 async function start(
   options: StartOptions,
   mode: { webhooks: boolean; http: boolean },
@@ -259,7 +272,10 @@ async function start(
   });
   await probot.ready();
 
-  const delivery = resolveDelivery(env, options.processEnv ?? process.env);
+  const workerFactories = options.workers ?? defaultWorkerFactories();
+  const delivery = resolveDelivery(env, options.processEnv ?? process.env, {
+    runsWorkers: workerFactories.length > 0,
+  });
   const { planQueue, deliverQueue, driftQueue, deliverQueues } = producerQueues(
     env,
     producerConnection,
@@ -288,11 +304,7 @@ async function start(
 
   if (mode.webhooks) await loadWebhooks(probot, planQueue, deliverQueue, health, driftQueue);
 
-  const workers: ManagedWorker[] = [];
-  for (const factory of options.workers ?? defaultWorkerFactories()) {
-    const worker = await factory(context);
-    if (worker !== undefined) workers.push(worker);
-  }
+  const workers = await createWorkers(workerFactories, context);
 
   let draining = false;
   const { server, url } = mode.http

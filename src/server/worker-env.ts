@@ -1,10 +1,12 @@
-import { type Env, integer, read } from './env-reading.ts';
+import { type Env, integer, read, ServerEnvError } from './env-reading.ts';
 
 /** Queue workers: jobs per process; how long a job's lock lives without renewal, and how often expired locks are looked for. */
 export interface WorkerSettings {
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** How often, at most, a plan's in-progress check run is updated with its progress; 0: never. */
+  progressIntervalMs: number;
 }
 
 /**
@@ -21,6 +23,22 @@ export const MAX_WORKER_CONCURRENCY = 32;
 /** Renewed every half of it; 15 s + 10 s lets another worker take a killed worker's job within ~25 s. */
 export const DEFAULT_LOCK_DURATION_MS = 15_000;
 export const DEFAULT_STALLED_INTERVAL_MS = 10_000;
+/**
+ * Six check run updates a minute at most per plan: far below GitHub's limit on content-creating requests (80 a
+ * minute per installation) even with several plans running, and often enough to watch.
+ */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
+export const MIN_PROGRESS_INTERVAL_MS = 2_000;
+
+/** `MERGEPLANE_PROGRESS_INTERVAL_MS`: 0 (off) or 2,000 to 600,000 ms. */
+export function loadProgressInterval(env: Env): number {
+  const name = 'MERGEPLANE_PROGRESS_INTERVAL_MS';
+  const value = integer(name, read(env, name), DEFAULT_PROGRESS_INTERVAL_MS, 0, 600_000);
+  if (value !== 0 && value < MIN_PROGRESS_INTERVAL_MS) {
+    throw new ServerEnvError(name, `must be 0 (off) or at least ${MIN_PROGRESS_INTERVAL_MS}, got ${value}`);
+  }
+  return value;
+}
 
 /** Worker concurrency and BullMQ's job lock settings. */
 export function loadWorkers(env: Env): WorkerSettings {
@@ -45,7 +63,7 @@ export function loadWorkers(env: Env): WorkerSettings {
     1_000,
     600_000,
   );
-  return { concurrency, lockDurationMs, stalledIntervalMs };
+  return { concurrency, lockDurationMs, stalledIntervalMs, progressIntervalMs: loadProgressInterval(env) };
 }
 
 /** When plans spread their renders over every worker, and how many render jobs a process takes at once. */

@@ -105,6 +105,17 @@ describe('deliver worker', () => {
       state: 'success',
       description: 'Delivered: 3 apps synced, 1 claim ready',
     });
+    // The aggregate counts the targets as each stage finishes: the claim, then wave 0's two apps.
+    expect(
+      env()
+        .statuses.filter((s) => s.context === 'mergeplane/deploy')
+        .map((s) => [s.state, s.description]),
+    ).toEqual([
+      ['pending', 'Delivering'],
+      ['pending', 'Syncing: 1 of 4 targets done'],
+      ['pending', 'Syncing: 3 of 4 targets done'],
+      ['success', 'Delivered: 3 apps synced, 1 claim ready'],
+    ]);
     expect(env().comments).toEqual([]);
   });
 

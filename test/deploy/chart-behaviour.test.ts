@@ -159,7 +159,7 @@ describe('the environment the pods get, read by the server’s own validation', 
       const env = podEnv(name, 'webhook');
       const server = load(env);
       expect(server.appId).toMatch(/^[0-9]+$/);
-      const delivery = resolveDelivery(server, env);
+      const delivery = resolveDelivery(server, env, { runsWorkers: false });
       expect(delivery.kubeConfig).toBeUndefined();
       expect(delivery.enqueue).toBe(name !== 'delivery off');
     },

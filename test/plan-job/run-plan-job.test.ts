@@ -120,7 +120,12 @@ describe('runPlanJob', () => {
       console.info(`run-plan-job demo wall time: ${elapsed.toFixed(0)} ms`);
 
       scope.done();
-      expect(result).toEqual({ outcome: 'published', conclusion: 'success', commentUrls: [COMMENT_URL] });
+      expect(result).toEqual({
+        outcome: 'published',
+        conclusion: 'success',
+        commentUrls: [COMMENT_URL],
+        report: expect.objectContaining({ version: 1, head: demo().head }),
+      });
       expect(calls()).toEqual([
         `GET ${listRuns()}`,
         `POST ${CHECK_RUNS}`,
@@ -184,6 +189,51 @@ describe('runPlanJob', () => {
         expect.objectContaining({ status: 'completed', conclusion: 'cancelled' }),
       ]);
       expect(queued).toEqual([newer]);
+    },
+    PLAN_TIMEOUT,
+  );
+
+  it(
+    'shows the progress in the running check run before the result replaces it',
+    async () => {
+      github()
+        .post(CHECK_RUNS)
+        .reply(201, { id: CHECK_RUN_ID })
+        .patch(CHECK_RUN)
+        .reply(200, { id: CHECK_RUN_ID })
+        .get(COMMENTS)
+        .query({ per_page: 100 })
+        .reply(200, [])
+        .post(COMMENTS)
+        .reply(201, {
+          id: COMMENT_ID,
+          body: 'plan',
+          html_url: COMMENT_URL,
+          user: { login: 'mergeplane[bot]' },
+        })
+        .patch(CHECK_RUN)
+        .reply(200, { id: CHECK_RUN_ID });
+      // A long interval: the first phase is shown at once, and nothing more before the plan ends.
+      await runPlanJob(jobData(), env.deps({ logger, progressIntervalMs: 600_000 }));
+      expect(calls()).toEqual([
+        `GET ${listRuns()}`,
+        `POST ${CHECK_RUNS}`,
+        `PATCH ${CHECK_RUN}`,
+        `GET ${COMMENTS}`,
+        `POST ${COMMENTS}`,
+        `PATCH ${CHECK_RUN}`,
+      ]);
+      const [progress, completed] = bodies('PATCH', CHECK_RUN);
+      expect(progress).toEqual({
+        status: 'in_progress',
+        output: {
+          title: 'Reading the base and head revisions',
+          summary:
+            'Mergeplane is planning this commit: reading the base and head revisions. The plan replaces this when it is done.',
+        },
+      });
+      expect(completed).toMatchObject({ status: 'completed', conclusion: 'success' });
+      expect(warnings).toEqual([]);
     },
     PLAN_TIMEOUT,
   );

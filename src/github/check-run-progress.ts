@@ -1,0 +1,77 @@
+import type { Octokit } from '@octokit/rest';
+import type { PlanLogger } from '../plan/plan-logger.ts';
+import {
+  describeProgress,
+  describeRemaining,
+  type PlanProgress,
+  type PlanProgressEvent,
+  remainingMs,
+} from '../plan/plan-progress.ts';
+import { createThrottledPublisher, type ThrottleClock } from '../plan/throttled-publisher.ts';
+
+/** The in-progress output of the `Mergeplane / plan` run: the phase and counts, with the time left when known. */
+export function checkRunProgressOutput(
+  event: PlanProgressEvent,
+  leftMs: number | undefined,
+): { title: string; summary: string } {
+  const title = describeProgress(event);
+  const left = leftMs === undefined ? '' : ` (${describeRemaining(leftMs)})`;
+  return {
+    title,
+    summary: `Mergeplane is planning this commit: ${title.charAt(0).toLowerCase()}${title.slice(1)}${left}. The plan replaces this when it is done.`,
+  };
+}
+
+export interface CheckRunProgress {
+  progress: PlanProgress;
+  /** No update is sent after this resolves, so the completed run is never overwritten by progress. */
+  close(): Promise<void>;
+}
+
+/**
+ * Shows a plan's progress in its in-progress check run, one `checks.update` at most every `intervalMs` (GitHub
+ * limits how fast an installation may write); a failed update is logged, never the plan's failure. The `done`
+ * phase is not shown: the completed run replaces it.
+ */
+export function createCheckRunProgress(o: {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+  checkRunId: number;
+  intervalMs: number;
+  logger: PlanLogger;
+  clock?: ThrottleClock;
+}): CheckRunProgress {
+  const now = () => (o.clock ?? { now: Date.now }).now();
+  let renderingSince: number | undefined;
+  const publisher = createThrottledPublisher<PlanProgressEvent>({
+    intervalMs: o.intervalMs,
+    ...(o.clock === undefined ? {} : { clock: o.clock }),
+    publish: async (event) => {
+      const left =
+        event.phase === 'rendering' && renderingSince !== undefined && event.total !== undefined
+          ? remainingMs(event.done ?? 0, event.total, now() - renderingSince)
+          : undefined;
+      await o.octokit.rest.checks.update({
+        owner: o.owner,
+        repo: o.repo,
+        check_run_id: o.checkRunId,
+        status: 'in_progress',
+        output: checkRunProgressOutput(event, left),
+      });
+    },
+    onError: (error) =>
+      o.logger.warn(
+        { checkRunId: o.checkRunId, error: error instanceof Error ? error.message : String(error) },
+        'progress not shown on the check run',
+      ),
+  });
+  return {
+    progress: (event) => {
+      if (event.phase === 'done') return;
+      if (event.phase === 'rendering') renderingSince ??= now();
+      publisher.push(event);
+    },
+    close: () => publisher.close(),
+  };
+}
