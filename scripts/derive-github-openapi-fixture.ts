@@ -37,6 +37,7 @@ const OPERATIONS = [
   'issues/list-for-repo',
   'issues/create',
   'issues/update',
+  'apps/create-from-manifest',
 ] as const;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

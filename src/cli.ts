@@ -5,6 +5,7 @@ import { directoryConfigReader } from './cli/directory-config-reader.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
 import { createPlanProgressBar } from './cli/plan-progress-bar.ts';
 import { processStopSignal, runServerCommand, SERVER_USAGE, WORKER_USAGE } from './cli/run-server-command.ts';
+import { runSetupApp, SETUP_APP_USAGE } from './cli/run-setup-app.ts';
 import { UsageError } from './cli/usage-error.ts';
 import { PlanInputError, planChange } from './engine/plan-change.ts';
 import { gatesFailed } from './gates/evaluate-gates.ts';
@@ -29,12 +30,21 @@ the queue workers in the same process; \`worker\` runs the workers alone (start 
 Configured from the environment (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, REDIS_URL,
 GHE_HOST, ...; see .env.example). Stops gracefully on SIGTERM/SIGINT. Exit 2: bad environment.
 
+       ${SETUP_APP_USAGE.slice('usage: '.length)}
+
+Registers the GitHub App from app.yml through GitHub's manifest flow (a page on 127.0.0.1:PORT, default 3000)
+and writes its id, private key and webhook secret to DIR/.env and two files (GHE_HOST for GitHub Enterprise Server).
+
        mergeplane action
 
 Runs in a GitHub Actions job on a pull_request event (action.yml): plans the pull request and publishes the
 comment and check run with the workflow's token. Exit status as for plan.`;
 
-const COMMAND_USAGE: Record<string, string> = { server: SERVER_USAGE, worker: WORKER_USAGE };
+const COMMAND_USAGE: Record<string, string> = {
+  server: SERVER_USAGE,
+  worker: WORKER_USAGE,
+  'setup-app': SETUP_APP_USAGE,
+};
 
 /** Errors that mean "bad input", answered with one line on stderr and exit 2. */
 function isInputError(error: unknown): error is Error {
@@ -74,6 +84,11 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'plan':
         return await runPlan(rest);
+      case 'setup-app':
+        return await runSetupApp(rest, {
+          env: process.env,
+          stdout: (line) => process.stdout.write(`${line}\n`),
+        });
       case 'action':
         return await runAction({
           env: process.env,

@@ -168,7 +168,8 @@ function parseUrl(name: string, raw: string, protocols: readonly string[]): URL 
   return url;
 }
 
-function loadGithub(env: Env): ServerEnv['github'] {
+/** GHE_HOST and GHE_PROTOCOL: the REST root of GitHub Enterprise Server, or none for github.com. */
+export function loadGithub(env: Env): ServerEnv['github'] {
   const host = read(env, 'GHE_HOST')?.trim();
   const rawProtocol = read(env, 'GHE_PROTOCOL')?.trim();
   const protocol = rawProtocol?.toLowerCase() ?? 'https';

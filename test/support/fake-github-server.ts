@@ -32,6 +32,8 @@ export interface FakeCheckRun {
   output?: { title?: string; summary?: string; text?: string; annotations?: unknown[] };
   /** Every status/conclusion the run went through, in order (`in_progress`, `completed:success`). */
   history: string[];
+  /** Every output the run was updated with, in order (progress while in progress, then the result). */
+  outputs: NonNullable<FakeCheckRun['output']>[];
 }
 
 export interface FakeComment {
@@ -99,6 +101,9 @@ export interface FakeGitHubOptions {
   /** Repository permission per user login (collaborators endpoint); default `none`. */
   permissions?: Record<string, 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'>;
   pulls?: Record<string, FakePull>;
+  /** The one code `POST /app-manifests/{code}/conversions` accepts (once), answering with this App's credentials. */
+  manifestCode?: string;
+  manifestWebhookSecret?: string;
 }
 
 export interface FakeGitHub extends EventEmitter {
@@ -250,6 +255,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     return undefined;
   }
 
+  let manifestCodeUsed = false;
   let currentMethod = '';
   let currentUrl = '/';
 
@@ -276,6 +282,34 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       requireJwt(req);
       return { status: 200, body: { id: options.appId, slug: appSlug, name: 'Mergeplane (e2e)' } };
     }
+    // The manifest flow's last step: unauthenticated, the code alone (once) proves the browser's consent.
+    const conversion = at('POST', /^\/app-manifests\/([^/]+)\/conversions$/);
+    if (conversion) {
+      const code = decodeURIComponent(conversion[1]!);
+      if (options.manifestCode === undefined || code !== options.manifestCode || manifestCodeUsed) {
+        throw new HttpError(404, 'Not Found');
+      }
+      manifestCodeUsed = true;
+      return {
+        status: 201,
+        body: {
+          id: options.appId,
+          slug: appSlug,
+          node_id: `A_${options.appId}`,
+          name: 'Mergeplane',
+          owner: { login: 'acme', id: 1 },
+          html_url: `${origin}/apps/${appSlug}`,
+          client_id: `Iv1.${options.appId}`,
+          client_secret: 'client-secret',
+          webhook_secret: options.manifestWebhookSecret ?? 'manifest-webhook-secret',
+          pem: options.privateKey,
+          permissions: {},
+          events: [],
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+        },
+      };
+    }
     const repoMatch = /^\/repos\/([^/]+)\/([^/]+)(\/.*)$/.exec(path);
     if (!repoMatch) throw new HttpError(404, 'Not Found');
     requireToken(req);
@@ -295,8 +329,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         status: String(input.status ?? 'queued'),
         conclusion: typeof input.conclusion === 'string' ? input.conclusion : null,
         history: [],
+        outputs: [],
       };
-      if (input.output) run.output = input.output as FakeCheckRun['output'];
+      if (input.output) {
+        run.output = input.output as FakeCheckRun['output'];
+        run.outputs.push(run.output!);
+      }
       run.history.push(run.conclusion ? `${run.status}:${run.conclusion}` : run.status);
       checkRuns.push(run);
       return { status: 201, body: runJson(run) };
@@ -311,9 +349,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         run.status = 'completed';
       }
       if (input.output) run.output = input.output as FakeCheckRun['output'];
-      if (typeof input.status === 'string' || typeof input.conclusion === 'string') {
-        run.history.push(run.conclusion ? `${run.status}:${run.conclusion}` : run.status);
+      const state = run.conclusion ? `${run.status}:${run.conclusion}` : run.status;
+      // Progress updates of a running run (status in_progress again) are not a change of state.
+      if (
+        (typeof input.status === 'string' || typeof input.conclusion === 'string') &&
+        run.history.at(-1) !== state
+      ) {
+        run.history.push(state);
       }
+      if (input.output) run.outputs.push(run.output!);
       return { status: 200, body: runJson(run) };
     }
     const forRef = at('GET', /^\/commits\/([^/]+)\/check-runs$/, rest);
