@@ -150,14 +150,9 @@ export async function isUntouched(o: {
  * added or removed one, none for an untouched app or one that failed at head. The render farm and the progress
  * count ask the same question.
  */
-export async function slotRenders(o: {
-  base: PlanSide;
-  head: PlanSide;
-  baseEntry: AppEntry | undefined;
-  headEntry: AppEntry | undefined;
-  renderer: AppRenderer;
-  changedFiles: readonly string[];
-}): Promise<{ base?: Application; head?: Application }> {
+export async function slotRenders(
+  o: Omit<PlanAppInput, 'config'>,
+): Promise<{ base?: Application; head?: Application }> {
   if (o.headEntry?.kind === 'error') return {};
   const baseApp = o.baseEntry?.kind === 'app' ? o.baseEntry.app : undefined;
   const headApp = o.headEntry?.app;
