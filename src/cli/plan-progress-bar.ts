@@ -24,7 +24,8 @@ export function createPlanProgressBar(stream: ProgressStream, options: { quiet: 
     stream,
     clearOnComplete: true,
     hideCursor: true,
-    gracefulExit: true,
+    // Its own handler would only stop the bar and swallow the signal: Ctrl-C must still end the plan.
+    gracefulExit: false,
     etaBuffer: 50,
     format: (barOptions, params, payload: { label?: string; counted?: boolean }) => {
       const label = payload.label ?? '';
@@ -36,10 +37,20 @@ export function createPlanProgressBar(stream: ProgressStream, options: { quiet: 
   });
   let started = false;
   let stopped = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop();
+    // The listeners are gone again: the signal now does what it does by default (end the process).
+    process.kill(process.pid, signal);
+  };
   const stop = () => {
     if (started && !stopped) bar.stop();
     stopped = true;
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   };
+  // The bar hides the cursor: a signal first gives it back, then ends the plan as it would have without a bar.
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const progress: PlanProgress = (event) => {
     if (stopped) return;
     if (event.phase === 'done') return stop();

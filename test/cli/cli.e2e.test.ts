@@ -125,9 +125,13 @@ describe('mergeplane plan', () => {
 });
 
 /** Runs the CLI with stderr on a pseudo-terminal (util-linux `script`), stdout to a file; returns both. */
-function onTerminal(args: string[]): { status: number | null; terminal: string; stdout: string } {
+function onTerminal(
+  args: string[],
+  prefix: string[] = [],
+): { status: number | null; terminal: string; stdout: string } {
   const out = join(cacheDir, `stdout-${args.length}-${Date.now()}.txt`);
-  const quoted = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const command = [...prefix, process.execPath, bin, ...args];
+  const quoted = command.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   const result = spawnSync('script', ['-qec', `${quoted} > '${out}'`, '/dev/null'], {
     encoding: 'utf8',
     env: { ...process.env, MERGEPLANE_CACHE_DIR: cacheDir, COLUMNS: '120' },
@@ -161,5 +165,20 @@ describe('mergeplane plan progress', () => {
     expect(shown.status).toBe(0);
     expect(shown.terminal).not.toContain('Rendering');
     expect(shown.terminal).not.toContain('mergeplane:');
+  });
+
+  it('still ends on a signal, giving the terminal its cursor back', () => {
+    // SIGTERM 0.8 s in, while the plan (no cache) is running; --preserve-status: the exit status is the plan's own.
+    const stopped = onTerminal(
+      [...args(), '--no-cache'],
+      ['timeout', '--preserve-status', '-s', 'TERM', '0.8'],
+    );
+    expect(stopped.status).toBe(128 + 15);
+    expect(stopped.stdout).toBe('');
+    // The bar was up (its cursor hidden) when the signal came, and the cursor was shown again.
+    expect(stopped.terminal).toContain('mergeplane: ');
+    expect(stopped.terminal.lastIndexOf('\u001b[?25h')).toBeGreaterThan(
+      stopped.terminal.lastIndexOf('\u001b[?25l'),
+    );
   });
 });
