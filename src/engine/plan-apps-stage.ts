@@ -41,16 +41,22 @@ export async function planAppsStage(o: {
     renderer: o.renderer,
     changedFiles: o.changedFiles,
   });
-  // Which slots render is known before any render starts, so progress has its total from the first event.
-  const renders = await Promise.all(keys.map(async (key) => slotRenders(slot(key))));
-  const rendered = renders.map((r) => r.base !== undefined || r.head !== undefined);
-  const total = rendered.filter(Boolean).length;
+  // Which slots render is decided beside the renders (the same memoized inputs); finished apps are counted once
+  // the total is known, so every rendering event carries it.
   const progress = o.progress ?? noProgress;
   let done = 0;
-  progress({ phase: 'rendering', done, total });
+  const selection = Promise.all(keys.map((key) => slotRenders(slot(key)))).then((renders) => {
+    const rendered = renders.map((r) => r.base !== undefined || r.head !== undefined);
+    const total = rendered.filter(Boolean).length;
+    progress({ phase: 'rendering', done, total });
+    return { rendered, total };
+  });
+  // A failure here is met again where the apps await it; never an unhandled rejection.
+  selection.catch(() => {});
   const planned = await Promise.all(
     keys.map(async (key, index) => {
       const result = await planApp({ ...slot(key), config: o.config });
+      const { rendered, total } = await selection;
       if (rendered[index]) progress({ phase: 'rendering', done: ++done, total });
       return result;
     }),

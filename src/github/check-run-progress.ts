@@ -8,6 +8,7 @@ import {
   remainingMs,
 } from '../plan/plan-progress.ts';
 import { createThrottledPublisher, type ThrottleClock } from '../plan/throttled-publisher.ts';
+import { requestStatus } from './request-status.ts';
 
 /** The in-progress output of the `Mergeplane / plan` run: the phase and counts, with the time left when known. */
 export function checkRunProgressOutput(
@@ -29,9 +30,10 @@ export interface CheckRunProgress {
 }
 
 /**
- * Shows a plan's progress in its in-progress check run, one `checks.update` at most every `intervalMs` (GitHub
- * limits how fast an installation may write); a failed update is logged, never the plan's failure. The `done`
- * phase is not shown: the completed run replaces it.
+ * Shows a plan's progress in its in-progress check run, one `checks.update` at most every `intervalMs` and none in
+ * the first interval (a quick plan costs no request; GitHub limits how fast an installation may write). A failed
+ * update is logged, never the plan's failure; after a 403 or 429 no more are sent. The `done` phase is not shown:
+ * the completed run replaces it.
  */
 export function createCheckRunProgress(o: {
   octokit: Octokit;
@@ -60,11 +62,21 @@ export function createCheckRunProgress(o: {
         output: checkRunProgressOutput(event, left),
       });
     },
-    onError: (error) =>
+    onError: (error) => {
+      const status = requestStatus(error);
+      // Refused or rate limited: the result still has to be published, so progress gives way for this plan.
+      const stopping = status === 403 || status === 429;
       o.logger.warn(
-        { checkRunId: o.checkRunId, error: error instanceof Error ? error.message : String(error) },
+        {
+          checkRunId: o.checkRunId,
+          status,
+          stopping,
+          error: error instanceof Error ? error.message : String(error),
+        },
         'progress not shown on the check run',
-      ),
+      );
+      if (stopping) void publisher.close();
+    },
   });
   return {
     progress: (event) => {

@@ -17,15 +17,16 @@ export const systemClock: ThrottleClock = {
 };
 
 export interface ThrottledPublisher<T> {
-  /** The latest state; published now if the last publish began at least `intervalMs` ago, else at that time. */
+  /** The latest state; published now if the last publish (or the start) was at least `intervalMs` ago, else then. */
   push(value: T): void;
   /** Stops: nothing is published after the returned promise resolves (a publish under way is awaited). */
   close(): Promise<void>;
 }
 
 /**
- * Publishes the latest of many values at most once per `intervalMs` (the first at once, then the newest one at the
- * end of each interval), one at a time. A failed publish goes to `onError` and never stops the next.
+ * Publishes the latest of many values at most once per `intervalMs`, counted from its creation (what ends sooner
+ * publishes nothing), then the newest one at the end of each interval, one at a time. A failed publish goes to
+ * `onError`, which may `close` it.
  */
 export function createThrottledPublisher<T>(o: {
   intervalMs: number;
@@ -35,7 +36,7 @@ export function createThrottledPublisher<T>(o: {
 }): ThrottledPublisher<T> {
   const clock = o.clock ?? systemClock;
   let latest: { value: T } | undefined;
-  let lastStart = Number.NEGATIVE_INFINITY;
+  let lastStart = clock.now();
   let inFlight: Promise<void> | undefined;
   let timer: unknown;
   let closed = false;

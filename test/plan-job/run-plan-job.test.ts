@@ -199,8 +199,10 @@ describe('runPlanJob', () => {
       github()
         .post(CHECK_RUNS)
         .reply(201, { id: CHECK_RUN_ID })
-        .patch(CHECK_RUN)
+        // As many progress updates as the plan's phases give at the shortest interval; then the result.
+        .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'in_progress')
         .reply(200, { id: CHECK_RUN_ID })
+        .persist()
         .get(COMMENTS)
         .query({ per_page: 100 })
         .reply(200, [])
@@ -211,28 +213,20 @@ describe('runPlanJob', () => {
           html_url: COMMENT_URL,
           user: { login: 'mergeplane[bot]' },
         })
-        .patch(CHECK_RUN)
+        .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'completed')
         .reply(200, { id: CHECK_RUN_ID });
-      // A long interval: the first phase is shown at once, and nothing more before the plan ends.
-      await runPlanJob(jobData(), env.deps({ logger, progressIntervalMs: 600_000 }));
-      expect(calls()).toEqual([
-        `GET ${listRuns()}`,
-        `POST ${CHECK_RUNS}`,
-        `PATCH ${CHECK_RUN}`,
-        `GET ${COMMENTS}`,
-        `POST ${COMMENTS}`,
-        `PATCH ${CHECK_RUN}`,
-      ]);
-      const [progress, completed] = bodies('PATCH', CHECK_RUN);
-      expect(progress).toEqual({
-        status: 'in_progress',
-        output: {
-          title: 'Reading the base and head revisions',
-          summary:
-            'Mergeplane is planning this commit: reading the base and head revisions. The plan replaces this when it is done.',
-        },
-      });
+      await runPlanJob(jobData(), env.deps({ logger, progressIntervalMs: 1 }));
+      const patches = bodies('PATCH', CHECK_RUN);
+      const completed = patches.pop();
       expect(completed).toMatchObject({ status: 'completed', conclusion: 'success' });
+      expect(patches.length).toBeGreaterThan(0);
+      const titles = patches.map((p) => (p.output as { title: string }).title);
+      for (const patch of patches) expect(Object.keys(patch).sort()).toEqual(['output', 'status']);
+      // Phases in order; the last one shown is at most the last before the result.
+      const phases = ['Reading', 'Discovering', 'Rendering', 'Planning Crossplane', 'Validating'];
+      const order = titles.map((t) => phases.findIndex((p) => t.startsWith(p)));
+      expect(order).not.toContain(-1);
+      expect(order).toEqual([...order].sort((a, b) => a - b));
       expect(warnings).toEqual([]);
     },
     PLAN_TIMEOUT,
