@@ -15,6 +15,8 @@ export interface ActionEnv {
   eventName: string;
   eventPath: string;
   token: string;
+  /** Input `config-token`: reads the repositories `_extends` names (the workflow's token reads only its own). */
+  configToken?: string;
   /** REST root: `https://api.github.com`, or `https://HOST/api/v3` on GitHub Enterprise Server. */
   apiUrl: string;
   /** Where git is served: `https://github.com`, or `https://HOST`. */
@@ -74,6 +76,7 @@ export function readActionEnv(env: NodeJS.ProcessEnv): ActionEnv {
     );
   }
   const outputFile = value(env, 'GITHUB_OUTPUT');
+  const configToken = value(env, 'INPUT_CONFIG_TOKEN');
   const summaryFile = value(env, 'GITHUB_STEP_SUMMARY');
   let progressIntervalMs: number;
   try {
@@ -95,6 +98,7 @@ export function readActionEnv(env: NodeJS.ProcessEnv): ActionEnv {
     runId: `${value(env, 'GITHUB_RUN_ID') ?? 'local'}-${value(env, 'GITHUB_RUN_ATTEMPT') ?? '1'}`,
     ...(configPath === undefined ? {} : { configPath }),
     ...(outputFile === undefined ? {} : { outputFile }),
+    ...(configToken === undefined ? {} : { configToken }),
     ...(summaryFile === undefined ? {} : { summaryFile }),
   };
 }

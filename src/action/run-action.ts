@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
@@ -32,6 +33,11 @@ const ACTIONS_APP_ID = 15368;
 /** Who the workflow token comments as: only its comments are the sticky plan's parts. */
 const ACTIONS_LOGIN = 'github-actions[bot]';
 
+/** A workflow command's message, escaped as the runner expects (`%`, CR, LF), so it stays one command. */
+export function commandData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
 async function readEvent(path: string): Promise<unknown> {
   try {
     if ((await stat(path)).size > MAX_EVENT_BYTES)
@@ -56,6 +62,7 @@ function jobDeps(env: ActionEnv, logger: PlanLogger): RunPlanJobDeps {
     progressIntervalMs: env.progressIntervalMs,
     ...(env.apiUrl === 'https://api.github.com' ? { appId: ACTIONS_APP_ID } : {}),
     ...(env.configPath === undefined ? {} : { configPath: env.configPath }),
+    ...(env.configToken === undefined ? {} : { configToken: env.configToken }),
   };
 }
 
@@ -108,7 +115,7 @@ export async function runAction(io: ActionIo): Promise<number> {
     event = pullRequestFromEvent(env.eventName, await readEvent(env.eventPath), env.runId);
   } catch (error) {
     if (!(error instanceof ActionInputError)) throw error;
-    io.stderr(`::error title=Mergeplane::${error.message}`);
+    io.stderr(`::error title=Mergeplane::${commandData(error.message)}`);
     return 2;
   }
   if ('skip' in event) {
@@ -121,11 +128,12 @@ export async function runAction(io: ActionIo): Promise<number> {
   try {
     outcome = await planAndPublish(event.plan, event.fork, jobDeps(env, io.logger));
   } catch (error) {
-    if (!(error instanceof ActionInputError)) throw error;
-    io.stderr(`::error title=Mergeplane::${error.message}`);
+    // The check run (when there is one) already says why; the job log gets it as one error line too.
+    const message = error instanceof ActionInputError ? error.message : `the plan failed: ${String(error)}`;
+    io.stderr(`::error title=Mergeplane::${commandData(message)}`);
     return 2;
   }
-  if (outcome.note !== undefined) io.stderr(`::notice title=Mergeplane::${outcome.note}`);
+  if (outcome.note !== undefined) io.stderr(`::notice title=Mergeplane::${commandData(outcome.note)}`);
   const { report } = outcome;
   if (report === undefined) {
     await writeActionOutputs(env.outputFile, { result: outcome.result });
@@ -137,6 +145,9 @@ export async function runAction(io: ActionIo): Promise<number> {
   const notes = outcome.note === undefined ? [] : [outcome.note];
   await writeStepSummary(env.summaryFile, renderMarkdown(report, { notes, maxLength: STEP_SUMMARY_BUDGET }));
   const text = env.format === 'json' ? renderJson(report) : renderMarkdown(report, { notes });
-  io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  // The plan quotes the pull request's content (render errors, diffs): the runner must not read a line of it as a
+  // workflow command (`::error`, `::add-mask::`), so commands are off while it is printed.
+  const resume = randomBytes(16).toString('hex');
+  io.stdout(`::stop-commands::${resume}\n${text.endsWith('\n') ? text : `${text}\n`}::${resume}::\n`);
   return gatesFailed(report.gates) ? 1 : 0;
 }

@@ -30,7 +30,7 @@ export function repoCacheConfigReader(options: {
     } catch (error) {
       if (error instanceof RepoSyncError && error.permanent) {
         throw new ConfigSourceError(
-          `${owner}/${source.repo} cannot be read with the App's installation token (is the App installed on it?)`,
+          `${owner}/${source.repo} cannot be read with Mergeplane's token (install the App on it; in GitHub Actions, give a config-token that can read it)`,
           { cause: error },
         );
       }

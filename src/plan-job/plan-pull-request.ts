@@ -24,6 +24,11 @@ export interface PlanPullRequestDeps {
   configPath?: string;
   /** Told how far the plan got (the check run's in-progress output). */
   progress?: PlanProgress;
+  /**
+   * A token for the repositories `_extends` names when `token` cannot read them (the Action's `config-token`: the
+   * workflow's token reads only its own repository); default `token`.
+   */
+  configToken?: string;
 }
 
 export interface PlannedPullRequest extends PlannedChange {
@@ -85,7 +90,11 @@ export function planCommits(
     head: commits.headSha,
     logger: deps.logger,
     remoteRepositories: installationRepositories({ repoCache: deps.repoCache, token: deps.token }),
-    configExtends: repoCacheConfigReader({ repoCache: deps.repoCache, token: deps.token, owner }),
+    configExtends: repoCacheConfigReader({
+      repoCache: deps.repoCache,
+      token: deps.configToken ?? deps.token,
+      owner,
+    }),
     ...(deps.cacheDir === undefined ? {} : { cacheDir: deps.cacheDir }),
     ...(deps.caches === undefined ? {} : { caches: deps.caches }),
     ...(deps.configPath === undefined ? {} : { configPath: deps.configPath }),

@@ -33,7 +33,8 @@ import { type PlannedPullRequest, type PlanPullRequestDeps, planPullRequest } fr
 import { runDiffJob } from './run-diff-job.ts';
 import { runMergeGroupJob } from './run-merge-group-job.ts';
 
-export interface RunPlanJobDeps {
+/** `configPath`, `configToken`: as for planPullRequest (the Action's inputs). */
+export interface RunPlanJobDeps extends Pick<PlanPullRequestDeps, 'configPath' | 'configToken'> {
   /** Installation-authenticated (`@octokit/rest` or Probot's octokit). */
   octokit: Octokit;
   /** Installation token, for git only. */
@@ -77,8 +78,6 @@ export interface RunPlanJobDeps {
   appId?: number;
   /** What each planned head asked approval for (read by merge group jobs); none: nothing carries over. */
   planItems?: PlanItemStore;
-  /** The config's path at the base (the Action's `config` input); default `.github/mergeplane.yml`. */
-  configPath?: string;
   /**
    * How often, at most, the in-progress check run shows how far the plan got (MERGEPLANE_PROGRESS_INTERVAL_MS);
    * 0 or absent: never, the run says only that it is in progress.

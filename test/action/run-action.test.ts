@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runAction } from '../../src/action/run-action.ts';
+import { commandData, runAction } from '../../src/action/run-action.ts';
 import { planChange } from '../../src/engine/plan-change.ts';
 import { gatesFailed } from '../../src/gates/evaluate-gates.ts';
 import type { PlanReport } from '../../src/model/plan-report.ts';
@@ -146,6 +146,10 @@ describe('the GitHub Action (mergeplane action)', () => {
     expect(fake.checkRuns[0]!.history).toEqual(['in_progress', `completed:${conclusion}`]);
     expect(fake.comments).toHaveLength(1);
     expect(fake.comments[0]?.user.login).toBe('github-actions[bot]');
+    // The log's copy of the plan is fenced: nothing in it can act as a workflow command.
+    const fence = /^::stop-commands::([0-9a-f]{32})\n([\s\S]*)::\1::\n$/.exec(stdout);
+    expect(fence).not.toBeNull();
+    expect(fence![2]).not.toContain(`::${fence![1]}::`);
     const changed = expected.apps.filter((a) => a.status !== 'unchanged');
     expect(changed.length).toBeGreaterThan(0);
     for (const app of changed) {
@@ -188,7 +192,8 @@ describe('the GitHub Action (mergeplane action)', () => {
     expect(fake.requests.every((r) => r.method === 'GET')).toBe(true);
     expect(stderr).toMatch(/::notice title=Mergeplane::A pull request from a fork/);
     expect(runnerEnv.outputs().result).toBe(conclusionOf(expected));
-    expect((JSON.parse(stdout) as PlanReport).head).toBe(repo.demo.head);
+    const json = stdout.replace(/^::stop-commands::\w+\n/, '').replace(/::\w+::\n$/, '');
+    expect((JSON.parse(json) as PlanReport).head).toBe(repo.demo.head);
     expect(runnerEnv.summary()).toContain('from a fork');
   }, 120_000);
 
@@ -209,6 +214,10 @@ describe('the GitHub Action (mergeplane action)', () => {
     },
     60_000,
   );
+
+  it('escapes its own error lines as the runner reads workflow commands: one line each', () => {
+    expect(commandData('50% failed\r\n::add-mask::x')).toBe('50%25 failed%0D%0A::add-mask::x');
+  });
 
   it('does nothing for an event that changes no plan', async () => {
     const payload = opened();
@@ -237,10 +246,11 @@ describe('action.yml', () => {
     expect(action.runs.using).toBe('composite');
     expect(step.env).toEqual({
       GITHUB_TOKEN: expression('inputs.token'),
+      INPUT_CONFIG_TOKEN: expression('inputs.config-token'),
       INPUT_CONFIG: expression('inputs.config'),
       INPUT_FORMAT: expression('inputs.format'),
     });
-    expect(Object.keys(action.inputs).sort()).toEqual(['config', 'format', 'token']);
+    expect(Object.keys(action.inputs).sort()).toEqual(['config', 'config-token', 'format', 'token']);
     expect(action.outputs).toEqual({
       report: { description: expect.any(String), value: expression('steps.plan.outputs.report') },
       result: { description: expect.any(String), value: expression('steps.plan.outputs.result') },
@@ -252,13 +262,14 @@ describe('action.yml', () => {
     // The runner evaluates `${{ inputs.X }}` to the input's value (here: the defaults, the token given).
     const inputs: Record<string, string> = {
       token: runnerEnv.env.GITHUB_TOKEN!,
+      'config-token': action.inputs['config-token']!.default!,
       config: action.inputs.config!.default!,
       format: action.inputs.format!.default!,
     };
     const stepEnv = Object.fromEntries(
       Object.entries(step.env ?? {}).map(([name, value]) => [
         name,
-        value.replace(/\$\{\{ inputs\.(\w+) \}\}/g, (_m, input: string) => inputs[input] ?? ''),
+        value.replace(/\$\{\{ inputs\.([\w-]+) \}\}/g, (_m, input: string) => inputs[input] ?? ''),
       ]),
     );
     // Not spawnSync: the GitHub stand-in answers from this process's event loop.

@@ -64,14 +64,20 @@ function gitops(name: string, config: string): { base: string; head: string } {
   return { base: base!, head: head! };
 }
 
-async function planWith(name: string, config: string, cache = repoCache()) {
+async function planWith(name: string, config: string, cache = repoCache(), configToken?: string) {
   const { base, head } = gitops(name, config);
   const repository = await cache.sync({ owner: 'acme', repo: name, token: TOKEN, refs: [head] });
   return planCommits(
     repository,
     { baseSha: base, baseRef: 'main', headSha: head },
     { owner: 'acme', repo: name, installationId: 1 },
-    { token: TOKEN, repoCache: cache, cacheDir: false, logger: silentLogger },
+    {
+      token: TOKEN,
+      repoCache: cache,
+      cacheDir: false,
+      logger: silentLogger,
+      ...(configToken === undefined ? {} : { configToken }),
+    },
   );
 }
 
@@ -93,6 +99,18 @@ describe('organisation defaults in the App (_extends read with the installation 
       /^\.github\/mergeplane\.yml → platform-defaults:\.github\/mergeplane\.yml: cannot read it: acme\/platform-defaults cannot be read/,
     );
     expect(planned.config).toBeUndefined();
+  });
+
+  it('reads parents with configToken when one is given (the Action), and names the repository it refuses', async () => {
+    const planned = await planWith(
+      'gitops-f',
+      '_extends: .github\n',
+      repoCache(),
+      'ghs_aTokenTheServerRefuses0000',
+    );
+    expect(planned.report.gates.find((g) => g.id === 'config')?.message).toMatch(
+      /→ \.github:\.github\/mergeplane\.yml: cannot read it: acme\/\.github cannot be read with Mergeplane's token/,
+    );
   });
 
   it('fails the config gate when the parent repository has no such file', async () => {
