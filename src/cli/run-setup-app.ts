@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { access, writeFile } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -120,7 +120,8 @@ function page(res: ServerResponse, status: number, html: string): void {
  * `mergeplane setup-app`: registers the GitHub App from `app.yml` through GitHub's manifest flow. A page on
  * 127.0.0.1 posts the manifest (with this installation's webhook URL) to GitHub; GitHub sends the browser back with a
  * code, which is exchanged for the App's id, private key and webhook secret, written to `DIR/.env` and two files
- * only their owner can read. Refuses to overwrite any of them. Exit 0 once written, 2 on bad arguments.
+ * only their owner can read. Refuses to overwrite any of them. Exit 0 once written, 1 when the App was created but
+ * its credentials could not be written (the terminal says where to make new ones), 2 on bad arguments.
  */
 export async function runSetupApp(argv: string[], io: SetupAppIo): Promise<number> {
   const args = parse(argv);
@@ -130,6 +131,13 @@ export async function runSetupApp(argv: string[], io: SetupAppIo): Promise<numbe
   } catch (error) {
     if (error instanceof ServerEnvError) throw new UsageError(error.message);
     throw error;
+  }
+  // Before GitHub creates anything: the credentials it returns are shown once and must have somewhere to go.
+  try {
+    await mkdir(args.dir, { recursive: true });
+    await access(args.dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`cannot write to ${args.dir}: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
   for (const file of Object.values(FILES)) {
     const path = join(args.dir, file);
@@ -143,8 +151,8 @@ export async function runSetupApp(argv: string[], io: SetupAppIo): Promise<numbe
   const webUrl = github.baseUrl === undefined ? 'https://github.com' : new URL(github.baseUrl).origin;
   const appYml = readFileSync(new URL('../../app.yml', import.meta.url), 'utf8');
   const state = randomBytes(16).toString('hex');
-  let done: (result: CreatedApp) => void = () => {};
-  const created = new Promise<CreatedApp>((settle) => {
+  let done: (written: boolean) => void = () => {};
+  const created = new Promise<boolean>((settle) => {
     done = settle;
   });
   let local = '';
@@ -170,8 +178,15 @@ export async function runSetupApp(argv: string[], io: SetupAppIo): Promise<numbe
       return page(res, 400, 'This is not the answer to the registration this command started.');
     }
     busy = true;
+    let app: CreatedApp;
     try {
-      const app = await convert(apiUrl, code);
+      app = await convert(apiUrl, code);
+    } catch (error) {
+      busy = false;
+      io.stdout(`GitHub did not create the App: ${(error as Error).message}`);
+      return page(res, 502, 'GitHub did not create the App; see the terminal.');
+    }
+    try {
       const files = await writeCredentials(args.dir, app);
       io.stdout(`Registered the GitHub App ${app.slug} (id ${app.id}); wrote ${files.join(', ')}.`);
       io.stdout(`Install it on your GitOps repository: ${app.htmlUrl}/installations/new`);
@@ -180,11 +195,14 @@ export async function runSetupApp(argv: string[], io: SetupAppIo): Promise<numbe
         200,
         `<!doctype html><p>Registered <strong>${app.slug}</strong>. Now <a href="${app.htmlUrl}/installations/new">install it</a> on your GitOps repository.</p>`,
       );
-      done(app);
+      done(true);
     } catch (error) {
-      busy = false;
-      io.stdout(`GitHub did not create the App: ${(error as Error).message}`);
-      page(res, 502, 'GitHub did not create the App; see the terminal.');
+      // The App exists now; only its settings page can issue a new key and secret.
+      io.stdout(
+        `GitHub created the App ${app.slug} (id ${app.id}), but writing its credentials failed: ${(error as Error).message}. Generate a new private key and webhook secret at ${app.htmlUrl} (settings).`,
+      );
+      page(res, 500, 'The App was created but its credentials could not be written; see the terminal.');
+      done(false);
     }
   };
 
@@ -193,10 +211,10 @@ export async function runSetupApp(argv: string[], io: SetupAppIo): Promise<numbe
   local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   io.stdout(`Open ${local} in a browser signed in to ${webUrl} to register the App (Ctrl-C to stop).`);
   io.onListening?.(local);
-  await created;
+  const written = await created;
   const closing = new Promise<void>((closed) => server.close(() => closed()));
   // The browser keeps its connection open; the answer was already sent on it.
   server.closeIdleConnections();
   await closing;
-  return 0;
+  return written ? 0 : 1;
 }

@@ -318,7 +318,7 @@ async function advanceStage(
   return plan.stages.length;
 }
 
-/** The deploy status counts the targets done so far, once a stage finishes and another follows. */
+/** The deploy status counts the targets done so far, once a stage finishes and another follows; best effort. */
 async function showProgress(
   deps: ParentDeps,
   run: ParentRun,
@@ -327,13 +327,19 @@ async function showProgress(
   results: Record<string, TargetResult>,
 ): Promise<void> {
   const stagesLeft = plan.stages.length - nextStage;
-  await deps.writeStatus({
-    octokit: run.octokit,
-    pending: run.deployPending,
-    state: 'pending',
-    description: deliveryProgress(plan, results, nextStage, run.data.only),
-    deadline: Date.now() + stagesLeft * (plan.options.timeoutMs + deps.statusGraceMs) + deps.statusGraceMs,
-  });
+  const description = deliveryProgress(plan, results, nextStage, run.data.only);
+  try {
+    await deps.writeStatus({
+      octokit: run.octokit,
+      pending: run.deployPending,
+      state: 'pending',
+      description,
+      deadline: Date.now() + stagesLeft * (plan.options.timeoutMs + deps.statusGraceMs) + deps.statusGraceMs,
+    });
+  } catch (error) {
+    // Only the count is lost: the stage is done and recorded, and the final status still follows.
+    run.jobLog.warn({ error: deliverErrorReason(error), description }, 'deploy progress not posted');
+  }
 }
 
 /** The aggregate deploy status (and, on failure, the comment on the merged pull request). */

@@ -127,6 +127,19 @@ describe('mergeplane setup-app (GitHub manifest flow)', () => {
     await expect(runSetupApp(args, { env: {}, stdout: () => {} })).rejects.toThrow(message);
   });
 
+  it('makes sure it can write the credentials before GitHub creates the App', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mergeplane-setup-'));
+    writeFileSync(join(dir, 'a-file'), '');
+    const running = runSetupApp(
+      ['--webhook-url', WEBHOOK, '--dir', join(dir, 'a-file', 'creds'), '--port', '0'],
+      {
+        env: {},
+        stdout: () => {},
+      },
+    );
+    await expect(running).rejects.toThrow(/cannot write to .*a-file\/creds: ENOTDIR/);
+  });
+
   it('never overwrites credentials that are there', async () => {
     dir = mkdtempSync(join(tmpdir(), 'mergeplane-setup-'));
     writeFileSync(join(dir, '.env'), 'APP_ID=1\n');
