@@ -43,6 +43,8 @@ export function createCheckRunProgress(o: {
   intervalMs: number;
   logger: PlanLogger;
   clock?: ThrottleClock;
+  /** Takes one optional write of the installation's budget; an update that does not fit is skipped. */
+  budget?: () => boolean;
 }): CheckRunProgress {
   const now = () => (o.clock ?? { now: Date.now }).now();
   let renderingSince: number | undefined;
@@ -50,6 +52,7 @@ export function createCheckRunProgress(o: {
     intervalMs: o.intervalMs,
     ...(o.clock === undefined ? {} : { clock: o.clock }),
     publish: async (event) => {
+      if (o.budget !== undefined && !o.budget()) return;
       const left =
         event.phase === 'rendering' && renderingSince !== undefined && event.total !== undefined
           ? remainingMs(event.done ?? 0, event.total, now() - renderingSince)

@@ -3,6 +3,7 @@ import type { Probot } from 'probot';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { readPullRequestHead } from '../github/pull-request-head.ts';
 import { requestStatus } from '../github/request-status.ts';
+import type { WriteBudget } from '../github/write-budget.ts';
 import type { LiveReader } from '../kube/argocd-live-reader.ts';
 import type { DestinationLiveReader } from '../kube/destination-live-reader.ts';
 import type { PlanCaches } from '../model/plan-caches.ts';
@@ -31,6 +32,8 @@ export interface PlanProcessorOptions {
   destinationsFor?: (argocdNamespace: string) => DestinationLiveReader;
   /** MERGEPLANE_PROGRESS_INTERVAL_MS (see `RunPlanJobDeps.progressIntervalMs`). */
   progressIntervalMs?: number;
+  /** The process's budget of progress updates, per installation. */
+  progressBudget?: WriteBudget;
 }
 
 /** Thrown when the token endpoint answers without a token: nothing a retry would change. */
@@ -79,6 +82,7 @@ export async function installationToken(
 export function createPlanProcessor(
   options: PlanProcessorOptions,
 ): (data: PlanJobData, context: PlanJobContext) => Promise<void> {
+  const budget = options.progressBudget;
   return async (data, context) => {
     const logger = withFields(context.log, {
       deliveryId: data.deliveryId,
@@ -120,6 +124,7 @@ export function createPlanProcessor(
       appUserLogin: await options.appUserLogin(),
       ...(options.appId === undefined ? {} : { appId: options.appId }),
       ...(options.progressIntervalMs === undefined ? {} : { progressIntervalMs: options.progressIntervalMs }),
+      ...(budget === undefined ? {} : { progressBudget: () => budget.take(String(data.installationId)) }),
     });
   };
 }

@@ -7,7 +7,6 @@ import type { RepoCache } from '../git/repo-cache.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
 import { createCheckRunProgress } from '../github/check-run-progress.ts';
 import { completeCheckRun } from '../github/complete-check-run.ts';
-import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { isHeadOf, type PullRequestHead } from '../github/pull-request-head.ts';
 import type { IsTeamMember } from '../github/team-membership.ts';
 import { upsertPlanComment } from '../github/upsert-plan-comment.ts';
@@ -32,6 +31,9 @@ import { failPlanCheckRun, openPlanCheckRun } from './plan-check-run.ts';
 import { type PlannedPullRequest, type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
 import { runDiffJob } from './run-diff-job.ts';
 import { runMergeGroupJob } from './run-merge-group-job.ts';
+import { completeSuperseded, retireOpenRun, SUPERSEDED_CONCLUSION } from './superseded-run.ts';
+
+export { SUPERSEDED_CONCLUSION };
 
 /** `configPath`, `configToken`: as for planPullRequest (the Action's inputs). */
 export interface RunPlanJobDeps extends Pick<PlanPullRequestDeps, 'configPath' | 'configToken'> {
@@ -83,6 +85,8 @@ export interface RunPlanJobDeps extends Pick<PlanPullRequestDeps, 'configPath' |
    * 0 or absent: never, the run says only that it is in progress.
    */
   progressIntervalMs?: number;
+  /** The installation's budget of progress updates in this process (see createWriteBudget); none: unlimited. */
+  progressBudget?: () => boolean;
   /** Argo CD's live view, for repositories with `plan.live` (the server has an Argo CD URL and token). */
   liveReader?: LiveReader;
   /** Reads an added app's destination cluster (`plan.live`), given Argo CD's namespace from the base config. */
@@ -235,6 +239,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
       ? createCheckRunProgress({
           ...{ octokit, owner, repo, checkRunId, logger },
           intervalMs: deps.progressIntervalMs,
+          ...(deps.progressBudget === undefined ? {} : { budget: deps.progressBudget }),
         })
       : undefined;
   try {
@@ -342,52 +347,6 @@ async function publishIfCurrent(input: PublishInput): Promise<RunPlanJobResult> 
     'plan published',
   );
   return { outcome: 'published', conclusion: payload.conclusion, commentUrls: comment.urls, report };
-}
-
-/**
- * A superseded run ends `cancelled`: unlike `neutral` or `skipped`, GitHub does not count it as a passing
- * required check, so a commit whose plan was cut short can never be merged on it. The current head's
- * own job publishes that head's result.
- */
-export const SUPERSEDED_CONCLUSION = 'cancelled';
-
-async function completeSuperseded(
-  data: PlanJobData,
-  deps: RunPlanJobDeps,
-  checkRunId: number,
-  current: PullRequestHead,
-): Promise<void> {
-  const why = current.open
-    ? `The pull request's head is now ${codeSpan(current.headSha.slice(0, 7))}; its plan decides the merge.`
-    : 'The pull request was closed.';
-  await deps.octokit.rest.checks.update({
-    owner: data.owner,
-    repo: data.repo,
-    check_run_id: checkRunId,
-    status: 'completed',
-    conclusion: SUPERSEDED_CONCLUSION,
-    completed_at: new Date().toISOString(),
-    output: {
-      title: 'Superseded: not the pull request head',
-      summary: `This commit is no longer the pull request's head. ${why}`,
-    },
-  });
-}
-
-/** An open run of this stale head (left by an earlier attempt) is completed as superseded; none is created. */
-async function retireOpenRun(
-  data: PlanJobData,
-  deps: RunPlanJobDeps,
-  current: PullRequestHead,
-): Promise<void> {
-  const open = await findOpenPlanCheckRun({
-    octokit: deps.octokit,
-    owner: data.owner,
-    repo: data.repo,
-    headSha: data.headSha,
-    ...(deps.appId === undefined ? {} : { appId: deps.appId }),
-  });
-  if (open !== undefined) await completeSuperseded(data, deps, open.id, current);
 }
 
 /** The current head gets its plan even when its own event was lost or overtaken by an older one. */

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir } from '../engine/plan-change.ts';
 import { createRepoCache } from '../git/repo-cache.ts';
+import { createWriteBudget, PROGRESS_WRITES_PER_MINUTE } from '../github/write-budget.ts';
 import { createArgoCdLiveReader } from '../kube/argocd-live-reader.ts';
 import { createDestinationLiveReader } from '../kube/destination-live-reader.ts';
 import { loadKubeConfig } from '../kube/load-kube-config.ts';
@@ -70,6 +71,7 @@ export function createPlanWorkerFactory(): (context: RuntimeContext) => ManagedW
         appId: Number(env.appId),
         cacheDir,
         progressIntervalMs: env.workers.progressIntervalMs,
+        progressBudget: createWriteBudget({ perMinute: PROGRESS_WRITES_PER_MINUTE }),
         ...(env.argocdUrl !== undefined && env.argocdToken !== undefined
           ? {
               liveReader: createArgoCdLiveReader({ server: env.argocdUrl, token: env.argocdToken }),

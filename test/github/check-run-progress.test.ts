@@ -64,6 +64,25 @@ describe('the check run while a plan runs', () => {
     assertGitHubRequests(requests);
   });
 
+  it('skips an update the installation budget has no room for', async () => {
+    const clock = manualClock();
+    const { octokit, requests } = recordingOctokit();
+    let room = 1;
+    const shown = createCheckRunProgress({
+      ...{ octokit, owner: 'acme', repo: 'gitops', checkRunId: 7, logger: silentLogger, clock },
+      intervalMs: 2_000,
+      budget: () => room-- > 0,
+    });
+    shown.progress({ phase: 'reading' });
+    await clock.advance(2_000);
+    shown.progress({ phase: 'discovering' });
+    await clock.advance(2_000);
+    await shown.close();
+    expect(requests.map((r) => (bodyOf(r).output as { title: string }).title)).toEqual([
+      'Reading the base and head revisions',
+    ]);
+  });
+
   it.each([
     [502, 2],
     [429, 1],
