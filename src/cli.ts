@@ -1,17 +1,18 @@
 import { writeFile } from 'node:fs/promises';
-import { runAction } from './action/run-action.ts';
 import { createCliLogger } from './cli/create-cli-logger.ts';
 import { directoryConfigReader } from './cli/directory-config-reader.ts';
 import { parsePlanArgs } from './cli/parse-plan-args.ts';
 import { createPlanProgressBar } from './cli/plan-progress-bar.ts';
 import { processStopSignal, runServerCommand, SERVER_USAGE, WORKER_USAGE } from './cli/run-server-command.ts';
-import { runSetupApp, SETUP_APP_USAGE } from './cli/run-setup-app.ts';
 import { UsageError } from './cli/usage-error.ts';
 import { PlanInputError, planChange } from './engine/plan-change.ts';
 import { gatesFailed } from './gates/evaluate-gates.ts';
 import { GitCommandError, NotAGitRepositoryError, UnknownRefError } from './git/git-repository.ts';
 import { renderJson } from './report/render-json.ts';
 import { renderMarkdown } from './report/render-markdown.ts';
+
+const SETUP_APP_USAGE =
+  'usage: mergeplane setup-app --webhook-url URL [--org ORG] [--name NAME] [--port PORT] [--dir DIR]';
 
 const USAGE = `usage: mergeplane plan --repo DIR --base REF --head REF [--format markdown|json] [--config FILE] [--out FILE]
                        [--cache-dir DIR | --no-cache] [--config-extends DIR] [--quiet]
@@ -85,12 +86,13 @@ export async function main(argv: string[]): Promise<number> {
       case 'plan':
         return await runPlan(rest);
       case 'setup-app':
-        return await runSetupApp(rest, {
+        // Loaded here, not at the top: `mergeplane plan` should not pay for Octokit and the plan job.
+        return await (await import('./cli/run-setup-app.ts')).runSetupApp(rest, {
           env: process.env,
           stdout: (line) => process.stdout.write(`${line}\n`),
         });
       case 'action':
-        return await runAction({
+        return await (await import('./action/run-action.ts')).runAction({
           env: process.env,
           stdout: (text) => process.stdout.write(text),
           stderr: (line) => process.stderr.write(`${line}\n`),

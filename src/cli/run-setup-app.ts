@@ -6,15 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Octokit } from '@octokit/rest';
+import { WEBHOOK_PATH } from '../server/create-http-handler.ts';
 import { ServerEnvError } from '../server/env-reading.ts';
 import { loadGithub } from '../server/server-env.ts';
 import { appManifest, manifestFormPage } from './app-manifest-form.ts';
 import { UsageError } from './usage-error.ts';
 
-export const SETUP_APP_USAGE =
-  'usage: mergeplane setup-app --webhook-url URL [--org ORG] [--name NAME] [--port PORT] [--dir DIR]';
-
-const WEBHOOK_PATH = '/api/github/webhooks';
 const CODE = /^[A-Za-z0-9_-]{1,200}$/;
 const FILES = { key: 'mergeplane.private-key.pem', secret: 'webhook-secret', env: '.env' } as const;
 
