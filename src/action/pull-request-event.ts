@@ -1,3 +1,4 @@
+import { plansPullRequestAction } from '../github/plans-pull-request-action.ts';
 import { isRecord } from '../model/kube-object.ts';
 import type { PlanJobData } from '../queue/plan-job.ts';
 import { ActionInputError } from './action-env.ts';
@@ -14,8 +15,6 @@ export type ActionPullRequest =
     }
   | { skip: string };
 
-// As the App's pull_request handler: `edited` matters only when the base branch changed.
-const PLAN_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'ready_for_review']);
 const SHA = /^[0-9a-f]{40}$/i;
 
 function text(record: Record<string, unknown>, key: string, where: string): string {
@@ -48,8 +47,7 @@ export function pullRequestFromEvent(eventName: string, payload: unknown, runId:
   }
   if (!isRecord(payload)) throw new ActionInputError('the event file is not a JSON object');
   const action = text(payload, 'action', 'event');
-  const changes = isRecord(payload.changes) ? payload.changes : {};
-  if (!PLAN_ACTIONS.has(action) && !(action === 'edited' && changes.base !== undefined)) {
+  if (!plansPullRequestAction(action, isRecord(payload.changes) ? payload.changes : undefined)) {
     return { skip: `pull_request ${action} does not change the plan` };
   }
   const pull = record(payload, 'pull_request', 'event');

@@ -1,9 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { type ConfigFileReader, ConfigSourceError } from '../config/config-extends.ts';
-
-/** Config files are small; a larger one is refused rather than read. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
+import { type ConfigFileReader, ConfigSourceError, MAX_CONFIG_FILE_BYTES } from '../config/config-extends.ts';
 
 /**
  * `--config-extends DIR`: the repositories `_extends` names, checked out side by side in DIR (`DIR/.github`,
@@ -19,7 +16,8 @@ export function directoryConfigReader(dir: string): ConfigFileReader {
     try {
       const info = await stat(file);
       if (!info.isFile()) return undefined;
-      if (info.size > MAX_CONFIG_BYTES) throw new ConfigSourceError(`larger than ${MAX_CONFIG_BYTES} bytes`);
+      if (info.size > MAX_CONFIG_FILE_BYTES)
+        throw new ConfigSourceError(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
       return await readFile(file, 'utf8');
     } catch (error) {
       if (error instanceof ConfigSourceError) throw error;

@@ -28,6 +28,9 @@ export class ConfigSourceError extends Error {
   override readonly name = 'ConfigSourceError';
 }
 
+/** Config files are small: a parent larger than this is refused by every reader rather than parsed. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
 /** How many files a chain of `_extends` may hold, the repository's own included. */
 export const MAX_EXTENDS_DEPTH = 5;
 

@@ -41,9 +41,6 @@ export function aggregateDelivery(
   };
 }
 
-/** GitHub refuses a commit status description over 140 characters. */
-export const MAX_STATUS_DESCRIPTION = 140;
-
 /**
  * The deploy status while a delivery runs, after each finished stage: "Syncing: 7 of 12 apps done, 1 failed"
  * ("Provisioning" while the next stage is claims; "targets" when the merge has both apps and claims). `only`: the
@@ -61,6 +58,6 @@ export function deliveryProgress(
   const syncs = all.filter((t) => t.type === 'sync').length;
   const noun = syncs === all.length ? 'apps' : syncs === 0 ? 'claims' : 'targets';
   const verb = plan.stages[nextStage]?.kind === 'claims' ? 'Provisioning' : 'Syncing';
-  const text = `${verb}: ${finished.length} of ${all.length} ${noun} done${failed > 0 ? `, ${failed} failed` : ''}`;
-  return text.length <= MAX_STATUS_DESCRIPTION ? text : `${text.slice(0, MAX_STATUS_DESCRIPTION - 1)}…`;
+  // Short by construction; the status writer (statusDescription) holds every description to GitHub's 140 anyway.
+  return `${verb}: ${finished.length} of ${all.length} ${noun} done${failed > 0 ? `, ${failed} failed` : ''}`;
 }

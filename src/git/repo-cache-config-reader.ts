@@ -1,8 +1,5 @@
-import { type ConfigFileReader, ConfigSourceError } from '../config/config-extends.ts';
+import { type ConfigFileReader, ConfigSourceError, MAX_CONFIG_FILE_BYTES } from '../config/config-extends.ts';
 import { isPermanentGitError, type RepoCache, RepoSyncError } from './repo-cache.ts';
-
-/** Config files are small; a larger parent is refused rather than parsed. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /**
  * The App's reader of the files `_extends` names (organisation defaults): the named repository's default branch,
@@ -39,8 +36,8 @@ export function repoCacheConfigReader(options: {
       }
       throw error;
     }
-    if (text !== undefined && Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
-      throw new ConfigSourceError(`larger than ${MAX_CONFIG_BYTES} bytes`);
+    if (text !== undefined && Buffer.byteLength(text) > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigSourceError(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
     }
     return text;
   };

@@ -7,7 +7,7 @@ import {
   type PlanProgressEvent,
   remainingMs,
 } from '../plan/plan-progress.ts';
-import { createThrottledPublisher, type ThrottleClock } from '../plan/throttled-publisher.ts';
+import { createThrottledPublisher, systemClock, type ThrottleClock } from '../plan/throttled-publisher.ts';
 import { requestStatus } from './request-status.ts';
 
 /** The in-progress output of the `Mergeplane / plan` run: the phase and counts, with the time left when known. */
@@ -46,7 +46,7 @@ export function createCheckRunProgress(o: {
   /** Takes one optional write of the installation's budget; an update that does not fit is skipped. */
   budget?: () => boolean;
 }): CheckRunProgress {
-  const now = () => (o.clock ?? { now: Date.now }).now();
+  const now = () => (o.clock ?? systemClock).now();
   let renderingSince: number | undefined;
   const publisher = createThrottledPublisher<PlanProgressEvent>({
     intervalMs: o.intervalMs,

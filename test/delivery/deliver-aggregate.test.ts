@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryProgress, MAX_STATUS_DESCRIPTION } from '../../src/delivery/deliver-aggregate.ts';
+import { deliveryProgress } from '../../src/delivery/deliver-aggregate.ts';
+import { MAX_STATUS_DESCRIPTION } from '../../src/github/commit-status.ts';
 import type { TargetResult } from '../../src/queue/deliver-job.ts';
 import { claimTarget, planOf, syncTarget } from './deliver-test-env.ts';
 

@@ -1,8 +1,6 @@
 import type { Context } from 'probot';
+import { plansPullRequestAction } from '../plans-pull-request-action.ts';
 import type { HandlerDeps } from './handler-deps.ts';
-
-// `edited` matters only when the base branch changed: a title or body edit does not change the plan.
-const PLAN_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'ready_for_review']);
 
 /**
  * `pull_request` webhook: plans new heads (drafts included) and drops queued plans of closed pull requests.
@@ -22,8 +20,7 @@ export function createOnPullRequest(deps: HandlerDeps): (context: Context<'pull_
       log.info({ ...fields, removed }, 'pull request closed, pending plans dropped');
       return;
     }
-    const baseChanged = payload.action === 'edited' && payload.changes.base !== undefined;
-    if (!PLAN_ACTIONS.has(payload.action) && !baseChanged) return;
+    if (!plansPullRequestAction(payload.action, 'changes' in payload ? payload.changes : undefined)) return;
 
     const installationId = 'installation' in payload ? payload.installation?.id : undefined;
     if (installationId === undefined) {
