@@ -37,6 +37,7 @@ export function createPlanProgressBar(stream: ProgressStream, options: { quiet: 
   });
   let started = false;
   let stopped = false;
+  let phase: string | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     stop();
     // The listeners are gone again: the signal now does what it does by default (end the process).
@@ -61,10 +62,14 @@ export function createPlanProgressBar(stream: ProgressStream, options: { quiet: 
     if (!started) {
       bar.start(total, value, payload);
       started = true;
+      phase = event.phase;
       return;
     }
     if (bar.getTotal() !== total) bar.setTotal(total);
     bar.update(value, payload);
+    // The bar redraws at most every 100 ms; a new phase is drawn at once, so none goes by unseen.
+    if (event.phase !== phase) bar.render();
+    phase = event.phase;
   };
   return { progress, stop };
 }
