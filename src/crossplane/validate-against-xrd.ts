@@ -1,8 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isRecord, splitApiVersion } from '../model/kube-object.ts';
 import { safeRegExpEngine } from '../schema/safe-ajv-regexp.ts';
-import { pointerSegments } from '../schema/schema-errors.ts';
-import { structuralToJsonSchema } from '../schema/structural-schema.ts';
+import { describeValue, segmentsOf } from '../schema/schema-errors.ts';
+import { customResourceSchema } from '../schema/structural-schema.ts';
 import { parseCompositeInstance, type Xrd } from './crossplane-model.ts';
 import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
 
@@ -84,24 +84,11 @@ function withCrossplaneFields(spec: unknown, fields: Record<string, unknown>): u
   return { ...s, type: 'object', properties: { ...fields, ...(isRecord(s.properties) ? s.properties : {}) } };
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? `integer ${value}` : `number ${value}`;
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  return typeof value;
-}
-
 function violation(
   error: ErrorObject,
   data: unknown,
 ): { segments: FieldPathSegment[]; message: string } | undefined {
-  const segments = pointerSegments(error.instancePath, data);
-  const value = segments.reduce<unknown>(
-    (v, s) =>
-      s.type === 'index' ? (Array.isArray(v) ? v[s.index] : undefined) : isRecord(v) ? v[s.field] : undefined,
-    data,
-  );
+  const { segments, value } = segmentsOf(error.instancePath, data);
   switch (error.keyword) {
     case 'additionalProperties': {
       const field = String((error.params as { additionalProperty: string }).additionalProperty);
@@ -127,7 +114,7 @@ function violation(
     case 'type':
       return {
         segments,
-        message: `must be ${String((error.params as { type: unknown }).type)}, got ${describe(value)}`,
+        message: `must be ${String((error.params as { type: unknown }).type)}, got ${describeValue(value)}`,
       };
     case 'anyOf':
     case 'oneOf':
@@ -202,20 +189,9 @@ export function validateAgainstXrd(
   const { status: _status, ...rest } = declared;
   void _status;
   const skipped: string[] = [];
-  const root = structuralToJsonSchema(
-    {
-      ...version.schema,
-      type: 'object',
-      properties: {
-        ...rest,
-        apiVersion: { type: 'string' },
-        kind: { type: 'string' },
-        metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-        spec: withCrossplaneFields(declared.spec, fields),
-      },
-    },
-    skipped,
-  );
+  const root = customResourceSchema({ ...version.schema, properties: rest }, skipped, {
+    spec: withCrossplaneFields(declared.spec, fields),
+  });
   const notes = skipped.map((s) => `XRD ${xrd.name} schema: ${s}`);
 
   const ajv = new Ajv({

@@ -33,7 +33,8 @@ export function segmentsOf(pointer: string, data: unknown): { segments: FieldPat
   return { segments, value };
 }
 
-function describe(value: unknown, hideValues = false): string {
+/** A value as an error message names it (`integer 3`, `string "x"`); only its type with `hideValues`. */
+export function describeValue(value: unknown, hideValues = false): string {
   if (value === null) return 'null';
   if (hideValues) return Array.isArray(value) ? 'array' : typeof value;
   if (Array.isArray(value)) return 'array';
@@ -65,9 +66,9 @@ function messageOf(
       };
     }
     case 'type':
-      return { message: `must be ${String(params.type)}, got ${describe(value, hideValues)}` };
+      return { message: `must be ${String(params.type)}, got ${describeValue(value, hideValues)}` };
     case 'format':
-      return { message: `${describe(value, hideValues)} is not a valid ${String(params.format)}` };
+      return { message: `${describeValue(value, hideValues)} is not a valid ${String(params.format)}` };
     // The branches' own errors say what is wrong; the junction only repeats that none matched.
     case 'oneOf':
     case 'anyOf':
@@ -119,15 +120,10 @@ export function schemaErrors(
       const expected = [...new Set(typed.types)].join(' or ');
       out.push({
         path: path || '(object)',
-        message: `must be ${expected}, got ${describe(typed.value, hideValues)}`,
+        message: `must be ${expected}, got ${describeValue(typed.value, hideValues)}`,
       });
     }
     for (const message of messages) out.push({ path: path || '(object)', message });
   }
   return out;
-}
-
-/** An ajv instance path as Crossplane field path segments. */
-export function pointerSegments(pointer: string, data: unknown): FieldPathSegment[] {
-  return segmentsOf(pointer, data).segments;
 }

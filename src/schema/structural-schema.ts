@@ -62,9 +62,14 @@ export function structuralToJsonSchema(schema: unknown, skipped: string[], inJun
 
 /**
  * The JSON Schema of a whole custom resource: its version's schema with the fields every object has
- * (apiVersion, kind, metadata — which the API server validates itself, not through the CRD).
+ * (apiVersion, kind, metadata — which the API server validates itself, not through the CRD). `overrides` replace
+ * declared properties (an XRD's `spec` with the fields Crossplane adds).
  */
-export function customResourceSchema(openAPIV3Schema: Record<string, unknown>, skipped: string[]): unknown {
+export function customResourceSchema(
+  openAPIV3Schema: Record<string, unknown>,
+  skipped: string[],
+  overrides: Record<string, unknown> = {},
+): unknown {
   const declared = isRecord(openAPIV3Schema.properties) ? openAPIV3Schema.properties : {};
   return structuralToJsonSchema(
     {
@@ -75,6 +80,7 @@ export function customResourceSchema(openAPIV3Schema: Record<string, unknown>, s
         apiVersion: { type: 'string' },
         kind: { type: 'string' },
         metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        ...overrides,
       },
     },
     skipped,
