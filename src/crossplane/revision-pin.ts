@@ -1,13 +1,11 @@
 import type { CompositeInstance, Composition } from './crossplane-model.ts';
+import { matchesLabels } from './select-composition.ts';
 
 /** Why an existing claim/XR stays on the Composition revision it runs today instead of following this change. */
 export interface RevisionPin {
   /** Shown in the report and the JSON `deferred.reason`. */
   reason: string;
 }
-
-const matches = (labels: Record<string, string>, selector: Record<string, string>): boolean =>
-  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 const selectorText = (selector: Record<string, string>): string =>
   Object.entries(selector)
@@ -37,9 +35,9 @@ export function revisionPin(o: {
     };
   }
   const selector = instance.compositionRevisionSelector?.matchLabels;
-  if (selector && !matches(o.next.labels, selector)) {
+  if (selector && !matchesLabels(o.next.labels, selector)) {
     // Crossplane never moves an XR to a revision its selector does not match, whichever revision it runs now.
-    const now = matches(o.current.labels, selector)
+    const now = matchesLabels(o.current.labels, selector)
       ? 'stays on the latest matching revision'
       : `matches no revision this repository shows either: stays on an older matching revision, predicted here as the base branch's`;
     return {
@@ -60,8 +58,8 @@ export function revisionForNewInstance(o: {
   current: Composition | undefined;
 }): { composition: Composition | undefined; note?: string } {
   const selector = o.instance.compositionRevisionSelector?.matchLabels;
-  if (!selector || matches(o.next.labels, selector)) return { composition: o.next };
-  if (o.current && o.current.name === o.next.name && matches(o.current.labels, selector)) {
+  if (!selector || matchesLabels(o.next.labels, selector)) return { composition: o.next };
+  if (o.current && o.current.name === o.next.name && matchesLabels(o.current.labels, selector)) {
     return {
       composition: o.current,
       note: `compositionRevisionSelector ${selectorText(selector)} does not match the new revision of Composition ${o.next.name}: composed from the revision the base branch defines`,

@@ -28,6 +28,11 @@ export interface CompositionSelection {
  * selector's labels (all compatible ones when there is no selector). Random choices are made
  * deterministic here (first by name) and flagged as ambiguous.
  */
+/** Whether `labels` hold every label of a `matchLabels` selector (a composition or revision selector). */
+export function matchesLabels(labels: Record<string, string>, selector: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
 export function selectComposition(
   instance: CompositeInstance,
   xrd: Xrd,
@@ -65,7 +70,7 @@ export function selectComposition(
     return byName(xrd.defaultCompositionRef.name, 'default');
   const labels = instance.compositionSelector?.matchLabels ?? {};
   const candidates = compositions
-    .filter((c) => compatible(c) && Object.entries(labels).every(([k, v]) => c.labels[k] === v))
+    .filter((c) => compatible(c) && matchesLabels(c.labels, labels))
     .map((c) => c.name)
     .sort();
   const reason = instance.compositionSelector ? 'selector' : 'any-compatible';
