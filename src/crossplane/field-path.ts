@@ -182,3 +182,20 @@ export function expandWildcards(object: unknown, path: string): FieldPathSegment
   }
   return results.map((r) => r.segments);
 }
+
+/**
+ * The line of a field in its manifest (`lineOf` of a parsed document), else of its deepest ancestor that has one
+ * (`spec.forProvider.tags[2]` → `spec.forProvider.tags` → …); undefined when none has.
+ */
+export function lineOfNearest(
+  path: string,
+  lineOf: (path: string) => number | undefined,
+): number | undefined {
+  for (let p = path; p !== ''; ) {
+    const line = lineOf(p);
+    if (line !== undefined) return line;
+    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+    p = cut > 0 ? p.slice(0, cut) : '';
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@ import { safeRegExpEngine } from '../schema/safe-ajv-regexp.ts';
 import { describeValue, segmentsOf } from '../schema/schema-errors.ts';
 import { customResourceSchema } from '../schema/structural-schema.ts';
 import { parseCompositeInstance, type Xrd } from './crossplane-model.ts';
-import { type FieldPathSegment, formatFieldPath } from './field-path.ts';
+import { type FieldPathSegment, formatFieldPath, lineOfNearest } from './field-path.ts';
 
 export interface SchemaViolation {
   /** Crossplane field path of the offending field (`spec.parameters.size`). */
@@ -130,16 +130,7 @@ function locate(
   path: string,
   options: { file?: string; line?: number; lineOf?: (path: string) => number | undefined },
 ): Pick<SchemaViolation, 'line' | 'file'> {
-  let line: number | undefined;
-  if (options.lineOf) {
-    let p = path;
-    while (line === undefined && p !== '') {
-      line = options.lineOf(p);
-      const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
-      p = cut > 0 ? p.slice(0, cut) : '';
-    }
-  }
-  line ??= options.line;
+  const line = (options.lineOf ? lineOfNearest(path, options.lineOf) : undefined) ?? options.line;
   return {
     ...(line !== undefined ? { line } : {}),
     ...(options.file !== undefined ? { file: options.file } : {}),

@@ -1,4 +1,5 @@
 import type { MergeplaneConfig } from '../config/mergeplane-config.ts';
+import { lineOfNearest } from '../crossplane/field-path.ts';
 import type { CrossplaneObject } from '../crossplane/plan-claims.ts';
 import type { GateFinding } from '../gates/evaluate-gates.ts';
 import { isRecord, type KubeObject } from '../model/kube-object.ts';
@@ -61,13 +62,7 @@ async function lineOf(tree: RevisionTree, file: string, start: number | undefine
   } catch {
     return start;
   }
-  for (let p = path; doc?.lineOf && p !== ''; ) {
-    const line = doc.lineOf(p);
-    if (line !== undefined) return line;
-    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
-    p = cut > 0 ? p.slice(0, cut) : '';
-  }
-  return start;
+  return (doc?.lineOf ? lineOfNearest(path, doc.lineOf) : undefined) ?? start;
 }
 
 const identity = (o: KubeObject) =>
