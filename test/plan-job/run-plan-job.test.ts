@@ -54,6 +54,21 @@ function github(): nock.Scope {
     .reply(200, { total_count: 0, check_runs: [] });
 }
 
+/** No plan comment yet: the job lists the comments and posts the first part. */
+function newPlanComment(scope: nock.Scope): nock.Scope {
+  return scope
+    .get(COMMENTS)
+    .query({ per_page: 100 })
+    .reply(200, [])
+    .post(COMMENTS)
+    .reply(201, {
+      id: COMMENT_ID,
+      body: 'plan',
+      html_url: COMMENT_URL,
+      user: { login: 'mergeplane[bot]', type: 'Bot' },
+    });
+}
+
 const listRuns = () => `/repos/${OWNER}/${REPO}/commits/${demo().head}/check-runs`;
 
 function jobData(): PlanJobData {
@@ -97,19 +112,7 @@ describe('runPlanJob', () => {
   it(
     'plans the demo pull request, posts the comment and completes the check run',
     async () => {
-      const scope = github()
-        .post(CHECK_RUNS)
-        .reply(201, { id: CHECK_RUN_ID })
-        .get(COMMENTS)
-        .query({ per_page: 100 })
-        .reply(200, [])
-        .post(COMMENTS)
-        .reply(201, {
-          id: COMMENT_ID,
-          body: 'plan',
-          html_url: COMMENT_URL,
-          user: { login: 'mergeplane[bot]', type: 'Bot' },
-        })
+      const scope = newPlanComment(github().post(CHECK_RUNS).reply(201, { id: CHECK_RUN_ID }))
         .patch(CHECK_RUN)
         .reply(200, { id: CHECK_RUN_ID });
 
@@ -196,23 +199,14 @@ describe('runPlanJob', () => {
   it(
     'shows the progress in the running check run before the result replaces it',
     async () => {
-      github()
+      const running = github()
         .post(CHECK_RUNS)
         .reply(201, { id: CHECK_RUN_ID })
         // As many progress updates as the plan's phases give at the shortest interval; then the result.
         .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'in_progress')
         .reply(200, { id: CHECK_RUN_ID })
-        .persist()
-        .get(COMMENTS)
-        .query({ per_page: 100 })
-        .reply(200, [])
-        .post(COMMENTS)
-        .reply(201, {
-          id: COMMENT_ID,
-          body: 'plan',
-          html_url: COMMENT_URL,
-          user: { login: 'mergeplane[bot]' },
-        })
+        .persist();
+      newPlanComment(running)
         .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'completed')
         .reply(200, { id: CHECK_RUN_ID });
       await runPlanJob(jobData(), env.deps({ logger, progressIntervalMs: 1 }));
