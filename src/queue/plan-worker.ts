@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { type PlanLogger, silentLogger } from '../plan/plan-logger.ts';
 import { type ApprovalReader, createApprovalStore } from './approval-store.ts';
+import { closableWorker } from './closable-worker.ts';
 import { createResourceLock } from './deliver-lock.ts';
 import { lockTimings } from './lock-timings.ts';
 import { PermanentPlanError } from './permanent-plan-error.ts';
@@ -145,17 +146,9 @@ export function createPlanWorker(options: PlanWorkerOptions): PlanWorker {
   // Without a listener an 'error' event would crash the process; connection errors are retried by ioredis.
   worker.on('error', (error) => log.warn({ error: error.message }, 'plan worker error'));
 
-  let closing: Promise<void> | undefined;
-  return {
-    worker,
-    close(force = false) {
-      closing ??= (async () => {
-        await worker.close(force);
-        await planQueue.close();
-        await bull.release();
-        await redis.quit();
-      })();
-      return closing;
-    },
-  };
+  return closableWorker(worker, async () => {
+    await planQueue.close();
+    await bull.release();
+    await redis.quit();
+  });
 }
