@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isRepositoryPath } from '../config/config-extends.ts';
-import { ServerEnvError } from '../server/env-reading.ts';
+import { parseUrl, read, ServerEnvError } from '../server/env-reading.ts';
 import { loadProgressInterval } from '../server/worker-env.ts';
 
 /** A workflow input or a runner variable is missing or invalid: one line, exit 2. */
@@ -37,10 +37,8 @@ export interface ActionEnv {
   runId: string;
 }
 
-const value = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
-  const raw = env[name]?.trim();
-  return raw === undefined || raw === '' ? undefined : raw;
-};
+/** Blank counts as unset, as for the server's variables; values are trimmed. */
+const value = (env: NodeJS.ProcessEnv, name: string): string | undefined => read(env, name)?.trim();
 
 function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
   const found = value(env, name);
@@ -48,22 +46,25 @@ function required(env: NodeJS.ProcessEnv, name: string, hint: string): string {
   return found;
 }
 
+/** An http(s) URL (the runner's API and server URLs), without a trailing slash. */
 function httpUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const raw = value(env, name) ?? fallback;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ActionInputError(`${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ActionInputError(`${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
-  }
+  parseUrl(name, raw, ['https:', 'http:']);
   return raw.replace(/\/+$/, '');
 }
 
 /** Reads and checks the runner's variables and the Action's inputs; names the variable that is wrong. */
 export function readActionEnv(env: NodeJS.ProcessEnv): ActionEnv {
+  try {
+    return loadActionEnv(env);
+  } catch (error) {
+    // The server's readers (URLs, the progress interval) name the variable the same way.
+    if (error instanceof ServerEnvError) throw new ActionInputError(error.message);
+    throw error;
+  }
+}
+
+function loadActionEnv(env: NodeJS.ProcessEnv): ActionEnv {
   const format = value(env, 'INPUT_FORMAT') ?? 'markdown';
   if (format !== 'markdown' && format !== 'json') {
     throw new ActionInputError(`input format must be markdown or json, got ${JSON.stringify(format)}`);
@@ -78,15 +79,8 @@ export function readActionEnv(env: NodeJS.ProcessEnv): ActionEnv {
   const outputFile = value(env, 'GITHUB_OUTPUT');
   const configToken = value(env, 'INPUT_CONFIG_TOKEN');
   const summaryFile = value(env, 'GITHUB_STEP_SUMMARY');
-  let progressIntervalMs: number;
-  try {
-    progressIntervalMs = loadProgressInterval(env);
-  } catch (error) {
-    if (error instanceof ServerEnvError) throw new ActionInputError(error.message);
-    throw error;
-  }
   return {
-    progressIntervalMs,
+    progressIntervalMs: loadProgressInterval(env),
     eventName: required(env, 'GITHUB_EVENT_NAME', 'set by the Actions runner'),
     eventPath: required(env, 'GITHUB_EVENT_PATH', 'set by the Actions runner'),
     token: required(env, 'GITHUB_TOKEN', 'the action input token, default github.token'),

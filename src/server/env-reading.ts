@@ -45,3 +45,22 @@ export function integer(
   }
   return value;
 }
+
+/** A URL of one of `protocols` with a host; the message never echoes it (it may carry credentials). */
+export function parseUrl(name: string, raw: string, protocols: readonly string[]): URL {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    // The value may carry credentials (redis://:password@host), so it is not echoed.
+    throw new ServerEnvError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ServerEnvError(
+      name,
+      `unsupported scheme "${url.protocol}" (expected ${protocols.map((p) => `${p}//`).join(' or ')})`,
+    );
+  }
+  if (url.hostname === '') throw new ServerEnvError(name, 'the URL has no host');
+  return url;
+}

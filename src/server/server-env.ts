@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { ChartCredentialsError } from '../charts/chart-credentials.ts';
 import { remoteAccessFromEnv } from '../charts/chart-settings.ts';
 import { InvalidToolUserError, resolveToolUser } from '../render/tool-sandbox.ts';
-import { type Env, integer, read, ServerEnvError, show } from './env-reading.ts';
+import { type Env, integer, parseUrl, read, ServerEnvError, show } from './env-reading.ts';
 import { loadPrivateKey, loadWebhookSecret, MIN_WEBHOOK_SECRET_LENGTH } from './server-secrets.ts';
 import { loadRenderFanOut, loadWorkers, type RenderFanOut, type WorkerSettings } from './worker-env.ts';
 
@@ -148,24 +148,6 @@ function hostProblem(value: string, mode: 'url' | 'listen'): string | undefined 
     }
   }
   return undefined;
-}
-
-function parseUrl(name: string, raw: string, protocols: readonly string[]): URL {
-  let url: URL;
-  try {
-    url = new URL(raw.trim());
-  } catch {
-    // The value may carry credentials (redis://:password@host), so it is not echoed.
-    throw new ServerEnvError(name, 'is not a valid URL');
-  }
-  if (!protocols.includes(url.protocol)) {
-    throw new ServerEnvError(
-      name,
-      `unsupported scheme "${url.protocol}" (expected ${protocols.map((p) => `${p}//`).join(' or ')})`,
-    );
-  }
-  if (url.hostname === '') throw new ServerEnvError(name, 'the URL has no host');
-  return url;
 }
 
 /** GHE_HOST and GHE_PROTOCOL: the REST root of GitHub Enterprise Server, or none for github.com. */
