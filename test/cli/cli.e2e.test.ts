@@ -124,15 +124,26 @@ describe('mergeplane plan', () => {
   });
 });
 
-/** Runs the CLI with stderr on a pseudo-terminal (util-linux `script`), stdout to a file; returns both. */
+/**
+ * Runs the CLI with stderr on a pseudo-terminal (util-linux `script`), stdout to a file; returns both. With `termOnce`,
+ * SIGTERM is sent as soon as that text has reached the terminal (script's flushed log is polled), not after a fixed
+ * delay that a loaded machine may not have reached.
+ */
 function onTerminal(
   args: string[],
-  prefix: string[] = [],
+  options: { termOnce?: string } = {},
 ): { status: number | null; terminal: string; stdout: string } {
-  const out = join(cacheDir, `stdout-${args.length}-${Date.now()}.txt`);
-  const command = [...prefix, process.execPath, bin, ...args];
-  const quoted = command.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const result = spawnSync('script', ['-qec', `${quoted} > '${out}'`, '/dev/null'], {
+  const stamp = `${args.length}-${Date.now()}`;
+  const out = join(cacheDir, `stdout-${stamp}.txt`);
+  const log = join(cacheDir, `terminal-${stamp}.txt`);
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const run = `${[process.execPath, bin, ...args].map(quote).join(' ')} > ${quote(out)}`;
+  const inner =
+    options.termOnce === undefined
+      ? run
+      : `${run} & p=$!; for i in $(seq 1200); do grep -qF ${quote(options.termOnce)} ${quote(log)} && break; ` +
+        'sleep 0.05; done; kill -TERM $p; wait $p';
+  const result = spawnSync('script', ['-qfec', inner, log], {
     encoding: 'utf8',
     env: { ...process.env, MERGEPLANE_CACHE_DIR: cacheDir, COLUMNS: '120' },
   });
@@ -168,11 +179,8 @@ describe('mergeplane plan progress', () => {
   });
 
   it('still ends on a signal, giving the terminal its cursor back', () => {
-    // SIGTERM 0.8 s in, while the plan (no cache) is running; --preserve-status: the exit status is the plan's own.
-    const stopped = onTerminal(
-      [...args(), '--no-cache'],
-      ['timeout', '--preserve-status', '-s', 'TERM', '0.8'],
-    );
+    // SIGTERM once the bar is up, while the plan (no cache) is running; the exit status is the plan's own.
+    const stopped = onTerminal([...args(), '--no-cache'], { termOnce: 'mergeplane: ' });
     expect(stopped.status).toBe(128 + 15);
     expect(stopped.stdout).toBe('');
     // The bar was up (its cursor hidden) when the signal came, and the cursor was shown again.
