@@ -2,13 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ChartCredentialsError } from '../charts/chart-credentials.ts';
-import { type ConfigFileReader, isRepositoryPath, loadExtendedConfig } from '../config/config-extends.ts';
+import {
+  type ConfigFileReader,
+  isRepositoryPath,
+  loadExtendedConfig,
+  MAX_CONFIG_FILE_BYTES,
+} from '../config/config-extends.ts';
 import { CONFIG_PATH, ConfigError } from '../config/load-config.ts';
 import { DEFAULT_CONFIG, type MergeplaneConfig } from '../config/mergeplane-config.ts';
 import { scanCachesOf, scanCrossplaneObjects } from '../crossplane/scan-crossplane-objects.ts';
 import { evaluateGates, type GateFinding } from '../gates/evaluate-gates.ts';
 import { openCommitTrees } from '../git/git-objects.ts';
-import { type GitRepository, openGitRepository } from '../git/git-repository.ts';
+import { FileTooLargeError, type GitRepository, openGitRepository } from '../git/git-repository.ts';
 import { localSourceMatcher } from '../gitops/local-source.ts';
 import type { KubeObject } from '../model/kube-object.ts';
 import { PlanCaches } from '../model/plan-caches.ts';
@@ -122,7 +127,13 @@ export async function readPlanConfig(
     }
   }
   // Gates are read from the base revision: a change cannot loosen the rules that judge it.
-  const text = await repo.readFile(baseSha, path);
+  let text: string | undefined;
+  try {
+    text = await repo.readFile(baseSha, path, { maxBytes: MAX_CONFIG_FILE_BYTES });
+  } catch (error) {
+    if (!(error instanceof FileTooLargeError)) throw error;
+    return { error: new ConfigError(`${path}: larger than ${MAX_CONFIG_FILE_BYTES} bytes`, path) };
+  }
   try {
     return { config: await loadExtendedConfig({ text, file: path, self, read: configExtends }) };
   } catch (error) {

@@ -17,6 +17,20 @@ export class UnknownRefError extends Error {
   }
 }
 
+/** A file read with a size limit is larger than the limit; it was never read into memory. */
+export class FileTooLargeError extends Error {
+  override readonly name = 'FileTooLargeError';
+  readonly path: string;
+  readonly size: number;
+  readonly maxBytes: number;
+  constructor(path: string, size: number, maxBytes: number) {
+    super(`${path} is ${size} bytes, larger than the ${maxBytes} allowed`);
+    this.path = path;
+    this.size = size;
+    this.maxBytes = maxBytes;
+  }
+}
+
 export class GitCommandError extends Error {
   override readonly name = 'GitCommandError';
   readonly args: string[];
@@ -53,8 +67,11 @@ export interface GitRepository {
   defaultBranch(): Promise<string | undefined>;
   /** The branch checked out in the repository's work tree, if any (undefined when detached). */
   currentBranch(): Promise<string | undefined>;
-  /** A file's text at a commit; undefined when there is no such file (or it is not a regular blob). */
-  readFile(sha: string, path: string): Promise<string | undefined>;
+  /**
+   * A file's text at a commit; undefined when there is no such file (or it is not a regular blob). With `maxBytes`,
+   * the blob's size is asked first and a larger one throws FileTooLargeError without being read.
+   */
+  readFile(sha: string, path: string, options?: { maxBytes?: number }): Promise<string | undefined>;
   /**
    * The commit's depth along first parents (`git rev-list --first-parent --count`): on a branch that only
    * moves forward, a later merge is always deeper, whatever order its webhooks arrived in.
@@ -259,11 +276,15 @@ function createGitRepository(dir: string): GitRepository {
       return result.code === 0 && branch !== '' ? branch : undefined;
     },
 
-    async readFile(sha, path) {
+    async readFile(sha, path, options = {}) {
       if (!isSafeRef(sha)) throw new UnknownRefError(sha);
       const spec = `${sha}:${path.replace(/^\.?\//, '')}`;
       const type = await runGit(dir, ['cat-file', '-t', spec], { allowFailure: true });
       if (type.code !== 0 || type.stdout.trim() !== 'blob') return undefined;
+      if (options.maxBytes !== undefined) {
+        const size = Number((await git(dir, ['cat-file', '-s', spec])).trim());
+        if (size > options.maxBytes) throw new FileTooLargeError(path, size, options.maxBytes);
+      }
       return git(dir, ['cat-file', 'blob', spec]);
     },
   };

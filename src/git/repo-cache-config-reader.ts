@@ -1,4 +1,5 @@
 import { type ConfigFileReader, ConfigSourceError, MAX_CONFIG_FILE_BYTES } from '../config/config-extends.ts';
+import { FileTooLargeError } from './git-repository.ts';
 import { isPermanentGitError, type RepoCache, RepoSyncError } from './repo-cache.ts';
 
 /**
@@ -15,6 +16,7 @@ export function repoCacheConfigReader(options: {
 }): ConfigFileReader {
   return async (source) => {
     const owner = source.owner ?? options.owner;
+    // The size is asked before the blob is read: a parent is never loaded whole only to be refused.
     let text: string | undefined;
     try {
       const repository = await options.repoCache.sync({
@@ -23,8 +25,13 @@ export function repoCacheConfigReader(options: {
         token: options.token,
         refs: ['HEAD'],
       });
-      text = await repository.readFile(await repository.resolve('HEAD'), source.path);
+      text = await repository.readFile(await repository.resolve('HEAD'), source.path, {
+        maxBytes: MAX_CONFIG_FILE_BYTES,
+      });
     } catch (error) {
+      if (error instanceof FileTooLargeError) {
+        throw new ConfigSourceError(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`, { cause: error });
+      }
       if (error instanceof RepoSyncError && error.permanent) {
         throw new ConfigSourceError(
           `${owner}/${source.repo} cannot be read with Mergeplane's token (install the App on it; in GitHub Actions, give a config-token that can read it)`,
@@ -35,9 +42,6 @@ export function repoCacheConfigReader(options: {
         throw new ConfigSourceError(`${owner}/${source.repo}: ${(error as Error).message}`, { cause: error });
       }
       throw error;
-    }
-    if (text !== undefined && Buffer.byteLength(text) > MAX_CONFIG_FILE_BYTES) {
-      throw new ConfigSourceError(`larger than ${MAX_CONFIG_FILE_BYTES} bytes`);
     }
     return text;
   };

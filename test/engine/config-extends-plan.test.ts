@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { directoryConfigReader } from '../../src/cli/directory-config-reader.ts';
+import { MAX_CONFIG_FILE_BYTES } from '../../src/config/config-extends.ts';
 import { planChange } from '../../src/engine/plan-change.ts';
 import { createGitFixture } from '../support/git-fixture.ts';
 
@@ -75,6 +76,15 @@ describe('organisation defaults (_extends) in a plan', () => {
     expect(report.gates.find((g) => g.id === 'config')).toMatchObject({
       status: 'fail',
       message: expect.stringContaining('.github/mergeplane.yml → .github:.github/mergeplane.yml: not found'),
+    });
+  });
+
+  it('fails the config gate when the repository config itself is over the size limit, never parsing it', async () => {
+    const repo = repoDeletingAConfigMap(`comment: {maxParts: 3}\n#${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n`);
+    const report = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', cacheDir: false });
+    expect(report.gates.find((g) => g.id === 'config')).toMatchObject({
+      status: 'fail',
+      message: `.github/mergeplane.yml: larger than ${MAX_CONFIG_FILE_BYTES} bytes`,
     });
   });
 });

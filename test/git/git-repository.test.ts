@@ -202,6 +202,17 @@ describe('readFile', () => {
     expect(await git.readFile(first, '.github')).toBeUndefined();
     expect(await git.readFile(await git.resolve('HEAD'), '.github/mergeplane.yml')).toBeUndefined();
   });
+
+  it('refuses a file larger than maxBytes with its size, and reads one exactly at the limit', async () => {
+    const repo = fixture();
+    const sha = repo.commit({ 'big.yml': 'x'.repeat(101), 'fits.yml': 'y'.repeat(100) });
+    const git = await openGitRepository(repo.dir);
+    await expect(git.readFile(sha, 'big.yml', { maxBytes: 100 })).rejects.toThrow(
+      expect.objectContaining({ name: 'FileTooLargeError', path: 'big.yml', size: 101, maxBytes: 100 }),
+    );
+    expect(await git.readFile(sha, 'fits.yml', { maxBytes: 100 })).toBe('y'.repeat(100));
+    expect(await git.readFile(sha, 'missing.yml', { maxBytes: 100 })).toBeUndefined();
+  });
 });
 
 describe('currentBranch', () => {

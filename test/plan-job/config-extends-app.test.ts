@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CONFIG_FILE_BYTES } from '../../src/config/config-extends.ts';
 import { createDeliveryPlanner } from '../../src/delivery/plan-delivery.ts';
 import { planChangeWithContext } from '../../src/engine/plan-change.ts';
 import { createRepoCache, type RepoCache } from '../../src/git/repo-cache.ts';
@@ -117,6 +118,18 @@ describe('organisation defaults in the App (_extends read with the installation 
     const planned = await planWith('gitops-c', '_extends: .github:defaults/mergeplane.yml\n');
     expect(planned.report.gates.find((g) => g.id === 'config')?.message).toMatch(
       /→ \.github:defaults\/mergeplane\.yml: not found/,
+    );
+  });
+
+  it('fails the config gate when the parent file is over the config size limit', async () => {
+    serve('acme', 'huge-defaults', [
+      { [CONFIG]: `comment: {maxParts: 3}\n#${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n` },
+    ]);
+    const planned = await planWith('gitops-g', '_extends: huge-defaults\n');
+    expect(planned.report.gates.find((g) => g.id === 'config')?.message).toMatch(
+      new RegExp(
+        `→ huge-defaults:\\.github/mergeplane\\.yml: cannot read it: larger than ${MAX_CONFIG_FILE_BYTES} bytes`,
+      ),
     );
   });
 
