@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import { CHECK_RUN_NAME } from '../github/check-run-output.ts';
+import { type CheckRunProgress, createCheckRunProgress } from '../github/check-run-progress.ts';
 import { findOpenPlanCheckRun } from '../github/find-plan-check-run.ts';
 import { isPermanentGitHubError } from '../github/pull-request-head.ts';
 import type { PlanLogger } from '../plan/plan-logger.ts';
@@ -18,6 +19,30 @@ export interface PlanCheckRunRef {
   octokit: Octokit;
   owner: string;
   repo: string;
+}
+
+/** How a plan's running check run shows how far it got (the pull request and merge group jobs alike). */
+export interface PlanProgressDeps {
+  /**
+   * How often, at most, the in-progress check run shows how far the plan got (MERGEPLANE_PROGRESS_INTERVAL_MS);
+   * 0 or absent: never, the run says only that it is in progress.
+   */
+  progressIntervalMs?: number;
+  /** The installation's budget of progress updates in this process (see createWriteBudget); none: unlimited. */
+  progressBudget?: () => boolean;
+}
+
+/** The progress shown in the plan's check run, or undefined when progress is off. */
+export function planCheckRunProgress(
+  o: PlanCheckRunRef & PlanProgressDeps & { checkRunId: number; logger: PlanLogger },
+): CheckRunProgress | undefined {
+  if (o.progressIntervalMs === undefined || o.progressIntervalMs <= 0) return undefined;
+  const { octokit, owner, repo, checkRunId, logger } = o;
+  return createCheckRunProgress({
+    ...{ octokit, owner, repo, checkRunId, logger },
+    intervalMs: o.progressIntervalMs,
+    ...(o.progressBudget === undefined ? {} : { budget: o.progressBudget }),
+  });
 }
 
 /**

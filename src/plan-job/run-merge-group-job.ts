@@ -16,7 +16,13 @@ import { PermanentPlanError } from '../queue/permanent-plan-error.ts';
 import type { PlanItemStore } from '../queue/plan-item-store.ts';
 import type { MergeGroupRequest, PlanJobData } from '../queue/plan-job.ts';
 import { judgeApprovals } from './accepted-approvals.ts';
-import { failPlanCheckRun, failureReason, openPlanCheckRun } from './plan-check-run.ts';
+import {
+  failPlanCheckRun,
+  failureReason,
+  openPlanCheckRun,
+  type PlanProgressDeps,
+  planCheckRunProgress,
+} from './plan-check-run.ts';
 import { type PlanPullRequestDeps, planCommits } from './plan-pull-request.ts';
 
 const APPROVE_IN_GROUP =
@@ -25,7 +31,7 @@ const APPROVE_IN_GROUP =
 export type MergeGroupJobData = PlanJobData & { mergeGroup: MergeGroupRequest };
 
 /** What a merge group job uses of the plan job's dependencies (`MergeGroupJobDeps`). */
-export interface MergeGroupJobDeps extends PlanPullRequestDeps {
+export interface MergeGroupJobDeps extends PlanPullRequestDeps, PlanProgressDeps {
   octokit: Octokit;
   approvals?: ApprovalReader;
   planItems?: Pick<PlanItemStore, 'get'>;
@@ -162,10 +168,17 @@ export async function runMergeGroupJob(
     headSha,
     ...(deps.appId === undefined ? {} : { appId: deps.appId }),
   });
+  const shown = planCheckRunProgress({ ...deps, owner, repo, checkRunId });
   try {
     const repository = await syncGroup(data, deps);
     const commits = { baseSha: data.mergeGroup.baseSha, baseRef: data.baseRef, headSha };
-    const planned = await planCommits(repository, commits, data, deps);
+    const planned = await planCommits(
+      repository,
+      commits,
+      data,
+      shown === undefined ? deps : { ...deps, progress: shown.progress },
+    );
+    await shown?.close();
     const report =
       planned.config === undefined
         ? planned.report
@@ -179,6 +192,7 @@ export async function runMergeGroupJob(
     );
     return { outcome: 'published', conclusion: payload.conclusion };
   } catch (caught) {
+    await shown?.close();
     const summary = "The merge group's plan could not be completed:";
     const { error, reason, last } = await failPlanCheckRun({
       octokit,

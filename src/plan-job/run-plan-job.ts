@@ -5,7 +5,6 @@ import { applyApprovals } from '../gates/apply-approvals.ts';
 import { approvalItems } from '../gates/carry-over-approvals.ts';
 import type { RepoCache } from '../git/repo-cache.ts';
 import { CHECK_RUN_NAME, checkRunFromReport } from '../github/check-run-output.ts';
-import { createCheckRunProgress } from '../github/check-run-progress.ts';
 import { completeCheckRun } from '../github/complete-check-run.ts';
 import { isHeadOf, type PullRequestHead } from '../github/pull-request-head.ts';
 import type { IsTeamMember } from '../github/team-membership.ts';
@@ -27,7 +26,12 @@ import { renderMarkdown } from '../report/render-markdown.ts';
 import { isNoChangesReport, renderNoChangesMarkdown } from '../report/render-no-changes-markdown.ts';
 import { judgeApprovals } from './accepted-approvals.ts';
 import { attachLiveViews } from './attach-live-views.ts';
-import { failPlanCheckRun, openPlanCheckRun } from './plan-check-run.ts';
+import {
+  failPlanCheckRun,
+  openPlanCheckRun,
+  type PlanProgressDeps,
+  planCheckRunProgress,
+} from './plan-check-run.ts';
 import { type PlannedPullRequest, type PlanPullRequestDeps, planPullRequest } from './plan-pull-request.ts';
 import { runDiffJob } from './run-diff-job.ts';
 import { runMergeGroupJob } from './run-merge-group-job.ts';
@@ -36,7 +40,9 @@ import { completeSuperseded, retireOpenRun, SUPERSEDED_CONCLUSION } from './supe
 export { SUPERSEDED_CONCLUSION };
 
 /** `configPath`, `configToken`: as for planPullRequest (the Action's inputs). */
-export interface RunPlanJobDeps extends Pick<PlanPullRequestDeps, 'configPath' | 'configToken'> {
+export interface RunPlanJobDeps
+  extends Pick<PlanPullRequestDeps, 'configPath' | 'configToken'>,
+    PlanProgressDeps {
   /** Installation-authenticated (`@octokit/rest` or Probot's octokit). */
   octokit: Octokit;
   /** Installation token, for git only. */
@@ -80,13 +86,6 @@ export interface RunPlanJobDeps extends Pick<PlanPullRequestDeps, 'configPath' |
   appId?: number;
   /** What each planned head asked approval for (read by merge group jobs); none: nothing carries over. */
   planItems?: PlanItemStore;
-  /**
-   * How often, at most, the in-progress check run shows how far the plan got (MERGEPLANE_PROGRESS_INTERVAL_MS);
-   * 0 or absent: never, the run says only that it is in progress.
-   */
-  progressIntervalMs?: number;
-  /** The installation's budget of progress updates in this process (see createWriteBudget); none: unlimited. */
-  progressBudget?: () => boolean;
   /** Argo CD's live view, for repositories with `plan.live` (the server has an Argo CD URL and token). */
   liveReader?: LiveReader;
   /** Reads an added app's destination cluster (`plan.live`), given Argo CD's namespace from the base config. */
@@ -234,14 +233,7 @@ export async function runPlanJob(data: PlanJobData, deps: RunPlanJobDeps): Promi
   const { id: checkRunId, url: checkRunUrl } = run;
   if (run.takenOver) logger.info({ ...meta, checkRunId }, 'plan check run taken over');
 
-  const shown =
-    deps.progressIntervalMs !== undefined && deps.progressIntervalMs > 0
-      ? createCheckRunProgress({
-          ...{ octokit, owner, repo, checkRunId, logger },
-          intervalMs: deps.progressIntervalMs,
-          ...(deps.progressBudget === undefined ? {} : { budget: deps.progressBudget }),
-        })
-      : undefined;
+  const shown = planCheckRunProgress({ ...deps, owner, repo, checkRunId });
   try {
     // The config the plan's gates used (base branch) also decides approvals and the comment options.
     const {

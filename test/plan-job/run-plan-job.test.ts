@@ -226,6 +226,39 @@ describe('runPlanJob', () => {
     PLAN_TIMEOUT,
   );
 
+  it(
+    "shows the progress in a merge group's running check run too, before its result",
+    async () => {
+      const scope = github()
+        .post(CHECK_RUNS)
+        .reply(201, { id: CHECK_RUN_ID })
+        .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'in_progress')
+        .reply(200, { id: CHECK_RUN_ID })
+        .persist();
+      scope
+        .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'completed')
+        .reply(200, {
+          id: CHECK_RUN_ID,
+        });
+      const group = { baseSha: demo().base, headRef: 'refs/heads/gh-readonly-queue/main/pr-7-0000000' };
+      const result = await runPlanJob(
+        { ...jobData(), mergeGroup: group },
+        env.deps({ logger, progressIntervalMs: 1 }),
+      );
+      expect(result).toEqual({ outcome: 'published', conclusion: 'success' });
+      const patches = bodies('PATCH', CHECK_RUN);
+      expect(patches.pop()).toMatchObject({ status: 'completed', conclusion: 'success' });
+      expect(patches.length).toBeGreaterThan(0);
+      for (const patch of patches) expect(patch).toMatchObject({ status: 'in_progress' });
+      const titles = patches.map((p) => (p.output as { title: string }).title);
+      expect(titles.some((t) => /^Rendering \d+ of \d+ affected apps?$/.test(t))).toBe(true);
+      // A merge group has no conversation: no comment is listed or posted.
+      expect(calls().some((c) => c.includes('/comments'))).toBe(false);
+      expect(warnings).toEqual([]);
+    },
+    PLAN_TIMEOUT,
+  );
+
   it('does nothing for a head that is not the pull request head when the job starts but queue the current one', async () => {
     const scope = github();
     const current = { open: true, headSha: 'e'.repeat(40), baseRef: 'main', headRef: 'demo-change' };
