@@ -117,8 +117,9 @@ export function createDeliverTestEnv() {
     return body as Record<string, unknown> | undefined;
   };
 
-  /** Commit statuses answer 201, except the next `statusFailures` ones (502). */
+  /** Commit statuses answer 201, except the next `statusFailures` ones and any whose description matches (502). */
   let statusFailures = 0;
+  let failingDescriptions: RegExp | undefined;
 
   const queue: DeliverQueue = scope.track(createDeliverQueue({ connection: redisUrl, prefix: scope.prefix }));
 
@@ -138,6 +139,10 @@ export function createDeliverTestEnv() {
     failNextStatuses(count: number) {
       statusFailures = count;
     },
+    /** Every status whose description matches answers 502, however often it is tried. */
+    failStatusesDescribed(description: RegExp) {
+      failingDescriptions = description;
+    },
     /** Mocks POST statuses and POST comments (persistently). */
     mockGitHub() {
       github
@@ -146,6 +151,9 @@ export function createDeliverTestEnv() {
           const body = (await record(request)) ?? {};
           if (statusFailures > 0) {
             statusFailures -= 1;
+            return [502, { message: 'Bad Gateway' }];
+          }
+          if (failingDescriptions?.test(String((body as { description?: unknown }).description))) {
             return [502, { message: 'Bad Gateway' }];
           }
           const sha = new URL(request.url).pathname.split('/').pop() ?? '';
@@ -177,7 +185,7 @@ export function createDeliverTestEnv() {
     },
     startWorker(
       options: Partial<Omit<DeliverWorkerOptions, 'deps'>> & {
-        deps?: Pick<DeliverWorkerDeps, 'kubeFor'>;
+        deps?: Pick<DeliverWorkerDeps, 'kubeFor' | 'log'>;
       } = {},
     ): DeliverWorker {
       const { deps: extraDeps, ...rest } = options;

@@ -465,6 +465,45 @@ describe('deliver worker', () => {
     expect(env().requests.filter((r) => (r.body as { state?: string })?.state === 'success')).toHaveLength(3);
   });
 
+  it('goes on delivering when the progress count cannot be posted: each target once, the final status posted', async () => {
+    env().plan(
+      planOf(
+        SHA1,
+        { kind: 'apps', wave: 0, targets: [syncTarget('web')] },
+        { kind: 'apps', wave: 5, targets: [syncTarget('worker')] },
+      ),
+    );
+    env().failStatusesDescribed(/ of \d+ apps done/);
+    const warned: { message: string; meta: Record<string, unknown> }[] = [];
+    const log = {
+      debug() {},
+      info() {},
+      warn: (meta: Record<string, unknown>, message: string) => warned.push({ message, meta }),
+    };
+    env().startWorker({ deps: { log } });
+    await env().queue.enqueueMerge(mergeInput(SHA1));
+    await env().deployFinished(SHA1);
+
+    expect(env().kube.callsOf('app:web')).toHaveLength(1);
+    expect(env().kube.callsOf('app:worker')).toHaveLength(1);
+    // The count was tried (between the waves) and refused; the delivery itself went on to its end.
+    const tried = env().requests.filter((r) =>
+      /^Syncing: 1 of 2 apps done$/.test(String((r.body as { description?: string })?.description)),
+    );
+    expect(tried.length).toBeGreaterThan(0);
+    // Logged as a lost count of this merge's job, not a failure of the job (which would be retried).
+    expect(warned.map((w) => w.message)).toEqual(['deploy progress not posted']);
+    expect(warned[0]?.meta).toMatchObject({ mergeSha: SHA1, description: 'Syncing: 1 of 2 apps done' });
+    expect(
+      env()
+        .statuses.filter((s) => s.context === 'mergeplane/deploy')
+        .map((s) => [s.state, s.description]),
+    ).toEqual([
+      ['pending', 'Delivering'],
+      ['success', 'Delivered: 2 apps synced'],
+    ]);
+  });
+
   it('recovers a job whose worker died mid-sync: another worker re-runs it and every final status is posted once', async () => {
     env().plan(planOf(SHA1, { kind: 'apps', wave: 0, targets: [syncTarget('web'), syncTarget('api')] }));
     // The first sync of web never ends on its own (the worker "dies" in it); the re-run succeeds.
