@@ -46,6 +46,13 @@ function indexOfCall(key: string, method?: string): number {
   return env().kube.calls.findIndex((c) => c.key === key && (!method || c.method === method));
 }
 
+/** The aggregate `mergeplane/deploy` statuses posted, as [state, description], in order. */
+function deployStatuses(): [string, string][] {
+  return env()
+    .statuses.filter((s) => s.context === 'mergeplane/deploy')
+    .map((s) => [s.state, s.description]);
+}
+
 function withKubeContext(plan: DeliveryPlan, kubeContext: string): DeliveryPlan {
   return { ...plan, options: { ...plan.options, kubeContext } };
 }
@@ -106,11 +113,7 @@ describe('deliver worker', () => {
       description: 'Delivered: 3 apps synced, 1 claim ready',
     });
     // The aggregate counts the targets as each stage finishes: the claim, then wave 0's two apps.
-    expect(
-      env()
-        .statuses.filter((s) => s.context === 'mergeplane/deploy')
-        .map((s) => [s.state, s.description]),
-    ).toEqual([
+    expect(deployStatuses()).toEqual([
       ['pending', 'Delivering'],
       ['pending', 'Syncing: 1 of 4 targets done'],
       ['pending', 'Syncing: 3 of 4 targets done'],
@@ -494,11 +497,7 @@ describe('deliver worker', () => {
     // Logged as a lost count of this merge's job, not a failure of the job (which would be retried).
     expect(warned.map((w) => w.message)).toEqual(['deploy progress not posted']);
     expect(warned[0]?.meta).toMatchObject({ mergeSha: SHA1, description: 'Syncing: 1 of 2 apps done' });
-    expect(
-      env()
-        .statuses.filter((s) => s.context === 'mergeplane/deploy')
-        .map((s) => [s.state, s.description]),
-    ).toEqual([
+    expect(deployStatuses()).toEqual([
       ['pending', 'Delivering'],
       ['success', 'Delivered: 2 apps synced'],
     ]);

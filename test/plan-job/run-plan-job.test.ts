@@ -54,6 +54,16 @@ function github(): nock.Scope {
     .reply(200, { total_count: 0, check_runs: [] });
 }
 
+/** The check run is created, then takes any number of progress updates (the shortest interval) before its result. */
+function runningWithProgress(): nock.Scope {
+  return github()
+    .post(CHECK_RUNS)
+    .reply(201, { id: CHECK_RUN_ID })
+    .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'in_progress')
+    .reply(200, { id: CHECK_RUN_ID })
+    .persist();
+}
+
 /** No plan comment yet: the job lists the comments and posts the first part. */
 function newPlanComment(scope: nock.Scope): nock.Scope {
   return scope
@@ -199,14 +209,7 @@ describe('runPlanJob', () => {
   it(
     'shows the progress in the running check run before the result replaces it',
     async () => {
-      const running = github()
-        .post(CHECK_RUNS)
-        .reply(201, { id: CHECK_RUN_ID })
-        // As many progress updates as the plan's phases give at the shortest interval; then the result.
-        .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'in_progress')
-        .reply(200, { id: CHECK_RUN_ID })
-        .persist();
-      newPlanComment(running)
+      newPlanComment(runningWithProgress())
         .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'completed')
         .reply(200, { id: CHECK_RUN_ID });
       await runPlanJob(jobData(), env.deps({ logger, progressIntervalMs: 1 }));
@@ -229,17 +232,9 @@ describe('runPlanJob', () => {
   it(
     "shows the progress in a merge group's running check run too, before its result",
     async () => {
-      const scope = github()
-        .post(CHECK_RUNS)
-        .reply(201, { id: CHECK_RUN_ID })
-        .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'in_progress')
-        .reply(200, { id: CHECK_RUN_ID })
-        .persist();
-      scope
+      runningWithProgress()
         .patch(CHECK_RUN, (body: { status?: string }) => body.status === 'completed')
-        .reply(200, {
-          id: CHECK_RUN_ID,
-        });
+        .reply(200, { id: CHECK_RUN_ID });
       const group = { baseSha: demo().base, headRef: 'refs/heads/gh-readonly-queue/main/pr-7-0000000' };
       const result = await runPlanJob(
         { ...jobData(), mergeGroup: group },
