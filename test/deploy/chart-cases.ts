@@ -64,6 +64,22 @@ export const CHART_CASES: Record<string, Values> = {
     imagePullSecrets: [{ name: 'registry' }],
     image: { digest: `sha256:${'a'.repeat(64)}` },
   }),
+  'NetworkPolicy on': mergeValues(REQUIRED, {
+    networkPolicy: {
+      enabled: true,
+      webhookFrom: [
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+      ],
+      metricsFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      egress: [
+        { to: [{ ipBlock: { cidr: '140.82.112.0/20' } }], ports: [{ port: 443, protocol: 'TCP' }] },
+        {
+          to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redis' } } }],
+          ports: [{ port: 6379, protocol: 'TCP' }],
+        },
+      ],
+    },
+  }),
   'delivery off': mergeValues(REQUIRED, { delivery: { enabled: false } }),
   'RBAC only (the generated deploy/rbac.yaml)': {
     webhook: { enabled: false },

@@ -47,6 +47,11 @@ describe('values.schema.json', () => {
     ['root as the render user', { worker: { renderUser: '0:0' } }, /renderUser/],
     ['a queue prefix the server refuses', { redis: { queuePrefix: 'a b' } }, /queuePrefix/],
     ['an unknown log level', { logLevel: 'verbose' }, /logLevel/],
+    [
+      'a NetworkPolicy rule that is no object',
+      { networkPolicy: { egress: ['443'] } },
+      /networkPolicy\/egress/,
+    ],
   ])('refuses %s', async ([, bad, message], { expect }) => {
     const run = await template(mergeValues(REQUIRED, bad));
     expect(run.code).not.toBe(0);
@@ -72,6 +77,11 @@ describe('the chart’s own checks across values', () => {
       'KEDA without a Redis address',
       mergeValues(REQUIRED, { worker: { autoscaling: { keda: { enabled: true } } } }),
       /keda.redis/,
+    ],
+    [
+      'a NetworkPolicy that lets nothing out but DNS',
+      mergeValues(REQUIRED, { networkPolicy: { enabled: true } }),
+      /networkPolicy.egress/,
     ],
     [
       'a live-read rule for Secrets',
