@@ -141,11 +141,19 @@ function onTerminal(
   const inner =
     options.termOnce === undefined
       ? run
-      : `${run} & p=$!; for i in $(seq 1200); do grep -qF ${quote(options.termOnce)} ${quote(log)} && break; ` +
+      : // The text comes from the environment: script's log starts with the command line, which must not match.
+        `${run} & p=$!; for i in $(seq 1200); do grep -qF -e "$MP_TERM_ONCE" ${quote(log)} && break; ` +
         'sleep 0.05; done; kill -TERM $p; wait $p';
   const result = spawnSync('script', ['-qfec', inner, log], {
     encoding: 'utf8',
-    env: { ...process.env, MERGEPLANE_CACHE_DIR: cacheDir, COLUMNS: '120' },
+    env: {
+      ...process.env,
+      MERGEPLANE_CACHE_DIR: cacheDir,
+      COLUMNS: '120',
+      // script runs the command with $SHELL: a POSIX one, whatever the user's login shell is.
+      SHELL: '/bin/sh',
+      MP_TERM_ONCE: options.termOnce ?? '',
+    },
   });
   return { status: result.status, terminal: result.stdout, stdout: readFileSync(out, 'utf8') };
 }
