@@ -66,11 +66,14 @@ const DNS: Rule = {
 
 let on: KubeDoc[] = [];
 let openWebhook: KubeDoc[] = [];
+let leftEmpty: KubeDoc[] = [];
 let defaults: KubeDoc[] = [];
 beforeAll(async () => {
-  [on, openWebhook, defaults] = await Promise.all([
+  [on, openWebhook, leftEmpty, defaults] = await Promise.all([
     renderChart(ON),
     renderChart(mergeValues(ON, { networkPolicy: { webhookFrom: [], metricsFrom: [] } })),
+    // `webhookFrom:` with nothing after it in a values file is null, which removes Helm's default.
+    renderChart(mergeValues(ON, { networkPolicy: { webhookFrom: null, metricsFrom: null } })),
     renderChart(CHART_CASES.defaults!),
   ]);
 });
@@ -118,6 +121,8 @@ describe('the NetworkPolicies (networkPolicy.enabled)', () => {
     expect(webhook[0]!.ports!.map((p) => containerPort(openWebhook, 'webhook', p.port))).toEqual([3000]);
     // An isolated pod with no ingress rule receives nothing (the kubelet's probes come from its node: allowed).
     expect(policiesOf(openWebhook, 'worker')[0]!.ingress).toEqual([]);
+    // The same when the keys are left empty (null) rather than given as empty lists.
+    expect(policies(leftEmpty)).toEqual(policies(openWebhook));
   });
 
   it('render from the chart README’s example, one per Deployment, with its rules', async () => {
