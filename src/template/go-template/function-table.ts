@@ -26,8 +26,8 @@ const WALKS_ARGUMENTS = new Set([
   'kindIs',
 ]);
 
-/** A function of the template language; `budget` is charged for whatever it walks or builds in proportion to its input. */
-export type GoFunction = (args: unknown[], budget: Budget) => unknown;
+/** A function of the template language (what it walks in full is charged by the table before it runs). */
+export type GoFunction = (args: unknown[]) => unknown;
 
 export interface FunctionSpec {
   min: number;
@@ -57,10 +57,7 @@ export function functionTable(...maps: ReadonlyMap<string, FunctionSpec>[]): Fun
         throw new GoTemplateError(`wrong number of args for ${name}: want ${want} got ${args.length}`);
       }
       if (WALKS_ARGUMENTS.has(name)) chargeDeep(args, budget, name);
-      return spec.fn(
-        args.map((a) => (a === undefined ? null : a)),
-        budget,
-      );
+      return spec.fn(args.map((a) => (a === undefined ? null : a)));
     },
   };
 }
