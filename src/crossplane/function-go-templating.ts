@@ -163,10 +163,6 @@ function markUnknown(value: unknown): unknown {
 }
 
 /**
- * The request the template sees, as the function builds it: a copy. Sprig's `set` and `merge` change maps in place,
- * and a template must not reach the XR or the resources earlier steps produced.
- */
-/**
  * A copy of a value with every known-after-apply marker (the XR's uid, names Crossplane generates, values earlier
  * steps could not tell) as an unknown: a template deciding on one is named as not predicted, not run on the text.
  */
@@ -181,6 +177,10 @@ function withUnknowns(value: unknown, what: string): unknown {
   return value;
 }
 
+/**
+ * The request the template sees, as the function builds it: a copy. Sprig's `set` and `merge` change maps in place,
+ * and a template must not reach the XR or the resources earlier steps produced.
+ */
 function request(
   composite: Record<string, unknown>,
   desired: ReadonlyMap<string, Record<string, unknown>>,

@@ -21,6 +21,11 @@ export interface CompositionSelection {
   problems: string[];
 }
 
+/** Whether `labels` hold every label of a `matchLabels` selector (a composition or revision selector). */
+export function matchesLabels(labels: Record<string, string>, selector: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
 /**
  * Selects a Composition the way Crossplane's composite reconciler does: the XRD's
  * enforcedCompositionRef overrides everything; then the claim/XR's compositionRef; then (with no
@@ -28,11 +33,6 @@ export interface CompositionSelection {
  * selector's labels (all compatible ones when there is no selector). Random choices are made
  * deterministic here (first by name) and flagged as ambiguous.
  */
-/** Whether `labels` hold every label of a `matchLabels` selector (a composition or revision selector). */
-export function matchesLabels(labels: Record<string, string>, selector: Record<string, string>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
 export function selectComposition(
   instance: CompositeInstance,
   xrd: Xrd,
