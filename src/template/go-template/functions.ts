@@ -241,11 +241,14 @@ export const BUILTIN_FUNCTIONS = new Map<string, FunctionSpec>([
       fn: ([from, to, s]) => {
         const [f, t, text] = [str('replace', from), str('replace', to), str('replace', s)];
         // strings.Replace with an empty old string inserts the new one around every rune.
-        const runes = [...text];
-        const pieces = f === '' ? runes.length + 1 : text.split(f).length;
-        checkLength('replace', text.length + (pieces - 1) * t.length + (f === '' ? t.length : 0));
-        if (f === '') return t + runes.join(t) + (text === '' ? '' : t);
-        return text.split(f).join(t);
+        if (f === '') {
+          const runes = [...text];
+          checkLength('replace', text.length + (runes.length + 1) * t.length);
+          return t + runes.join(t) + (text === '' ? '' : t);
+        }
+        const parts = text.split(f);
+        checkLength('replace', text.length + (parts.length - 1) * t.length);
+        return parts.join(t);
       },
     },
   ],
