@@ -44,17 +44,22 @@ function organisation(defaults: string | undefined): string {
   return dir;
 }
 
+/** The repository's last commit planned, its `_extends` parents read from `org` as --config-extends DIR does. */
+function planLastCommit(repo: { dir: string }, org?: string) {
+  return planChange({
+    repoDir: repo.dir,
+    base: 'HEAD~1',
+    head: 'HEAD',
+    cacheDir: false,
+    ...(org === undefined ? {} : { configExtends: directoryConfigReader(org) }),
+  });
+}
+
 describe('organisation defaults (_extends) in a plan', () => {
   it('gates with the rules the organisation sets, merged under the repository config', async () => {
     const repo = repoDeletingAConfigMap('_extends: .github\ncomment: {maxParts: 3}\n');
     const org = organisation('approval:\n  destructiveKinds: [Namespace, ConfigMap]\n');
-    const report = await planChange({
-      repoDir: repo.dir,
-      base: 'HEAD~1',
-      head: 'HEAD',
-      cacheDir: false,
-      configExtends: directoryConfigReader(org),
-    });
+    const report = await planLastCommit(repo, org);
     expect(report.gates.filter((g) => g.status !== 'pass')).toEqual([
       expect.objectContaining({
         id: 'destructive',
@@ -66,13 +71,7 @@ describe('organisation defaults (_extends) in a plan', () => {
 
   it('fails the config gate naming the chain when the defaults cannot be found', async () => {
     const repo = repoDeletingAConfigMap('_extends: .github\n');
-    const report = await planChange({
-      repoDir: repo.dir,
-      base: 'HEAD~1',
-      head: 'HEAD',
-      cacheDir: false,
-      configExtends: directoryConfigReader(organisation(undefined)),
-    });
+    const report = await planLastCommit(repo, organisation(undefined));
     expect(report.gates.find((g) => g.id === 'config')).toMatchObject({
       status: 'fail',
       message: expect.stringContaining('.github/mergeplane.yml → .github:.github/mergeplane.yml: not found'),
@@ -81,7 +80,7 @@ describe('organisation defaults (_extends) in a plan', () => {
 
   it('fails the config gate when the repository config itself is over the size limit, never parsing it', async () => {
     const repo = repoDeletingAConfigMap(`comment: {maxParts: 3}\n#${'x'.repeat(MAX_CONFIG_FILE_BYTES)}\n`);
-    const report = await planChange({ repoDir: repo.dir, base: 'HEAD~1', head: 'HEAD', cacheDir: false });
+    const report = await planLastCommit(repo);
     expect(report.gates.find((g) => g.id === 'config')).toMatchObject({
       status: 'fail',
       message: `.github/mergeplane.yml: larger than ${MAX_CONFIG_FILE_BYTES} bytes`,
